@@ -1,0 +1,35 @@
+//! The plugin SDK: everything needed to serve a Terraform provider over
+//! plugin protocol 6, and nothing about ECS or AWS.
+//!
+//! - [`resource`]: the traits a provider implements;
+//! - [`schema`], [`types`], [`value`], [`typed`]: schemas and values;
+//! - [`diag`], [`path`]: diagnostics pinned to attributes;
+//! - [`plan`]: validators, defaults, unknowns and plan modifiers;
+//! - [`rpc`], [`wire`]: the gRPC service and its conversions;
+//! - [`serve`], [`automtls`], [`goplugin`], [`logging`]: the process side.
+
+pub mod automtls;
+pub mod diag;
+pub mod goplugin;
+pub mod logging;
+pub mod path;
+pub mod plan;
+pub mod proto;
+pub mod resource;
+pub mod rpc;
+pub mod schema;
+pub mod serve;
+pub mod stop;
+pub mod typed;
+pub mod types;
+pub mod value;
+mod wire;
+
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use path::AttributePath;
+pub use resource::{DataSource, MoveRequest, PlanRequest, PlanResponse, Provider, Resource, StateResponse};
+pub use schema::{Attribute, Block, NestedBlock, Nesting, PlanModifier, Schema};
+pub use stop::StopSignal;
+pub use typed::TfValue;
+pub use types::Type;
+pub use value::Value;
