@@ -1,1 +1,9 @@
-//! Acceptance-test harness.
+//! Acceptance-test harness in the spirit of terraform-plugin-testing: the
+//! real `terraform` CLI, offline, against freshly built provider binaries
+//! installed into a temporary filesystem mirror.
+//!
+//! # Layout
+//! - [`terraform`]: building providers once, the mirror, the CLI config and
+//!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
+
+pub mod terraform;
