@@ -1,0 +1,226 @@
+//! The plugin process as Terraform sees it: the refusal when run by hand,
+//! the handshake line, AutoMTLS (the pinned client is served, any other is
+//! refused), the gRPC services, and a clean exit on Shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use acceptance_tests::terraform::built_binary;
+use base64::Engine as _;
+use ecshost::sdk::proto::plugin::grpc_controller_client::GrpcControllerClient;
+use ecshost::sdk::proto::tfplugin6::provider_client::ProviderClient;
+use ecshost::sdk::proto::tfplugin6::{get_provider_schema, validate_resource_config, DynamicValue};
+use ecshost::sdk::serve::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+struct ClientIdentity {
+    pem: String,
+    der: Vec<u8>,
+    key: Vec<u8>,
+}
+
+fn client_identity() -> ClientIdentity {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let c = p.self_signed(&key).unwrap();
+    ClientIdentity { pem: c.pem(), der: c.der().to_vec(), key: key.serialize_der() }
+}
+
+struct Plugin {
+    child: Child,
+    socket: String,
+    server_cert: Vec<u8>,
+    handshake_ms: f64,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(client_pem: Option<&str>) -> Plugin {
+    let mut c = Command::new(built_binary("terraform-provider-ecshost"));
+    c.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(pem) = client_pem {
+        c.env("PLUGIN_CLIENT_CERT", pem);
+    }
+    let t0 = Instant::now();
+    let mut child = c.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let handshake_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let f: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(f.len(), 6, "handshake line: {line:?}");
+    assert_eq!(&f[..3], &["1", "6", "unix"], "{line:?}");
+    assert_eq!(f[4], "grpc");
+    let server_cert = if f[5].is_empty() {
+        Vec::new()
+    } else {
+        base64::engine::general_purpose::STANDARD_NO_PAD.decode(f[5]).expect("RawStdEncoding base64")
+    };
+    Plugin { child, socket: f[3].to_owned(), server_cert, handshake_ms }
+}
+
+/// Trusts exactly one server certificate, as go-plugin's client does.
+#[derive(Debug)]
+struct PinnedServer(Vec<u8>, rustls::crypto::WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        ee: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        assert_eq!(name.to_str(), "localhost");
+        if ee.as_ref() == self.0.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General("server certificate is not the one from the handshake".into()))
+        }
+    }
+    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.1)
+    }
+    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.1)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.1.supported_schemes()
+    }
+}
+
+async fn channel(p: &Plugin, id: Option<&ClientIdentity>) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let algs = provider.signature_verification_algorithms;
+    let b = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(PinnedServer(p.server_cert.clone(), algs)));
+    let mut cfg = match id {
+        Some(id) => b
+            .with_client_auth_cert(
+                vec![CertificateDer::from(id.der.clone())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key.clone())),
+            )
+            .unwrap(),
+        None => b.with_no_client_auth(),
+    };
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    let cfg = Arc::new(cfg);
+    let sock = p.socket.clone();
+    tonic::transport::Endpoint::try_from("http://localhost")
+        .unwrap()
+        .connect_timeout(Duration::from_secs(5))
+        .connect_with_connector(tower::service_fn(move |_| {
+            let (sock, cfg) = (sock.clone(), cfg.clone());
+            async move {
+                let s = tokio::net::UnixStream::connect(sock).await?;
+                let tls = tokio_rustls::TlsConnector::from(cfg)
+                    .connect(ServerName::try_from("localhost").unwrap(), s)
+                    .await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
+            }
+        }))
+        .await
+}
+
+/// Terraform's refusal message when the binary is started by hand.
+#[test]
+fn run_by_hand_says_it_is_a_plugin() {
+    let out = Command::new(built_binary("terraform-provider-ecshost")).env_remove(MAGIC_COOKIE_KEY).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is a Terraform provider plugin") && err.contains("run by Terraform"), "{err}");
+}
+
+/// Protocol 5-only Terraform (0.12–0.15) is told why it cannot work.
+#[test]
+fn refuses_protocol_5_only_clients() {
+    let out = Command::new(built_binary("terraform-provider-ecshost"))
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only version 6"));
+}
+
+/// The pinned client is served over TLS; a client with another
+/// certificate, or none, is refused; Shutdown ends the process.
+#[tokio::test]
+async fn automtls_pins_the_client_certificate() {
+    let good = client_identity();
+    let other = client_identity();
+    let mut p = start(Some(&good.pem));
+    assert!(!p.server_cert.is_empty(), "handshake carries the server certificate");
+    eprintln!("handshake after {:.1} ms (debug build)", p.handshake_ms);
+
+    for (who, id) in [("a client with another certificate", Some(&other)), ("a client without a certificate", None)] {
+        let refused = match channel(&p, id).await {
+            Err(_) => true,
+            Ok(ch) => ProviderClient::new(ch).get_provider_schema(get_provider_schema::Request {}).await.is_err(),
+        };
+        assert!(refused, "{who} must be refused");
+    }
+
+    let ch = channel(&p, Some(&good)).await.expect("the pinned client connects");
+    let mut client = ProviderClient::new(ch.clone());
+    let schema = client.get_provider_schema(get_provider_schema::Request {}).await.unwrap().into_inner();
+    let caps = schema.server_capabilities.unwrap();
+    assert!(caps.get_provider_schema_optional && caps.move_resource_state);
+
+    // Unknown type names are diagnostics, not gRPC errors.
+    let r = client
+        .validate_resource_config(validate_resource_config::Request {
+            type_name: "ecshost_nope".into(),
+            config: Some(DynamicValue { msgpack: vec![0xc0], json: vec![] }),
+        })
+        .await
+        .expect("answered, not a gRPC error")
+        .into_inner();
+    assert_eq!(r.diagnostics.len(), 1);
+    assert!(r.diagnostics[0].detail.contains("ecshost_nope"));
+
+    // Health service reports `plugin` as serving (go-plugin pings it).
+    let status = tonic_health::pb::health_client::HealthClient::new(ch.clone())
+        .check(tonic_health::pb::HealthCheckRequest { service: "plugin".into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+
+    GrpcControllerClient::new(ch).shutdown(ecshost::sdk::proto::plugin::Empty {}).await.unwrap();
+    let t0 = Instant::now();
+    loop {
+        if let Some(st) = p.child.try_wait().unwrap() {
+            assert!(st.success(), "clean exit: {st:?}");
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(5), "process did not exit after Shutdown");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Without PLUGIN_CLIENT_CERT the channel is plaintext and the sixth
+/// handshake field is empty.
+#[test]
+fn plaintext_without_client_cert() {
+    let p = start(None);
+    assert!(p.server_cert.is_empty());
+}
