@@ -11,4 +11,5 @@
 //!   below.
 
 pub mod provider;
+pub mod render;
 pub mod sdk;

@@ -1,6 +1,10 @@
 //! The `ecshost` provider: its configuration and its types. Thin: schemas
 //! and mapping only; the work happens in the layers below.
 
+mod agent_options;
+mod loopback_config;
+mod render_inputs;
+
 use async_trait::async_trait;
 
 use crate::sdk::{Block, DataSource, Diagnostics, Provider, Resource, Schema, Value};
@@ -33,6 +37,6 @@ impl Provider for EcsHostProvider {
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource>> {
-        vec![]
+        vec![Box::new(loopback_config::LoopbackConfig), Box::new(agent_options::AgentOptions)]
     }
 }

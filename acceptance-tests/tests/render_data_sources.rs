@@ -1,0 +1,131 @@
+//! The render data sources through real Terraform: every loopback format,
+//! the agent options, plan-time diagnostics on the right attribute, unknown
+//! inputs, and empty plans after apply.
+
+use acceptance_tests::terraform::Workdir;
+use serde_json::json;
+
+const HEADER: &str = r#"terraform {
+  required_providers {
+    ecshost = { source = "ecshost/ecshost" }
+  }
+}
+"#;
+
+#[test]
+fn every_loopback_format_renders_and_replans_empty() {
+    let wd = Workdir::new();
+    let formats = ["networkd", "ignition", "coreos_cloud_config", "cloud_init", "ifupdown", "netplan", "networkmanager", "shell"];
+    let mut body = HEADER.to_owned();
+    for f in formats {
+        body.push_str(&format!("data \"ecshost_loopback_config\" \"{f}\" {{\n  format = \"{f}\"\n}}\n"));
+    }
+    wd.write_config(&body);
+    wd.init();
+    wd.apply();
+    for f in formats {
+        let v = wd.values(&format!("data.ecshost_loopback_config.{f}"));
+        assert_eq!(v["address"], json!("169.254.170.2"), "{f}: default address");
+        assert_eq!(v["device"], json!("lo"));
+        let content = v["content"].as_str().unwrap();
+        assert!(content.contains("169.254.170.2"), "{f}: {content}");
+    }
+    let path = wd.values("data.ecshost_loopback_config.networkd")["path"].clone();
+    assert!(path.as_str().is_some_and(|p| p.starts_with("/etc/systemd/network/") && p.ends_with(".network")), "{path}");
+    let ign: serde_json::Value =
+        serde_json::from_str(wd.values("data.ecshost_loopback_config.ignition")["content"].as_str().unwrap()).unwrap();
+    assert_eq!(ign["ignition"]["version"], json!("3.3.0"));
+    wd.assert_empty_plan();
+}
+
+#[test]
+fn agent_options_publish_on_the_alias_never_host_network() {
+    let wd = Workdir::new();
+    wd.write_config(&format!(
+        r#"{HEADER}
+data "ecshost_agent_options" "a" {{
+  cluster = "prod"
+  config  = {{ ECS_ENABLE_SPOT_INSTANCE_DRAINING = "true" }}
+}}
+"#
+    ));
+    wd.init();
+    wd.apply();
+    let v = wd.values("data.ecshost_agent_options.a");
+    let args: Vec<String> = serde_json::from_value(v["docker_run_args"].clone()).unwrap();
+    assert!(args.iter().any(|a| a.contains("169.254.170.2:80:51679")), "{args:?}");
+    assert!(!args.iter().any(|a| a == "--net=host" || a == "host"), "{args:?}");
+    let ecs = v["ecs_config"].as_str().unwrap();
+    assert!(ecs.contains("ECS_CLUSTER=prod"), "{ecs}");
+    assert!(ecs.contains("ECS_RESERVED_PORTS=[22,80,2375,2376,51678,51679]"), "{ecs}");
+    assert!(ecs.contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"), "{ecs}");
+    assert!(v["start_script"].as_str().unwrap().starts_with("#!/bin/sh"));
+    assert!(v["systemd_unit"].as_str().unwrap().contains("docker.service"));
+    assert!(v["firewall_rules"].as_str().unwrap().contains("DOCKER-USER"));
+    wd.assert_empty_plan();
+}
+
+/// Bad input is refused at validate time, on the attribute at fault.
+#[test]
+fn bad_inputs_are_plan_time_diagnostics() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("typo address", r#"data "ecshost_loopback_config" "x" {
+  format  = "ifupdown"
+  address = "169.254.70.2"
+}"#, &["169.254.170.2", "address"]),
+        ("unknown format", r#"data "ecshost_loopback_config" "x" {
+  format = "yaml"
+}"#, &["format must be one of"]),
+        ("prefix", r#"data "ecshost_loopback_config" "x" {
+  format  = "shell"
+  address = "169.254.170.2/24"
+}"#, &["/32"]),
+        ("empty cluster", r#"data "ecshost_agent_options" "x" {
+  cluster = ""
+}"#, &["cluster must not be empty"]),
+        ("port out of range", r#"data "ecshost_agent_options" "x" {
+  cluster          = "c"
+  credentials_port = 70000
+}"#, &["credentials_port must be a whole number from 1 to 65535"]),
+        ("managed key", r#"data "ecshost_agent_options" "x" {
+  cluster = "c"
+  config  = { ECS_CLUSTER = "other" }
+}"#, &["ECS_CLUSTER"]),
+    ];
+    let wd = Workdir::new();
+    wd.write_config(HEADER);
+    wd.init();
+    for (name, body, expect) in cases {
+        wd.write_config(&format!("{HEADER}\n{body}\n"));
+        let r = wd.run(&["validate", "-no-color"]);
+        assert_ne!(r.code, 0, "{name}: validate must fail");
+        for e in *expect {
+            assert!(r.stderr.contains(e), "{name}: expected {e:?} in:\n{}", r.stderr);
+        }
+        assert!(r.stderr.contains("on main.tf line"), "{name}: pinned to the config: {}", r.stderr);
+    }
+}
+
+/// Inputs unknown at plan time give unknown outputs, not errors.
+#[test]
+fn unknown_inputs_plan_as_unknown_outputs() {
+    let wd = Workdir::new();
+    wd.write_config(&format!(
+        r#"{HEADER}
+resource "terraform_data" "cluster" {{
+  input = "late"
+}}
+data "ecshost_agent_options" "a" {{
+  cluster = terraform_data.cluster.output
+}}
+output "cfg" {{ value = data.ecshost_agent_options.a.ecs_config }}
+"#
+    ));
+    wd.init();
+    wd.ok(&["validate", "-no-color"]);
+    let plan = wd.plan_with_changes();
+    assert!(plan.contains("(known after apply)"), "{plan}");
+    wd.apply();
+    assert!(wd.ok(&["output", "-raw", "cfg"]).stdout.contains("ECS_CLUSTER=late"));
+    wd.assert_empty_plan();
+}

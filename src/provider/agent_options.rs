@@ -1,0 +1,68 @@
+//! `ecshost_agent_options`: how to run the ECS agent on a bridge network
+//! with its credentials endpoint published on the loopback alias.
+
+use async_trait::async_trait;
+
+use super::render_inputs::{agent_attributes, agent_input, render_error, set, string_list, string_map, validate_known};
+use crate::render::agent;
+use crate::render::CREDENTIALS_ADDRESS;
+use crate::sdk::plan::apply_defaults;
+use crate::sdk::{Attribute, Block, DataSource, Diagnostics, Schema, StateResponse, StopSignal, Value};
+
+/// The data source.
+pub(crate) struct AgentOptions;
+
+#[async_trait]
+impl DataSource for AgentOptions {
+    fn type_name(&self) -> String {
+        "ecshost_agent_options".into()
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attrs = agent_attributes();
+        attrs.extend([
+            Attribute::string("credentials_address").default(CREDENTIALS_ADDRESS).description(
+                "The address the credentials endpoint is published on; it must be on the loopback device (see `ecshost_loopback_config`). Defaults to `169.254.170.2`.",
+            ),
+            Attribute::bool("allow_custom_address").default(false).description(
+                "Accept a credentials address or port other than `169.254.170.2:80`. Defaults to `false`.",
+            ),
+            Attribute::string_list("docker_run_args").computed().description("Arguments of `docker run` for the agent (without `docker run`); the image is last."),
+            Attribute::string("start_script").computed().description(&format!(
+                "The idempotent POSIX script the host runs to start the agent (installed at `{}`): creates the agent network, applies the metadata block, runs the container and makes the endpoint reachable.",
+                agent::START_SCRIPT_PATH
+            )),
+            Attribute::string("systemd_unit").computed().description("`ecs-agent.service`, a thin wrapper around `start_script`, ordered after docker.service and the loopback alias."),
+            Attribute::string("ecs_config").computed().description("The content of `/etc/ecs/ecs.config`, including the full `ECS_RESERVED_PORTS` list."),
+            Attribute::string("firewall_rules").computed().description("The idempotent script that applies the metadata block; empty when `block_task_metadata = false`."),
+            Attribute::string("firewall_unit").computed().description("The unit that re-applies the metadata block at boot and after Docker restarts; empty when `block_task_metadata = false`."),
+        ]);
+        Schema::new(Block::new(attrs).description(
+            "Renders how to run the ECS agent on its own bridge network, published on the credentials address instead of `--net host`, with task containers kept away from the instance metadata service.",
+        ))
+    }
+
+    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let mut filled = config.clone();
+        apply_defaults(&self.schema().block, config, &mut filled);
+        validate_known(&filled, agent_input(&filled, "credentials_address").validate(), diags);
+    }
+
+    async fn read(&self, config: &Value, _stop: &StopSignal) -> StateResponse {
+        let input = agent_input(config, "credentials_address");
+        match agent::render(&input) {
+            Err(e) => StateResponse::from_diags(render_error(&e)),
+            Ok(out) => {
+                let mut st = config.clone();
+                set(&mut st, "log_opts", string_map(&input.log_opts));
+                set(&mut st, "docker_run_args", string_list(&out.docker_run_args));
+                set(&mut st, "start_script", out.start_script);
+                set(&mut st, "systemd_unit", out.systemd_unit);
+                set(&mut st, "ecs_config", out.ecs_config);
+                set(&mut st, "firewall_rules", out.firewall_rules);
+                set(&mut st, "firewall_unit", out.firewall_unit);
+                StateResponse { state: Some(st), ..Default::default() }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Pure renderers: Terraform attribute values in, host configuration text out.
+//!
+//! # Purity rule
+//!
+//! Nothing in this module does I/O, reads clocks or environment, draws random
+//! numbers, spawns tasks or knows about AWS SDK types. Equal input gives
+//! byte-identical output (maps are `BTreeMap`, JSON keeps insertion order, gzip is
+//! written with mtime 0 and no file name). That is what lets Terraform call the
+//! data sources at plan time and lets tests compare golden files. Only the
+//! `#[cfg(test)]` helpers in `consumer_tools` touch the file system, to feed
+//! output to the real consumer tools (shellcheck, cloud-init, netplan, ...).
+//!
+//! # How the pieces fit
+//!
+//! * [`problem`]: [`problem::Problem`] (a diagnostic addressed to a Terraform
+//!   attribute) and [`problem::RenderError`].
+//! * [`loopback`]: puts `169.254.170.2/32` on `lo` in the host's own network
+//!   configuration language (networkd, Ignition, netplan, NetworkManager, ...).
+//! * [`metadata_guard`]: the firewall rules that keep task containers on
+//!   `docker0` away from IMDS (`169.254.169.254`), iptables or nftables.
+//! * [`agent`]: `docker run` options, start script, systemd unit and
+//!   `/etc/ecs/ecs.config` for an ECS agent on its own bridge network, published
+//!   on `169.254.170.2:80`, with the in-netns DNAT that makes the agent's
+//!   `127.0.0.1:51679` endpoint reachable (see `docs/design/endpoint-reachability.md`).
+//! * [`self_check`]: the boot-time check script printing one
+//!   `ECSHOST_SELF_CHECK {json}` line to the serial console, and its parser.
+//! * [`user_data`]: assembles all of the above for one host format (shell,
+//!   cloud-init MIME multipart, Ignition, CoreOS cloud-config), gzip, base64,
+//!   size check against EC2's 16 KiB limit.
+
+pub mod agent;
+pub mod loopback;
+pub mod metadata_guard;
+pub mod problem;
+pub mod self_check;
+pub mod user_data;
+
+#[cfg(test)]
+mod consumer_tools;
+
+/// The link-local address ECS SDKs use for task credentials and task metadata.
+pub const CREDENTIALS_ADDRESS: &str = "169.254.170.2";
+
+/// The instance metadata service address that task containers must not reach.
+pub const IMDS_ADDRESS: &str = "169.254.169.254";
+
+/// Directory for the scripts this provider installs on a host. `/opt` because
+/// `/usr` is read-only on Flatcar and Fedora CoreOS.
+pub const LIB_DIR: &str = "/opt/ecshost";
+
+/// Directory for the systemd units this provider installs.
+pub const SYSTEMD_DIR: &str = "/etc/systemd/system";
+
+/// Quotes `s` for POSIX sh as one word (single quotes, `'` written as `'\''`).
+pub(crate) fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b))
+    {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sh_quote;
+
+    #[test]
+    fn sh_quote_cases() {
+        let cases = [
+            ("plain", "abc", "abc"),
+            ("empty", "", "''"),
+            ("space", "a b", "'a b'"),
+            ("quote", "it's", r"'it'\''s'"),
+            ("dollar", "$HOME", "'$HOME'"),
+            ("ip", "169.254.170.2:80:51679", "169.254.170.2:80:51679"),
+        ];
+        for (name, input, want) in cases {
+            assert_eq!(sh_quote(input), want, "{name}");
+        }
+    }
+}

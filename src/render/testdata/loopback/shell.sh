@@ -1,0 +1,16 @@
+#!/bin/sh
+# Managed by terraform-provider-ecshost: puts the ECS task credentials address
+# on lo. Idempotent: a second run changes nothing.
+set -eu
+
+IP="${IP:-ip}"
+ADDRESS=169.254.170.2/32
+DEVICE=lo
+
+"$IP" link set dev "$DEVICE" up
+if "$IP" -4 -o addr show dev "$DEVICE" | grep -q " inet $ADDRESS "; then
+    echo "ecs-loopback: $ADDRESS already on $DEVICE"
+else
+    "$IP" addr replace "$ADDRESS" dev "$DEVICE"
+    echo "ecs-loopback: added $ADDRESS to $DEVICE"
+fi
