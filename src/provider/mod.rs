@@ -4,6 +4,7 @@
 mod agent_options;
 mod loopback_config;
 mod render_inputs;
+mod user_data;
 
 use async_trait::async_trait;
 
@@ -37,6 +38,6 @@ impl Provider for EcsHostProvider {
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource>> {
-        vec![Box::new(loopback_config::LoopbackConfig), Box::new(agent_options::AgentOptions)]
+        vec![Box::new(loopback_config::LoopbackConfig), Box::new(agent_options::AgentOptions), Box::new(user_data::UserData)]
     }
 }

@@ -150,7 +150,8 @@ fn has_control(s: &str) -> bool {
 fn is_token(s: &str, extra: &[u8]) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
 }
 
 impl AgentInput {
@@ -158,7 +159,11 @@ impl AgentInput {
     pub fn validate(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         if self.cluster.trim().is_empty() {
-            out.push(Problem::error("cluster", "Cluster is required", "Set cluster to the ECS cluster name (ECS_CLUSTER)."));
+            out.push(Problem::error(
+                "cluster",
+                "Cluster is required",
+                "Set cluster to the ECS cluster name (ECS_CLUSTER).",
+            ));
         } else if !is_token(&self.cluster, b"_-:/.") || self.cluster.len() > 2048 {
             out.push(Problem::error(
                 "cluster",
@@ -170,10 +175,17 @@ impl AgentInput {
             out.push(Problem::error(
                 "image",
                 "Invalid image reference",
-                format!("{:?} is not a Docker image reference such as {DEFAULT_IMAGE}.", self.image),
+                format!(
+                    "{:?} is not a Docker image reference such as {DEFAULT_IMAGE}.",
+                    self.image
+                ),
             ));
         }
-        out.extend(validate_address("credentials_address", &self.credentials_address, self.allow_custom_address));
+        out.extend(validate_address(
+            "credentials_address",
+            &self.credentials_address,
+            self.allow_custom_address,
+        ));
         if let Some(p) = validate_port(i64::from(self.credentials_port)) {
             out.push(p);
         } else if self.credentials_port != 80 {
@@ -184,7 +196,11 @@ impl AgentInput {
             out.push(if self.allow_custom_address {
                 Problem::warning("credentials_port", "SDKs only use port 80", detail)
             } else {
-                Problem::error("credentials_port", "SDKs only use port 80", detail + " Set allow_custom_address = true to allow it.")
+                Problem::error(
+                    "credentials_port",
+                    "SDKs only use port 80",
+                    detail + " Set allow_custom_address = true to allow it.",
+                )
             });
         }
         if self.agent_network {
@@ -212,10 +228,19 @@ impl AgentInput {
         for (key, value) in &self.config {
             out.extend(validate_config_entry(key, value));
         }
-        let http_proxy = self.config.get("HTTP_PROXY").or(self.config.get("HTTPS_PROXY"));
+        let http_proxy = self
+            .config
+            .get("HTTP_PROXY")
+            .or(self.config.get("HTTPS_PROXY"));
         if http_proxy.is_some() {
-            let no_proxy = self.config.get("NO_PROXY").map(String::as_str).unwrap_or("");
-            if !(no_proxy.contains("169.254.169.254") && no_proxy.contains(&self.credentials_address)) {
+            let no_proxy = self
+                .config
+                .get("NO_PROXY")
+                .map(String::as_str)
+                .unwrap_or("");
+            if !(no_proxy.contains("169.254.169.254")
+                && no_proxy.contains(&self.credentials_address))
+            {
                 out.push(
                     Problem::warning(
                         "config",
@@ -227,15 +252,30 @@ impl AgentInput {
             }
         }
         if !LOG_LEVELS.contains(&self.log_level.as_str()) {
-            out.push(Problem::error("log_level", "Invalid log level", format!("Use one of {}.", LOG_LEVELS.join(", "))));
+            out.push(Problem::error(
+                "log_level",
+                "Invalid log level",
+                format!("Use one of {}.", LOG_LEVELS.join(", ")),
+            ));
         }
         out.extend(validate_restart_policy(&self.restart_policy));
         if !is_token(&self.log_driver, b"_.-") {
-            out.push(Problem::error("log_driver", "Invalid log driver", "Use a Docker log driver name such as json-file."));
+            out.push(Problem::error(
+                "log_driver",
+                "Invalid log driver",
+                "Use a Docker log driver name such as json-file.",
+            ));
         }
         for (k, v) in &self.log_opts {
             if !is_token(k, b"_.-") || has_control(v) || v.is_empty() {
-                out.push(Problem::error("log_opts", "Invalid log option", "Keys are option names, values are non-empty single-line strings.").with_key(k.clone()));
+                out.push(
+                    Problem::error(
+                        "log_opts",
+                        "Invalid log option",
+                        "Keys are option names, values are non-empty single-line strings.",
+                    )
+                    .with_key(k.clone()),
+                );
             }
         }
         if self.task_iam_role_network_host && self.block_task_metadata {
@@ -274,9 +314,18 @@ impl AgentInput {
 fn validate_config_entry(key: &str, value: &str) -> Vec<Problem> {
     let mut out = Vec::new();
     let well_formed = key.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
-        && key.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     if !well_formed {
-        out.push(Problem::error("config", "Invalid setting name", "Agent settings are upper-case names such as ECS_LOGLEVEL_ON_INSTANCE.").with_key(key));
+        out.push(
+            Problem::error(
+                "config",
+                "Invalid setting name",
+                "Agent settings are upper-case names such as ECS_LOGLEVEL_ON_INSTANCE.",
+            )
+            .with_key(key),
+        );
     } else if MANAGED_KEYS.contains(&key) {
         out.push(
             Problem::error(
@@ -297,14 +346,26 @@ fn validate_config_entry(key: &str, value: &str) -> Vec<Problem> {
             Problem::error(
                 "config",
                 "Not an agent setting",
-                format!("Only ECS_* keys and {} are passed to the agent.", ALLOWED_OTHER_KEYS.join(", ")),
+                format!(
+                    "Only ECS_* keys and {} are passed to the agent.",
+                    ALLOWED_OTHER_KEYS.join(", ")
+                ),
             )
             .with_key(key),
         );
     }
     if has_control(value) {
-        out.push(Problem::error("config", "Value must be a single line", "ecs.config is read line by line; newlines and control characters would split it.").with_key(key));
-    } else if value.trim() != value || (value.len() >= 2 && value.starts_with('"') && value.ends_with('"')) {
+        out.push(
+            Problem::error(
+                "config",
+                "Value must be a single line",
+                "ecs.config is read line by line; newlines and control characters would split it.",
+            )
+            .with_key(key),
+        );
+    } else if value.trim() != value
+        || (value.len() >= 2 && value.starts_with('"') && value.ends_with('"'))
+    {
         out.push(Problem::warning("config", "Value is used verbatim", "ecs.config values are not unquoted or trimmed; quotes and spaces become part of the value.").with_key(key));
     }
     out
@@ -312,9 +373,14 @@ fn validate_config_entry(key: &str, value: &str) -> Vec<Problem> {
 
 fn validate_restart_policy(p: &str) -> Vec<Problem> {
     let valid = matches!(p, "no" | "always" | "unless-stopped" | "on-failure")
-        || p.strip_prefix("on-failure:").is_some_and(|n| n.parse::<u16>().is_ok_and(|n| n > 0));
+        || p.strip_prefix("on-failure:")
+            .is_some_and(|n| n.parse::<u16>().is_ok_and(|n| n > 0));
     if !valid {
-        return vec![Problem::error("restart_policy", "Invalid restart policy", "Use no, on-failure[:N], always or unless-stopped.")];
+        return vec![Problem::error(
+            "restart_policy",
+            "Invalid restart policy",
+            "Use no, on-failure[:N], always or unless-stopped.",
+        )];
     }
     if p != "no" {
         return vec![Problem::warning(
@@ -340,7 +406,8 @@ pub struct AgentOptions {
     /// Standalone idempotent script applying the metadata guard
     /// ([`metadata_guard::SCRIPT_PATH`]); empty when `block_task_metadata` is off.
     pub firewall_rules: String,
-    /// `ecshost-metadata-guard.service`; empty when `block_task_metadata` is off.
+    /// `ecshost-metadata-guard.service` running the start script's `guard` step
+    /// whenever Docker (re)starts; empty when `block_task_metadata` is off.
     pub firewall_unit: String,
 }
 
@@ -362,7 +429,11 @@ pub const PATH_VARS: [(&str, &str); 6] = [
 ];
 
 fn path_var(name: &'static str) -> Part {
-    let default = PATH_VARS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d).unwrap_or("");
+    let default = PATH_VARS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| *d)
+        .unwrap_or("");
     Part::Path(name, default)
 }
 
@@ -382,7 +453,9 @@ fn run_args(input: &AgentInput, config_hash: Option<&str>) -> Vec<Vec<Part>> {
             input.address(),
             input.credentials_port
         )),
-        lit(format!("--publish=127.0.0.1:{AGENT_INTROSPECTION_PORT}:{AGENT_INTROSPECTION_PORT}")),
+        lit(format!(
+            "--publish=127.0.0.1:{AGENT_INTROSPECTION_PORT}:{AGENT_INTROSPECTION_PORT}"
+        )),
         lit("--sysctl=net.ipv4.conf.all.route_localnet=1"),
     ];
     for (var, target) in [
@@ -392,9 +465,16 @@ fn run_args(input: &AgentInput, config_hash: Option<&str>) -> Vec<Vec<Part>> {
         ("ECSHOST_ETC_DIR", "/etc/ecs"),
         ("ECSHOST_CGROUP_DIR", "/sys/fs/cgroup"),
     ] {
-        args.push(vec![Part::Lit("--volume=".into()), path_var(var), Part::Lit(format!(":{target}"))]);
+        args.push(vec![
+            Part::Lit("--volume=".into()),
+            path_var(var),
+            Part::Lit(format!(":{target}")),
+        ]);
     }
-    args.push(vec![Part::Lit("--env-file=".into()), path_var("ECSHOST_ECS_CONFIG")]);
+    args.push(vec![
+        Part::Lit("--env-file=".into()),
+        path_var("ECSHOST_ECS_CONFIG"),
+    ]);
     args.push(lit(format!("--log-driver={}", input.log_driver)));
     for (k, v) in &input.log_opts {
         args.push(lit(format!("--log-opt={k}={v}")));
@@ -450,7 +530,10 @@ fn ecs_config(input: &AgentInput) -> String {
         ("ECS_DATADIR", "/data".to_owned()),
         ("ECS_ENABLE_TASK_ENI", "false".to_owned()),
         ("ECS_ENABLE_TASK_IAM_ROLE", "true".to_owned()),
-        ("ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST", input.task_iam_role_network_host.to_string()),
+        (
+            "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST",
+            input.task_iam_role_network_host.to_string(),
+        ),
         ("ECS_LOGFILE", "/log/ecs-agent.log".to_owned()),
         ("ECS_LOGLEVEL", input.log_level.clone()),
         ("ECS_RESERVED_PORTS", format!("[{}]", ports.join(","))),
@@ -492,7 +575,7 @@ pub fn render(input: &AgentInput) -> Result<AgentOptions, RenderError> {
     let (firewall_rules, firewall_unit) = if input.block_task_metadata {
         (
             metadata_guard::render_script(input.firewall_backend),
-            metadata_guard::render_unit(),
+            metadata_guard::render_unit(&format!("/bin/sh {START_SCRIPT_PATH} guard")),
         )
     } else {
         (String::new(), String::new())
@@ -573,7 +656,10 @@ pub(crate) const PROBE_FUNCTION: &str = r#"probe_endpoint() {
 "#;
 
 fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
-    let run_words: Vec<String> = args.iter().map(|a| format!("        {}", script_word(a))).collect();
+    let run_words: Vec<String> = args
+        .iter()
+        .map(|a| format!("        {}", script_word(a)))
+        .collect();
     let path_vars: String = PATH_VARS
         .iter()
         .map(|(n, d)| format!("{n}=\"${{{n}:-{d}}}\"\n"))
@@ -581,9 +667,14 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
     let guard = if input.block_task_metadata {
         metadata_guard::shell_function(input.firewall_backend)
     } else {
-        "# block_task_metadata is off: no metadata guard.\napply_metadata_guard() { :; }\n".to_owned()
+        "# block_task_metadata is off: no metadata guard.\napply_metadata_guard() { :; }\n"
+            .to_owned()
     };
-    let url = format!("http://{}:{}/v2/credentials/", input.address(), input.credentials_port);
+    let url = format!(
+        "http://{}:{}/v2/credentials/",
+        input.address(),
+        input.credentials_port
+    );
     format!(
         r#"#!/bin/sh
 # Managed by terraform-provider-ecshost: runs the ECS agent on its own bridge
@@ -792,40 +883,184 @@ mod tests {
         }
     }
 
-    type Case = (&'static str, fn(&mut AgentInput), &'static [(Severity, &'static str, Option<&'static str>)]);
+    type Case = (
+        &'static str,
+        fn(&mut AgentInput),
+        &'static [(Severity, &'static str, Option<&'static str>)],
+    );
     const CASES: &[Case] = &[
         ("valid", |_| {}, &[]),
-        ("empty cluster", |i| i.cluster.clear(), &[(Severity::Error, "cluster", None)]),
-        ("cluster newline", |i| i.cluster = "a\nECS_X=1".into(), &[(Severity::Error, "cluster", None)]),
-        ("cluster arn", |i| i.cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/prod".into(), &[]),
-        ("image space", |i| i.image = "a b".into(), &[(Severity::Error, "image", None)]),
-        ("image flag", |i| i.image = "--privileged".into(), &[(Severity::Error, "image", None)]),
-        ("typo address", |i| i.credentials_address = "169.254.70.2".into(), &[(Severity::Error, "credentials_address", None)]),
-        ("port 0", |i| i.credentials_port = 0, &[(Severity::Error, "credentials_port", None)]),
-        ("port 8080", |i| i.credentials_port = 8080, &[(Severity::Error, "credentials_port", None)]),
-        ("port 8080 lab", |i| { i.credentials_port = 8080; i.allow_custom_address = true; }, &[(Severity::Warning, "credentials_port", None)]),
-        ("network host", |i| i.agent_network_name = "host".into(), &[(Severity::Error, "agent_network_name", None)]),
-        ("network bad", |i| i.agent_network_name = "a b".into(), &[(Severity::Error, "agent_network_name", None)]),
-        ("docker0 agent blocked", |i| i.agent_network = false, &[(Severity::Error, "agent_network", None)]),
-        ("docker0 agent unblocked", |i| { i.agent_network = false; i.block_task_metadata = false; }, &[]),
-        ("managed key", |i| { i.config.insert("ECS_CLUSTER".into(), "x".into()); }, &[(Severity::Error, "config", Some("ECS_CLUSTER"))]),
-        ("reserved ports key", |i| { i.config.insert("ECS_RESERVED_PORTS".into(), "[22]".into()); }, &[(Severity::Error, "config", Some("ECS_RESERVED_PORTS"))]),
-        ("non ecs key", |i| { i.config.insert("FOO".into(), "x".into()); }, &[(Severity::Error, "config", Some("FOO"))]),
-        ("lower key", |i| { i.config.insert("ecs_cluster".into(), "x".into()); }, &[(Severity::Error, "config", Some("ecs_cluster"))]),
-        ("newline value", |i| { i.config.insert("ECS_X".into(), "a\nb".into()); }, &[(Severity::Error, "config", Some("ECS_X"))]),
-        ("quoted value", |i| { i.config.insert("ECS_X".into(), "\"a\"".into()); }, &[(Severity::Warning, "config", Some("ECS_X"))]),
-        ("user setting", |i| { i.config.insert("ECS_ENABLE_SPOT_INSTANCE_DRAINING".into(), "true".into()); }, &[]),
-        ("proxy no no_proxy", |i| { i.config.insert("HTTP_PROXY".into(), "http://p:3128".into()); }, &[(Severity::Warning, "config", Some("NO_PROXY"))]),
-        ("proxy ok", |i| {
-            i.config.insert("HTTP_PROXY".into(), "http://p:3128".into());
-            i.config.insert("NO_PROXY".into(), "169.254.169.254,169.254.170.2,/var/run/docker.sock".into());
-        }, &[]),
-        ("log level", |i| i.log_level = "verbose".into(), &[(Severity::Error, "log_level", None)]),
-        ("restart bad", |i| i.restart_policy = "sometimes".into(), &[(Severity::Error, "restart_policy", None)]),
-        ("restart docker", |i| i.restart_policy = "on-failure:10".into(), &[(Severity::Warning, "restart_policy", None)]),
-        ("log driver", |i| i.log_driver = "".into(), &[(Severity::Error, "log_driver", None)]),
-        ("log opt", |i| { i.log_opts.insert("max-size".into(), "".into()); }, &[(Severity::Error, "log_opts", Some("max-size"))]),
-        ("host tasks", |i| i.task_iam_role_network_host = true, &[(Severity::Warning, "task_iam_role_network_host", None)]),
+        (
+            "empty cluster",
+            |i| i.cluster.clear(),
+            &[(Severity::Error, "cluster", None)],
+        ),
+        (
+            "cluster newline",
+            |i| i.cluster = "a\nECS_X=1".into(),
+            &[(Severity::Error, "cluster", None)],
+        ),
+        (
+            "cluster arn",
+            |i| i.cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/prod".into(),
+            &[],
+        ),
+        (
+            "image space",
+            |i| i.image = "a b".into(),
+            &[(Severity::Error, "image", None)],
+        ),
+        (
+            "image flag",
+            |i| i.image = "--privileged".into(),
+            &[(Severity::Error, "image", None)],
+        ),
+        (
+            "typo address",
+            |i| i.credentials_address = "169.254.70.2".into(),
+            &[(Severity::Error, "credentials_address", None)],
+        ),
+        (
+            "port 0",
+            |i| i.credentials_port = 0,
+            &[(Severity::Error, "credentials_port", None)],
+        ),
+        (
+            "port 8080",
+            |i| i.credentials_port = 8080,
+            &[(Severity::Error, "credentials_port", None)],
+        ),
+        (
+            "port 8080 lab",
+            |i| {
+                i.credentials_port = 8080;
+                i.allow_custom_address = true;
+            },
+            &[(Severity::Warning, "credentials_port", None)],
+        ),
+        (
+            "network host",
+            |i| i.agent_network_name = "host".into(),
+            &[(Severity::Error, "agent_network_name", None)],
+        ),
+        (
+            "network bad",
+            |i| i.agent_network_name = "a b".into(),
+            &[(Severity::Error, "agent_network_name", None)],
+        ),
+        (
+            "docker0 agent blocked",
+            |i| i.agent_network = false,
+            &[(Severity::Error, "agent_network", None)],
+        ),
+        (
+            "docker0 agent unblocked",
+            |i| {
+                i.agent_network = false;
+                i.block_task_metadata = false;
+            },
+            &[],
+        ),
+        (
+            "managed key",
+            |i| {
+                i.config.insert("ECS_CLUSTER".into(), "x".into());
+            },
+            &[(Severity::Error, "config", Some("ECS_CLUSTER"))],
+        ),
+        (
+            "reserved ports key",
+            |i| {
+                i.config.insert("ECS_RESERVED_PORTS".into(), "[22]".into());
+            },
+            &[(Severity::Error, "config", Some("ECS_RESERVED_PORTS"))],
+        ),
+        (
+            "non ecs key",
+            |i| {
+                i.config.insert("FOO".into(), "x".into());
+            },
+            &[(Severity::Error, "config", Some("FOO"))],
+        ),
+        (
+            "lower key",
+            |i| {
+                i.config.insert("ecs_cluster".into(), "x".into());
+            },
+            &[(Severity::Error, "config", Some("ecs_cluster"))],
+        ),
+        (
+            "newline value",
+            |i| {
+                i.config.insert("ECS_X".into(), "a\nb".into());
+            },
+            &[(Severity::Error, "config", Some("ECS_X"))],
+        ),
+        (
+            "quoted value",
+            |i| {
+                i.config.insert("ECS_X".into(), "\"a\"".into());
+            },
+            &[(Severity::Warning, "config", Some("ECS_X"))],
+        ),
+        (
+            "user setting",
+            |i| {
+                i.config
+                    .insert("ECS_ENABLE_SPOT_INSTANCE_DRAINING".into(), "true".into());
+            },
+            &[],
+        ),
+        (
+            "proxy no no_proxy",
+            |i| {
+                i.config.insert("HTTP_PROXY".into(), "http://p:3128".into());
+            },
+            &[(Severity::Warning, "config", Some("NO_PROXY"))],
+        ),
+        (
+            "proxy ok",
+            |i| {
+                i.config.insert("HTTP_PROXY".into(), "http://p:3128".into());
+                i.config.insert(
+                    "NO_PROXY".into(),
+                    "169.254.169.254,169.254.170.2,/var/run/docker.sock".into(),
+                );
+            },
+            &[],
+        ),
+        (
+            "log level",
+            |i| i.log_level = "verbose".into(),
+            &[(Severity::Error, "log_level", None)],
+        ),
+        (
+            "restart bad",
+            |i| i.restart_policy = "sometimes".into(),
+            &[(Severity::Error, "restart_policy", None)],
+        ),
+        (
+            "restart docker",
+            |i| i.restart_policy = "on-failure:10".into(),
+            &[(Severity::Warning, "restart_policy", None)],
+        ),
+        (
+            "log driver",
+            |i| i.log_driver = "".into(),
+            &[(Severity::Error, "log_driver", None)],
+        ),
+        (
+            "log opt",
+            |i| {
+                i.log_opts.insert("max-size".into(), "".into());
+            },
+            &[(Severity::Error, "log_opts", Some("max-size"))],
+        ),
+        (
+            "host tasks",
+            |i| i.task_iam_role_network_host = true,
+            &[(Severity::Warning, "task_iam_role_network_host", None)],
+        ),
     ];
 
     #[test]
@@ -834,15 +1069,30 @@ mod tests {
             let mut input = base();
             mutate(&mut input);
             let got = input.validate();
-            let got: Vec<_> = got.iter().map(|p| (p.severity, p.attribute, p.key.as_deref())).collect();
+            let got: Vec<_> = got
+                .iter()
+                .map(|p| (p.severity, p.attribute, p.key.as_deref()))
+                .collect();
             assert_eq!(got, want.to_vec(), "{name}");
-            assert_eq!(render(&input).is_ok(), !want.iter().any(|w| w.0 == Severity::Error), "{name}");
+            assert_eq!(
+                render(&input).is_ok(),
+                !want.iter().any(|w| w.0 == Severity::Error),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn validate_port_range() {
-        for (port, ok) in [(0, false), (1, true), (80, true), (65535, true), (65536, false), (-1, false), (i64::MAX, false)] {
+        for (port, ok) in [
+            (0, false),
+            (1, true),
+            (80, true),
+            (65535, true),
+            (65536, false),
+            (-1, false),
+            (i64::MAX, false),
+        ] {
             assert_eq!(validate_port(port).is_none(), ok, "{port}");
         }
     }
@@ -856,22 +1106,42 @@ mod tests {
             (51679, "[22,2375,2376,51678,51679]"),
         ];
         for (port, want) in cases {
-            let input = AgentInput { credentials_port: port, allow_custom_address: true, ..base() };
-            assert!(ecs_config(&input).contains(&format!("ECS_RESERVED_PORTS={want}\n")), "{port}");
+            let input = AgentInput {
+                credentials_port: port,
+                allow_custom_address: true,
+                ..base()
+            };
+            assert!(
+                ecs_config(&input).contains(&format!("ECS_RESERVED_PORTS={want}\n")),
+                "{port}"
+            );
         }
     }
 
     #[test]
     fn run_args_never_host_network() {
         for (agent_network, block) in [(true, true), (true, false), (false, false)] {
-            let input = AgentInput { agent_network, block_task_metadata: block, ..base() };
+            let input = AgentInput {
+                agent_network,
+                block_task_metadata: block,
+                ..base()
+            };
             let out = render(&input).unwrap();
             let args = &out.docker_run_args;
-            assert!(args.iter().all(|a| !a.contains("host") || a.starts_with("--publish=127.0.0.1")), "{args:?}");
+            for forbidden in ["--net=host", "--network=host", "--privileged"] {
+                assert!(
+                    !args.iter().any(|a| a == forbidden),
+                    "{forbidden} in {args:?}"
+                );
+            }
             assert!(args.contains(&"--publish=169.254.170.2:80:51679".to_owned()));
             assert!(args.contains(&"--sysctl=net.ipv4.conf.all.route_localnet=1".to_owned()));
             assert_eq!(args.last().unwrap(), DEFAULT_IMAGE);
-            let net = if agent_network { "--network=ecs-agent" } else { "--network=bridge" };
+            let net = if agent_network {
+                "--network=ecs-agent"
+            } else {
+                "--network=bridge"
+            };
             assert!(args.contains(&net.to_owned()), "{args:?}");
             assert_eq!(out.firewall_rules.is_empty(), !block);
         }
@@ -880,13 +1150,28 @@ mod tests {
     #[test]
     fn ecs_config_sorted_and_overridable() {
         let mut input = base();
-        input.config.insert("ECS_ENABLE_SPOT_INSTANCE_DRAINING".into(), "true".into());
-        input.config.insert("ECS_AVAILABLE_LOGGING_DRIVERS".into(), r#"["json-file"]"#.into());
+        input
+            .config
+            .insert("ECS_ENABLE_SPOT_INSTANCE_DRAINING".into(), "true".into());
+        input.config.insert(
+            "ECS_AVAILABLE_LOGGING_DRIVERS".into(),
+            r#"["json-file"]"#.into(),
+        );
         let cfg = ecs_config(&input);
-        let keys: Vec<&str> = cfg.lines().filter(|l| !l.starts_with('#')).map(|l| l.split('=').next().unwrap()).collect();
+        let keys: Vec<&str> = cfg
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split('=').next().unwrap())
+            .collect();
         let (managed, user) = keys.split_at(MANAGED_KEYS.len());
         assert_eq!(managed, MANAGED_KEYS);
-        assert_eq!(user, ["ECS_AVAILABLE_LOGGING_DRIVERS", "ECS_ENABLE_SPOT_INSTANCE_DRAINING"]);
+        assert_eq!(
+            user,
+            [
+                "ECS_AVAILABLE_LOGGING_DRIVERS",
+                "ECS_ENABLE_SPOT_INSTANCE_DRAINING"
+            ]
+        );
         assert!(cfg.contains("ECS_AVAILABLE_LOGGING_DRIVERS=[\"json-file\"]\n"));
         assert!(cfg.contains("ECS_ENABLE_TASK_ENI=false\n"));
     }
@@ -894,8 +1179,17 @@ mod tests {
     #[test]
     fn config_hash_tracks_changes() {
         let a = render(&base()).unwrap();
-        let b = render(&AgentInput { log_level: "debug".into(), ..base() }).unwrap();
-        let label = |o: &AgentOptions| o.docker_run_args.iter().find(|a| a.contains(CONFIG_LABEL)).cloned();
+        let b = render(&AgentInput {
+            log_level: "debug".into(),
+            ..base()
+        })
+        .unwrap();
+        let label = |o: &AgentOptions| {
+            o.docker_run_args
+                .iter()
+                .find(|a| a.contains(CONFIG_LABEL))
+                .cloned()
+        };
         assert_ne!(label(&a), label(&b));
         assert_eq!(a, render(&base()).unwrap());
     }
@@ -906,14 +1200,22 @@ mod tests {
         consumer_tools::golden("agent/ecs-agent.sh", &out.start_script);
         consumer_tools::golden("agent/ecs-agent.service", &out.systemd_unit);
         consumer_tools::golden("agent/ecs.config", &out.ecs_config);
-        consumer_tools::golden("agent/docker_run_args.txt", &(out.docker_run_args.join("\n") + "\n"));
+        consumer_tools::golden(
+            "agent/docker_run_args.txt",
+            &(out.docker_run_args.join("\n") + "\n"),
+        );
     }
 
     #[test]
     fn scripts_pass_shellcheck() {
         for backend in [FirewallBackend::Iptables, FirewallBackend::Nftables] {
             for (agent_network, block) in [(true, true), (false, false)] {
-                let input = AgentInput { firewall_backend: backend, agent_network, block_task_metadata: block, ..base() };
+                let input = AgentInput {
+                    firewall_backend: backend,
+                    agent_network,
+                    block_task_metadata: block,
+                    ..base()
+                };
                 let out = render(&input).unwrap();
                 consumer_tools::shellcheck(&out.start_script);
                 if block {
@@ -929,7 +1231,10 @@ mod tests {
         consumer_tools::systemd_analyze_verify(&[
             (UNIT_NAME, &out.systemd_unit),
             (metadata_guard::UNIT_NAME, &out.firewall_unit),
-            (crate::render::loopback::shell::UNIT_NAME, &crate::render::loopback::shell::render_unit()),
+            (
+                crate::render::loopback::shell::UNIT_NAME,
+                &crate::render::loopback::shell::render_unit(),
+            ),
         ]);
         assert!(unit_path().ends_with(UNIT_NAME));
     }
@@ -965,10 +1270,18 @@ esac
         let dir = temp_dir("agent-start");
         let bin = dir.join("bin");
         fake_command(&bin, "docker", FAKE_DOCKER);
-        fake_command(&bin, "nsenter", "shift 3\necho \"netns $*\" >> \"$FAKE_DIR/fw.log\"\nexit 0\n");
-        fake_command(&bin, "iptables", "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \"$*\" in *-C*) exit 1 ;; esac\n");
+        fake_command(&bin, "nsenter", "shift 3\necho \"netns $*\" >> \"$FAKE_DIR/fw.log\"\ncase \"$*\" in *-C*) exit 1 ;; esac\n");
+        fake_command(
+            &bin,
+            "iptables",
+            "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \"$*\" in *-C*) exit 1 ;; esac\n",
+        );
         fake_command(&bin, "ip6tables", "exit 1\n");
-        fake_command(&bin, "curl", "printf '%s' '{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400'\n");
+        fake_command(
+            &bin,
+            "curl",
+            "printf '%s' '{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400'\n",
+        );
         let cfg = dir.join("ecs.config");
         std::fs::write(&cfg, "ECS_CLUSTER=prod\n").unwrap();
         let env = [
@@ -984,11 +1297,27 @@ esac
             assert_eq!(rc, 0, "{out}");
         }
         let docker_log = std::fs::read_to_string(dir.join("docker.log")).unwrap();
-        assert_eq!(docker_log.lines().filter(|l| l.starts_with("run ")).count(), 1, "{docker_log}");
-        assert_eq!(docker_log.lines().filter(|l| l.starts_with("network create")).count(), 1);
-        assert!(docker_log.contains(&format!("--env-file={}", cfg.display())), "path override: {docker_log}");
+        assert_eq!(
+            docker_log.lines().filter(|l| l.starts_with("run ")).count(),
+            1,
+            "{docker_log}"
+        );
+        assert_eq!(
+            docker_log
+                .lines()
+                .filter(|l| l.starts_with("network create"))
+                .count(),
+            1
+        );
+        assert!(
+            docker_log.contains(&format!("--env-file={}", cfg.display())),
+            "path override: {docker_log}"
+        );
         let fw = std::fs::read_to_string(dir.join("fw.log")).unwrap();
-        assert!(fw.contains("-I DOCKER-USER 1 -i docker0 -d 169.254.169.254/32 -j DROP"), "{fw}");
+        assert!(
+            fw.contains("-I DOCKER-USER 1 -i docker0 -d 169.254.169.254/32 -j DROP"),
+            "{fw}"
+        );
         assert!(fw.contains("netns iptables -w -t nat -A PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679"), "{fw}");
     }
 }

@@ -74,7 +74,10 @@ pub(crate) fn golden(name: &str, content: &str) {
         return;
     }
     let want = fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("golden file {} unreadable ({e}); run with ECSHOST_UPDATE_GOLDEN=1", path.display())
+        panic!(
+            "golden file {} unreadable ({e}); run with ECSHOST_UPDATE_GOLDEN=1",
+            path.display()
+        )
     });
     assert!(
         want == content,
@@ -111,8 +114,12 @@ pub(crate) fn parse_ini(s: &str) -> Result<Ini, String> {
             section = Some(name.to_owned());
             continue;
         }
-        let sec = section.as_ref().ok_or(format!("line {}: key outside section", n + 1))?;
-        let (k, v) = line.split_once('=').ok_or(format!("line {}: no '='", n + 1))?;
+        let sec = section
+            .as_ref()
+            .ok_or(format!("line {}: key outside section", n + 1))?;
+        let (k, v) = line
+            .split_once('=')
+            .ok_or(format!("line {}: no '='", n + 1))?;
         ini.0
             .get_mut(sec)
             .unwrap()
@@ -131,8 +138,14 @@ pub(crate) fn shellcheck(script: &str) {
     let dir = temp_dir("shellcheck");
     let f = dir.join("script.sh");
     write(&f, script, 0o755);
-    let o = run(Command::new("shellcheck").args(["-s", "sh", "-S", "style"]).arg(&f));
-    assert!(o.status.success(), "shellcheck failed:\n{}\n--- script\n{script}", text(&o));
+    let o = run(Command::new("shellcheck")
+        .args(["-s", "sh", "-S", "style"])
+        .arg(&f));
+    assert!(
+        o.status.success(),
+        "shellcheck failed:\n{}\n--- script\n{script}",
+        text(&o)
+    );
 }
 
 /// `cloud-init schema --config-file` must say the document is valid.
@@ -143,9 +156,14 @@ pub(crate) fn cloud_init_schema(doc: &str) {
     let dir = temp_dir("cloud-init");
     let f = dir.join("user-data");
     write(&f, doc, 0o644);
-    let o = run(Command::new("cloud-init").args(["schema", "--config-file"]).arg(&f));
+    let o = run(Command::new("cloud-init")
+        .args(["schema", "--config-file"])
+        .arg(&f));
     let out = text(&o);
-    assert!(o.status.success() && out.contains("Valid cloud-config"), "cloud-init schema:\n{out}\n--- doc\n{doc}");
+    assert!(
+        o.status.success() && out.contains("Valid cloud-config"),
+        "cloud-init schema:\n{out}\n--- doc\n{doc}"
+    );
 }
 
 /// `netplan generate --root-dir` must succeed; returns the generated networkd
@@ -156,13 +174,19 @@ pub(crate) fn netplan_generate(yaml: &str) -> Option<String> {
     }
     let root = temp_dir("netplan");
     write(&root.join("etc/netplan/60-ecs-loopback.yaml"), yaml, 0o600);
-    let o = run(Command::new("netplan").arg("generate").arg("--root-dir").arg(&root));
+    let o = run(Command::new("netplan")
+        .arg("generate")
+        .arg("--root-dir")
+        .arg(&root));
     assert!(o.status.success(), "netplan generate:\n{}", text(&o));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!stderr.contains("too open"), "netplan warned: {stderr}");
     let mut all = String::new();
     let gen = root.join("run/systemd/network");
-    let mut entries: Vec<_> = fs::read_dir(&gen).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(&gen)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         all.push_str(&fs::read_to_string(p).unwrap());
@@ -185,7 +209,10 @@ pub(crate) fn ignition_validate(json: &str, version: &str) {
         println!("SKIP: installed ignition-validate does not know spec {version}");
         return;
     }
-    assert!(o.status.success(), "ignition-validate ({version}):\n{out}\n--- config\n{json}");
+    assert!(
+        o.status.success(),
+        "ignition-validate ({version}):\n{out}\n--- config\n{json}"
+    );
 }
 
 /// `systemd-analyze verify` on the given units, written side by side.
@@ -218,16 +245,30 @@ pub(crate) fn nmcli_offline(keyfile: &str, expect: &str) {
         return;
     }
     let mut child = Command::new("nmcli")
-        .args(["--offline", "connection", "modify", "connection.id", "ecs-loopback"])
+        .args([
+            "--offline",
+            "connection",
+            "modify",
+            "connection.id",
+            "ecs-loopback",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(keyfile.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(keyfile.as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     let out = text(&o);
-    assert!(o.status.success() && out.contains(expect), "nmcli --offline:\n{out}");
+    assert!(
+        o.status.success() && out.contains(expect),
+        "nmcli --offline:\n{out}"
+    );
 }
 
 /// `ifup --no-act -i <file> lo` must plan to add `address`.
@@ -245,17 +286,29 @@ pub(crate) fn ifup_no_act(interfaces: &str, address: &str) {
         .arg(&f)
         .arg("lo"));
     let out = text(&o);
-    assert!(o.status.success() && out.contains(address), "ifup --no-act:\n{out}");
+    assert!(
+        o.status.success() && out.contains(address),
+        "ifup --no-act:\n{out}"
+    );
 }
 
 /// Runs `sh <script> <args>` with `env` and a PATH that puts `bin_dir` first;
 /// returns (exit code, stdout+stderr).
-pub(crate) fn run_sh(script: &str, args: &[&str], env: &[(&str, String)], bin_dir: &Path) -> (i32, String) {
+pub(crate) fn run_sh(
+    script: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+    bin_dir: &Path,
+) -> (i32, String) {
     let dir = temp_dir("run-sh");
     let f = dir.join("script.sh");
     write(&f, script, 0o755);
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    let mut cmd = Command::new("sh");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("/bin/sh");
     cmd.arg(&f).args(args).env("PATH", path);
     for (k, v) in env {
         cmd.env(k, v);
@@ -263,7 +316,11 @@ pub(crate) fn run_sh(script: &str, args: &[&str], env: &[(&str, String)], bin_di
     let o = run(&mut cmd);
     (
         o.status.code().unwrap_or(-1),
-        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
     )
 }
 
@@ -292,7 +349,12 @@ print(json.dumps(out))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(doc.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(doc.as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "python email parse:\n{}", text(&o));
     let parts: Vec<(String, String)> = serde_json::from_slice(&o.stdout).unwrap();

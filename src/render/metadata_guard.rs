@@ -129,7 +129,9 @@ pub fn render_script(backend: FirewallBackend) -> String {
 }
 
 /// Oneshot unit applying the rules whenever docker.service (re)starts.
-pub fn render_unit() -> String {
+/// `exec_start` is the command applying them: [`SCRIPT_PATH`] run by `/bin/sh`
+/// (the `firewall_rules` script), or the agent start script's `guard` step.
+pub fn render_unit(exec_start: &str) -> String {
     format!(
         "[Unit]\n\
          Description=Block {TASK_BRIDGE} containers from IMDS (terraform-provider-ecshost)\n\
@@ -139,7 +141,7 @@ pub fn render_unit() -> String {
          [Service]\n\
          Type=oneshot\n\
          RemainAfterExit=yes\n\
-         ExecStart=/bin/sh {SCRIPT_PATH}\n\
+         ExecStart={exec_start}\n\
          \n\
          [Install]\n\
          WantedBy=docker.service multi-user.target\n"
@@ -174,14 +176,20 @@ mod tests {
             consumer_tools::golden(&format!("metadata_guard/{}.sh", b.as_str()), &s);
             consumer_tools::shellcheck(&s);
             assert!(s.contains("docker0"), "scoped to docker0");
-            assert!(!s.contains("169.254.170.2"), "never touches the credentials address");
+            assert!(
+                !s.contains("169.254.170.2"),
+                "never touches the credentials address"
+            );
         }
         assert!(SCRIPT_PATH.starts_with(LIB_DIR));
     }
 
     #[test]
     fn unit_verifies() {
-        consumer_tools::systemd_analyze_verify(&[(UNIT_NAME, &render_unit())]);
+        consumer_tools::systemd_analyze_verify(&[(
+            UNIT_NAME,
+            &render_unit(&format!("/bin/sh {SCRIPT_PATH}")),
+        )]);
         assert!(unit_path().ends_with(UNIT_NAME));
     }
 
@@ -190,7 +198,7 @@ mod tests {
 rule=$(echo "$*" | sed -e 's/^-w //' -e 's/^-[CI] DOCKER-USER \(1 \)\{0,1\}//')
 case "$*" in
   "-w -N DOCKER-USER") exit 1 ;;
-  "-w -C DOCKER-USER"*) grep -qxF "$rule" "$FAKE_RULES" 2>/dev/null ;;
+  "-w -C DOCKER-USER"*) grep -qxF -e "$rule" "$FAKE_RULES" 2>/dev/null ;;
   "-w -I DOCKER-USER"*) echo "$rule" >> "$FAKE_RULES" ;;
   *) exit 1 ;;
 esac

@@ -81,3 +81,70 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod prop_tests {
+    use proptest::prelude::*;
+
+    use super::agent::AgentInput;
+    use super::loopback::{self, LoopbackFormat, LoopbackInput};
+    use super::user_data::{self, ExtraPart, HostFormat, UserDataInput};
+
+    fn host_format() -> impl Strategy<Value = HostFormat> {
+        prop_oneof![
+            Just(HostFormat::Shell),
+            Just(HostFormat::CloudInit),
+            Just(HostFormat::Ignition),
+            Just(HostFormat::CoreosCloudConfig)
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Arbitrary strings never panic, and equal input gives equal output.
+        #[test]
+        fn render_is_total_and_deterministic(
+            address in prop_oneof![Just("169.254.170.2".to_owned()), ".{0,20}"],
+            device in prop_oneof![Just("lo".to_owned()), ".{0,20}"],
+            allow in any::<bool>(),
+            cluster in ".{0,30}",
+            image in prop_oneof![Just(super::agent::DEFAULT_IMAGE.to_owned()), ".{0,30}"],
+            key in ".{0,12}",
+            value in ".{0,30}",
+            port in any::<u16>(),
+            fmt in host_format(),
+            gzip in any::<bool>(),
+            version in prop_oneof![Just("3.3.0".to_owned()), ".{0,8}"],
+            part in ".{0,40}",
+        ) {
+            let loopback = LoopbackInput { address: address.clone(), device, allow_custom_address: allow };
+            for f in LoopbackFormat::ALL {
+                let a = loopback::render(f, &loopback, &version);
+                prop_assert_eq!(a, loopback::render(f, &loopback, &version));
+            }
+            let mut agent = AgentInput { cluster, image, credentials_address: address, credentials_port: port, allow_custom_address: allow, ..Default::default() };
+            agent.config.insert(key, value);
+            let input = UserDataInput {
+                host_format: fmt,
+                loopback,
+                agent,
+                gzip,
+                ignition_version: version,
+                self_check: true,
+                extra_parts: vec![ExtraPart { content_type: "text/x-shellscript".into(), content: part, filename: "p.sh".into() }],
+            };
+            let a = user_data::render(&input);
+            prop_assert_eq!(&a, &user_data::render(&input));
+            let _ = input.validate();
+            let _ = super::agent::render(&input.agent);
+            let _ = super::self_check::parse_report_line(&input.agent.cluster);
+        }
+
+        /// The report parser never panics on arbitrary console text.
+        #[test]
+        fn find_report_is_total(text in ".{0,300}") {
+            let _ = super::self_check::find_report(&format!("{text}\nECSHOST_SELF_CHECK {text}"));
+        }
+    }
+}

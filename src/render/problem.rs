@@ -132,7 +132,10 @@ mod tests {
             ("warning only", vec![Problem::warning("a", "s", "d")], true),
             (
                 "error",
-                vec![Problem::warning("a", "w", "d"), Problem::error("b", "e", "d")],
+                vec![
+                    Problem::warning("a", "w", "d"),
+                    Problem::error("b", "e", "d"),
+                ],
                 false,
             ),
         ];

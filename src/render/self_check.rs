@@ -147,8 +147,7 @@ pub fn parse_report_line(line: &str) -> Result<Report, ReportError> {
 pub fn find_report(console_text: &str) -> Option<Result<Report, ReportError>> {
     console_text
         .split('\n')
-        .filter(|l| l.contains(REPORT_PREFIX))
-        .next_back()
+        .rfind(|l| l.contains(REPORT_PREFIX))
         .map(|l| {
             let from = l.rfind(REPORT_PREFIX).unwrap_or(0);
             parse_report_line(&l[from..])
@@ -310,7 +309,11 @@ done
         device_q = sh_quote(&loopback.device),
         name_q = sh_quote(agent::CONTAINER_NAME),
         network_q = sh_quote(network),
-        block = if agent_input.block_task_metadata { "yes" } else { "no" },
+        block = if agent_input.block_task_metadata {
+            "yes"
+        } else {
+            "no"
+        },
         url_q = sh_quote(&url),
     ))
 }
@@ -353,13 +356,41 @@ mod tests {
         let cases: Vec<(&str, String, Result<(), ReportError>)> = vec![
             ("good", GOOD.into(), Ok(())),
             ("crlf", format!("{GOOD}\r"), Ok(())),
-            ("noise before", format!("[   12.345678] cloud-init[812]: {GOOD}"), Ok(())),
-            ("extra field", GOOD.replace(r#""probe":"curl""#, r#""probe":"curl","later":1"#), Ok(())),
-            ("new check within v1", GOOD.replace(r#""alias":"pass""#, r#""alias":"pass","ipv6":"skip""#), Ok(())),
-            ("missing prefix", GOOD.replace("ECSHOST_SELF_CHECK ", ""), Err(ReportError::MissingPrefix)),
-            ("prefix only", "ECSHOST_SELF_CHECK ".into(), Err(ReportError::Truncated)),
-            ("truncated", GOOD[..GOOD.len() - 20].into(), Err(ReportError::Truncated)),
-            ("future version", future.into(), Err(ReportError::UnsupportedVersion { found: 2 })),
+            (
+                "noise before",
+                format!("[   12.345678] cloud-init[812]: {GOOD}"),
+                Ok(()),
+            ),
+            (
+                "extra field",
+                GOOD.replace(r#""probe":"curl""#, r#""probe":"curl","later":1"#),
+                Ok(()),
+            ),
+            (
+                "new check within v1",
+                GOOD.replace(r#""alias":"pass""#, r#""alias":"pass","ipv6":"skip""#),
+                Ok(()),
+            ),
+            (
+                "missing prefix",
+                GOOD.replace("ECSHOST_SELF_CHECK ", ""),
+                Err(ReportError::MissingPrefix),
+            ),
+            (
+                "prefix only",
+                "ECSHOST_SELF_CHECK ".into(),
+                Err(ReportError::Truncated),
+            ),
+            (
+                "truncated",
+                GOOD[..GOOD.len() - 20].into(),
+                Err(ReportError::Truncated),
+            ),
+            (
+                "future version",
+                future.into(),
+                Err(ReportError::UnsupportedVersion { found: 2 }),
+            ),
         ];
         for (name, line, want) in cases {
             let got = parse_report_line(&line).map(|_| ());
@@ -367,14 +398,29 @@ mod tests {
         }
         let malformed = [
             ("not json", "ECSHOST_SELF_CHECK hello"),
-            ("no version", r#"ECSHOST_SELF_CHECK {"ok":true,"checks":{}}"#),
-            ("string version", r#"ECSHOST_SELF_CHECK {"v":"1","ok":true,"checks":{}}"#),
-            ("bad status", r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"maybe"}}"#),
-            ("ok disagrees", r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"fail"}}"#),
+            (
+                "no version",
+                r#"ECSHOST_SELF_CHECK {"ok":true,"checks":{}}"#,
+            ),
+            (
+                "string version",
+                r#"ECSHOST_SELF_CHECK {"v":"1","ok":true,"checks":{}}"#,
+            ),
+            (
+                "bad status",
+                r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"maybe"}}"#,
+            ),
+            (
+                "ok disagrees",
+                r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"fail"}}"#,
+            ),
             ("no checks", r#"ECSHOST_SELF_CHECK {"v":1,"ok":true}"#),
         ];
         for (name, line) in malformed {
-            assert!(matches!(parse_report_line(line), Err(ReportError::Malformed(_))), "{name}");
+            assert!(
+                matches!(parse_report_line(line), Err(ReportError::Malformed(_))),
+                "{name}"
+            );
         }
     }
 
@@ -391,13 +437,24 @@ mod tests {
 
     #[test]
     fn find_report_table() {
-        let ok_line = GOOD.replace(r#""endpoint":"fail""#, r#""endpoint":"pass""#).replace(r#""ok":false"#, r#""ok":true"#);
-        let cases: Vec<(&str, String, Option<Result<bool, ReportError>>)> = vec![
+        let ok_line = GOOD
+            .replace(r#""endpoint":"fail""#, r#""endpoint":"pass""#)
+            .replace(r#""ok":false"#, r#""ok":true"#);
+        type Case = (&'static str, String, Option<Result<bool, ReportError>>);
+        let cases: Vec<Case> = vec![
             ("none", "boot\nlogin:\n".into(), None),
             ("empty", String::new(), None),
             ("one", format!("a\r\n{GOOD}\r\nb\r\n"), Some(Ok(false))),
-            ("last wins", format!("{GOOD}\n...\n{ok_line}\n"), Some(Ok(true))),
-            ("last truncated", format!("{ok_line}\n{}", &GOOD[..60]), Some(Err(ReportError::Truncated))),
+            (
+                "last wins",
+                format!("{GOOD}\n...\n{ok_line}\n"),
+                Some(Ok(true)),
+            ),
+            (
+                "last truncated",
+                format!("{ok_line}\n{}", &GOOD[..60]),
+                Some(Err(ReportError::Truncated)),
+            ),
             ("noise", format!("[  5.1] x: {ok_line}\r\n"), Some(Ok(true))),
         ];
         for (name, text, want) in cases {
@@ -407,7 +464,13 @@ mod tests {
     }
 
     fn base() -> (AgentInput, LoopbackInput) {
-        (AgentInput { cluster: "prod".into(), ..Default::default() }, LoopbackInput::default())
+        (
+            AgentInput {
+                cluster: "prod".into(),
+                ..Default::default()
+            },
+            LoopbackInput::default(),
+        )
     }
 
     #[test]
@@ -416,9 +479,17 @@ mod tests {
         let s = render(&a, &l).unwrap();
         consumer_tools::golden("self_check/self-check.sh", &s);
         consumer_tools::golden("self_check/ecshost-self-check.service", &render_unit());
-        for backend in [metadata_guard::FirewallBackend::Iptables, metadata_guard::FirewallBackend::Nftables] {
+        for backend in [
+            metadata_guard::FirewallBackend::Iptables,
+            metadata_guard::FirewallBackend::Nftables,
+        ] {
             for (net, block) in [(true, true), (false, false), (true, false)] {
-                let a = AgentInput { firewall_backend: backend, agent_network: net, block_task_metadata: block, ..a.clone() };
+                let a = AgentInput {
+                    firewall_backend: backend,
+                    agent_network: net,
+                    block_task_metadata: block,
+                    ..a.clone()
+                };
                 consumer_tools::shellcheck(&render(&a, &l).unwrap());
             }
         }
@@ -431,17 +502,44 @@ mod tests {
         let (a, mut l) = base();
         l.address = "169.254.70.2".into();
         assert!(render(&a, &l).is_err());
-        assert!(render(&AgentInput::default(), &LoopbackInput::default()).is_err(), "cluster required");
+        assert!(
+            render(&AgentInput::default(), &LoopbackInput::default()).is_err(),
+            "cluster required"
+        );
     }
 
     /// Runs the real script against fakes and parses its line with the Rust parser.
     #[test]
     fn script_output_parses() {
         let cases = [
-            ("healthy", "ecs-agent", "{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400", true, true),
-            ("host network", "host", "{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400", true, false),
-            ("endpoint dead", "ecs-agent", " HTTP_STATUS=000", true, false),
-            ("no alias", "ecs-agent", "{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400", false, false),
+            (
+                "healthy",
+                "ecs-agent",
+                "{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400",
+                true,
+                true,
+            ),
+            (
+                "host network",
+                "host",
+                "{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400",
+                true,
+                false,
+            ),
+            (
+                "endpoint dead",
+                "ecs-agent",
+                " HTTP_STATUS=000",
+                true,
+                false,
+            ),
+            (
+                "no alias",
+                "ecs-agent",
+                "{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400",
+                false,
+                false,
+            ),
         ];
         let (a, l) = base();
         let script = render(&a, &l).unwrap();
@@ -455,22 +553,39 @@ mod tests {
                 "docker",
                 &format!("case \"$1\" in inspect) echo {mode} ;; *) exit 1 ;; esac\n"),
             );
-            let addr = if alias { "169.254.170.2/32" } else { "10.0.0.1/8" };
-            fake_command(&bin, "ip", &format!("echo '1: lo    inet {addr} scope global lo'\n"));
+            let addr = if alias {
+                "169.254.170.2/32"
+            } else {
+                "10.0.0.1/8"
+            };
+            fake_command(
+                &bin,
+                "ip",
+                &format!("echo '1: lo    inet {addr} scope global lo'\n"),
+            );
             fake_command(&bin, "iptables", "exit 0\n");
             let console = dir.join("console");
             std::fs::write(&console, "").unwrap();
             let env = [
                 ("ECSHOST_CONSOLES", console.display().to_string()),
-                ("ECSHOST_DOCKER_DAEMON_JSON", dir.join("none.json").display().to_string()),
+                (
+                    "ECSHOST_DOCKER_DAEMON_JSON",
+                    dir.join("none.json").display().to_string(),
+                ),
             ];
             let (rc, out) = run_sh(&script, &[], &env, &bin);
-            let report = find_report(&out).unwrap_or_else(|| panic!("{name}: no report in {out}")).unwrap();
+            let report = find_report(&out)
+                .unwrap_or_else(|| panic!("{name}: no report in {out}"))
+                .unwrap();
             assert_eq!(report.ok, ok, "{name}: {out}");
             assert_eq!(rc == 0, ok, "{name}");
             let on_console = std::fs::read_to_string(&console).unwrap();
             assert_eq!(find_report(&on_console).unwrap().unwrap(), report, "{name}");
-            assert_eq!(report.checks["task_path"], CheckStatus::Skip, "no probe image");
+            assert_eq!(
+                report.checks["task_path"],
+                CheckStatus::Skip,
+                "no probe image"
+            );
         }
     }
 }

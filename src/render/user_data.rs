@@ -59,9 +59,14 @@ impl HostFormat {
 
     /// Inverse of [`HostFormat::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [HostFormat::Shell, HostFormat::CloudInit, HostFormat::Ignition, HostFormat::CoreosCloudConfig]
-            .into_iter()
-            .find(|f| f.as_str() == s)
+        [
+            HostFormat::Shell,
+            HostFormat::CloudInit,
+            HostFormat::Ignition,
+            HostFormat::CoreosCloudConfig,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
     }
 }
 
@@ -191,13 +196,44 @@ impl UserDataInput {
         }
         for (i, part) in self.extra_parts.iter().enumerate() {
             let key = i.to_string();
-            if part.content_type.is_empty() || part.content_type.chars().any(|c| c.is_control() || c == ';' || c.is_whitespace()) {
-                out.push(Problem::error("extra_parts", "Invalid content type", "Use a MIME type such as text/x-shellscript.").with_key(key.clone()));
+            if part.content_type.is_empty()
+                || part
+                    .content_type
+                    .chars()
+                    .any(|c| c.is_control() || c == ';' || c.is_whitespace())
+            {
+                out.push(
+                    Problem::error(
+                        "extra_parts",
+                        "Invalid content type",
+                        "Use a MIME type such as text/x-shellscript.",
+                    )
+                    .with_key(key.clone()),
+                );
             } else if !CLOUD_INIT_TYPES.contains(&part.content_type.as_str()) {
-                out.push(Problem::warning("extra_parts", "cloud-init may ignore this content type", format!("{} is not a type cloud-init handles.", part.content_type)).with_key(key.clone()));
+                out.push(
+                    Problem::warning(
+                        "extra_parts",
+                        "cloud-init may ignore this content type",
+                        format!("{} is not a type cloud-init handles.", part.content_type),
+                    )
+                    .with_key(key.clone()),
+                );
             }
-            if part.filename.is_empty() || part.filename.chars().any(|c| c.is_control() || c == '"' || c == '\\' || c == '/') {
-                out.push(Problem::error("extra_parts", "Invalid part file name", "Use a plain file name without quotes, slashes or newlines.").with_key(key));
+            if part.filename.is_empty()
+                || part
+                    .filename
+                    .chars()
+                    .any(|c| c.is_control() || c == '"' || c == '\\' || c == '/')
+            {
+                out.push(
+                    Problem::error(
+                        "extra_parts",
+                        "Invalid part file name",
+                        "Use a plain file name without quotes, slashes or newlines.",
+                    )
+                    .with_key(key),
+                );
             }
         }
         out
@@ -218,40 +254,69 @@ impl UserDataInput {
 
     fn files(&self, agent: &AgentOptions) -> Result<Vec<(String, u32, String)>, RenderError> {
         let mut files = vec![
-            (loopback::shell::PATH.to_owned(), 0o755, loopback::shell::render(&self.loopback)),
-            (agent::ECS_CONFIG_PATH.to_owned(), 0o600, agent.ecs_config.clone()),
-            (agent::START_SCRIPT_PATH.to_owned(), 0o755, agent.start_script.clone()),
+            (
+                loopback::shell::PATH.to_owned(),
+                0o755,
+                compact(&loopback::shell::render(&self.loopback)),
+            ),
+            (
+                agent::ECS_CONFIG_PATH.to_owned(),
+                0o600,
+                agent.ecs_config.clone(),
+            ),
+            (
+                agent::START_SCRIPT_PATH.to_owned(),
+                0o755,
+                compact(&agent.start_script),
+            ),
         ];
-        if self.agent.block_task_metadata {
-            files.push((metadata_guard::SCRIPT_PATH.to_owned(), 0o755, agent.firewall_rules.clone()));
-        }
         if self.self_check {
-            files.push((self_check::SCRIPT_PATH.to_owned(), 0o755, self_check::render(&self.agent, &self.loopback)?));
+            let script = self_check::render(&self.agent, &self.loopback)?;
+            files.push((self_check::SCRIPT_PATH.to_owned(), 0o755, compact(&script)));
         }
         Ok(files)
     }
 
     fn units(&self, agent: &AgentOptions) -> Vec<(&'static str, String)> {
         let mut units = vec![
-            (loopback::shell::UNIT_NAME, loopback::shell::render_unit()),
-            (agent::UNIT_NAME, agent.systemd_unit.clone()),
+            (
+                loopback::shell::UNIT_NAME,
+                compact(&loopback::shell::render_unit()),
+            ),
+            (agent::UNIT_NAME, compact(&agent.systemd_unit)),
         ];
         if self.agent.block_task_metadata {
-            units.push((metadata_guard::UNIT_NAME, agent.firewall_unit.clone()));
+            units.push((metadata_guard::UNIT_NAME, compact(&agent.firewall_unit)));
         }
         if self.self_check {
-            units.push((self_check::UNIT_NAME, self_check::render_unit()));
+            units.push((self_check::UNIT_NAME, compact(&self_check::render_unit())));
         }
         units
     }
 
-    fn cloud_init(&self, files: &[(String, u32, String)], units: &[(&str, String)]) -> Result<String, Problem> {
+    fn cloud_init(
+        &self,
+        files: &[(String, u32, String)],
+        units: &[(&str, String)],
+    ) -> Result<String, Problem> {
         let mut parts: Vec<(String, String, String)> = vec![
-            ("text/cloud-config".into(), "ecshost-loopback.cfg".into(), loopback::cloud_init::render(&self.loopback)),
-            ("text/x-shellscript".into(), "ecshost.sh".into(), shell_script(files, units)),
+            (
+                "text/cloud-config".into(),
+                "ecshost-loopback.cfg".into(),
+                loopback::cloud_init::render(&self.loopback),
+            ),
+            (
+                "text/x-shellscript".into(),
+                "ecshost.sh".into(),
+                shell_script(files, units),
+            ),
         ];
         for p in &self.extra_parts {
-            parts.push((p.content_type.clone(), p.filename.clone(), p.content.clone()));
+            parts.push((
+                p.content_type.clone(),
+                p.filename.clone(),
+                p.content.clone(),
+            ));
         }
         let mut h = Sha256::new();
         for (t, f, c) in &parts {
@@ -260,10 +325,17 @@ impl UserDataInput {
                 h.update([0]);
             }
         }
-        let hex: String = h.finalize()[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let boundary = format!("ECSHOST-MIME-BOUNDARY-{hex}");
         if parts.iter().any(|(_, _, c)| c.contains(&boundary)) {
-            return Err(Problem::error("extra_parts", "Part contains the MIME boundary", "Change the part content."));
+            return Err(Problem::error(
+                "extra_parts",
+                "Part contains the MIME boundary",
+                "Change the part content.",
+            ));
         }
         let mut s = format!(
             "Content-Type: multipart/mixed; boundary=\"{boundary}\"\nMIME-Version: 1.0\n\n"
@@ -272,7 +344,10 @@ impl UserDataInput {
             let (encoding, body) = if content.is_ascii() {
                 ("7bit", content.clone())
             } else {
-                ("base64", wrap76(&base64::engine::general_purpose::STANDARD.encode(content)))
+                (
+                    "base64",
+                    wrap76(&base64::engine::general_purpose::STANDARD.encode(content)),
+                )
             };
             s.push_str(&format!(
                 "--{boundary}\nContent-Type: {ctype}; charset=\"utf-8\"\nMIME-Version: 1.0\n\
@@ -288,10 +363,24 @@ impl UserDataInput {
 
     fn ignition(&self, files: &[(String, u32, String)], units: &[(&str, String)]) -> String {
         let network = loopback::networkd::render(&self.loopback);
-        let mut ign_files = vec![ignition::File { path: loopback::networkd::PATH, mode: 0o644, contents: &network }];
-        ign_files.extend(files.iter().map(|(p, m, c)| ignition::File { path: p, mode: *m, contents: c }));
-        let ign_units: Vec<ignition::Unit<'_>> =
-            units.iter().map(|(n, c)| ignition::Unit { name: n, enabled: true, contents: c }).collect();
+        let mut ign_files = vec![ignition::File {
+            path: loopback::networkd::PATH,
+            mode: 0o644,
+            contents: &network,
+        }];
+        ign_files.extend(files.iter().map(|(p, m, c)| ignition::File {
+            path: p,
+            mode: *m,
+            contents: c,
+        }));
+        let ign_units: Vec<ignition::Unit<'_>> = units
+            .iter()
+            .map(|(n, c)| ignition::Unit {
+                name: n,
+                enabled: true,
+                contents: c,
+            })
+            .collect();
         let value = ignition::config(&self.ignition_version, &ign_files, &ign_units);
         serde_json::to_string(&value).expect("a json! value always serializes") + "\n"
     }
@@ -322,8 +411,34 @@ impl UserDataInput {
     }
 }
 
+/// Drops blank lines, comment-only lines and indentation from a shell script or
+/// systemd unit we rendered ourselves (none of ours has indentation-sensitive
+/// heredocs or multi-line strings), keeping the shebang and adding one marker
+/// line. This is what keeps the full user data under EC2's 16 KiB without gzip;
+/// the readable originals are the `agent`/`self_check` outputs and golden files.
+pub(crate) fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if i == 0 && t.starts_with("#!") {
+            out.push_str(t);
+            out.push_str("\n# Managed by terraform-provider-ecshost (compacted copy).\n");
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        out.push_str(t);
+        out.push('\n');
+    }
+    out
+}
+
 fn first(e: RenderError) -> Problem {
-    e.problems.into_iter().find(Problem::is_error).unwrap_or_else(|| Problem::error("rendered", "render failed", ""))
+    e.problems
+        .into_iter()
+        .find(Problem::is_error)
+        .unwrap_or_else(|| Problem::error("rendered", "render failed", ""))
 }
 
 fn wrap76(s: &str) -> String {
@@ -382,7 +497,9 @@ write_file() {
         } else {
             format!("$ECSHOST_ROOT{path}")
         };
-        s.push_str(&format!("write_file \"{target}\" {mode:o} <<'{d}'\n{content}"));
+        s.push_str(&format!(
+            "write_file \"{target}\" {mode:o} <<'{d}'\n{content}"
+        ));
         if !content.ends_with('\n') {
             s.push('\n');
         }
@@ -411,7 +528,10 @@ write_file() {
         lib(agent::START_SCRIPT_PATH)
     ));
     if files.iter().any(|(p, _, _)| p == self_check::SCRIPT_PATH) {
-        s.push_str(&format!("    sh {} || true\n", lib(self_check::SCRIPT_PATH)));
+        s.push_str(&format!(
+            "    sh {} || true\n",
+            lib(self_check::SCRIPT_PATH)
+        ));
     }
     s.push_str("fi\n");
     s
@@ -419,8 +539,11 @@ write_file() {
 
 fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
     let bytes = if gzip {
-        let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new().mtime(0).write(Vec::new(), Compression::best());
-        enc.write_all(rendered.as_bytes()).expect("writing to a Vec cannot fail");
+        let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new()
+            .mtime(0)
+            .write(Vec::new(), Compression::best());
+        enc.write_all(rendered.as_bytes())
+            .expect("writing to a Vec cannot fail");
         enc.finish().expect("writing to a Vec cannot fail")
     } else {
         rendered.as_bytes().to_vec()
@@ -437,7 +560,10 @@ fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
             ),
         ));
     }
-    let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(UserData {
         base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
         size_bytes: bytes.len(),
@@ -460,13 +586,20 @@ mod tests {
     use crate::render::consumer_tools::{self, fake_command, run_sh, temp_dir};
     use crate::render::problem::Severity;
 
-    const FORMATS: [HostFormat; 4] =
-        [HostFormat::Shell, HostFormat::CloudInit, HostFormat::Ignition, HostFormat::CoreosCloudConfig];
+    const FORMATS: [HostFormat; 4] = [
+        HostFormat::Shell,
+        HostFormat::CloudInit,
+        HostFormat::Ignition,
+        HostFormat::CoreosCloudConfig,
+    ];
 
     fn base(host_format: HostFormat) -> UserDataInput {
         UserDataInput {
             host_format,
-            agent: AgentInput { cluster: "prod".into(), ..Default::default() },
+            agent: AgentInput {
+                cluster: "prod".into(),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -484,7 +617,11 @@ mod tests {
             for gzip in [false, true] {
                 for self_check in [false, true] {
                     for block in [false, true] {
-                        let mut input = UserDataInput { gzip, self_check, ..base(f) };
+                        let mut input = UserDataInput {
+                            gzip,
+                            self_check,
+                            ..base(f)
+                        };
                         input.agent.block_task_metadata = block;
                         let res = render(&input);
                         if f == HostFormat::Ignition && gzip {
@@ -494,20 +631,38 @@ mod tests {
                         let ud = res.unwrap_or_else(|e| panic!("{f:?} gzip={gzip}: {e}"));
                         assert_eq!(ud, render(&input).unwrap(), "deterministic");
                         assert_eq!(ud.size_bytes, ud.bytes.len());
-                        assert!(ud.size_bytes <= MAX_USER_DATA_BYTES, "{f:?}: {} bytes", ud.size_bytes);
-                        let decoded = base64::engine::general_purpose::STANDARD.decode(&ud.base64).unwrap();
+                        assert!(
+                            ud.size_bytes <= MAX_USER_DATA_BYTES,
+                            "{f:?}: {} bytes",
+                            ud.size_bytes
+                        );
+                        let decoded = base64::engine::general_purpose::STANDARD
+                            .decode(&ud.base64)
+                            .unwrap();
                         assert_eq!(decoded, ud.bytes);
                         if gzip {
                             assert_eq!(&ud.bytes[..2], &[0x1f, 0x8b]);
                             assert_eq!(&ud.bytes[4..8], &[0, 0, 0, 0], "mtime 0");
                             let mut plain = String::new();
-                            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&ud.bytes[..]), &mut plain).unwrap();
+                            std::io::Read::read_to_string(
+                                &mut flate2::read::GzDecoder::new(&ud.bytes[..]),
+                                &mut plain,
+                            )
+                            .unwrap();
                             assert_eq!(plain, ud.rendered);
                         } else {
                             assert_eq!(ud.bytes, ud.rendered.as_bytes());
                         }
-                        assert_eq!(ud.rendered.contains(self_check::SCRIPT_PATH), self_check, "{f:?}");
-                        assert_eq!(ud.rendered.contains(metadata_guard::UNIT_NAME), block, "{f:?}");
+                        assert_eq!(
+                            ud.rendered.contains(self_check::SCRIPT_PATH),
+                            self_check,
+                            "{f:?}"
+                        );
+                        assert_eq!(
+                            ud.rendered.contains(metadata_guard::UNIT_NAME),
+                            block,
+                            "{f:?}"
+                        );
                     }
                 }
             }
@@ -518,23 +673,106 @@ mod tests {
     fn validate_table() {
         type Case = (&'static str, fn(&mut UserDataInput), &'static str, Severity);
         let cases: &[Case] = &[
-            ("gzip ignition", |i| { i.host_format = HostFormat::Ignition; i.gzip = true; }, "gzip", Severity::Error),
+            (
+                "gzip ignition",
+                |i| {
+                    i.host_format = HostFormat::Ignition;
+                    i.gzip = true;
+                },
+                "gzip",
+                Severity::Error,
+            ),
             ("gzip shell", |i| i.gzip = true, "gzip", Severity::Warning),
-            ("bad ignition version", |i| { i.host_format = HostFormat::Ignition; i.ignition_version = "3.5.0".into(); }, "ignition_version", Severity::Error),
-            ("address mismatch", |i| { i.loopback.address = "10.0.0.1".into(); i.loopback.allow_custom_address = true; }, "credentials_address", Severity::Error),
-            ("extra parts on shell", |i| i.extra_parts.push(ExtraPart { content_type: "text/x-shellscript".into(), content: "#!/bin/sh\n".into(), filename: "a.sh".into() }), "extra_parts", Severity::Error),
-            ("bad filename", |i| { i.host_format = HostFormat::CloudInit; i.extra_parts.push(ExtraPart { content_type: "text/x-shellscript".into(), content: "x".into(), filename: "a\"b".into() }); }, "extra_parts", Severity::Error),
-            ("odd type", |i| { i.host_format = HostFormat::CloudInit; i.extra_parts.push(ExtraPart { content_type: "text/html".into(), content: "x".into(), filename: "a".into() }); }, "extra_parts", Severity::Warning),
-            ("too big", |i| { i.host_format = HostFormat::CloudInit; i.extra_parts.push(ExtraPart { content_type: "text/x-shellscript".into(), content: "#".repeat(20000), filename: "big.sh".into() }); }, "rendered", Severity::Error),
-            ("agent error", |i| i.agent.cluster.clear(), "cluster", Severity::Error),
-            ("loopback error", |i| i.loopback.device = String::new(), "device", Severity::Error),
+            (
+                "bad ignition version",
+                |i| {
+                    i.host_format = HostFormat::Ignition;
+                    i.ignition_version = "3.5.0".into();
+                },
+                "ignition_version",
+                Severity::Error,
+            ),
+            (
+                "address mismatch",
+                |i| {
+                    i.loopback.address = "10.0.0.1".into();
+                    i.loopback.allow_custom_address = true;
+                },
+                "credentials_address",
+                Severity::Error,
+            ),
+            (
+                "extra parts on shell",
+                |i| {
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/x-shellscript".into(),
+                        content: "#!/bin/sh\n".into(),
+                        filename: "a.sh".into(),
+                    })
+                },
+                "extra_parts",
+                Severity::Error,
+            ),
+            (
+                "bad filename",
+                |i| {
+                    i.host_format = HostFormat::CloudInit;
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/x-shellscript".into(),
+                        content: "x".into(),
+                        filename: "a\"b".into(),
+                    });
+                },
+                "extra_parts",
+                Severity::Error,
+            ),
+            (
+                "odd type",
+                |i| {
+                    i.host_format = HostFormat::CloudInit;
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/html".into(),
+                        content: "x".into(),
+                        filename: "a".into(),
+                    });
+                },
+                "extra_parts",
+                Severity::Warning,
+            ),
+            (
+                "too big",
+                |i| {
+                    i.host_format = HostFormat::CloudInit;
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/x-shellscript".into(),
+                        content: "#".repeat(20000),
+                        filename: "big.sh".into(),
+                    });
+                },
+                "rendered",
+                Severity::Error,
+            ),
+            (
+                "agent error",
+                |i| i.agent.cluster.clear(),
+                "cluster",
+                Severity::Error,
+            ),
+            (
+                "loopback error",
+                |i| i.loopback.device = String::new(),
+                "device",
+                Severity::Error,
+            ),
         ];
         for (name, mutate, attribute, severity) in cases {
             let mut input = base(HostFormat::Shell);
             mutate(&mut input);
             let problems = input.validate();
             assert!(
-                problems.iter().any(|p| p.attribute == *attribute && p.severity == *severity),
+                problems
+                    .iter()
+                    .any(|p| p.attribute == *attribute && p.severity == *severity),
                 "{name}: {problems:?}"
             );
         }
@@ -543,7 +781,11 @@ mod tests {
     #[test]
     fn size_limit_measured_after_gzip() {
         let mut input = base(HostFormat::CloudInit);
-        input.extra_parts.push(ExtraPart { content_type: "text/x-shellscript".into(), content: "#".repeat(20000), filename: "big.sh".into() });
+        input.extra_parts.push(ExtraPart {
+            content_type: "text/x-shellscript".into(),
+            content: "#".repeat(20000),
+            filename: "big.sh".into(),
+        });
         assert!(render(&input).is_err());
         input.gzip = true;
         let ud = render(&input).unwrap();
@@ -565,16 +807,52 @@ mod tests {
     }
 
     #[test]
+    fn compacted_scripts_still_pass_shellcheck() {
+        let input = base(HostFormat::Shell);
+        let a = agent::render(&input.agent).unwrap();
+        for script in [
+            a.start_script,
+            a.firewall_rules,
+            self_check::render(&input.agent, &input.loopback).unwrap(),
+            loopback::shell::render(&input.loopback),
+        ] {
+            let c = compact(&script);
+            assert!(c.len() < script.len());
+            consumer_tools::shellcheck(&c);
+        }
+    }
+
+    #[test]
+    fn compacted_units_verify() {
+        let input = base(HostFormat::Shell);
+        let a = agent::render(&input.agent).unwrap();
+        let units = input.units(&a);
+        let refs: Vec<(&str, &str)> = units.iter().map(|(n, c)| (*n, c.as_str())).collect();
+        consumer_tools::systemd_analyze_verify(&refs);
+    }
+
+    #[test]
     fn shell_format_passes_shellcheck() {
         for self_check in [true, false] {
-            consumer_tools::shellcheck(&render(&UserDataInput { self_check, ..base(HostFormat::Shell) }).unwrap().rendered);
+            consumer_tools::shellcheck(
+                &render(&UserDataInput {
+                    self_check,
+                    ..base(HostFormat::Shell)
+                })
+                .unwrap()
+                .rendered,
+            );
         }
     }
 
     #[test]
     fn ignition_format_validates() {
         for v in ignition::SUPPORTED_VERSIONS {
-            let ud = render(&UserDataInput { ignition_version: v.into(), ..base(HostFormat::Ignition) }).unwrap();
+            let ud = render(&UserDataInput {
+                ignition_version: v.into(),
+                ..base(HostFormat::Ignition)
+            })
+            .unwrap();
             consumer_tools::ignition_validate(&ud.rendered, v);
         }
     }
@@ -582,13 +860,29 @@ mod tests {
     #[test]
     fn cloud_init_parts() {
         let mut input = base(HostFormat::CloudInit);
-        input.extra_parts.push(ExtraPart { content_type: "text/cloud-config".into(), content: "#cloud-config\npackages: [jq]\n".into(), filename: "user.cfg".into() });
-        input.extra_parts.push(ExtraPart { content_type: "text/x-shellscript".into(), content: "#!/bin/sh\necho héllo\n".into(), filename: "utf8.sh".into() });
+        input.extra_parts.push(ExtraPart {
+            content_type: "text/cloud-config".into(),
+            content: "#cloud-config\npackages: [jq]\n".into(),
+            filename: "user.cfg".into(),
+        });
+        input.extra_parts.push(ExtraPart {
+            content_type: "text/x-shellscript".into(),
+            content: "#!/bin/sh\necho héllo\n".into(),
+            filename: "utf8.sh".into(),
+        });
         let ud = render(&input).unwrap();
         let parts = consumer_tools::mime_parts(&ud.rendered);
         let Some(parts) = parts else { return };
         let types: Vec<&str> = parts.iter().map(|(t, _)| t.as_str()).collect();
-        assert_eq!(types, ["text/cloud-config", "text/x-shellscript", "text/cloud-config", "text/x-shellscript"]);
+        assert_eq!(
+            types,
+            [
+                "text/cloud-config",
+                "text/x-shellscript",
+                "text/cloud-config",
+                "text/x-shellscript"
+            ]
+        );
         consumer_tools::cloud_init_schema(&parts[0].1);
         consumer_tools::cloud_init_schema(&parts[2].1);
         consumer_tools::shellcheck(&parts[1].1);
@@ -599,7 +893,12 @@ mod tests {
     fn coreos_cloud_config_is_yaml_with_units() {
         let ud = render(&base(HostFormat::CoreosCloudConfig)).unwrap();
         let v: serde_json::Value = serde_norway::from_str(&ud.rendered).unwrap();
-        let units: Vec<&str> = v["coreos"]["units"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+        let units: Vec<&str> = v["coreos"]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap())
+            .collect();
         assert_eq!(units[0], coreos::UNIT_NAME);
         assert!(units.contains(&agent::UNIT_NAME));
         assert_eq!(v["write_files"][1]["permissions"], "0600");
@@ -625,16 +924,33 @@ mod tests {
         let (rc, out) = run_sh(&ud.rendered, &[], &env, &bin);
         assert_eq!(rc, 0, "{out}");
         let log = std::fs::read_to_string(dir.join("log")).unwrap();
-        let calls: Vec<String> = log.lines().map(|l| l.replace(&root.display().to_string(), "")).collect();
-        assert_eq!(calls, ["sh /opt/ecshost/ecs-loopback.sh", "sh /opt/ecshost/ecs-agent.sh start", "sh /opt/ecshost/self-check.sh"]);
+        let calls: Vec<String> = log
+            .lines()
+            .map(|l| l.replace(&root.display().to_string(), ""))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "sh /opt/ecshost/ecs-loopback.sh",
+                "sh /opt/ecshost/ecs-agent.sh start",
+                "sh /opt/ecshost/self-check.sh"
+            ]
+        );
         let cfg = std::fs::read_to_string(root.join("etc/ecs/ecs.config")).unwrap();
         assert!(cfg.contains("ECS_CLUSTER=prod\n"));
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(root.join("etc/ecs/ecs.config")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(root.join("etc/ecs/ecs.config"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(
             std::fs::read_to_string(root.join("opt/ecshost/ecs-agent.sh")).unwrap(),
-            agent::render(&base(HostFormat::Shell).agent).unwrap().start_script
+            compact(
+                &agent::render(&base(HostFormat::Shell).agent)
+                    .unwrap()
+                    .start_script
+            )
         );
     }
 }

@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn timestamps_use_hclog_layout() {
         let t = UNIX_EPOCH + Duration::from_micros(1_795_906_373_123_456);
-        assert_eq!(timestamp(t), "2026-11-28T21:46:13.123456Z");
+        assert_eq!(timestamp(t), "2026-11-28T22:52:53.123456Z");
         assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
         // a leap day
         assert_eq!(timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000000Z");

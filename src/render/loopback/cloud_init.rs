@@ -59,14 +59,21 @@ mod tests {
 
     #[test]
     fn golden_default() {
-        consumer_tools::golden("loopback/cloud_init.yaml", &render(&LoopbackInput::default()));
+        consumer_tools::golden(
+            "loopback/cloud_init.yaml",
+            &render(&LoopbackInput::default()),
+        );
     }
 
     #[test]
     fn cloud_init_schema_accepts() {
         for input in [
             LoopbackInput::default(),
-            LoopbackInput { address: "10.9.8.7".into(), allow_custom_address: true, ..Default::default() },
+            LoopbackInput {
+                address: "10.9.8.7".into(),
+                allow_custom_address: true,
+                ..Default::default()
+            },
         ] {
             consumer_tools::cloud_init_schema(&render(&input));
         }
@@ -74,7 +81,8 @@ mod tests {
 
     #[test]
     fn bootcmd_is_idempotent_replace() {
-        let v: serde_json::Value = serde_norway::from_str(&render(&LoopbackInput::default())).unwrap();
+        let v: serde_json::Value =
+            serde_norway::from_str(&render(&LoopbackInput::default())).unwrap();
         assert_eq!(
             v["bootcmd"][1],
             serde_json::json!(["ip", "addr", "replace", "169.254.170.2/32", "dev", "lo"])

@@ -73,7 +73,10 @@ mod tests {
 
     #[test]
     fn golden_default() {
-        consumer_tools::golden("loopback/coreos_cloud_config.yaml", &render(&LoopbackInput::default()));
+        consumer_tools::golden(
+            "loopback/coreos_cloud_config.yaml",
+            &render(&LoopbackInput::default()),
+        );
     }
 
     #[test]

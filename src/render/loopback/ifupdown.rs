@@ -39,16 +39,27 @@ mod tests {
     #[test]
     fn stanza_shape() {
         let cases = [
-            (LoopbackInput::default(), "iface lo inet static", "address 169.254.170.2/32"),
             (
-                LoopbackInput { device: "dummy0".into(), ..Default::default() },
+                LoopbackInput::default(),
+                "iface lo inet static",
+                "address 169.254.170.2/32",
+            ),
+            (
+                LoopbackInput {
+                    device: "dummy0".into(),
+                    ..Default::default()
+                },
                 "iface dummy0 inet static",
                 "address 169.254.170.2/32",
             ),
         ];
         for (input, iface, address) in cases {
             let out = render(&input);
-            let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).map(str::trim).collect();
+            let lines: Vec<&str> = out
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(str::trim)
+                .collect();
             assert_eq!(lines, vec![iface, address]);
         }
     }

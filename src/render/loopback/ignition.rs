@@ -63,11 +63,16 @@ pub(crate) fn config(version: &str, files: &[File<'_>], units: &[Unit<'_>]) -> V
     let files: Vec<Value> = files
         .iter()
         .map(|f| {
+            let (source, gzip) = smallest_source(f.contents);
+            let mut contents = json!({ "source": source });
+            if gzip {
+                contents["compression"] = json!("gzip");
+            }
             json!({
                 "path": f.path,
                 "mode": f.mode,
                 "overwrite": true,
-                "contents": { "source": data_url(f.contents) },
+                "contents": contents,
             })
         })
         .collect();
@@ -98,6 +103,32 @@ pub(crate) fn data_url(contents: &str) -> String {
         }
     }
     out
+}
+
+/// The smallest of the percent-encoded, base64 and gzip+base64 data URLs (as
+/// Butane does), so scripts fit in EC2's 16 KiB; `true` when gzip was chosen
+/// (`contents.compression: "gzip"`, supported since spec 3.0.0). Deterministic:
+/// gzip uses mtime 0 and no file name.
+pub(crate) fn smallest_source(contents: &str) -> (String, bool) {
+    use base64::Engine;
+    use std::io::Write;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let plain = data_url(contents);
+    let based = format!("data:;base64,{}", b64.encode(contents));
+    let mut enc = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::best());
+    enc.write_all(contents.as_bytes())
+        .expect("writing to a Vec cannot fail");
+    let gz = enc.finish().expect("writing to a Vec cannot fail");
+    let gzipped = format!("data:;base64,{}", b64.encode(gz));
+    if gzipped.len() < plain.len().min(based.len()) {
+        (gzipped, true)
+    } else if based.len() < plain.len() {
+        (based, false)
+    } else {
+        (plain, false)
+    }
 }
 
 /// The Ignition config writing the networkd loopback unit.
@@ -148,6 +179,27 @@ mod tests {
     }
 
     #[test]
+    fn smallest_source_round_trips() {
+        use base64::Engine;
+        use std::io::Read;
+        let big = "#!/bin/sh\n".to_owned() + &"echo hello world\n".repeat(200);
+        for (text, want_gzip) in [("[Match]\nName=lo\n", false), (big.as_str(), true)] {
+            let (src, gz) = smallest_source(text);
+            assert_eq!(gz, want_gzip);
+            if gz {
+                let raw = base64::engine::general_purpose::STANDARD
+                    .decode(src.strip_prefix("data:;base64,").unwrap())
+                    .unwrap();
+                let mut out = String::new();
+                flate2::read::GzDecoder::new(&raw[..])
+                    .read_to_string(&mut out)
+                    .unwrap();
+                assert_eq!(out, text);
+            }
+        }
+    }
+
+    #[test]
     fn structure_and_decimal_mode() {
         for v in SUPPORTED_VERSIONS {
             let out = render(&LoopbackInput::default(), v);
@@ -160,7 +212,10 @@ mod tests {
 
     #[test]
     fn golden_default() {
-        consumer_tools::golden("loopback/ignition.json", &render(&LoopbackInput::default(), DEFAULT_VERSION));
+        consumer_tools::golden(
+            "loopback/ignition.json",
+            &render(&LoopbackInput::default(), DEFAULT_VERSION),
+        );
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub(crate) fn validate_address(
         return vec![Problem::error(
             attribute,
             "Address has surrounding whitespace",
-            format!("Write {:?} without spaces or newlines.", trimmed),
+            format!("Write {trimmed:?} without spaces or newlines."),
         )];
     }
     if let Some((ip, prefix)) = address.split_once('/') {
@@ -158,7 +158,9 @@ pub(crate) fn validate_address(
             let mut p = Problem::error(
                 attribute,
                 "Invalid IPv4 address",
-                format!("{ip_text:?} is not a dotted-quad IPv4 address such as {CREDENTIALS_ADDRESS}."),
+                format!(
+                    "{ip_text:?} is not a dotted-quad IPv4 address such as {CREDENTIALS_ADDRESS}."
+                ),
             );
             if near_miss(ip_text) {
                 p.summary = format!("Invalid IPv4 address; did you mean {CREDENTIALS_ADDRESS}?");
@@ -169,7 +171,10 @@ pub(crate) fn validate_address(
     if ip_text == CREDENTIALS_ADDRESS {
         return vec![];
     }
-    if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || ip_text == super::IMDS_ADDRESS
+    if ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip_text == super::IMDS_ADDRESS
     {
         return vec![Problem::error(
             attribute,
@@ -291,7 +296,8 @@ pub fn render(
     if format == LoopbackFormat::Ignition {
         problems.extend(ignition::validate_version(ignition_version));
     }
-    if format == LoopbackFormat::NetworkManager && input.device != "lo" && !input.device.is_empty() {
+    if format == LoopbackFormat::NetworkManager && input.device != "lo" && !input.device.is_empty()
+    {
         problems.push(Problem::error(
             "device",
             "NetworkManager loopback profiles only apply to lo",
@@ -312,7 +318,9 @@ pub fn render(
             None,
             vec![ignition::NOTE.to_owned()],
         ),
-        LoopbackFormat::CoreosCloudConfig => (coreos_cloud_config::render(input), None, None, vec![]),
+        LoopbackFormat::CoreosCloudConfig => {
+            (coreos_cloud_config::render(input), None, None, vec![])
+        }
         LoopbackFormat::CloudInit => (cloud_init::render(input), None, None, vec![]),
         LoopbackFormat::Ifupdown => (
             ifupdown::render(input),
@@ -381,27 +389,147 @@ mod tests {
     const CASES: &[Case] = &[
         ("default", "169.254.170.2", "lo", false, &[]),
         ("explicit /32", "169.254.170.2/32", "lo", false, &[]),
-        ("gist typo", "169.254.70.2", "lo", false, &[(Severity::Error, "address", "did you mean")]),
-        ("extra digit", "169.254.170.20", "lo", false, &[(Severity::Error, "address", "did you mean")]),
-        ("dropped digit", "169.254.17.2", "lo", false, &[(Severity::Error, "address", "did you mean")]),
-        ("one octet", "169.254.171.9", "lo", false, &[(Severity::Error, "address", "did you mean")]),
-        ("typo allowed", "169.254.70.2", "lo", true, &[(Severity::Warning, "address", "did you mean")]),
-        ("other", "10.0.0.1", "lo", false, &[(Severity::Error, "address", "must be")]),
+        (
+            "gist typo",
+            "169.254.70.2",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "did you mean")],
+        ),
+        (
+            "extra digit",
+            "169.254.170.20",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "did you mean")],
+        ),
+        (
+            "dropped digit",
+            "169.254.17.2",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "did you mean")],
+        ),
+        (
+            "one octet",
+            "169.254.171.9",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "did you mean")],
+        ),
+        (
+            "typo allowed",
+            "169.254.70.2",
+            "lo",
+            true,
+            &[(Severity::Warning, "address", "did you mean")],
+        ),
+        (
+            "other",
+            "10.0.0.1",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "must be")],
+        ),
         ("other allowed", "10.0.0.1", "lo", true, &[]),
-        ("/24", "169.254.170.2/24", "lo", false, &[(Severity::Error, "address", "only /32")]),
-        ("netmask", "169.254.170.2/255.255.255.255", "lo", false, &[(Severity::Error, "address", "only /32")]),
-        ("not ipv4", "169.254.170", "lo", false, &[(Severity::Error, "address", "invalid ipv4")]),
-        ("garbage", "localhost", "lo", true, &[(Severity::Error, "address", "invalid ipv4")]),
-        ("leading zero", "169.254.170.02", "lo", false, &[(Severity::Error, "address", "invalid ipv4")]),
-        ("ipv6", "fd00:ec2::254", "lo", true, &[(Severity::Error, "address", "invalid ipv4")]),
-        ("space", " 169.254.170.2", "lo", false, &[(Severity::Error, "address", "whitespace")]),
-        ("imds", "169.254.169.254", "lo", true, &[(Severity::Error, "address", "cannot be used")]),
-        ("unspecified", "0.0.0.0", "lo", true, &[(Severity::Error, "address", "cannot be used")]),
-        ("empty device", "169.254.170.2", "", false, &[(Severity::Error, "device", "invalid device")]),
-        ("long device", "169.254.170.2", "abcdefghijklmnop", false, &[(Severity::Error, "device", "invalid device")]),
-        ("slash device", "169.254.170.2", "lo/1", false, &[(Severity::Error, "device", "invalid device")]),
-        ("alias label", "169.254.170.2", "lo:1", false, &[(Severity::Error, "device", "invalid device")]),
-        ("dummy device", "169.254.170.2", "dummy0", false, &[(Severity::Warning, "device", "not lo")]),
+        (
+            "/24",
+            "169.254.170.2/24",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "only /32")],
+        ),
+        (
+            "netmask",
+            "169.254.170.2/255.255.255.255",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "only /32")],
+        ),
+        (
+            "not ipv4",
+            "169.254.170",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "invalid ipv4")],
+        ),
+        (
+            "garbage",
+            "localhost",
+            "lo",
+            true,
+            &[(Severity::Error, "address", "invalid ipv4")],
+        ),
+        (
+            "leading zero",
+            "169.254.170.02",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "invalid ipv4")],
+        ),
+        (
+            "ipv6",
+            "fd00:ec2::254",
+            "lo",
+            true,
+            &[(Severity::Error, "address", "invalid ipv4")],
+        ),
+        (
+            "space",
+            " 169.254.170.2",
+            "lo",
+            false,
+            &[(Severity::Error, "address", "whitespace")],
+        ),
+        (
+            "imds",
+            "169.254.169.254",
+            "lo",
+            true,
+            &[(Severity::Error, "address", "cannot be used")],
+        ),
+        (
+            "unspecified",
+            "0.0.0.0",
+            "lo",
+            true,
+            &[(Severity::Error, "address", "cannot be used")],
+        ),
+        (
+            "empty device",
+            "169.254.170.2",
+            "",
+            false,
+            &[(Severity::Error, "device", "invalid device")],
+        ),
+        (
+            "long device",
+            "169.254.170.2",
+            "abcdefghijklmnop",
+            false,
+            &[(Severity::Error, "device", "invalid device")],
+        ),
+        (
+            "slash device",
+            "169.254.170.2",
+            "lo/1",
+            false,
+            &[(Severity::Error, "device", "invalid device")],
+        ),
+        (
+            "alias label",
+            "169.254.170.2",
+            "lo:1",
+            false,
+            &[(Severity::Error, "device", "invalid device")],
+        ),
+        (
+            "dummy device",
+            "169.254.170.2",
+            "dummy0",
+            false,
+            &[(Severity::Warning, "device", "not lo")],
+        ),
     ];
 
     #[test]
@@ -429,9 +557,14 @@ mod tests {
                 assert_eq!(cfg.format, f);
                 let want = format!("{}/32", inp.bare_address());
                 let found = cfg.content.contains(&want)
-                    || (f == LoopbackFormat::Ignition && cfg.content.contains(&want.replace('/', "%2F")));
+                    || (f == LoopbackFormat::Ignition
+                        && cfg.content.contains(&want.replace('/', "%2F")));
                 assert!(found, "{f:?} lacks {want}: {}", cfg.content);
-                assert_eq!(cfg, render(f, &inp, ignition::DEFAULT_VERSION).unwrap(), "deterministic");
+                assert_eq!(
+                    cfg,
+                    render(f, &inp, ignition::DEFAULT_VERSION).unwrap(),
+                    "deterministic"
+                );
             }
         }
     }
@@ -446,9 +579,16 @@ mod tests {
 
     #[test]
     fn network_manager_requires_lo() {
-        let err = render(LoopbackFormat::NetworkManager, &input("169.254.170.2", "dummy0", false), "")
-            .unwrap_err();
-        assert!(err.problems.iter().any(|p| p.is_error() && p.attribute == "device"));
+        let err = render(
+            LoopbackFormat::NetworkManager,
+            &input("169.254.170.2", "dummy0", false),
+            "",
+        )
+        .unwrap_err();
+        assert!(err
+            .problems
+            .iter()
+            .any(|p| p.is_error() && p.attribute == "device"));
     }
 
     #[test]

@@ -65,7 +65,11 @@ mod tests {
             ("lo", LoopbackInput::default(), "Address=169.254.170.2/32"),
             (
                 "custom",
-                LoopbackInput { address: "10.1.2.3/32".into(), allow_custom_address: true, ..Default::default() },
+                LoopbackInput {
+                    address: "10.1.2.3/32".into(),
+                    allow_custom_address: true,
+                    ..Default::default()
+                },
                 "Address=10.1.2.3/32",
             ),
         ];

@@ -73,7 +73,10 @@ mod tests {
 
     #[test]
     fn golden_default() {
-        consumer_tools::golden("loopback/networkmanager.nmconnection", &render(&LoopbackInput::default()));
+        consumer_tools::golden(
+            "loopback/networkmanager.nmconnection",
+            &render(&LoopbackInput::default()),
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@ use super::LoopbackInput;
 pub const PATH: &str = "/etc/systemd/network/00-ecs-loopback.network";
 
 /// Shown to the user with the rendered unit.
-pub const NOTE: &str = "Applied by systemd-networkd at boot; run `networkctl reload` to apply now. \
+pub const NOTE: &str =
+    "Applied by systemd-networkd at boot; run `networkctl reload` to apply now. \
 Not for Fedora CoreOS/RHEL 9 (NetworkManager): use the networkmanager format there.";
 
 /// The unit file content.
@@ -35,22 +36,36 @@ mod tests {
 
     #[test]
     fn golden_default() {
-        consumer_tools::golden("loopback/networkd.network", &render(&LoopbackInput::default()));
+        consumer_tools::golden(
+            "loopback/networkd.network",
+            &render(&LoopbackInput::default()),
+        );
     }
 
     #[test]
     fn ini_parse_cases() {
         let cases = [
-            ("lo", LoopbackInput::default(), vec!["127.0.0.1/8", "169.254.170.2/32"]),
+            (
+                "lo",
+                LoopbackInput::default(),
+                vec!["127.0.0.1/8", "169.254.170.2/32"],
+            ),
             (
                 "dummy",
-                LoopbackInput { device: "dummy0".into(), ..Default::default() },
+                LoopbackInput {
+                    device: "dummy0".into(),
+                    ..Default::default()
+                },
                 vec!["169.254.170.2/32"],
             ),
         ];
         for (name, input, addrs) in cases {
             let ini = consumer_tools::parse_ini(&render(&input)).unwrap();
-            assert_eq!(ini.get("Match", "Name"), vec![input.device.as_str()], "{name}");
+            assert_eq!(
+                ini.get("Match", "Name"),
+                vec![input.device.as_str()],
+                "{name}"
+            );
             assert_eq!(ini.get("Network", "Address"), addrs, "{name}");
         }
     }

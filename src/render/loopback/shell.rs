@@ -82,7 +82,11 @@ mod tests {
     fn shellcheck_every_input() {
         for input in [
             LoopbackInput::default(),
-            LoopbackInput { address: "10.0.0.9/32".into(), device: "dummy0".into(), allow_custom_address: true },
+            LoopbackInput {
+                address: "10.0.0.9/32".into(),
+                device: "dummy0".into(),
+                allow_custom_address: true,
+            },
         ] {
             consumer_tools::shellcheck(&render(&input));
         }

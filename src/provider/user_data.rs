@@ -1,0 +1,148 @@
+//! `ecshost_user_data`: loopback alias + agent + metadata protection (+ the
+//! self-check and optional extra parts) assembled into launch-template user
+//! data. It takes the loopback and agent inputs directly, so one block
+//! covers the common case.
+
+use async_trait::async_trait;
+
+use super::render_inputs::{
+    agent_attributes, agent_input, loopback_attributes, loopback_input, problems_to_diags, render_error, set,
+    string_map, validate_known,
+};
+use crate::render::loopback::ignition::DEFAULT_VERSION;
+use crate::render::problem::Problem;
+use crate::render::user_data::{self, ExtraPart, HostFormat, UserDataInput, MAX_USER_DATA_BYTES};
+use crate::sdk::plan::apply_defaults;
+use crate::sdk::schema::validators::OneOf;
+use crate::sdk::{Attribute, Block, DataSource, Diagnostics, Nesting, Schema, StateResponse, StopSignal, Value};
+
+/// The data source.
+pub(crate) struct UserData;
+
+fn input(cfg: &Value) -> UserDataInput {
+    let extra_parts = match cfg.attr("extra_parts") {
+        Value::List(items) => items
+            .iter()
+            .map(|p| ExtraPart {
+                content_type: p.attr("content_type").as_str().unwrap_or_default().to_owned(),
+                content: p.attr("content").as_str().unwrap_or_default().to_owned(),
+                filename: p.attr("filename").as_str().unwrap_or_default().to_owned(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    UserDataInput {
+        host_format: cfg.attr("host_format").as_str().and_then(HostFormat::parse).unwrap_or(HostFormat::Shell),
+        loopback: loopback_input(cfg, "address"),
+        agent: agent_input(cfg, "address"),
+        gzip: matches!(cfg.attr("gzip"), Value::Bool(true)),
+        ignition_version: cfg.attr("ignition_version").as_str().unwrap_or(DEFAULT_VERSION).to_owned(),
+        self_check: !matches!(cfg.attr("self_check"), Value::Bool(false)),
+        extra_parts,
+    }
+}
+
+/// Both halves share one `address` attribute here.
+fn rename(mut problems: Vec<Problem>) -> Vec<Problem> {
+    for p in &mut problems {
+        if p.attribute == "credentials_address" {
+            p.attribute = "address";
+        }
+    }
+    problems
+}
+
+#[async_trait]
+impl DataSource for UserData {
+    fn type_name(&self) -> String {
+        "ecshost_user_data".into()
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attrs = vec![Attribute::string("host_format")
+            .required()
+            .validator(OneOf(&["shell", "cloud_init", "ignition", "coreos_cloud_config"]))
+            .description(
+                "How the host consumes user data: `shell` (a boot script), `cloud_init` (`#cloud-config`, MIME multipart when extra parts are added), \
+                 `ignition` (Ignition 3.x JSON: Flatcar, Fedora CoreOS) or `coreos_cloud_config` (legacy Container Linux cloud-config).",
+            )];
+        attrs.extend(loopback_attributes("address"));
+        attrs.extend(agent_attributes());
+        attrs.extend([
+            Attribute::bool("gzip").default(false).description(
+                "gzip the user data (cloud-init gunzips it). Not allowed with `ignition`: Ignition on AWS does not gunzip user data. Defaults to `false`.",
+            ),
+            Attribute::string("ignition_version").default(DEFAULT_VERSION).description(&format!(
+                "Ignition spec version for `host_format = \"ignition\"` (3.0.0–3.4.0). It must not exceed what the image's Ignition supports; `{DEFAULT_VERSION}` is read by Ignition 2.14+ (Flatcar 3510+, Fedora CoreOS 36+). Defaults to `{DEFAULT_VERSION}`."
+            )),
+            Attribute::bool("self_check").default(true).description(
+                "End the user data with a boot-time self-check that prints one `ECSHOST_SELF_CHECK {json}` line to the serial console (see the self-check report guide). Defaults to `true`.",
+            ),
+            Attribute::nested(
+                "extra_parts",
+                Nesting::List,
+                vec![
+                    Attribute::string("content_type").required().description("MIME type, e.g. `text/x-shellscript` or `text/cloud-config`."),
+                    Attribute::string("content").required().description("The part's body."),
+                    Attribute::string("filename").optional().description("File name for the part."),
+                ],
+            )
+            .optional()
+            .description("Extra user data parts (`cloud_init` host format only), appended after the provider's parts."),
+            Attribute::string("rendered").computed().description("The user data as plain text (before gzip)."),
+            Attribute::string("base64").computed().description("The user data as the instance receives it, base64-encoded: ready for `user_data_base64` of a launch template."),
+            Attribute::number("size_bytes").computed().description(&format!(
+                "Size of the user data the instance receives (after gzip, before base64). EC2 allows {MAX_USER_DATA_BYTES} bytes."
+            )),
+            Attribute::string("sha256").computed().description(
+                "Hex SHA-256 of the exact bytes the instance receives (after gzip, before base64); the same definition as a launch template's `user_data_sha256`.",
+            ),
+            Attribute::string("ecs_config").computed().description("The `/etc/ecs/ecs.config` the user data writes."),
+        ]);
+        Schema::new(Block::new(attrs).description(
+            "Assembles the loopback alias, the ECS agent on a bridge network, metadata protection and a boot-time self-check into EC2 launch-template user data. \
+             Deterministic: the same inputs give byte-identical output, so plans stay empty.",
+        ))
+    }
+
+    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let mut filled = config.clone();
+        apply_defaults(&self.schema().block, config, &mut filled);
+        let inp = input(&filled);
+        let mut problems = rename(inp.validate());
+        // The size check needs every input known.
+        if !filled.is_fully_known() {
+            problems.retain(|p| p.attribute != "rendered");
+        }
+        validate_known(&filled, problems, diags);
+    }
+
+    async fn read(&self, config: &Value, _stop: &StopSignal) -> StateResponse {
+        let inp = input(config);
+        let mut diags = Diagnostics::new();
+        let problems = rename(inp.validate());
+        if problems.iter().any(Problem::is_error) {
+            problems_to_diags(&problems, &mut diags);
+            return StateResponse::from_diags(diags);
+        }
+        match user_data::render(&inp) {
+            Err(e) => {
+                let mut e = e;
+                e.problems = rename(e.problems);
+                StateResponse::from_diags(render_error(&e))
+            }
+            Ok(out) => {
+                problems_to_diags(&problems, &mut diags);
+                let ecs_config = crate::render::agent::render(&inp.agent).map(|a| a.ecs_config).unwrap_or_default();
+                let mut st = config.clone();
+                set(&mut st, "rendered", out.rendered);
+                set(&mut st, "base64", out.base64);
+                set(&mut st, "size_bytes", i64::try_from(out.size_bytes).unwrap_or(i64::MAX));
+                set(&mut st, "sha256", out.sha256);
+                set(&mut st, "ecs_config", ecs_config);
+                set(&mut st, "log_opts", string_map(&inp.agent.log_opts));
+                StateResponse { state: Some(st), private: Vec::new(), diags }
+            }
+        }
+    }
+}
