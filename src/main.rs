@@ -9,14 +9,18 @@ use ecshost::sdk::serve::{serve, ServeConfig};
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> std::process::ExitCode {
     ecshost::sdk::logging::init("provider.terraform-provider-ecshost");
-    let debug = std::env::args().skip(1).any(|a| a == "--debug" || a == "-debug");
+    let debug = std::env::args()
+        .skip(1)
+        .any(|a| a == "--debug" || a == "-debug");
     let result = match ServeConfig::from_env(PROVIDER_ADDRESS, debug) {
-        Ok(cfg) => serve(Arc::new(EcsHostProvider::default()), cfg, |line| {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
-        })
-        .await,
+        Ok(cfg) => {
+            serve(Arc::new(EcsHostProvider::default()), cfg, |line| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            })
+            .await
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -16,13 +16,22 @@ pub const MIRROR_VERSION: &str = "0.1.0";
 
 /// The workspace root (parent of this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("crate has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("crate has a parent")
+        .to_path_buf()
 }
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { workspace_root().join(p) })
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                workspace_root().join(p)
+            }
+        })
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
@@ -78,14 +87,25 @@ impl Workdir {
     /// A working directory with the ecshost and sdktest providers
     /// installed in a private filesystem mirror.
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new().prefix("ecshost-acc-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("ecshost-acc-")
+            .tempdir()
+            .expect("temp dir");
         let mirror = dir.path().join("mirror");
-        for (ty, bin) in [("ecshost", "terraform-provider-ecshost"), ("sdktest", "terraform-provider-sdktest")] {
-            let d = mirror.join(format!("registry.terraform.io/ecshost/{ty}/{MIRROR_VERSION}/linux_amd64"));
+        for (ty, bin) in [
+            ("ecshost", "terraform-provider-ecshost"),
+            ("sdktest", "terraform-provider-sdktest"),
+        ] {
+            let d = mirror.join(format!(
+                "registry.terraform.io/ecshost/{ty}/{MIRROR_VERSION}/linux_amd64"
+            ));
             std::fs::create_dir_all(&d).expect("mirror dir");
             // A copy, not a symlink: the lock file pins the binary's hash.
-            std::fs::copy(built_binary(bin), d.join(format!("terraform-provider-{ty}_v{MIRROR_VERSION}")))
-                .expect("installing provider into mirror");
+            std::fs::copy(
+                built_binary(bin),
+                d.join(format!("terraform-provider-{ty}_v{MIRROR_VERSION}")),
+            )
+            .expect("installing provider into mirror");
         }
         let mut cfg = format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"registry.terraform.io/ecshost/*\"]\n  }}\n",
@@ -101,7 +121,11 @@ impl Workdir {
         let cli_config = dir.path().join("terraformrc");
         std::fs::write(&cli_config, cfg).expect("cli config");
         std::fs::create_dir_all(dir.path().join("work")).expect("work dir");
-        Workdir { dir, cli_config, env: Vec::new() }
+        Workdir {
+            dir,
+            cli_config,
+            env: Vec::new(),
+        }
     }
 
     /// The directory terraform runs in.
@@ -145,7 +169,11 @@ impl Workdir {
         for (k, v) in &self.env {
             c.env(k, v);
         }
-        let Output { status, stdout, stderr } = c.output().expect("running terraform (is it on PATH?)");
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = c.output().expect("running terraform (is it on PATH?)");
         Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -156,7 +184,11 @@ impl Workdir {
     /// Runs terraform and panics with its own output unless it exits 0.
     pub fn ok(&self, args: &[&str]) -> Run {
         let r = self.run(args);
-        assert_eq!(r.code, 0, "terraform {args:?} failed:\n--- stderr\n{}\n--- stdout\n{}", r.stderr, r.stdout);
+        assert_eq!(
+            r.code, 0,
+            "terraform {args:?} failed:\n--- stderr\n{}\n--- stdout\n{}",
+            r.stderr, r.stdout
+        );
         r
     }
 
@@ -173,14 +205,22 @@ impl Workdir {
     /// Asserts that a plan is empty (`-detailed-exitcode` 0).
     pub fn assert_empty_plan(&self) {
         let r = self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-        assert_eq!(r.code, 0, "expected an empty plan, got exit {}:\n{}\n{}", r.code, r.stdout, r.stderr);
+        assert_eq!(
+            r.code, 0,
+            "expected an empty plan, got exit {}:\n{}\n{}",
+            r.code, r.stdout, r.stderr
+        );
     }
 
     /// Asserts that a plan has changes (`-detailed-exitcode` 2) and
     /// returns its text.
     pub fn plan_with_changes(&self) -> String {
         let r = self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-        assert_eq!(r.code, 2, "expected a plan with changes, got exit {}:\n{}\n{}", r.code, r.stdout, r.stderr);
+        assert_eq!(
+            r.code, 2,
+            "expected a plan with changes, got exit {}:\n{}\n{}",
+            r.code, r.stdout, r.stderr
+        );
         r.stdout
     }
 

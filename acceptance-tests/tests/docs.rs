@@ -11,7 +11,9 @@ use serde_json::Value as Json;
 fn type_str(t: &Json) -> String {
     match t {
         Json::String(s) => s.clone(),
-        Json::Array(a) if a.len() == 2 => format!("{}({})", a[0].as_str().unwrap_or("?"), type_str(&a[1])),
+        Json::Array(a) if a.len() == 2 => {
+            format!("{}({})", a[0].as_str().unwrap_or("?"), type_str(&a[1]))
+        }
         other => other.to_string(),
     }
 }
@@ -42,7 +44,11 @@ fn page(kind: &str, full: &str, schema: &Json, example: Option<String>) -> Strin
         let _ = write!(out, "\n## Example Usage\n\n```terraform\n{}```\n", ex);
     }
     let attrs = block["attributes"].as_object().cloned().unwrap_or_default();
-    let mut sections = [("Required", Vec::new()), ("Optional", Vec::new()), ("Read-Only", Vec::new())];
+    let mut sections = [
+        ("Required", Vec::new()),
+        ("Optional", Vec::new()),
+        ("Read-Only", Vec::new()),
+    ];
     for (name, a) in &attrs {
         let idx = if a["required"] == Json::Bool(true) {
             0
@@ -67,20 +73,33 @@ fn docs_are_generated_from_the_schema() {
     let wd = Workdir::new();
     wd.write_file("main.tf", "terraform {\n  required_providers {\n    ecshost = { source = \"ecshost/ecshost\" }\n  }\n}\n");
     wd.init();
-    let schema: Json = serde_json::from_str(&wd.ok(&["providers", "schema", "-json"]).stdout).unwrap();
+    let schema: Json =
+        serde_json::from_str(&wd.ok(&["providers", "schema", "-json"]).stdout).unwrap();
     let p = &schema["provider_schemas"]["registry.terraform.io/ecshost/ecshost"];
     let root = workspace_root();
     let mut pages = Vec::new();
     for (kind, dir, key, exfile) in [
-        ("Data Source", "data-sources", "data_source_schemas", "data-source.tf"),
+        (
+            "Data Source",
+            "data-sources",
+            "data_source_schemas",
+            "data-source.tf",
+        ),
         ("Resource", "resources", "resource_schemas", "resource.tf"),
     ] {
         for (full, s) in p[key].as_object().cloned().unwrap_or_default() {
             let short = full.trim_start_matches("ecshost_");
             let ex_dir = root.join("examples").join(dir).join(&full);
             let example = std::fs::read_to_string(ex_dir.join(exfile)).ok();
-            assert!(example.is_some(), "{full} has no example at {}", ex_dir.display());
-            pages.push((format!("docs/{dir}/{short}.md"), page(kind, &full, &s, example)));
+            assert!(
+                example.is_some(),
+                "{full} has no example at {}",
+                ex_dir.display()
+            );
+            pages.push((
+                format!("docs/{dir}/{short}.md"),
+                page(kind, &full, &s, example),
+            ));
         }
     }
     let update = std::env::var("ECSHOST_UPDATE_DOCS").as_deref() == Ok("1");

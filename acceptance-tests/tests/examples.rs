@@ -46,8 +46,21 @@ fn every_example_plans() {
         }
         wd.init();
         let r = wd.run(&["plan", "-input=false", "-no-color"]);
-        assert_eq!(r.code, 0, "example {} does not plan:\n{}\n{}", dir.display(), r.stdout, r.stderr);
+        assert_eq!(
+            r.code,
+            0,
+            "example {} does not plan:\n{}\n{}",
+            dir.display(),
+            r.stdout,
+            r.stderr
+        );
         let fmt = wd.run(&["fmt", "-check", "-no-color"]);
-        assert_eq!(fmt.code, 0, "example {} is not `terraform fmt`-clean: {}", dir.display(), fmt.stdout);
+        assert_eq!(
+            fmt.code,
+            0,
+            "example {} is not `terraform fmt`-clean: {}",
+            dir.display(),
+            fmt.stdout
+        );
     }
 }

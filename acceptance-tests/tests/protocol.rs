@@ -28,7 +28,11 @@ fn client_identity() -> ClientIdentity {
     let mut p = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
     p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let c = p.self_signed(&key).unwrap();
-    ClientIdentity { pem: c.pem(), der: c.der().to_vec(), key: key.serialize_der() }
+    ClientIdentity {
+        pem: c.pem(),
+        der: c.der().to_vec(),
+        key: key.serialize_der(),
+    }
 }
 
 struct Plugin {
@@ -57,7 +61,9 @@ fn start(client_pem: Option<&str>) -> Plugin {
     let t0 = Instant::now();
     let mut child = c.spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let handshake_ms = t0.elapsed().as_secs_f64() * 1e3;
     let f: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(f.len(), 6, "handshake line: {line:?}");
@@ -66,9 +72,16 @@ fn start(client_pem: Option<&str>) -> Plugin {
     let server_cert = if f[5].is_empty() {
         Vec::new()
     } else {
-        base64::engine::general_purpose::STANDARD_NO_PAD.decode(f[5]).expect("RawStdEncoding base64")
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(f[5])
+            .expect("RawStdEncoding base64")
     };
-    Plugin { child, socket: f[3].to_owned(), server_cert, handshake_ms }
+    Plugin {
+        child,
+        socket: f[3].to_owned(),
+        server_cert,
+        handshake_ms,
+    }
 }
 
 /// Trusts exactly one server certificate, as go-plugin's client does.
@@ -88,13 +101,25 @@ impl ServerCertVerifier for PinnedServer {
         if ee.as_ref() == self.0.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("server certificate is not the one from the handshake".into()))
+            Err(rustls::Error::General(
+                "server certificate is not the one from the handshake".into(),
+            ))
         }
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(m, c, d, &self.1)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(m, c, d, &self.1)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -102,7 +127,10 @@ impl ServerCertVerifier for PinnedServer {
     }
 }
 
-async fn channel(p: &Plugin, id: Option<&ClientIdentity>) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+async fn channel(
+    p: &Plugin,
+    id: Option<&ClientIdentity>,
+) -> Result<tonic::transport::Channel, tonic::transport::Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let algs = provider.signature_verification_algorithms;
     let b = rustls::ClientConfig::builder_with_provider(provider)
@@ -141,11 +169,17 @@ async fn channel(p: &Plugin, id: Option<&ClientIdentity>) -> Result<tonic::trans
 /// Terraform's refusal message when the binary is started by hand.
 #[test]
 fn run_by_hand_says_it_is_a_plugin() {
-    let out = Command::new(built_binary("terraform-provider-ecshost")).env_remove(MAGIC_COOKIE_KEY).output().unwrap();
+    let out = Command::new(built_binary("terraform-provider-ecshost"))
+        .env_remove(MAGIC_COOKIE_KEY)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "nothing on stdout");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("is a Terraform provider plugin") && err.contains("run by Terraform"), "{err}");
+    assert!(
+        err.contains("is a Terraform provider plugin") && err.contains("run by Terraform"),
+        "{err}"
+    );
 }
 
 /// Protocol 5-only Terraform (0.12–0.15) is told why it cannot work.
@@ -167,20 +201,35 @@ async fn automtls_pins_the_client_certificate() {
     let good = client_identity();
     let other = client_identity();
     let mut p = start(Some(&good.pem));
-    assert!(!p.server_cert.is_empty(), "handshake carries the server certificate");
+    assert!(
+        !p.server_cert.is_empty(),
+        "handshake carries the server certificate"
+    );
     eprintln!("handshake after {:.1} ms (debug build)", p.handshake_ms);
 
-    for (who, id) in [("a client with another certificate", Some(&other)), ("a client without a certificate", None)] {
+    for (who, id) in [
+        ("a client with another certificate", Some(&other)),
+        ("a client without a certificate", None),
+    ] {
         let refused = match channel(&p, id).await {
             Err(_) => true,
-            Ok(ch) => ProviderClient::new(ch).get_provider_schema(get_provider_schema::Request {}).await.is_err(),
+            Ok(ch) => ProviderClient::new(ch)
+                .get_provider_schema(get_provider_schema::Request {})
+                .await
+                .is_err(),
         };
         assert!(refused, "{who} must be refused");
     }
 
-    let ch = channel(&p, Some(&good)).await.expect("the pinned client connects");
+    let ch = channel(&p, Some(&good))
+        .await
+        .expect("the pinned client connects");
     let mut client = ProviderClient::new(ch.clone());
-    let schema = client.get_provider_schema(get_provider_schema::Request {}).await.unwrap().into_inner();
+    let schema = client
+        .get_provider_schema(get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
     let caps = schema.server_capabilities.unwrap();
     assert!(caps.get_provider_schema_optional && caps.move_resource_state);
 
@@ -188,7 +237,10 @@ async fn automtls_pins_the_client_certificate() {
     let r = client
         .validate_resource_config(validate_resource_config::Request {
             type_name: "ecshost_nope".into(),
-            config: Some(DynamicValue { msgpack: vec![0xc0], json: vec![] }),
+            config: Some(DynamicValue {
+                msgpack: vec![0xc0],
+                json: vec![],
+            }),
         })
         .await
         .expect("answered, not a gRPC error")
@@ -198,21 +250,32 @@ async fn automtls_pins_the_client_certificate() {
 
     // Health service reports `plugin` as serving (go-plugin pings it).
     let status = tonic_health::pb::health_client::HealthClient::new(ch.clone())
-        .check(tonic_health::pb::HealthCheckRequest { service: "plugin".into() })
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
         .await
         .unwrap()
         .into_inner()
         .status;
-    assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
 
-    GrpcControllerClient::new(ch).shutdown(ecshost::sdk::proto::plugin::Empty {}).await.unwrap();
+    GrpcControllerClient::new(ch)
+        .shutdown(ecshost::sdk::proto::plugin::Empty {})
+        .await
+        .unwrap();
     let t0 = Instant::now();
     loop {
         if let Some(st) = p.child.try_wait().unwrap() {
             assert!(st.success(), "clean exit: {st:?}");
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(5), "process did not exit after Shutdown");
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "process did not exit after Shutdown"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -15,10 +15,21 @@ const HEADER: &str = r#"terraform {
 #[test]
 fn every_loopback_format_renders_and_replans_empty() {
     let wd = Workdir::new();
-    let formats = ["networkd", "ignition", "coreos_cloud_config", "cloud_init", "ifupdown", "netplan", "networkmanager", "shell"];
+    let formats = [
+        "networkd",
+        "ignition",
+        "coreos_cloud_config",
+        "cloud_init",
+        "ifupdown",
+        "netplan",
+        "networkmanager",
+        "shell",
+    ];
     let mut body = HEADER.to_owned();
     for f in formats {
-        body.push_str(&format!("data \"ecshost_loopback_config\" \"{f}\" {{\n  format = \"{f}\"\n}}\n"));
+        body.push_str(&format!(
+            "data \"ecshost_loopback_config\" \"{f}\" {{\n  format = \"{f}\"\n}}\n"
+        ));
     }
     wd.write_config(&body);
     wd.init();
@@ -31,9 +42,17 @@ fn every_loopback_format_renders_and_replans_empty() {
         assert!(content.contains("169.254.170.2"), "{f}: {content}");
     }
     let path = wd.values("data.ecshost_loopback_config.networkd")["path"].clone();
-    assert!(path.as_str().is_some_and(|p| p.starts_with("/etc/systemd/network/") && p.ends_with(".network")), "{path}");
-    let ign: serde_json::Value =
-        serde_json::from_str(wd.values("data.ecshost_loopback_config.ignition")["content"].as_str().unwrap()).unwrap();
+    assert!(
+        path.as_str()
+            .is_some_and(|p| p.starts_with("/etc/systemd/network/") && p.ends_with(".network")),
+        "{path}"
+    );
+    let ign: serde_json::Value = serde_json::from_str(
+        wd.values("data.ecshost_loopback_config.ignition")["content"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(ign["ignition"]["version"], json!("3.3.0"));
     wd.assert_empty_plan();
 }
@@ -53,15 +72,33 @@ data "ecshost_agent_options" "a" {{
     wd.apply();
     let v = wd.values("data.ecshost_agent_options.a");
     let args: Vec<String> = serde_json::from_value(v["docker_run_args"].clone()).unwrap();
-    assert!(args.iter().any(|a| a.contains("169.254.170.2:80:51679")), "{args:?}");
-    assert!(!args.iter().any(|a| a == "--net=host" || a == "host"), "{args:?}");
+    assert!(
+        args.iter().any(|a| a.contains("169.254.170.2:80:51679")),
+        "{args:?}"
+    );
+    assert!(
+        !args.iter().any(|a| a == "--net=host" || a == "host"),
+        "{args:?}"
+    );
     let ecs = v["ecs_config"].as_str().unwrap();
     assert!(ecs.contains("ECS_CLUSTER=prod"), "{ecs}");
-    assert!(ecs.contains("ECS_RESERVED_PORTS=[22,80,2375,2376,51678,51679]"), "{ecs}");
-    assert!(ecs.contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"), "{ecs}");
+    assert!(
+        ecs.contains("ECS_RESERVED_PORTS=[22,80,2375,2376,51678,51679]"),
+        "{ecs}"
+    );
+    assert!(
+        ecs.contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"),
+        "{ecs}"
+    );
     assert!(v["start_script"].as_str().unwrap().starts_with("#!/bin/sh"));
-    assert!(v["systemd_unit"].as_str().unwrap().contains("docker.service"));
-    assert!(v["firewall_rules"].as_str().unwrap().contains("DOCKER-USER"));
+    assert!(v["systemd_unit"]
+        .as_str()
+        .unwrap()
+        .contains("docker.service"));
+    assert!(v["firewall_rules"]
+        .as_str()
+        .unwrap()
+        .contains("DOCKER-USER"));
     wd.assert_empty_plan();
 }
 
@@ -69,28 +106,52 @@ data "ecshost_agent_options" "a" {{
 #[test]
 fn bad_inputs_are_plan_time_diagnostics() {
     let cases: &[(&str, &str, &[&str])] = &[
-        ("typo address", r#"data "ecshost_loopback_config" "x" {
+        (
+            "typo address",
+            r#"data "ecshost_loopback_config" "x" {
   format  = "ifupdown"
   address = "169.254.70.2"
-}"#, &["169.254.170.2", "address"]),
-        ("unknown format", r#"data "ecshost_loopback_config" "x" {
+}"#,
+            &["169.254.170.2", "address"],
+        ),
+        (
+            "unknown format",
+            r#"data "ecshost_loopback_config" "x" {
   format = "yaml"
-}"#, &["format must be one of"]),
-        ("prefix", r#"data "ecshost_loopback_config" "x" {
+}"#,
+            &["format must be one of"],
+        ),
+        (
+            "prefix",
+            r#"data "ecshost_loopback_config" "x" {
   format  = "shell"
   address = "169.254.170.2/24"
-}"#, &["/32"]),
-        ("empty cluster", r#"data "ecshost_agent_options" "x" {
+}"#,
+            &["/32"],
+        ),
+        (
+            "empty cluster",
+            r#"data "ecshost_agent_options" "x" {
   cluster = ""
-}"#, &["cluster must not be empty"]),
-        ("port out of range", r#"data "ecshost_agent_options" "x" {
+}"#,
+            &["cluster must not be empty"],
+        ),
+        (
+            "port out of range",
+            r#"data "ecshost_agent_options" "x" {
   cluster          = "c"
   credentials_port = 70000
-}"#, &["credentials_port must be a whole number from 1 to 65535"]),
-        ("managed key", r#"data "ecshost_agent_options" "x" {
+}"#,
+            &["credentials_port must be a whole number from 1 to 65535"],
+        ),
+        (
+            "managed key",
+            r#"data "ecshost_agent_options" "x" {
   cluster = "c"
   config  = { ECS_CLUSTER = "other" }
-}"#, &["ECS_CLUSTER"]),
+}"#,
+            &["ECS_CLUSTER"],
+        ),
     ];
     let wd = Workdir::new();
     wd.write_config(HEADER);
@@ -100,9 +161,17 @@ fn bad_inputs_are_plan_time_diagnostics() {
         let r = wd.run(&["validate", "-no-color"]);
         assert_ne!(r.code, 0, "{name}: validate must fail");
         for e in *expect {
-            assert!(r.stderr.contains(e), "{name}: expected {e:?} in:\n{}", r.stderr);
+            assert!(
+                r.stderr.contains(e),
+                "{name}: expected {e:?} in:\n{}",
+                r.stderr
+            );
         }
-        assert!(r.stderr.contains("on main.tf line"), "{name}: pinned to the config: {}", r.stderr);
+        assert!(
+            r.stderr.contains("on main.tf line"),
+            "{name}: pinned to the config: {}",
+            r.stderr
+        );
     }
 }
 
@@ -126,7 +195,10 @@ output "cfg" {{ value = data.ecshost_agent_options.a.ecs_config }}
     let plan = wd.plan_with_changes();
     assert!(plan.contains("(known after apply)"), "{plan}");
     wd.apply();
-    assert!(wd.ok(&["output", "-raw", "cfg"]).stdout.contains("ECS_CLUSTER=late"));
+    assert!(wd
+        .ok(&["output", "-raw", "cfg"])
+        .stdout
+        .contains("ECS_CLUSTER=late"));
     wd.assert_empty_plan();
 }
 
@@ -153,17 +225,30 @@ fn user_data_for_every_host_format() {
     wd.apply();
     for name in ["shell", "cloud_init", "cloud_init_gz", "ignition", "coreos"] {
         let v = wd.values(&format!("data.ecshost_user_data.{name}"));
-        let bytes = base64::engine::general_purpose::STANDARD.decode(v["base64"].as_str().unwrap()).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(v["base64"].as_str().unwrap())
+            .unwrap();
         assert_eq!(v["size_bytes"], json!(bytes.len()), "{name}");
         assert!(bytes.len() <= 16384, "{name}: {} bytes", bytes.len());
         let sha = sha256_hex(&bytes);
-        assert_eq!(v["sha256"], json!(sha), "{name}: sha256 is of the decoded bytes");
+        assert_eq!(
+            v["sha256"],
+            json!(sha),
+            "{name}: sha256 is of the decoded bytes"
+        );
         let rendered = v["rendered"].as_str().unwrap();
         assert!(rendered.contains("169.254.170.2"), "{name}");
-        assert!(rendered.contains("ECSHOST_SELF_CHECK") || name == "cloud_init_gz" || rendered.contains("self-check"), "{name}: self-check included");
+        assert!(
+            rendered.contains("ECSHOST_SELF_CHECK")
+                || name == "cloud_init_gz"
+                || rendered.contains("self-check"),
+            "{name}: self-check included"
+        );
     }
     let gz = wd.values("data.ecshost_user_data.cloud_init_gz");
-    let raw = base64::engine::general_purpose::STANDARD.decode(gz["base64"].as_str().unwrap()).unwrap();
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(gz["base64"].as_str().unwrap())
+        .unwrap();
     assert_eq!(&raw[..2], &[0x1f, 0x8b], "gzip magic");
     wd.assert_empty_plan();
 
@@ -171,7 +256,11 @@ fn user_data_for_every_host_format() {
     wd.write_config(&format!("{HEADER}\ndata \"ecshost_user_data\" \"x\" {{\n  host_format = \"ignition\"\n  cluster = \"c\"\n  gzip = true\n}}\n"));
     let r = wd.run(&["validate", "-no-color"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("gzip") && r.stderr.contains("Ignition"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("gzip") && r.stderr.contains("Ignition"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -185,5 +274,9 @@ fn sha256_hex(b: &[u8]) -> String {
         .unwrap();
     c.stdin.take().unwrap().write_all(b).unwrap();
     let out = c.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().to_owned()
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }

@@ -3,11 +3,15 @@
 
 use async_trait::async_trait;
 
-use super::render_inputs::{agent_attributes, agent_input, render_error, set, string_list, string_map, validate_known};
+use super::render_inputs::{
+    agent_attributes, agent_input, render_error, set, string_list, string_map, validate_known,
+};
 use crate::render::agent;
 use crate::render::CREDENTIALS_ADDRESS;
 use crate::sdk::plan::apply_defaults;
-use crate::sdk::{Attribute, Block, DataSource, Diagnostics, Schema, StateResponse, StopSignal, Value};
+use crate::sdk::{
+    Attribute, Block, DataSource, Diagnostics, Schema, StateResponse, StopSignal, Value,
+};
 
 /// The data source.
 pub(crate) struct AgentOptions;
@@ -45,7 +49,11 @@ impl DataSource for AgentOptions {
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let mut filled = config.clone();
         apply_defaults(&self.schema().block, config, &mut filled);
-        validate_known(&filled, agent_input(&filled, "credentials_address").validate(), diags);
+        validate_known(
+            &filled,
+            agent_input(&filled, "credentials_address").validate(),
+            diags,
+        );
     }
 
     async fn read(&self, config: &Value, _stop: &StopSignal) -> StateResponse {
@@ -55,13 +63,20 @@ impl DataSource for AgentOptions {
             Ok(out) => {
                 let mut st = config.clone();
                 set(&mut st, "log_opts", string_map(&input.log_opts));
-                set(&mut st, "docker_run_args", string_list(&out.docker_run_args));
+                set(
+                    &mut st,
+                    "docker_run_args",
+                    string_list(&out.docker_run_args),
+                );
                 set(&mut st, "start_script", out.start_script);
                 set(&mut st, "systemd_unit", out.systemd_unit);
                 set(&mut st, "ecs_config", out.ecs_config);
                 set(&mut st, "firewall_rules", out.firewall_rules);
                 set(&mut st, "firewall_unit", out.firewall_unit);
-                StateResponse { state: Some(st), ..Default::default() }
+                StateResponse {
+                    state: Some(st),
+                    ..Default::default()
+                }
             }
         }
     }

@@ -3,11 +3,16 @@
 
 use async_trait::async_trait;
 
-use super::render_inputs::{loopback_attributes, loopback_input, parse_format, render_error, set, string_list, validate_known, LOOPBACK_FORMATS};
+use super::render_inputs::{
+    loopback_attributes, loopback_input, parse_format, render_error, set, string_list,
+    validate_known, LOOPBACK_FORMATS,
+};
 use crate::render::loopback;
 use crate::sdk::plan::apply_defaults;
 use crate::sdk::schema::validators::OneOf;
-use crate::sdk::{Attribute, Block, DataSource, Diagnostics, Schema, StateResponse, StopSignal, Value};
+use crate::sdk::{
+    Attribute, Block, DataSource, Diagnostics, Schema, StateResponse, StopSignal, Value,
+};
 
 /// The data source.
 pub(crate) struct LoopbackConfig;
@@ -48,28 +53,54 @@ impl DataSource for LoopbackConfig {
         apply_defaults(&self.schema().block, config, &mut filled);
         let input = loopback_input(&filled, "address");
         validate_known(&filled, input.validate(), diags);
-        if let (Some(loopback::LoopbackFormat::Ignition), Some(v)) =
-            (parse_format(filled.attr("format")), filled.attr("ignition_version").as_str())
-        {
-            validate_known(&filled, loopback::ignition::validate_version(v).into_iter().collect(), diags);
+        if let (Some(loopback::LoopbackFormat::Ignition), Some(v)) = (
+            parse_format(filled.attr("format")),
+            filled.attr("ignition_version").as_str(),
+        ) {
+            validate_known(
+                &filled,
+                loopback::ignition::validate_version(v)
+                    .into_iter()
+                    .collect(),
+                diags,
+            );
         }
     }
 
     async fn read(&self, config: &Value, _stop: &StopSignal) -> StateResponse {
         let Some(format) = parse_format(config.attr("format")) else {
-            return StateResponse::from_diags(Diagnostics::from_error("Unknown format", "See the `format` attribute."));
+            return StateResponse::from_diags(Diagnostics::from_error(
+                "Unknown format",
+                "See the `format` attribute.",
+            ));
         };
         let input = loopback_input(config, "address");
-        let iv = config.attr("ignition_version").as_str().unwrap_or(loopback::ignition::DEFAULT_VERSION);
+        let iv = config
+            .attr("ignition_version")
+            .as_str()
+            .unwrap_or(loopback::ignition::DEFAULT_VERSION);
         match loopback::render(format, &input, iv) {
             Err(e) => StateResponse::from_diags(render_error(&e)),
             Ok(out) => {
                 let mut st = config.clone();
                 set(&mut st, "content", out.content);
-                set(&mut st, "path", out.path.map(Value::from).unwrap_or(Value::Null));
-                set(&mut st, "mode", out.mode.map(|m| Value::from(i64::from(m))).unwrap_or(Value::Null));
+                set(
+                    &mut st,
+                    "path",
+                    out.path.map(Value::from).unwrap_or(Value::Null),
+                );
+                set(
+                    &mut st,
+                    "mode",
+                    out.mode
+                        .map(|m| Value::from(i64::from(m)))
+                        .unwrap_or(Value::Null),
+                );
                 set(&mut st, "notes", string_list(&out.notes));
-                StateResponse { state: Some(st), ..Default::default() }
+                StateResponse {
+                    state: Some(st),
+                    ..Default::default()
+                }
             }
         }
     }

@@ -38,6 +38,10 @@ impl Provider for EcsHostProvider {
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource>> {
-        vec![Box::new(loopback_config::LoopbackConfig), Box::new(agent_options::AgentOptions), Box::new(user_data::UserData)]
+        vec![
+            Box::new(loopback_config::LoopbackConfig),
+            Box::new(agent_options::AgentOptions),
+            Box::new(user_data::UserData),
+        ]
     }
 }

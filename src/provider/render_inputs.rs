@@ -14,8 +14,16 @@ use crate::sdk::schema::validators::{IntBetween, NonEmpty, OneOf};
 use crate::sdk::{Attribute, AttributePath, Diagnostics, Value};
 
 /// Loopback formats by their Terraform spelling.
-pub(crate) const LOOPBACK_FORMATS: &[&str] =
-    &["networkd", "ignition", "coreos_cloud_config", "cloud_init", "ifupdown", "netplan", "networkmanager", "shell"];
+pub(crate) const LOOPBACK_FORMATS: &[&str] = &[
+    "networkd",
+    "ignition",
+    "coreos_cloud_config",
+    "cloud_init",
+    "ifupdown",
+    "netplan",
+    "networkmanager",
+    "shell",
+];
 
 /// Render problems as diagnostics on their attributes.
 pub(crate) fn problems_to_diags(problems: &[Problem], diags: &mut Diagnostics) {
@@ -105,7 +113,11 @@ fn b(v: &Value, name: &str, default: bool) -> bool {
 
 fn map(v: &Value, name: &str) -> Option<BTreeMap<String, String>> {
     match v.attr(name) {
-        Value::Map(m) => Some(m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect()),
+        Value::Map(m) => Some(
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect(),
+        ),
         _ => None,
     }
 }
@@ -136,7 +148,8 @@ pub(crate) fn agent_input(cfg: &Value, address_name: &str) -> AgentInput {
         agent_network: b(cfg, "agent_network", d.agent_network),
         agent_network_name: s(cfg, "agent_network_name"),
         block_task_metadata: b(cfg, "block_task_metadata", d.block_task_metadata),
-        firewall_backend: FirewallBackend::parse(&s(cfg, "firewall_backend")).unwrap_or(d.firewall_backend),
+        firewall_backend: FirewallBackend::parse(&s(cfg, "firewall_backend"))
+            .unwrap_or(d.firewall_backend),
         config: map(cfg, "config").unwrap_or_default(),
         allow_custom_address: b(cfg, "allow_custom_address", false),
         log_level: s(cfg, "log_level"),
@@ -181,5 +194,9 @@ pub(crate) fn string_list(items: &[String]) -> Value {
 
 /// A map of strings.
 pub(crate) fn string_map(m: &BTreeMap<String, String>) -> Value {
-    Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
+    Value::Map(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect(),
+    )
 }

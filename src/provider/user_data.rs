@@ -6,15 +6,17 @@
 use async_trait::async_trait;
 
 use super::render_inputs::{
-    agent_attributes, agent_input, loopback_attributes, loopback_input, problems_to_diags, render_error, set,
-    string_map, validate_known,
+    agent_attributes, agent_input, loopback_attributes, loopback_input, problems_to_diags,
+    render_error, set, string_map, validate_known,
 };
 use crate::render::loopback::ignition::DEFAULT_VERSION;
 use crate::render::problem::Problem;
 use crate::render::user_data::{self, ExtraPart, HostFormat, UserDataInput, MAX_USER_DATA_BYTES};
 use crate::sdk::plan::apply_defaults;
 use crate::sdk::schema::validators::OneOf;
-use crate::sdk::{Attribute, Block, DataSource, Diagnostics, Nesting, Schema, StateResponse, StopSignal, Value};
+use crate::sdk::{
+    Attribute, Block, DataSource, Diagnostics, Nesting, Schema, StateResponse, StopSignal, Value,
+};
 
 /// The data source.
 pub(crate) struct UserData;
@@ -24,7 +26,11 @@ fn input(cfg: &Value) -> UserDataInput {
         Value::List(items) => items
             .iter()
             .map(|p| ExtraPart {
-                content_type: p.attr("content_type").as_str().unwrap_or_default().to_owned(),
+                content_type: p
+                    .attr("content_type")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
                 content: p.attr("content").as_str().unwrap_or_default().to_owned(),
                 filename: p.attr("filename").as_str().unwrap_or_default().to_owned(),
             })
@@ -32,11 +38,19 @@ fn input(cfg: &Value) -> UserDataInput {
         _ => Vec::new(),
     };
     UserDataInput {
-        host_format: cfg.attr("host_format").as_str().and_then(HostFormat::parse).unwrap_or(HostFormat::Shell),
+        host_format: cfg
+            .attr("host_format")
+            .as_str()
+            .and_then(HostFormat::parse)
+            .unwrap_or(HostFormat::Shell),
         loopback: loopback_input(cfg, "address"),
         agent: agent_input(cfg, "address"),
         gzip: matches!(cfg.attr("gzip"), Value::Bool(true)),
-        ignition_version: cfg.attr("ignition_version").as_str().unwrap_or(DEFAULT_VERSION).to_owned(),
+        ignition_version: cfg
+            .attr("ignition_version")
+            .as_str()
+            .unwrap_or(DEFAULT_VERSION)
+            .to_owned(),
         self_check: !matches!(cfg.attr("self_check"), Value::Bool(false)),
         extra_parts,
     }
@@ -133,15 +147,25 @@ impl DataSource for UserData {
             }
             Ok(out) => {
                 problems_to_diags(&problems, &mut diags);
-                let ecs_config = crate::render::agent::render(&inp.agent).map(|a| a.ecs_config).unwrap_or_default();
+                let ecs_config = crate::render::agent::render(&inp.agent)
+                    .map(|a| a.ecs_config)
+                    .unwrap_or_default();
                 let mut st = config.clone();
                 set(&mut st, "rendered", out.rendered);
                 set(&mut st, "base64", out.base64);
-                set(&mut st, "size_bytes", i64::try_from(out.size_bytes).unwrap_or(i64::MAX));
+                set(
+                    &mut st,
+                    "size_bytes",
+                    i64::try_from(out.size_bytes).unwrap_or(i64::MAX),
+                );
                 set(&mut st, "sha256", out.sha256);
                 set(&mut st, "ecs_config", ecs_config);
                 set(&mut st, "log_opts", string_map(&inp.agent.log_opts));
-                StateResponse { state: Some(st), private: Vec::new(), diags }
+                StateResponse {
+                    state: Some(st),
+                    private: Vec::new(),
+                    diags,
+                }
             }
         }
     }

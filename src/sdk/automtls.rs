@@ -41,7 +41,9 @@ pub struct ServerIdentity {
 
 impl std::fmt::Debug for ServerIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerIdentity").field("cert_der_len", &self.cert_der.len()).finish_non_exhaustive()
+        f.debug_struct("ServerIdentity")
+            .field("cert_der_len", &self.cert_der.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,11 +52,20 @@ impl ServerIdentity {
     /// name `localhost`, a CA (the client trusts it as its own root), usable
     /// for server and client auth.
     pub fn generate() -> Result<Self, TlsError> {
-        use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(TlsError::Generate)?;
-        let mut params = CertificateParams::new(vec!["localhost".to_owned()]).map_err(TlsError::Generate)?;
-        params.distinguished_name.push(DnType::CommonName, "localhost");
-        params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        let key =
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(TlsError::Generate)?;
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_owned()]).map_err(TlsError::Generate)?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "HashiCorp");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
@@ -62,12 +73,18 @@ impl ServerIdentity {
             KeyUsagePurpose::KeyAgreement,
             KeyUsagePurpose::KeyCertSign,
         ];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
         let now = std::time::SystemTime::now();
         params.not_before = (now - std::time::Duration::from_secs(30)).into();
         params.not_after = (now + std::time::Duration::from_secs(262_980 * 3600)).into();
         let cert = params.self_signed(&key).map_err(TlsError::Generate)?;
-        Ok(ServerIdentity { cert_der: cert.der().to_vec(), key_der: key.serialize_der() })
+        Ok(ServerIdentity {
+            cert_der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        })
     }
 
     /// The sixth handshake field: base64 (standard alphabet, no padding —
@@ -85,7 +102,10 @@ impl ServerIdentity {
             .ok_or(TlsError::NoClientCert)?
             .into_owned();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier = PinnedClientCert { pinned, algs: provider.signature_verification_algorithms };
+        let verifier = PinnedClientCert {
+            pinned,
+            algs: provider.signature_verification_algorithms,
+        };
         let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(TlsError::Config)?
@@ -121,7 +141,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if end_entity.as_ref() == self.pinned.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -157,13 +179,18 @@ mod tests {
         let id = ServerIdentity::generate().unwrap();
         let f = id.handshake_field();
         assert!(!f.ends_with('='));
-        let der = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&f).unwrap();
+        let der = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(&f)
+            .unwrap();
         assert_eq!(der, id.cert_der);
     }
 
     #[test]
     fn refuses_config_without_client_pem() {
         let id = ServerIdentity::generate().unwrap();
-        assert!(matches!(id.server_config("not a pem"), Err(TlsError::NoClientCert)));
+        assert!(matches!(
+            id.server_config("not a pem"),
+            Err(TlsError::NoClientCert)
+        ));
     }
 }

@@ -31,11 +31,15 @@ impl pb::grpc_controller_server::GrpcController for Controller {
 }
 
 /// A stream that yields nothing and ends when shutdown begins.
-fn silent_until<T: Send + 'static>(mut rx: ShutdownRx) -> Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>> {
-    Box::pin(futures::stream::once(async move {
-        let _ = rx.wait_for(|s| *s).await;
-    })
-    .filter_map(|()| async { None }))
+fn silent_until<T: Send + 'static>(
+    mut rx: ShutdownRx,
+) -> Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>> {
+    Box::pin(
+        futures::stream::once(async move {
+            let _ = rx.wait_for(|s| *s).await;
+        })
+        .filter_map(|()| async { None }),
+    )
 }
 
 use futures::StreamExt as _;
@@ -50,7 +54,10 @@ pub struct Stdio {
 impl pb::grpc_stdio_server::GrpcStdio for Stdio {
     type StreamStdioStream = Pin<Box<dyn Stream<Item = Result<pb::StdioData, Status>> + Send>>;
 
-    async fn stream_stdio(&self, _: Request<()>) -> Result<Response<Self::StreamStdioStream>, Status> {
+    async fn stream_stdio(
+        &self,
+        _: Request<()>,
+    ) -> Result<Response<Self::StreamStdioStream>, Status> {
         Ok(Response::new(silent_until(self.shutdown.clone())))
     }
 }
@@ -65,7 +72,10 @@ pub struct Broker {
 impl pb::grpc_broker_server::GrpcBroker for Broker {
     type StartStreamStream = Pin<Box<dyn Stream<Item = Result<pb::ConnInfo, Status>> + Send>>;
 
-    async fn start_stream(&self, req: Request<Streaming<pb::ConnInfo>>) -> Result<Response<Self::StartStreamStream>, Status> {
+    async fn start_stream(
+        &self,
+        req: Request<Streaming<pb::ConnInfo>>,
+    ) -> Result<Response<Self::StartStreamStream>, Status> {
         // Drain what the client sends; this provider never dials back.
         let mut inbound = req.into_inner();
         tokio::spawn(async move { while let Some(Ok(_)) = inbound.next().await {} });

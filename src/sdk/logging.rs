@@ -18,15 +18,24 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Installs the stderr logger for the process.
 pub fn init(module: &'static str) {
     let level = level_from_env(
-        std::env::var("TF_LOG_PROVIDER").ok().or_else(|| std::env::var("TF_LOG").ok()).as_deref(),
+        std::env::var("TF_LOG_PROVIDER")
+            .ok()
+            .or_else(|| std::env::var("TF_LOG").ok())
+            .as_deref(),
     );
     // The gRPC stack's own chatter (frames, settings) only at trace.
-    let deps = if level == LevelFilter::TRACE { LevelFilter::TRACE } else { LevelFilter::WARN };
+    let deps = if level == LevelFilter::TRACE {
+        LevelFilter::TRACE
+    } else {
+        LevelFilter::WARN
+    };
     let filter = tracing_subscriber::filter::Targets::new()
         .with_default(deps)
         .with_target("ecshost", level)
         .with_target("terraform_provider_ecshost", level);
-    let _ = tracing_subscriber::registry().with(HclogLayer { module }.with_filter(filter)).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(HclogLayer { module }.with_filter(filter))
+        .try_init();
 }
 
 /// Maps Terraform's log level names to a filter.
@@ -49,12 +58,22 @@ struct Fields(Map<String, Json>);
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let key = if field.name() == "message" { "@message" } else { field.name() };
-        self.0.insert(key.to_owned(), Json::String(format!("{value:?}")));
+        let key = if field.name() == "message" {
+            "@message"
+        } else {
+            field.name()
+        };
+        self.0
+            .insert(key.to_owned(), Json::String(format!("{value:?}")));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        let key = if field.name() == "message" { "@message" } else { field.name() };
-        self.0.insert(key.to_owned(), Json::String(value.to_owned()));
+        let key = if field.name() == "message" {
+            "@message"
+        } else {
+            field.name()
+        };
+        self.0
+            .insert(key.to_owned(), Json::String(value.to_owned()));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.0.insert(field.name().to_owned(), value.into());
@@ -81,8 +100,12 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
         };
         m.insert("@level".into(), level.into());
         m.insert("@module".into(), self.module.into());
-        m.insert("@timestamp".into(), timestamp(std::time::SystemTime::now()).into());
-        m.entry("@message").or_insert_with(|| Json::String(String::new()));
+        m.insert(
+            "@timestamp".into(),
+            timestamp(std::time::SystemTime::now()).into(),
+        );
+        m.entry("@message")
+            .or_insert_with(|| Json::String(String::new()));
         let mut line = Json::Object(m).to_string();
         line.push('\n');
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
@@ -134,7 +157,10 @@ mod tests {
         assert_eq!(timestamp(t), "2026-11-28T22:52:53.123456Z");
         assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
         // a leap day
-        assert_eq!(timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000000Z");
+        assert_eq!(
+            timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000000Z"
+        );
     }
 
     #[test]

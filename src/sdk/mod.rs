@@ -27,7 +27,9 @@ mod wire;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::AttributePath;
-pub use resource::{DataSource, MoveRequest, PlanRequest, PlanResponse, Provider, Resource, StateResponse};
+pub use resource::{
+    DataSource, MoveRequest, PlanRequest, PlanResponse, Provider, Resource, StateResponse,
+};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, PlanModifier, Schema};
 pub use stop::StopSignal;
 pub use typed::TfValue;

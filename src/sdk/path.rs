@@ -66,8 +66,13 @@ mod tests {
 
     #[test]
     fn displays_like_terraform_references() {
-        let p = AttributePath::root("metadata_options").index(0).attr("http_tokens");
+        let p = AttributePath::root("metadata_options")
+            .index(0)
+            .attr("http_tokens");
         assert_eq!(p.to_string(), "metadata_options[0].http_tokens");
-        assert_eq!(AttributePath::root("config").key("ECS_X").to_string(), "config[\"ECS_X\"]");
+        assert_eq!(
+            AttributePath::root("config").key("ECS_X").to_string(),
+            "config[\"ECS_X\"]"
+        );
     }
 }

@@ -10,14 +10,27 @@ use super::value::Value;
 
 /// Runs every attribute validator on known values and warns about
 /// deprecated attributes that are set.
-pub fn validate_block(block: &Block, config: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+pub fn validate_block(
+    block: &Block,
+    config: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     for a in &block.attributes {
         let v = config.attr(&a.name);
-        let p = if path.0.is_empty() { AttributePath::root(&a.name) } else { path.attr(&a.name) };
+        let p = if path.0.is_empty() {
+            AttributePath::root(&a.name)
+        } else {
+            path.attr(&a.name)
+        };
         validate_attribute(a, v, &p, diags);
     }
     for b in &block.blocks {
-        let p = if path.0.is_empty() { AttributePath::root(&b.name) } else { path.attr(&b.name) };
+        let p = if path.0.is_empty() {
+            AttributePath::root(&b.name)
+        } else {
+            path.attr(&b.name)
+        };
         for_each_element(config.attr(&b.name), b.nesting, &p, |el, ep| {
             validate_block(&b.block, el, ep, diags);
         });
@@ -40,12 +53,19 @@ fn validate_attribute(a: &Attribute, v: &Value, p: &AttributePath, diags: &mut D
     }
     if let Some((nesting, attrs)) = &a.nested {
         let inner = Block::new(attrs.clone());
-        for_each_element(v, *nesting, p, |el, ep| validate_block(&inner, el, ep, diags));
+        for_each_element(v, *nesting, p, |el, ep| {
+            validate_block(&inner, el, ep, diags)
+        });
     }
 }
 
 /// Calls `f` for each object element of a nested block/attribute value.
-fn for_each_element(v: &Value, nesting: Nesting, p: &AttributePath, mut f: impl FnMut(&Value, &AttributePath)) {
+fn for_each_element(
+    v: &Value,
+    nesting: Nesting,
+    p: &AttributePath,
+    mut f: impl FnMut(&Value, &AttributePath),
+) {
     match (nesting, v) {
         (Nesting::Single, Value::Object(_)) => f(v, p),
         (Nesting::List | Nesting::Set, Value::List(items) | Value::Set(items)) => {
@@ -76,7 +96,9 @@ pub fn apply_defaults(block: &Block, config: &Value, target: &mut Value) {
     for b in &block.blocks {
         let cfg = config.attr(&b.name);
         if let Some(t) = map.get_mut(&b.name) {
-            zip_elements(&b.block, b.nesting, cfg, t, &mut |blk, c, t| apply_defaults(blk, c, t));
+            zip_elements(&b.block, b.nesting, cfg, t, &mut |blk, c, t| {
+                apply_defaults(blk, c, t)
+            });
         }
     }
 }
@@ -92,7 +114,11 @@ fn zip_elements(
 ) {
     match (nesting, cfg, target) {
         (Nesting::Single, c, t @ Value::Object(_)) => f(block, c, t),
-        (Nesting::List | Nesting::Set, Value::List(cs) | Value::Set(cs), Value::List(ts) | Value::Set(ts)) => {
+        (
+            Nesting::List | Nesting::Set,
+            Value::List(cs) | Value::Set(cs),
+            Value::List(ts) | Value::Set(ts),
+        ) => {
             for (c, t) in cs.iter().zip(ts.iter_mut()) {
                 f(block, c, t);
             }
@@ -110,8 +136,16 @@ fn mark_computed_unknown(block: &Block, config: &Value, prior: &Value, target: &
             continue;
         }
         let prior_v = prior.attr(&a.name);
-        let keep = a.plan_modifiers.contains(&PlanModifier::UseStateForUnknown) && !prior_v.is_null();
-        map.insert(a.name.clone(), if keep { prior_v.clone() } else { Value::Unknown });
+        let keep =
+            a.plan_modifiers.contains(&PlanModifier::UseStateForUnknown) && !prior_v.is_null();
+        map.insert(
+            a.name.clone(),
+            if keep {
+                prior_v.clone()
+            } else {
+                Value::Unknown
+            },
+        );
     }
     for b in &block.blocks {
         let cfg = config.attr(&b.name);
@@ -120,7 +154,9 @@ fn mark_computed_unknown(block: &Block, config: &Value, prior: &Value, target: &
             let mut idx = 0usize;
             zip_elements(&b.block, b.nesting, cfg, t, &mut |blk, c, t| {
                 let p = match (&pr, b.nesting) {
-                    (Value::List(ps) | Value::Set(ps), Nesting::List) => ps.get(idx).cloned().unwrap_or(Value::Null),
+                    (Value::List(ps) | Value::Set(ps), Nesting::List) => {
+                        ps.get(idx).cloned().unwrap_or(Value::Null)
+                    }
                     (v @ Value::Object(_), Nesting::Single) => v.clone(),
                     _ => Value::Null,
                 };
@@ -133,20 +169,35 @@ fn mark_computed_unknown(block: &Block, config: &Value, prior: &Value, target: &
 
 /// The paths of `RequiresReplace` attributes whose planned value differs
 /// from the prior state.
-fn requires_replace(block: &Block, prior: &Value, planned: &Value, path: &AttributePath, out: &mut Vec<AttributePath>) {
+fn requires_replace(
+    block: &Block,
+    prior: &Value,
+    planned: &Value,
+    path: &AttributePath,
+    out: &mut Vec<AttributePath>,
+) {
     for a in &block.attributes {
         if !a.plan_modifiers.contains(&PlanModifier::RequiresReplace) {
             continue;
         }
         let (p, n) = (prior.attr(&a.name), planned.attr(&a.name));
         if !n.semantically_eq(p) {
-            out.push(if path.0.is_empty() { AttributePath::root(&a.name) } else { path.attr(&a.name) });
+            out.push(if path.0.is_empty() {
+                AttributePath::root(&a.name)
+            } else {
+                path.attr(&a.name)
+            });
         }
     }
 }
 
 /// Computes the planned state for a create or update (`proposed` not null).
-pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> (Value, Vec<AttributePath>) {
+pub fn plan(
+    block: &Block,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> (Value, Vec<AttributePath>) {
     let mut planned = proposed.clone();
     apply_defaults(block, config, &mut planned);
     let changed = prior.is_null() || !planned.semantically_eq(prior);
@@ -167,14 +218,21 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect::<BTreeMap<_, _>>())
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        )
     }
 
     fn block() -> Block {
         Block::new(vec![
             Attribute::string("id").computed().use_state_for_unknown(),
             Attribute::string("name").required().requires_replace(),
-            Attribute::string("mode").default("a").validator(OneOf(&["a", "b"])),
+            Attribute::string("mode")
+                .default("a")
+                .validator(OneOf(&["a", "b"])),
             Attribute::string("version").computed(),
         ])
         .with_blocks(vec![NestedBlock::new(
@@ -186,29 +244,57 @@ mod tests {
 
     #[test]
     fn create_fills_defaults_and_unknowns() {
-        let cfg = obj(&[("id", Value::Null), ("name", "x".into()), ("mode", Value::Null), ("version", Value::Null),
-            ("opts", Value::List(vec![obj(&[("n", Value::Null)])]))]);
+        let cfg = obj(&[
+            ("id", Value::Null),
+            ("name", "x".into()),
+            ("mode", Value::Null),
+            ("version", Value::Null),
+            ("opts", Value::List(vec![obj(&[("n", Value::Null)])])),
+        ]);
         let (p, rr) = plan(&block(), &Value::Null, &cfg, &cfg);
         assert_eq!(p.attr("mode"), &Value::from("a"));
         assert!(p.attr("id").is_unknown());
         assert!(p.attr("version").is_unknown());
-        assert_eq!(p.attr("opts"), &Value::List(vec![obj(&[("n", Value::from(2i64))])]));
+        assert_eq!(
+            p.attr("opts"),
+            &Value::List(vec![obj(&[("n", Value::from(2i64))])])
+        );
         assert!(rr.is_empty());
     }
 
     #[test]
     fn no_change_keeps_prior_and_update_keeps_stable_ids() {
-        let prior = obj(&[("id", "i-1".into()), ("name", "x".into()), ("mode", "a".into()), ("version", "1".into()),
-            ("opts", Value::List(vec![]))]);
-        let cfg = obj(&[("id", Value::Null), ("name", "x".into()), ("mode", Value::Null), ("version", Value::Null),
-            ("opts", Value::List(vec![]))]);
-        let proposed = obj(&[("id", "i-1".into()), ("name", "x".into()), ("mode", "a".into()), ("version", "1".into()),
-            ("opts", Value::List(vec![]))]);
+        let prior = obj(&[
+            ("id", "i-1".into()),
+            ("name", "x".into()),
+            ("mode", "a".into()),
+            ("version", "1".into()),
+            ("opts", Value::List(vec![])),
+        ]);
+        let cfg = obj(&[
+            ("id", Value::Null),
+            ("name", "x".into()),
+            ("mode", Value::Null),
+            ("version", Value::Null),
+            ("opts", Value::List(vec![])),
+        ]);
+        let proposed = obj(&[
+            ("id", "i-1".into()),
+            ("name", "x".into()),
+            ("mode", "a".into()),
+            ("version", "1".into()),
+            ("opts", Value::List(vec![])),
+        ]);
         let (p, _) = plan(&block(), &prior, &proposed, &cfg);
         assert_eq!(p, prior, "no change, no unknowns");
 
-        let cfg2 = obj(&[("id", Value::Null), ("name", "x".into()), ("mode", "b".into()), ("version", Value::Null),
-            ("opts", Value::List(vec![]))]);
+        let cfg2 = obj(&[
+            ("id", Value::Null),
+            ("name", "x".into()),
+            ("mode", "b".into()),
+            ("version", Value::Null),
+            ("opts", Value::List(vec![])),
+        ]);
         let mut proposed2 = proposed.clone();
         *proposed2.attr_mut("mode").unwrap() = "b".into();
         let (p, rr) = plan(&block(), &prior, &proposed2, &cfg2);
@@ -219,7 +305,13 @@ mod tests {
 
     #[test]
     fn rename_requires_replace() {
-        let prior = obj(&[("id", "i-1".into()), ("name", "x".into()), ("mode", "a".into()), ("version", "1".into()), ("opts", Value::List(vec![]))]);
+        let prior = obj(&[
+            ("id", "i-1".into()),
+            ("name", "x".into()),
+            ("mode", "a".into()),
+            ("version", "1".into()),
+            ("opts", Value::List(vec![])),
+        ]);
         let mut proposed = prior.clone();
         *proposed.attr_mut("name").unwrap() = "y".into();
         let (_, rr) = plan(&block(), &prior, &proposed, &proposed);
@@ -232,7 +324,15 @@ mod tests {
         let cfg = obj(&[("mode", Value::Unknown)]);
         validate_block(&block(), &cfg, &AttributePath::default(), &mut d);
         assert!(d.is_empty());
-        validate_block(&block(), &obj(&[("mode", "zz".into())]), &AttributePath::default(), &mut d);
-        assert_eq!(d.iter().next().unwrap().attribute, Some(AttributePath::root("mode")));
+        validate_block(
+            &block(),
+            &obj(&[("mode", "zz".into())]),
+            &AttributePath::default(),
+            &mut d,
+        );
+        assert_eq!(
+            d.iter().next().unwrap().attribute,
+            Some(AttributePath::root("mode"))
+        );
     }
 }

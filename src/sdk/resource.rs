@@ -71,7 +71,10 @@ pub struct StateResponse {
 impl StateResponse {
     /// A response carrying only diagnostics.
     pub fn from_diags(diags: Diagnostics) -> Self {
-        StateResponse { diags, ..Default::default() }
+        StateResponse {
+            diags,
+            ..Default::default()
+        }
     }
 }
 
@@ -144,10 +147,16 @@ pub trait Resource: Send + Sync {
             ));
         }
         match Value::from_json_bytes(json, &schema.value_type()) {
-            Ok(v) => StateResponse { state: Some(v), ..Default::default() },
+            Ok(v) => StateResponse {
+                state: Some(v),
+                ..Default::default()
+            },
             Err(e) => StateResponse::from_diags(Diagnostics::from_error(
                 "Unable to Read Stored State",
-                format!("The stored state of {} could not be decoded: {e}.", self.type_name()),
+                format!(
+                    "The stored state of {} could not be decoded: {e}.",
+                    self.type_name()
+                ),
             )),
         }
     }

@@ -16,8 +16,8 @@ use tonic::{Request, Response, Status};
 use tracing::{debug, error, trace};
 
 use super::diag::Diagnostics;
-use super::plan;
 use super::path::AttributePath;
+use super::plan;
 use super::proto::tfplugin6 as pb;
 use super::resource::{DataSource, MoveRequest, PlanRequest, Provider, Resource, StateResponse};
 use super::stop::{StopSignal, StopTrigger};
@@ -62,27 +62,54 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostics {
 }
 
 fn server_capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities { plan_destroy: true, get_provider_schema_optional: true, move_resource_state: true }
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: true,
+    }
 }
 
 impl ProviderService {
     /// Wraps a provider.
     pub fn new(provider: Arc<dyn Provider>) -> Self {
-        let resources = provider.resources().into_iter().map(|r| (r.type_name(), Arc::from(r))).collect();
-        let data_sources = provider.data_sources().into_iter().map(|d| (d.type_name(), Arc::from(d))).collect();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name(), Arc::from(r)))
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| (d.type_name(), Arc::from(d)))
+            .collect();
         let (stop_trigger, stop) = StopSignal::new();
-        ProviderService { provider, resources, data_sources, stop_trigger, stop }
+        ProviderService {
+            provider,
+            resources,
+            data_sources,
+            stop_trigger,
+            stop,
+        }
     }
 
     fn resource(&self, name: &str) -> Result<Arc<dyn Resource>, Diagnostics> {
-        self.resources.get(name).cloned().ok_or_else(|| unknown_type("resource", name))
+        self.resources
+            .get(name)
+            .cloned()
+            .ok_or_else(|| unknown_type("resource", name))
     }
 
     fn data_source(&self, name: &str) -> Result<Arc<dyn DataSource>, Diagnostics> {
-        self.data_sources.get(name).cloned().ok_or_else(|| unknown_type("data source", name))
+        self.data_sources
+            .get(name)
+            .cloned()
+            .ok_or_else(|| unknown_type("data source", name))
     }
 
-    async fn plan(&self, req: pb::plan_resource_change::Request) -> Result<pb::plan_resource_change::Response, Diagnostics> {
+    async fn plan(
+        &self,
+        req: pb::plan_resource_change::Request,
+    ) -> Result<pb::plan_resource_change::Response, Diagnostics> {
         let r = self.resource(&req.type_name)?;
         let schema = r.schema();
         let ty = schema.value_type();
@@ -101,7 +128,11 @@ impl ProviderService {
         let resp = guarded(
             "ModifyPlan",
             r.modify_plan(
-                PlanRequest { prior_state: &prior, config: &config, prior_private: &req.prior_private },
+                PlanRequest {
+                    prior_state: &prior,
+                    config: &config,
+                    prior_private: &req.prior_private,
+                },
                 &mut planned,
             ),
         )
@@ -127,7 +158,10 @@ impl ProviderService {
         })
     }
 
-    async fn apply(&self, req: pb::apply_resource_change::Request) -> Result<pb::apply_resource_change::Response, Diagnostics> {
+    async fn apply(
+        &self,
+        req: pb::apply_resource_change::Request,
+    ) -> Result<pb::apply_resource_change::Response, Diagnostics> {
         let r = self.resource(&req.type_name)?;
         let ty = r.schema().value_type();
         let prior = wire::decode(req.prior_state.as_ref(), &ty, "prior state")?;
@@ -137,14 +171,26 @@ impl ProviderService {
         let (state, private, mut diags) = if planned.is_null() {
             let d = guarded("Delete", r.delete(&prior, &req.planned_private, stop)).await?;
             // A failed delete keeps the object in state.
-            let st = if d.has_error() { prior.clone() } else { Value::Null };
+            let st = if d.has_error() {
+                prior.clone()
+            } else {
+                Value::Null
+            };
             (st, req.planned_private.clone(), d)
         } else if prior.is_null() {
             let resp = guarded("Create", r.create(&config, &planned, stop)).await?;
             (resp.state.unwrap_or(Value::Null), resp.private, resp.diags)
         } else {
-            let resp = guarded("Update", r.update(&prior, &config, &planned, &req.planned_private, stop)).await?;
-            (resp.state.unwrap_or_else(|| prior.clone()), resp.private, resp.diags)
+            let resp = guarded(
+                "Update",
+                r.update(&prior, &config, &planned, &req.planned_private, stop),
+            )
+            .await?;
+            (
+                resp.state.unwrap_or_else(|| prior.clone()),
+                resp.private,
+                resp.diags,
+            )
         };
         let state = if state.is_fully_known() {
             state
@@ -170,8 +216,16 @@ fn nullify_unknowns(v: Value) -> Value {
         Value::List(x) => Value::List(x.into_iter().map(nullify_unknowns).collect()),
         Value::Set(x) => Value::Set(x.into_iter().map(nullify_unknowns).collect()),
         Value::Tuple(x) => Value::Tuple(x.into_iter().map(nullify_unknowns).collect()),
-        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, nullify_unknowns(v))).collect()),
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, nullify_unknowns(v))).collect()),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, v)| (k, nullify_unknowns(v)))
+                .collect(),
+        ),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, nullify_unknowns(v)))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -237,7 +291,10 @@ async fn validate_config(
 
 #[tonic::async_trait]
 impl pb::provider_server::Provider for ProviderService {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> RpcResult<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
         debug!(tf_rpc = "GetMetadata", "rpc");
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(server_capabilities()),
@@ -245,20 +302,39 @@ impl pb::provider_server::Provider for ProviderService {
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|k| pb::get_metadata::DataSourceMetadata { type_name: k.clone() })
+                .map(|k| pb::get_metadata::DataSourceMetadata {
+                    type_name: k.clone(),
+                })
                 .collect(),
-            resources: self.resources.keys().map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() }).collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|k| pb::get_metadata::ResourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
             functions: vec![],
             ephemeral_resources: vec![],
         }))
     }
 
-    async fn get_provider_schema(&self, _: Request<pb::get_provider_schema::Request>) -> RpcResult<pb::get_provider_schema::Response> {
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> RpcResult<pb::get_provider_schema::Response> {
         debug!(tf_rpc = "GetProviderSchema", "rpc");
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(wire::schema(&self.provider.schema())),
-            resource_schemas: self.resources.iter().map(|(k, r)| (k.clone(), wire::schema(&r.schema()))).collect(),
-            data_source_schemas: self.data_sources.iter().map(|(k, d)| (k.clone(), wire::schema(&d.schema()))).collect(),
+            resource_schemas: self
+                .resources
+                .iter()
+                .map(|(k, r)| (k.clone(), wire::schema(&r.schema())))
+                .collect(),
+            data_source_schemas: self
+                .data_sources
+                .iter()
+                .map(|(k, d)| (k.clone(), wire::schema(&d.schema())))
+                .collect(),
             functions: Default::default(),
             ephemeral_resource_schemas: Default::default(),
             diagnostics: vec![],
@@ -267,28 +343,40 @@ impl pb::provider_server::Provider for ProviderService {
         }))
     }
 
-    async fn validate_provider_config(&self, req: Request<pb::validate_provider_config::Request>) -> RpcResult<pb::validate_provider_config::Response> {
+    async fn validate_provider_config(
+        &self,
+        req: Request<pb::validate_provider_config::Request>,
+    ) -> RpcResult<pb::validate_provider_config::Response> {
         debug!(tf_rpc = "ValidateProviderConfig", "rpc");
         let req = req.into_inner();
         let schema = self.provider.schema();
         let p = self.provider.clone();
-        let r = validate_config(&schema.block, &schema.value_type(), req.config.as_ref(), move |c, d| {
-            Box::pin(async move { p.validate(c, d).await })
-        })
+        let r = validate_config(
+            &schema.block,
+            &schema.value_type(),
+            req.config.as_ref(),
+            move |c, d| Box::pin(async move { p.validate(c, d).await }),
+        )
         .await
         .map(|diagnostics| pb::validate_provider_config::Response { diagnostics });
         answer!(r, pb::validate_provider_config::Response)
     }
 
-    async fn validate_resource_config(&self, req: Request<pb::validate_resource_config::Request>) -> RpcResult<pb::validate_resource_config::Response> {
+    async fn validate_resource_config(
+        &self,
+        req: Request<pb::validate_resource_config::Request>,
+    ) -> RpcResult<pb::validate_resource_config::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "ValidateResourceConfig", tf_resource_type = %req.type_name, "rpc");
         let r = async {
             let res = self.resource(&req.type_name)?;
             let schema = res.schema();
-            validate_config(&schema.block, &schema.value_type(), req.config.as_ref(), move |c, d| {
-                Box::pin(async move { res.validate(c, d).await })
-            })
+            validate_config(
+                &schema.block,
+                &schema.value_type(),
+                req.config.as_ref(),
+                move |c, d| Box::pin(async move { res.validate(c, d).await }),
+            )
             .await
         }
         .await
@@ -296,15 +384,21 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(r, pb::validate_resource_config::Response)
     }
 
-    async fn validate_data_resource_config(&self, req: Request<pb::validate_data_resource_config::Request>) -> RpcResult<pb::validate_data_resource_config::Response> {
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<pb::validate_data_resource_config::Request>,
+    ) -> RpcResult<pb::validate_data_resource_config::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "ValidateDataResourceConfig", tf_data_source_type = %req.type_name, "rpc");
         let r = async {
             let ds = self.data_source(&req.type_name)?;
             let schema = ds.schema();
-            validate_config(&schema.block, &schema.value_type(), req.config.as_ref(), move |c, d| {
-                Box::pin(async move { ds.validate(c, d).await })
-            })
+            validate_config(
+                &schema.block,
+                &schema.value_type(),
+                req.config.as_ref(),
+                move |c, d| Box::pin(async move { ds.validate(c, d).await }),
+            )
             .await
         }
         .await
@@ -312,7 +406,10 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(r, pb::validate_data_resource_config::Response)
     }
 
-    async fn upgrade_resource_state(&self, req: Request<pb::upgrade_resource_state::Request>) -> RpcResult<pb::upgrade_resource_state::Response> {
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> RpcResult<pb::upgrade_resource_state::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "UpgradeResourceState", tf_resource_type = %req.type_name, version = req.version, "rpc");
         let r = async {
@@ -338,7 +435,10 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(r, pb::upgrade_resource_state::Response)
     }
 
-    async fn configure_provider(&self, req: Request<pb::configure_provider::Request>) -> RpcResult<pb::configure_provider::Response> {
+    async fn configure_provider(
+        &self,
+        req: Request<pb::configure_provider::Request>,
+    ) -> RpcResult<pb::configure_provider::Response> {
         debug!(tf_rpc = "ConfigureProvider", "rpc");
         let req = req.into_inner();
         let r = async {
@@ -347,14 +447,23 @@ impl pb::provider_server::Provider for ProviderService {
             let mut cfg = wire::decode(req.config.as_ref(), &ty, "provider configuration")?;
             let raw = cfg.clone();
             plan::apply_defaults(&schema.block, &raw, &mut cfg);
-            let d = guarded("Configure", self.provider.configure(&cfg, &req.terraform_version)).await?;
-            Ok(pb::configure_provider::Response { diagnostics: wire::diagnostics(d) })
+            let d = guarded(
+                "Configure",
+                self.provider.configure(&cfg, &req.terraform_version),
+            )
+            .await?;
+            Ok(pb::configure_provider::Response {
+                diagnostics: wire::diagnostics(d),
+            })
         }
         .await;
         answer!(r, pb::configure_provider::Response)
     }
 
-    async fn read_resource(&self, req: Request<pb::read_resource::Request>) -> RpcResult<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> RpcResult<pb::read_resource::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "ReadResource", tf_resource_type = %req.type_name, "rpc");
         let r = async {
@@ -362,15 +471,26 @@ impl pb::provider_server::Provider for ProviderService {
             let ty = res.schema().value_type();
             let state = wire::decode(req.current_state.as_ref(), &ty, "current state")?;
             if state.is_null() {
-                return Ok(pb::read_resource::Response { new_state: Some(wire::encode(&Value::Null, &ty)), ..Default::default() });
+                return Ok(pb::read_resource::Response {
+                    new_state: Some(wire::encode(&Value::Null, &ty)),
+                    ..Default::default()
+                });
             }
             let resp = guarded("Read", res.read(&state, &req.private, &self.stop)).await?;
             // On error keep the state Terraform has: nothing is forgotten.
-            let new_state = if resp.diags.has_error() { resp.state.unwrap_or(state) } else { resp.state.unwrap_or(Value::Null) };
+            let new_state = if resp.diags.has_error() {
+                resp.state.unwrap_or(state)
+            } else {
+                resp.state.unwrap_or(Value::Null)
+            };
             Ok(pb::read_resource::Response {
                 new_state: Some(wire::encode(&new_state, &ty)),
                 diagnostics: wire::diagnostics(resp.diags),
-                private: if resp.private.is_empty() { req.private } else { resp.private },
+                private: if resp.private.is_empty() {
+                    req.private
+                } else {
+                    resp.private
+                },
                 deferred: None,
             })
         }
@@ -378,21 +498,30 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(r, pb::read_resource::Response)
     }
 
-    async fn plan_resource_change(&self, req: Request<pb::plan_resource_change::Request>) -> RpcResult<pb::plan_resource_change::Response> {
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> RpcResult<pb::plan_resource_change::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "PlanResourceChange", tf_resource_type = %req.type_name, "rpc");
         let r = self.plan(req).await;
         answer!(r, pb::plan_resource_change::Response)
     }
 
-    async fn apply_resource_change(&self, req: Request<pb::apply_resource_change::Request>) -> RpcResult<pb::apply_resource_change::Response> {
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> RpcResult<pb::apply_resource_change::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "ApplyResourceChange", tf_resource_type = %req.type_name, "rpc");
         let r = self.apply(req).await;
         answer!(r, pb::apply_resource_change::Response)
     }
 
-    async fn import_resource_state(&self, req: Request<pb::import_resource_state::Request>) -> RpcResult<pb::import_resource_state::Response> {
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> RpcResult<pb::import_resource_state::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "ImportResourceState", tf_resource_type = %req.type_name, "rpc");
         let r = async {
@@ -405,7 +534,10 @@ impl pb::provider_server::Provider for ProviderService {
             let Some(state) = resp.state else {
                 return Err(Diagnostics::from_error(
                     "Cannot Import Non-Existent Remote Object",
-                    format!("No object with id {:?} was found for {}.", req.id, req.type_name),
+                    format!(
+                        "No object with id {:?} was found for {}.",
+                        req.id, req.type_name
+                    ),
                 ));
             };
             Ok(pb::import_resource_state::Response {
@@ -422,7 +554,10 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(r, pb::import_resource_state::Response)
     }
 
-    async fn move_resource_state(&self, req: Request<pb::move_resource_state::Request>) -> RpcResult<pb::move_resource_state::Response> {
+    async fn move_resource_state(
+        &self,
+        req: Request<pb::move_resource_state::Request>,
+    ) -> RpcResult<pb::move_resource_state::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "MoveResourceState", source = %req.source_type_name, target = %req.target_type_name, "rpc");
         let r = async {
@@ -457,7 +592,10 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(r, pb::move_resource_state::Response)
     }
 
-    async fn read_data_source(&self, req: Request<pb::read_data_source::Request>) -> RpcResult<pb::read_data_source::Response> {
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> RpcResult<pb::read_data_source::Response> {
         let req = req.into_inner();
         debug!(tf_rpc = "ReadDataSource", tf_data_source_type = %req.type_name, "rpc");
         let r = async {
@@ -482,43 +620,84 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(r, pb::read_data_source::Response)
     }
 
-    async fn validate_ephemeral_resource_config(&self, req: Request<pb::validate_ephemeral_resource_config::Request>) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
-        let r: Result<pb::validate_ephemeral_resource_config::Response, _> = Err(unknown_type("ephemeral resource", &req.into_inner().type_name));
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
+        let r: Result<pb::validate_ephemeral_resource_config::Response, _> = Err(unknown_type(
+            "ephemeral resource",
+            &req.into_inner().type_name,
+        ));
         answer!(r, pb::validate_ephemeral_resource_config::Response)
     }
 
-    async fn open_ephemeral_resource(&self, req: Request<pb::open_ephemeral_resource::Request>) -> RpcResult<pb::open_ephemeral_resource::Response> {
-        let r: Result<pb::open_ephemeral_resource::Response, _> = Err(unknown_type("ephemeral resource", &req.into_inner().type_name));
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::open_ephemeral_resource::Response> {
+        let r: Result<pb::open_ephemeral_resource::Response, _> = Err(unknown_type(
+            "ephemeral resource",
+            &req.into_inner().type_name,
+        ));
         answer!(r, pb::open_ephemeral_resource::Response)
     }
 
-    async fn renew_ephemeral_resource(&self, req: Request<pb::renew_ephemeral_resource::Request>) -> RpcResult<pb::renew_ephemeral_resource::Response> {
-        let r: Result<pb::renew_ephemeral_resource::Response, _> = Err(unknown_type("ephemeral resource", &req.into_inner().type_name));
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::renew_ephemeral_resource::Response> {
+        let r: Result<pb::renew_ephemeral_resource::Response, _> = Err(unknown_type(
+            "ephemeral resource",
+            &req.into_inner().type_name,
+        ));
         answer!(r, pb::renew_ephemeral_resource::Response)
     }
 
-    async fn close_ephemeral_resource(&self, req: Request<pb::close_ephemeral_resource::Request>) -> RpcResult<pb::close_ephemeral_resource::Response> {
-        let r: Result<pb::close_ephemeral_resource::Response, _> = Err(unknown_type("ephemeral resource", &req.into_inner().type_name));
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::close_ephemeral_resource::Response> {
+        let r: Result<pb::close_ephemeral_resource::Response, _> = Err(unknown_type(
+            "ephemeral resource",
+            &req.into_inner().type_name,
+        ));
         answer!(r, pb::close_ephemeral_resource::Response)
     }
 
-    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> RpcResult<pb::get_functions::Response> {
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> RpcResult<pb::get_functions::Response> {
         Ok(Response::new(pb::get_functions::Response::default()))
     }
 
-    async fn call_function(&self, req: Request<pb::call_function::Request>) -> RpcResult<pb::call_function::Response> {
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> RpcResult<pb::call_function::Response> {
         Ok(Response::new(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
-                text: format!("This provider defines no function named {:?}.", req.into_inner().name),
+                text: format!(
+                    "This provider defines no function named {:?}.",
+                    req.into_inner().name
+                ),
                 function_argument: None,
             }),
         }))
     }
 
-    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> RpcResult<pb::stop_provider::Response> {
-        debug!(tf_rpc = "StopProvider", "rpc: cancelling in-flight operations");
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> RpcResult<pb::stop_provider::Response> {
+        debug!(
+            tf_rpc = "StopProvider",
+            "rpc: cancelling in-flight operations"
+        );
         self.stop_trigger.stop();
-        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }

@@ -155,7 +155,12 @@ impl Attribute {
     }
     /// A nested-attribute structure.
     pub fn nested(name: &str, nesting: Nesting, attrs: Vec<Attribute>) -> Self {
-        let obj = Type::Object(attrs.iter().map(|a| (a.name.clone(), a.ty.clone())).collect());
+        let obj = Type::Object(
+            attrs
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        );
         let ty = match nesting {
             Nesting::Single => obj,
             Nesting::List => Type::list(obj),
@@ -228,7 +233,13 @@ impl Attribute {
 impl NestedBlock {
     /// A nested block type.
     pub fn new(name: &str, nesting: Nesting, block: Block) -> Self {
-        NestedBlock { name: name.to_owned(), block, nesting, min_items: 0, max_items: 0 }
+        NestedBlock {
+            name: name.to_owned(),
+            block,
+            nesting,
+            min_items: 0,
+            max_items: 0,
+        }
     }
     /// Sets the item bounds.
     pub fn items(mut self, min: i64, max: i64) -> Self {
@@ -241,7 +252,10 @@ impl NestedBlock {
 impl Block {
     /// A block from attributes.
     pub fn new(attributes: Vec<Attribute>) -> Self {
-        Block { attributes, ..Default::default() }
+        Block {
+            attributes,
+            ..Default::default()
+        }
     }
     /// With nested blocks.
     pub fn with_blocks(mut self, blocks: Vec<NestedBlock>) -> Self {
@@ -256,8 +270,11 @@ impl Block {
 
     /// The object type of this block's values.
     pub fn value_type(&self) -> Type {
-        let mut attrs: BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut attrs: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for b in &self.blocks {
             let obj = b.block.value_type();
             let t = match b.nesting {
@@ -309,7 +326,11 @@ pub mod validators {
                         "Invalid Attribute Value",
                         format!(
                             "{path} must be one of {}; got {s:?}.",
-                            self.0.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")
+                            self.0
+                                .iter()
+                                .map(|x| format!("\"{x}\""))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     );
                 }
@@ -318,7 +339,11 @@ pub mod validators {
         fn description(&self) -> String {
             format!(
                 "One of {}.",
-                self.0.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                self.0
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
     }
@@ -334,7 +359,10 @@ pub mod validators {
                     _ => diags.attribute_error(
                         path.clone(),
                         "Invalid Attribute Value",
-                        format!("{path} must be a whole number from {} to {}; got {n}.", self.0, self.1),
+                        format!(
+                            "{path} must be a whole number from {} to {}; got {n}.",
+                            self.0, self.1
+                        ),
                     ),
                 }
             }
@@ -370,8 +398,12 @@ mod tests {
     #[test]
     fn block_type_includes_nested_blocks() {
         let b = Block::new(vec![Attribute::string("a").required()]).with_blocks(vec![
-            NestedBlock::new("opts", Nesting::List, Block::new(vec![Attribute::number("n").optional()]))
-                .items(0, 1),
+            NestedBlock::new(
+                "opts",
+                Nesting::List,
+                Block::new(vec![Attribute::number("n").optional()]),
+            )
+            .items(0, 1),
         ]);
         assert_eq!(
             b.value_type(),

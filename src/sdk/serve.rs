@@ -27,7 +27,8 @@ use super::rpc::ProviderService;
 /// The magic cookie go-plugin clients set for Terraform providers.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// Its value.
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The only protocol version served.
 pub const PROTOCOL_VERSION: u32 = 6;
 /// gRPC message size limit, raised above tonic's 4 MiB default: large
@@ -89,7 +90,9 @@ impl ServeConfig {
         Ok(ServeConfig {
             address: address.to_owned(),
             debug,
-            client_cert_pem: std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|s| !s.trim().is_empty()),
+            client_cert_pem: std::env::var("PLUGIN_CLIENT_CERT")
+                .ok()
+                .filter(|s| !s.trim().is_empty()),
             socket_dir: std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from),
         })
     }
@@ -107,7 +110,11 @@ impl Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -116,7 +123,11 @@ impl AsyncRead for Conn {
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
@@ -155,7 +166,10 @@ pub async fn serve(
         (Some(pem), false) => {
             let id = ServerIdentity::generate()?;
             let sc = id.server_config(pem)?;
-            (Some(tokio_rustls::TlsAcceptor::from(Arc::new(sc))), id.handshake_field())
+            (
+                Some(tokio_rustls::TlsAcceptor::from(Arc::new(sc))),
+                id.handshake_field(),
+            )
         }
         _ => (None, String::new()),
     };
@@ -191,7 +205,9 @@ pub async fn serve(
     });
 
     let (health_reporter, health) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
     let service = ProviderService::new(provider);
     let router = tonic::transport::Server::builder()
@@ -200,9 +216,17 @@ pub async fn serve(
                 .max_decoding_message_size(MAX_MESSAGE)
                 .max_encoding_message_size(MAX_MESSAGE),
         )
-        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(Controller { shutdown: shutdown_tx.clone() }))
-        .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio { shutdown: shutdown_rx.clone() }))
-        .add_service(gp::grpc_broker_server::GrpcBrokerServer::new(Broker { shutdown: shutdown_rx.clone() }))
+        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(
+            Controller {
+                shutdown: shutdown_tx.clone(),
+            },
+        ))
+        .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio {
+            shutdown: shutdown_rx.clone(),
+        }))
+        .add_service(gp::grpc_broker_server::GrpcBrokerServer::new(Broker {
+            shutdown: shutdown_rx.clone(),
+        }))
         .add_service(health);
 
     let sock_str = sock.to_string_lossy().into_owned();
@@ -225,7 +249,9 @@ pub async fn serve(
             tx.send_replace(true);
         });
     } else {
-        announce(format!("1|{PROTOCOL_VERSION}|unix|{sock_str}|grpc|{cert_field}"));
+        announce(format!(
+            "1|{PROTOCOL_VERSION}|unix|{sock_str}|grpc|{cert_field}"
+        ));
         // Terraform sends SIGINT to the whole process group on Ctrl-C and
         // then asks for a graceful stop over gRPC (StopProvider); like
         // go-plugin, swallow the signal instead of dying mid-operation.
@@ -236,7 +262,9 @@ pub async fn serve(
         });
         let tx = shutdown_tx.clone();
         tokio::spawn(async move {
-            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            if let Ok(mut s) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            {
                 s.recv().await;
                 tx.send_replace(true);
             }
@@ -254,7 +282,10 @@ pub async fn serve(
         });
     };
     router
-        .serve_with_incoming_shutdown(tokio_stream::wrappers::ReceiverStream::new(conn_rx), shutdown)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::ReceiverStream::new(conn_rx),
+            shutdown,
+        )
         .await?;
     drop(dir);
     Ok(())

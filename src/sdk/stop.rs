@@ -64,7 +64,10 @@ mod tests {
             async move { s.stopped().await }
         });
         t.stop();
-        tokio::time::timeout(std::time::Duration::from_secs(2), w).await.unwrap().unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(2), w)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(s.is_stopped());
     }
 }

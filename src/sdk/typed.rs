@@ -76,10 +76,14 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for TfValue<T> {
         if j.is_null() {
             return Ok(TfValue::Null);
         }
-        if j.as_object().is_some_and(|m| m.len() == 1 && m.contains_key(UNKNOWN_SENTINEL)) {
+        if j.as_object()
+            .is_some_and(|m| m.len() == 1 && m.contains_key(UNKNOWN_SENTINEL))
+        {
             return Ok(TfValue::Unknown);
         }
-        T::deserialize(j).map(TfValue::Known).map_err(serde::de::Error::custom)
+        T::deserialize(j)
+            .map(TfValue::Known)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -98,9 +102,11 @@ pub fn value_to_bridge_json(v: &Value) -> Json {
         Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
             Json::Array(v.iter().map(value_to_bridge_json).collect())
         }
-        Value::Map(m) | Value::Object(m) => {
-            Json::Object(m.iter().map(|(k, v)| (k.clone(), value_to_bridge_json(v))).collect())
-        }
+        Value::Map(m) | Value::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), value_to_bridge_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -116,9 +122,8 @@ pub fn decode<T: DeserializeOwned>(v: &Value) -> Result<T, Diagnostics> {
 
 /// Encodes a Rust struct as a value of type `ty`.
 pub fn encode<T: Serialize>(t: &T, ty: &Type) -> Result<Value, Diagnostics> {
-    let j = serde_json::to_value(t).map_err(|e| {
-        Diagnostics::from_error("Provider could not encode a value", e.to_string())
-    })?;
+    let j = serde_json::to_value(t)
+        .map_err(|e| Diagnostics::from_error("Provider could not encode a value", e.to_string()))?;
     json_to_value(&j, ty, true).map_err(|e| {
         Diagnostics::from_error(
             "Provider produced a value of the wrong shape",
@@ -148,7 +153,11 @@ mod tests {
 
     #[test]
     fn unknown_null_and_known_survive_the_bridge() {
-        let m = Model { name: "x".into(), port: TfValue::Unknown, tags: TfValue::Null };
+        let m = Model {
+            name: "x".into(),
+            port: TfValue::Unknown,
+            tags: TfValue::Null,
+        };
         let v = encode(&m, &ty()).unwrap();
         assert!(v.attr("port").is_unknown());
         assert!(v.attr("tags").is_null());

@@ -72,8 +72,10 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object(attrs) => {
-                let m: serde_json::Map<String, Json> =
-                    attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                let m: serde_json::Map<String, Json> = attrs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect();
                 json!(["object", m])
             }
             Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
@@ -88,7 +90,9 @@ impl Type {
     /// Parses a JSON type constraint. Optional-attribute markers (the third
     /// element of an object constraint) are accepted and ignored.
     pub fn from_json(j: &Json) -> Result<Type, TypeError> {
-        let bad = || TypeError { found: j.to_string() };
+        let bad = || TypeError {
+            found: j.to_string(),
+        };
         match j {
             Json::String(s) => match s.as_str() {
                 "bool" => Ok(Type::Bool),
@@ -151,13 +155,21 @@ mod tests {
         ];
         for t in cases {
             let bytes = t.to_json_bytes();
-            assert_eq!(Type::from_json_bytes(&bytes).unwrap(), t, "{}", String::from_utf8_lossy(&bytes));
+            assert_eq!(
+                Type::from_json_bytes(&bytes).unwrap(),
+                t,
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
     }
 
     #[test]
     fn wire_spelling_matches_terraform() {
-        assert_eq!(Type::list(Type::String).to_json_bytes(), br#"["list","string"]"#);
+        assert_eq!(
+            Type::list(Type::String).to_json_bytes(),
+            br#"["list","string"]"#
+        );
         assert_eq!(
             Type::object([("a", Type::String)]).to_json_bytes(),
             br#"["object",{"a":"string"}]"#

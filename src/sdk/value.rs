@@ -149,7 +149,8 @@ impl Value {
             }
             (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
                 a.len() == b.len()
-                    && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| x.semantically_eq(y)))
+                    && a.iter()
+                        .all(|(k, x)| b.get(k).is_some_and(|y| x.semantically_eq(y)))
             }
             (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
             (a, b) => a == b,
@@ -206,7 +207,11 @@ impl Value {
 fn mismatch(expected: &str, path: &[String]) -> DecodeError {
     DecodeError::Mismatch {
         expected: expected.to_owned(),
-        at: if path.is_empty() { "(root)".into() } else { path.join(".") },
+        at: if path.is_empty() {
+            "(root)".into()
+        } else {
+            path.join(".")
+        },
     }
 }
 
@@ -237,7 +242,9 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, DecodeEr
             Mp::Integer(i) => Ok(Value::Number(if let Some(n) = i.as_i64() {
                 n.into()
             } else {
-                i.as_u64().map(Number::from).ok_or_else(|| mismatch("number", path))?
+                i.as_u64()
+                    .map(Number::from)
+                    .ok_or_else(|| mismatch("number", path))?
             })),
             Mp::F32(f) => float(f64::from(*f), path),
             Mp::F64(f) => float(*f, path),
@@ -257,7 +264,11 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, DecodeEr
                     out.push(from_mp(it, et, path)?);
                     path.pop();
                 }
-                Ok(if matches!(ty, Type::List(_)) { Value::List(out) } else { Value::Set(out) })
+                Ok(if matches!(ty, Type::List(_)) {
+                    Value::List(out)
+                } else {
+                    Value::Set(out)
+                })
             }
             _ => Err(mismatch("array", path)),
         },
@@ -314,7 +325,8 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, DecodeEr
                     Mp::String(s) => s.as_bytes(),
                     _ => return Err(mismatch("dynamic type", path)),
                 };
-                let inner = Type::from_json_bytes(tb).map_err(|_| mismatch("dynamic type", path))?;
+                let inner =
+                    Type::from_json_bytes(tb).map_err(|_| mismatch("dynamic type", path))?;
                 if inner == Type::Dynamic {
                     return Err(mismatch("concrete dynamic type", path));
                 }
@@ -326,7 +338,9 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, DecodeEr
 }
 
 fn float(f: f64, path: &[String]) -> Result<Value, DecodeError> {
-    Number::from_f64(f).map(Value::Number).ok_or_else(|| mismatch("finite number", path))
+    Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or_else(|| mismatch("finite number", path))
 }
 
 fn to_mp(v: &Value, ty: &Type) -> Mp {
@@ -335,7 +349,10 @@ fn to_mp(v: &Value, ty: &Type) -> Mp {
         (Value::Unknown, _) => Mp::Ext(EXT_UNKNOWN, vec![0]),
         (_, Type::Dynamic) => {
             let inferred = infer_type(v);
-            Mp::Array(vec![Mp::Binary(inferred.to_json_bytes()), to_mp(v, &inferred)])
+            Mp::Array(vec![
+                Mp::Binary(inferred.to_json_bytes()),
+                to_mp(v, &inferred),
+            ])
         }
         (Value::Bool(b), _) => Mp::Boolean(*b),
         (Value::String(s), _) => Mp::String(s.as_str().into()),
@@ -351,17 +368,22 @@ fn to_mp(v: &Value, ty: &Type) -> Mp {
         (Value::List(items) | Value::Set(items), Type::List(et) | Type::Set(et)) => {
             Mp::Array(items.iter().map(|i| to_mp(i, et)).collect())
         }
-        (Value::List(items) | Value::Set(items) | Value::Tuple(items), Type::Tuple(ets)) => Mp::Array(
-            items.iter().zip(ets).map(|(i, t)| to_mp(i, t)).collect(),
-        ),
+        (Value::List(items) | Value::Set(items) | Value::Tuple(items), Type::Tuple(ets)) => {
+            Mp::Array(items.iter().zip(ets).map(|(i, t)| to_mp(i, t)).collect())
+        }
         (Value::Map(m) | Value::Object(m), Type::Map(et)) => Mp::Map(
-            m.iter().map(|(k, v)| (Mp::String(k.as_str().into()), to_mp(v, et))).collect(),
+            m.iter()
+                .map(|(k, v)| (Mp::String(k.as_str().into()), to_mp(v, et)))
+                .collect(),
         ),
         (Value::Map(m) | Value::Object(m), Type::Object(attrs)) => Mp::Map(
             attrs
                 .iter()
                 .map(|(k, at)| {
-                    (Mp::String(k.as_str().into()), to_mp(m.get(k).unwrap_or(&Value::Null), at))
+                    (
+                        Mp::String(k.as_str().into()),
+                        to_mp(m.get(k).unwrap_or(&Value::Null), at),
+                    )
                 })
                 .collect(),
         ),
@@ -382,7 +404,9 @@ pub fn infer_type(v: &Value) -> Type {
         Value::Set(items) => Type::set(items.first().map(infer_type).unwrap_or(Type::Dynamic)),
         Value::Tuple(items) => Type::Tuple(items.iter().map(infer_type).collect()),
         Value::Map(m) => Type::map(m.values().next().map(infer_type).unwrap_or(Type::Dynamic)),
-        Value::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
+        Value::Object(m) => {
+            Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect())
+        }
     }
 }
 
@@ -396,19 +420,33 @@ pub(crate) fn json_to_value(j: &Json, ty: &Type, sentinel: bool) -> Result<Value
     from_json(j, ty, &mut Vec::new(), sentinel)
 }
 
-fn from_json(j: &Json, ty: &Type, path: &mut Vec<String>, sentinel: bool) -> Result<Value, DecodeError> {
+fn from_json(
+    j: &Json,
+    ty: &Type,
+    path: &mut Vec<String>,
+    sentinel: bool,
+) -> Result<Value, DecodeError> {
     if path.len() > MAX_DEPTH {
         return Err(DecodeError::TooDeep);
     }
     if j.is_null() {
         return Ok(Value::Null);
     }
-    if sentinel && j.as_object().is_some_and(|m| m.len() == 1 && m.contains_key(UNKNOWN_SENTINEL)) {
+    if sentinel
+        && j.as_object()
+            .is_some_and(|m| m.len() == 1 && m.contains_key(UNKNOWN_SENTINEL))
+    {
         return Ok(Value::Unknown);
     }
     match ty {
-        Type::Bool => j.as_bool().map(Value::Bool).ok_or_else(|| mismatch("bool", path)),
-        Type::String => j.as_str().map(Value::from).ok_or_else(|| mismatch("string", path)),
+        Type::Bool => j
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| mismatch("bool", path)),
+        Type::String => j
+            .as_str()
+            .map(Value::from)
+            .ok_or_else(|| mismatch("string", path)),
         Type::Number => match j {
             Json::Number(n) => Ok(Value::Number(n.clone())),
             Json::String(s) => serde_json::from_str(s)
@@ -424,10 +462,17 @@ fn from_json(j: &Json, ty: &Type, path: &mut Vec<String>, sentinel: bool) -> Res
                 out.push(from_json(it, et, path, sentinel)?);
                 path.pop();
             }
-            Ok(if matches!(ty, Type::List(_)) { Value::List(out) } else { Value::Set(out) })
+            Ok(if matches!(ty, Type::List(_)) {
+                Value::List(out)
+            } else {
+                Value::Set(out)
+            })
         }
         Type::Tuple(ets) => {
-            let a = j.as_array().filter(|a| a.len() == ets.len()).ok_or_else(|| mismatch("tuple", path))?;
+            let a = j
+                .as_array()
+                .filter(|a| a.len() == ets.len())
+                .ok_or_else(|| mismatch("tuple", path))?;
             let mut out = Vec::with_capacity(a.len());
             for (i, (it, et)) in a.iter().zip(ets).enumerate() {
                 path.push(i.to_string());
@@ -479,7 +524,11 @@ fn json_untyped(j: &Json) -> Value {
         Json::Number(n) => Value::Number(n.clone()),
         Json::String(s) => Value::String(s.clone()),
         Json::Array(a) => Value::Tuple(a.iter().map(json_untyped).collect()),
-        Json::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), json_untyped(v))).collect()),
+        Json::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), json_untyped(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -489,30 +538,45 @@ mod tests {
     use proptest::prelude::*;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
     fn unknown_and_refined_unknown_decode_as_unknown() {
         // fixext1 code 0, as go-cty writes it
-        assert_eq!(Value::from_msgpack(&[0xd4, 0x00, 0x00], &Type::String).unwrap(), Value::Unknown);
+        assert_eq!(
+            Value::from_msgpack(&[0xd4, 0x00, 0x00], &Type::String).unwrap(),
+            Value::Unknown
+        );
         // ext8 code 12 with a refinement payload (not null: {1: false})
         let refined = [0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2];
-        assert_eq!(Value::from_msgpack(&refined, &Type::String).unwrap(), Value::Unknown);
+        assert_eq!(
+            Value::from_msgpack(&refined, &Type::String).unwrap(),
+            Value::Unknown
+        );
         // other extensions are not values
         assert!(Value::from_msgpack(&[0xd4, 0x05, 0x00], &Type::String).is_err());
     }
 
     #[test]
     fn unknown_encodes_as_extension_zero() {
-        assert_eq!(Value::Unknown.to_msgpack(&Type::String), vec![0xd4, 0x00, 0x00]);
+        assert_eq!(
+            Value::Unknown.to_msgpack(&Type::String),
+            vec![0xd4, 0x00, 0x00]
+        );
     }
 
     #[test]
     fn object_missing_attributes_decode_as_null() {
         let ty = Type::object([("a", Type::String), ("b", Type::Number)]);
         let mut buf = Vec::new();
-        rmpv::encode::write_value(&mut buf, &Mp::Map(vec![(Mp::from("a"), Mp::from("x"))])).unwrap();
+        rmpv::encode::write_value(&mut buf, &Mp::Map(vec![(Mp::from("a"), Mp::from("x"))]))
+            .unwrap();
         let v = Value::from_msgpack(&buf, &ty).unwrap();
         assert_eq!(v, obj(&[("a", "x".into()), ("b", Value::Null)]));
     }
@@ -521,7 +585,8 @@ mod tests {
     fn unexpected_attribute_is_an_error_naming_it() {
         let ty = Type::object([("a", Type::String)]);
         let mut buf = Vec::new();
-        rmpv::encode::write_value(&mut buf, &Mp::Map(vec![(Mp::from("zz"), Mp::from("x"))])).unwrap();
+        rmpv::encode::write_value(&mut buf, &Mp::Map(vec![(Mp::from("zz"), Mp::from("x"))]))
+            .unwrap();
         let e = Value::from_msgpack(&buf, &ty).unwrap_err().to_string();
         assert!(e.contains("zz"), "{e}");
     }
@@ -577,17 +642,14 @@ mod tests {
 
     /// A type and a value of that type, nulls and unknowns anywhere.
     fn typed_value() -> impl Strategy<Value = (Type, Value)> {
-        let leaf = prop_oneof![
-            Just(Type::String),
-            Just(Type::Number),
-            Just(Type::Bool)
-        ];
+        let leaf = prop_oneof![Just(Type::String), Just(Type::Number), Just(Type::Bool)];
         let ty = leaf.prop_recursive(4, 32, 4, |inner| {
             prop_oneof![
                 inner.clone().prop_map(Type::list),
                 inner.clone().prop_map(Type::set),
                 inner.clone().prop_map(Type::map),
-                proptest::collection::btree_map("[a-z_]{1,6}", inner.clone(), 0..4).prop_map(Type::Object),
+                proptest::collection::btree_map("[a-z_]{1,6}", inner.clone(), 0..4)
+                    .prop_map(Type::Object),
                 proptest::collection::vec(inner, 1..3).prop_map(Type::Tuple),
             ]
         });
@@ -607,14 +669,20 @@ mod tests {
                 (-1e12f64..1e12).prop_map(|f| Value::Number(Number::from_f64(f).unwrap()))
             ]
             .boxed(),
-            Type::List(et) => proptest::collection::vec(value_of(et), 0..3).prop_map(Value::List).boxed(),
-            Type::Set(et) => proptest::collection::vec(value_of(et), 0..3).prop_map(Value::Set).boxed(),
+            Type::List(et) => proptest::collection::vec(value_of(et), 0..3)
+                .prop_map(Value::List)
+                .boxed(),
+            Type::Set(et) => proptest::collection::vec(value_of(et), 0..3)
+                .prop_map(Value::Set)
+                .boxed(),
             Type::Map(et) => proptest::collection::btree_map(".{0,5}", value_of(et), 0..3)
                 .prop_map(Value::Map)
                 .boxed(),
             Type::Object(attrs) => {
-                let parts: Vec<(String, BoxedStrategy<Value>)> =
-                    attrs.iter().map(|(k, t)| (k.clone(), value_of(t))).collect();
+                let parts: Vec<(String, BoxedStrategy<Value>)> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), value_of(t)))
+                    .collect();
                 let keys: Vec<String> = parts.iter().map(|(k, _)| k.clone()).collect();
                 let strats: Vec<BoxedStrategy<Value>> = parts.into_iter().map(|(_, s)| s).collect();
                 strats

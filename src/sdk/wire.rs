@@ -45,7 +45,10 @@ pub(crate) fn path(p: AttributePath) -> pb::AttributePath {
 
 /// Native schema to wire schema.
 pub(crate) fn schema(s: &Schema) -> pb::Schema {
-    pb::Schema { version: s.version, block: Some(block(&s.block)) }
+    pb::Schema {
+        version: s.version,
+        block: Some(block(&s.block)),
+    }
 }
 
 fn block(b: &Block) -> pb::schema::Block {
@@ -114,7 +117,11 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
 }
 
 /// Decodes a wire value (absent = null).
-pub(crate) fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+pub(crate) fn decode(
+    dv: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, Diagnostics> {
     let Some(dv) = dv else { return Ok(Value::Null) };
     let r = if !dv.msgpack.is_empty() {
         Value::from_msgpack(&dv.msgpack, ty)
@@ -133,5 +140,8 @@ pub(crate) fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Re
 
 /// Encodes a native value as msgpack.
 pub(crate) fn encode(v: &Value, ty: &Type) -> pb::DynamicValue {
-    pb::DynamicValue { msgpack: v.to_msgpack(ty), json: Vec::new() }
+    pb::DynamicValue {
+        msgpack: v.to_msgpack(ty),
+        json: Vec::new(),
+    }
 }

@@ -14,8 +14,8 @@ use ecshost::sdk::schema::validators::{IntBetween, OneOf};
 use ecshost::sdk::serve::{serve, ServeConfig};
 use ecshost::sdk::typed::{decode, encode};
 use ecshost::sdk::{
-    Attribute, Block, DataSource, Diagnostics, MoveRequest, NestedBlock, Nesting, PlanRequest, PlanResponse,
-    Provider, Resource, Schema, StateResponse, StopSignal, TfValue, Value,
+    Attribute, Block, DataSource, Diagnostics, MoveRequest, NestedBlock, Nesting, PlanRequest,
+    PlanResponse, Provider, Resource, Schema, StateResponse, StopSignal, TfValue, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +32,9 @@ impl Provider for SdkTest {
         "sdktest"
     }
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(vec![Attribute::string("store_dir").required().description("Where objects live.")]))
+        Schema::new(Block::new(vec![Attribute::string("store_dir")
+            .required()
+            .description("Where objects live.")]))
     }
     async fn configure(&self, config: &Value, _tf: &str) -> Diagnostics {
         if let Some(d) = config.attr("store_dir").as_str() {
@@ -41,7 +43,9 @@ impl Provider for SdkTest {
         Diagnostics::new()
     }
     fn resources(&self) -> Vec<Box<dyn Resource>> {
-        vec![Box::new(Thing { store: self.store.clone() })]
+        vec![Box::new(Thing {
+            store: self.store.clone(),
+        })]
     }
     fn data_sources(&self) -> Vec<Box<dyn DataSource>> {
         vec![Box::new(Echo)]
@@ -71,7 +75,12 @@ struct Thing {
 
 impl Thing {
     fn file(&self, id: &str) -> PathBuf {
-        self.store.lock().unwrap().clone().expect("provider configured").join(format!("{id}.json"))
+        self.store
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("provider configured")
+            .join(format!("{id}.json"))
     }
     fn save(&self, m: &ThingModel) {
         let id = m.id.known().expect("id set").clone();
@@ -94,18 +103,39 @@ impl Resource for Thing {
     fn schema(&self) -> Schema {
         Schema::new(
             Block::new(vec![
-                Attribute::string("id").computed().use_state_for_unknown().description("Identifier."),
-                Attribute::string("name").required().requires_replace().description("Name; changing it replaces."),
-                Attribute::string("mode").default("a").validator(OneOf(&["a", "b"])).description("Mode. Defaults to `a`."),
-                Attribute::number("port").optional().validator(IntBetween(1, 65535)).description("A port."),
-                Attribute::string_map("tags").optional().description("Tags."),
-                Attribute::string("secret").optional().sensitive().description("A secret."),
-                Attribute::number("revision").computed().description("Bumped on every update."),
+                Attribute::string("id")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("Identifier."),
+                Attribute::string("name")
+                    .required()
+                    .requires_replace()
+                    .description("Name; changing it replaces."),
+                Attribute::string("mode")
+                    .default("a")
+                    .validator(OneOf(&["a", "b"]))
+                    .description("Mode. Defaults to `a`."),
+                Attribute::number("port")
+                    .optional()
+                    .validator(IntBetween(1, 65535))
+                    .description("A port."),
+                Attribute::string_map("tags")
+                    .optional()
+                    .description("Tags."),
+                Attribute::string("secret")
+                    .optional()
+                    .sensitive()
+                    .description("A secret."),
+                Attribute::number("revision")
+                    .computed()
+                    .description("Bumped on every update."),
             ])
             .with_blocks(vec![NestedBlock::new(
                 "settings",
                 Nesting::List,
-                Block::new(vec![Attribute::number("level").default(1i64).description("Level. Defaults to `1`.")]),
+                Block::new(vec![Attribute::number("level")
+                    .default(1i64)
+                    .description("Level. Defaults to `1`.")]),
             )
             .items(0, 1)]),
         )
@@ -114,7 +144,11 @@ impl Resource for Thing {
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if config.attr("name").as_str() == Some("forbidden") {
-            diags.attribute_error(ecshost::sdk::AttributePath::root("name"), "Forbidden name", "Pick another name.");
+            diags.attribute_error(
+                ecshost::sdk::AttributePath::root("name"),
+                "Forbidden name",
+                "Pick another name.",
+            );
         }
     }
 
@@ -141,7 +175,11 @@ impl Resource for Thing {
         m.revision = TfValue::Known(1);
         self.save(&m);
         match self.state(&m) {
-            Ok(s) => StateResponse { state: Some(s), private: PRIVATE.to_vec(), diags: Diagnostics::new() },
+            Ok(s) => StateResponse {
+                state: Some(s),
+                private: PRIVATE.to_vec(),
+                diags: Diagnostics::new(),
+            },
             Err(d) => StateResponse::from_diags(d),
         }
     }
@@ -150,31 +188,60 @@ impl Resource for Thing {
         let id = state.attr("id").as_str().unwrap_or_default().to_owned();
         let mut diags = Diagnostics::new();
         if private != PRIVATE {
-            diags.warning("Private state lost", format!("got {:?}", String::from_utf8_lossy(private)));
+            diags.warning(
+                "Private state lost",
+                format!("got {:?}", String::from_utf8_lossy(private)),
+            );
         }
         match self.load(&id) {
             None => {
-                diags.warning("Object gone", format!("{id} no longer exists; it will be re-created."));
-                StateResponse { state: None, private: PRIVATE.to_vec(), diags }
+                diags.warning(
+                    "Object gone",
+                    format!("{id} no longer exists; it will be re-created."),
+                );
+                StateResponse {
+                    state: None,
+                    private: PRIVATE.to_vec(),
+                    diags,
+                }
             }
             Some(m) => match self.state(&m) {
-                Ok(s) => StateResponse { state: Some(s), private: PRIVATE.to_vec(), diags },
+                Ok(s) => StateResponse {
+                    state: Some(s),
+                    private: PRIVATE.to_vec(),
+                    diags,
+                },
                 Err(d) => StateResponse::from_diags(d),
             },
         }
     }
 
-    async fn update(&self, prior: &Value, _c: &Value, planned: &Value, _p: &[u8], _s: &StopSignal) -> StateResponse {
+    async fn update(
+        &self,
+        prior: &Value,
+        _c: &Value,
+        planned: &Value,
+        _p: &[u8],
+        _s: &StopSignal,
+    ) -> StateResponse {
         let mut m: ThingModel = match decode(planned) {
             Ok(m) => m,
             Err(d) => return StateResponse::from_diags(d),
         };
         let rev = prior.attr("revision");
-        let rev = if let Value::Number(n) = rev { n.as_i64().unwrap_or(0) } else { 0 };
+        let rev = if let Value::Number(n) = rev {
+            n.as_i64().unwrap_or(0)
+        } else {
+            0
+        };
         m.revision = TfValue::Known(rev + 1);
         self.save(&m);
         match self.state(&m) {
-            Ok(s) => StateResponse { state: Some(s), private: PRIVATE.to_vec(), diags: Diagnostics::new() },
+            Ok(s) => StateResponse {
+                state: Some(s),
+                private: PRIVATE.to_vec(),
+                diags: Diagnostics::new(),
+            },
             Err(d) => StateResponse::from_diags(d),
         }
     }
@@ -189,7 +256,11 @@ impl Resource for Thing {
     async fn import(&self, id: &str, _s: &StopSignal) -> StateResponse {
         match self.load(id) {
             Some(m) => match self.state(&m) {
-                Ok(s) => StateResponse { state: Some(s), private: PRIVATE.to_vec(), diags: Diagnostics::new() },
+                Ok(s) => StateResponse {
+                    state: Some(s),
+                    private: PRIVATE.to_vec(),
+                    diags: Diagnostics::new(),
+                },
                 Err(d) => StateResponse::from_diags(d),
             },
             None => StateResponse::from_diags(Diagnostics::from_error(
@@ -204,7 +275,11 @@ impl Resource for Thing {
             return None;
         }
         let src: serde_json::Value = serde_json::from_slice(req.source_state_json).ok()?;
-        let name = src.pointer("/input/value").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let name = src
+            .pointer("/input/value")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
         // No remote calls here: Terraform moves state before it configures
         // the provider. The refresh that follows fills in the rest.
         let m = ThingModel {
@@ -218,7 +293,11 @@ impl Resource for Thing {
             settings: vec![],
         };
         Some(match self.state(&m) {
-            Ok(s) => StateResponse { state: Some(s), private: PRIVATE.to_vec(), diags: Diagnostics::new() },
+            Ok(s) => StateResponse {
+                state: Some(s),
+                private: PRIVATE.to_vec(),
+                diags: Diagnostics::new(),
+            },
             Err(d) => StateResponse::from_diags(d),
         })
     }
@@ -227,7 +306,12 @@ impl Resource for Thing {
         // Version 0 called `name` `label`.
         let mut j: serde_json::Value = match serde_json::from_slice(json) {
             Ok(j) => j,
-            Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Bad state", e.to_string())),
+            Err(e) => {
+                return StateResponse::from_diags(Diagnostics::from_error(
+                    "Bad state",
+                    e.to_string(),
+                ))
+            }
         };
         if version == 0 {
             if let Some(obj) = j.as_object_mut() {
@@ -236,9 +320,17 @@ impl Resource for Thing {
                 }
             }
         }
-        match Value::from_json_bytes(&serde_json::to_vec(&j).unwrap(), &self.schema().value_type()) {
-            Ok(v) => StateResponse { state: Some(v), ..Default::default() },
-            Err(e) => StateResponse::from_diags(Diagnostics::from_error("Bad state", e.to_string())),
+        match Value::from_json_bytes(
+            &serde_json::to_vec(&j).unwrap(),
+            &self.schema().value_type(),
+        ) {
+            Ok(v) => StateResponse {
+                state: Some(v),
+                ..Default::default()
+            },
+            Err(e) => {
+                StateResponse::from_diags(Diagnostics::from_error("Bad state", e.to_string()))
+            }
         }
     }
 }
@@ -266,7 +358,10 @@ impl DataSource for Echo {
         let mut state = config.clone();
         let s = format!("{v}{}", config.attr("suffix").as_str().unwrap_or_default());
         *state.attr_mut("result").unwrap() = Value::from(s);
-        StateResponse { state: Some(state), ..Default::default() }
+        StateResponse {
+            state: Some(state),
+            ..Default::default()
+        }
     }
 }
 
