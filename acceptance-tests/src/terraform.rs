@@ -166,6 +166,7 @@ impl Workdir {
             .env("TF_IN_AUTOMATION", "1")
             .env_remove("TF_LOG")
             .env_remove("TF_REATTACH_PROVIDERS");
+        // Later entries win: a test may set TF_LOG or TF_REATTACH_PROVIDERS.
         for (k, v) in &self.env {
             c.env(k, v);
         }

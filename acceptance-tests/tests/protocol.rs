@@ -287,3 +287,60 @@ fn plaintext_without_client_cert() {
     let p = start(None);
     assert!(p.server_cert.is_empty());
 }
+
+/// `--debug` serves without the cookie and prints a TF_REATTACH_PROVIDERS
+/// value that the real terraform CLI can attach to.
+#[test]
+fn debug_mode_reattach_works_with_terraform() {
+    let mut child = Command::new(built_binary("terraform-provider-ecshost"))
+        .arg("--debug")
+        .env_remove(MAGIC_COOKIE_KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut rd = BufReader::new(child.stdout.take().unwrap());
+    let mut reattach = String::new();
+    for _ in 0..10 {
+        let mut line = String::new();
+        rd.read_line(&mut line).unwrap();
+        if let Some(v) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = v.trim_end_matches('\'').to_owned();
+            break;
+        }
+    }
+    let j: serde_json::Value = serde_json::from_str(&reattach).expect("reattach JSON");
+    let p = &j["registry.terraform.io/ecshost/ecshost"];
+    assert_eq!(p["ProtocolVersion"], serde_json::json!(6));
+    assert_eq!(p["Addr"]["Network"], serde_json::json!("unix"));
+
+    let mut wd = acceptance_tests::terraform::Workdir::new();
+    wd.env("TF_REATTACH_PROVIDERS", &reattach);
+    wd.write_config(
+        "terraform {\n  required_providers {\n    ecshost = { source = \"ecshost/ecshost\" }\n  }\n}\ndata \"ecshost_loopback_config\" \"x\" {\n  format = \"shell\"\n}\n",
+    );
+    wd.init();
+    wd.apply();
+    assert!(child.try_wait().unwrap().is_none(), "the debug server outlives terraform runs");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `TF_LOG=debug` shows the provider's own lines with their levels (hclog
+/// JSON on stderr, parsed by go-plugin).
+#[test]
+fn provider_logs_reach_terraform_with_levels() {
+    let mut wd = acceptance_tests::terraform::Workdir::new();
+    wd.write_config(
+        "terraform {\n  required_providers {\n    ecshost = { source = \"ecshost/ecshost\" }\n  }\n}\ndata \"ecshost_loopback_config\" \"x\" {\n  format = \"shell\"\n}\n",
+    );
+    wd.init();
+    wd.env("TF_LOG", "debug");
+    let r = wd.ok(&["plan", "-no-color"]);
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("provider.terraform-provider-ecshost") && l.contains("tf_rpc=ReadDataSource"))
+        .unwrap_or_else(|| panic!("no provider debug line in:\n{}", r.stderr));
+    assert!(line.contains("[DEBUG]"), "level parsed from the JSON line: {line}");
+}
