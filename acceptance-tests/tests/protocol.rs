@@ -321,7 +321,10 @@ fn debug_mode_reattach_works_with_terraform() {
     );
     wd.init();
     wd.apply();
-    assert!(child.try_wait().unwrap().is_none(), "the debug server outlives terraform runs");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the debug server outlives terraform runs"
+    );
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -340,7 +343,12 @@ fn provider_logs_reach_terraform_with_levels() {
     let line = r
         .stderr
         .lines()
-        .find(|l| l.contains("provider.terraform-provider-ecshost") && l.contains("tf_rpc=ReadDataSource"))
+        .find(|l| {
+            l.contains("provider.terraform-provider-ecshost") && l.contains("tf_rpc=ReadDataSource")
+        })
         .unwrap_or_else(|| panic!("no provider debug line in:\n{}", r.stderr));
-    assert!(line.contains("[DEBUG]"), "level parsed from the JSON line: {line}");
+    assert!(
+        line.contains("[DEBUG]"),
+        "level parsed from the JSON line: {line}"
+    );
 }
