@@ -12,4 +12,5 @@
 
 pub mod provider;
 pub mod render;
+pub mod ec2;
 pub mod sdk;

@@ -3,7 +3,9 @@
 //! installed into a temporary filesystem mirror.
 //!
 //! # Layout
+//! - [`moto`]: a moto server per test, the EC2 emulator.
 //! - [`terraform`]: building providers once, the mirror, the CLI config and
 //!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
 
+pub mod moto;
 pub mod terraform;

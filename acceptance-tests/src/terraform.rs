@@ -62,7 +62,9 @@ pub fn aws_provider_mirror() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("ECSHOST_AWS_MIRROR") {
         return Some(PathBuf::from(p));
     }
-    None
+    // Where this project's machine image keeps it.
+    let image = PathBuf::from("/opt/tf-plugins");
+    image.join("registry.terraform.io/hashicorp/aws").is_dir().then_some(image)
 }
 
 /// A test's private Terraform working directory.
@@ -165,7 +167,13 @@ impl Workdir {
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")
             .env_remove("TF_LOG")
-            .env_remove("TF_REATTACH_PROVIDERS");
+            .env_remove("TF_REATTACH_PROVIDERS")
+            // Nothing a test runs may reach a real AWS endpoint or the real
+            // instance metadata service: unless a test names an endpoint
+            // (moto), AWS calls go to a closed local port.
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_REGION", "us-east-1");
         // Later entries win: a test may set TF_LOG or TF_REATTACH_PROVIDERS.
         for (k, v) in &self.env {
             c.env(k, v);

@@ -2,20 +2,26 @@
 //! and mapping only; the work happens in the layers below.
 
 mod agent_options;
+mod config;
+mod launch_template;
 mod loopback_config;
 mod render_inputs;
 mod user_data;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
-use crate::sdk::{Block, DataSource, Diagnostics, Provider, Resource, Schema, Value};
+use crate::sdk::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 
 /// Registry address of this provider.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/ecshost/ecshost";
 
 /// The provider.
 #[derive(Default)]
-pub struct EcsHostProvider {}
+pub struct EcsHostProvider {
+    state: Arc<config::ProviderState>,
+}
 
 #[async_trait]
 impl Provider for EcsHostProvider {
@@ -24,17 +30,15 @@ impl Provider for EcsHostProvider {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(vec![]).description(
-            "Renders, manages and verifies the host configuration of self-provisioned ECS container instances.",
-        ))
+        config::schema()
     }
 
-    async fn configure(&self, _config: &Value, _terraform_version: &str) -> Diagnostics {
-        Diagnostics::new()
+    async fn configure(&self, config: &Value, _terraform_version: &str) -> Diagnostics {
+        self.state.configure(config)
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource>> {
-        vec![]
+        vec![Box::new(launch_template::LaunchTemplate { state: self.state.clone() })]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource>> {

@@ -1,0 +1,308 @@
+//! `ecshost_launch_template` through real Terraform against moto in server
+//! mode: create → empty re-plan → update (new version, default moved) →
+//! tags in place → out-of-band change detected → import by id and by name
+//! (ImportStateVerify-style) → `import {}` with -generate-config-out →
+//! deleted outside Terraform → destroy; guard rails; and the move from
+//! hashicorp/aws's `aws_launch_template`.
+
+use acceptance_tests::moto::Moto;
+use acceptance_tests::terraform::{aws_provider_mirror, Workdir};
+use serde_json::{json, Value as Json};
+
+const AMI: &str = "ami-05fb4f257abd42992";
+
+fn workdir(moto: &Moto) -> Workdir {
+    let mut wd = Workdir::new();
+    for (k, v) in moto.env() {
+        wd.env(&k, &v);
+    }
+    wd
+}
+
+fn config(moto: &Moto, body: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "ecshost" {{
+  region = "us-east-1"
+  endpoints {{
+    ec2 = "{}"
+  }}
+  max_attempts = 2
+  default_tags {{
+    tags = {{ managed-by = "terraform" }}
+  }}
+}}
+{body}
+"#,
+        moto.endpoint
+    )
+}
+
+fn lt(cluster: &str, tags: &str) -> String {
+    format!(
+        r#"
+data "ecshost_user_data" "hosts" {{
+  host_format = "shell"
+  cluster     = "{cluster}"
+}}
+resource "ecshost_launch_template" "hosts" {{
+  name             = "ecs-hosts"
+  image_id         = "{AMI}"
+  instance_type    = "t3.small"
+  user_data_base64 = data.ecshost_user_data.hosts.base64
+  tags             = {tags}
+}}
+"#
+    )
+}
+
+const IMPORT_COMPARE: &[&str] = &[
+    "id", "arn", "name", "image_id", "instance_type", "user_data_base64", "user_data_sha256", "latest_version",
+    "default_version", "tags_all",
+];
+
+#[test]
+fn launch_template_lifecycle() {
+    let moto = Moto::start();
+    let wd = workdir(&moto);
+    wd.write_config(&config(&moto, &lt("blue", r#"{ team = "platform" }"#)));
+    wd.init();
+    wd.apply();
+    let v = wd.values("ecshost_launch_template.hosts");
+    let ud = wd.values("data.ecshost_user_data.hosts");
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("lt-"), "{v:#}");
+    assert!(v["arn"].as_str().unwrap().ends_with(&format!(":launch-template/{id}")), "{v:#}");
+    assert_eq!(v["latest_version"], json!(1));
+    assert_eq!(v["default_version"], json!(1));
+    assert_eq!(v["user_data_sha256"], ud["sha256"], "same definition as the data source");
+    assert_eq!(v["tags_all"], json!({"managed-by": "terraform", "team": "platform"}));
+    assert_eq!(v["metadata_options"], json!([]), "omitted block stays omitted");
+    wd.assert_empty_plan();
+
+    // Template data change → new version, default moved.
+    wd.write_config(&config(&moto, &lt("green", r#"{ team = "platform" }"#)));
+    let plan = wd.plan_with_changes();
+    assert!(plan.contains("update in-place") && plan.contains("latest_version"), "{plan}");
+    wd.apply();
+    let v = wd.values("ecshost_launch_template.hosts");
+    assert_eq!((v["latest_version"].clone(), v["default_version"].clone()), (json!(2), json!(2)));
+    assert_eq!(v["id"], json!(id), "same template");
+    wd.assert_empty_plan();
+
+    // Tags only → in place, no new version.
+    wd.write_config(&config(&moto, &lt("green", r#"{ team = "platform", env = "prod" }"#)));
+    wd.apply();
+    let v = wd.values("ecshost_launch_template.hosts");
+    assert_eq!(v["latest_version"], json!(2), "tags do not make versions");
+    assert_eq!(v["tags_all"]["env"], json!("prod"));
+    wd.assert_empty_plan();
+
+    // Out-of-band: a new version with other user data becomes the latest.
+    moto.create_version_out_of_band(&id, "IyEvYmluL3NoCmVjaG8gaGFuZC13cml0dGVuCg==");
+    let plan = wd.plan_with_changes();
+    assert!(plan.contains("user_data_base64"), "drift shows in the plan: {plan}");
+    wd.apply();
+    let v = wd.values("ecshost_launch_template.hosts");
+    assert_eq!(v["latest_version"], json!(4), "the managed data is written back as a new version");
+    assert_eq!(v["metadata_options"], json!([]), "{v:#}");
+    wd.assert_empty_plan();
+
+    // Import by id and by name gives the same state.
+    let before = wd.values("ecshost_launch_template.hosts");
+    for import_id in [id.as_str(), "ecs-hosts"] {
+        wd.ok(&["state", "rm", "ecshost_launch_template.hosts"]);
+        let r = wd.ok(&["import", "-no-color", "ecshost_launch_template.hosts", import_id]);
+        assert!(r.stdout.contains("Follows the Design") || r.stderr.contains("Follows the Design"), "import explains the user data: {}\n{}", r.stdout, r.stderr);
+        let after = wd.values("ecshost_launch_template.hosts");
+        for k in IMPORT_COMPARE {
+            assert_eq!(before[*k], after[*k], "{k} differs after import by {import_id}");
+        }
+        wd.assert_empty_plan();
+    }
+
+    // Deleted outside Terraform → warning, planned re-creation.
+    moto.delete_template_out_of_band(&id);
+    let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("will be created"), "{}", r.stdout);
+    assert!(r.stdout.contains("Deleted Outside Terraform") || r.stderr.contains("Deleted Outside Terraform"), "{}\n{}", r.stdout, r.stderr);
+    wd.apply();
+    let new_id = wd.values("ecshost_launch_template.hosts")["id"].as_str().unwrap().to_owned();
+
+    wd.destroy();
+    assert!(!moto.template_exists(&new_id), "destroy deleted the template in EC2");
+}
+
+#[test]
+fn import_block_generates_usable_config() {
+    let moto = Moto::start();
+    let id = moto.create_template_out_of_band(
+        "handwritten",
+        // AWS's own recipe: --net host and a DNAT rule.
+        "IyEvYmluL2Jhc2gKaXB0YWJsZXMgLXQgbmF0IC1BIFBSRVJPVVRJTkcgLXAgdGNwIC1kIDE2OS4yNTQuMTcwLjIgLS1kcG9ydCA4MCAtaiBETkFUIC0tdG8tZGVzdGluYXRpb24gMTI3LjAuMC4xOjUxNjc5CnN5c2N0bCAtdyBuZXQuaXB2NC5jb25mLmFsbC5yb3V0ZV9sb2NhbG5ldD0xCmRvY2tlciBydW4gLS1uYW1lIGVjcy1hZ2VudCAtLW5ldD1ob3N0IGFtYXpvbi9hbWF6b24tZWNzLWFnZW50Cg==",
+    );
+    let wd = workdir(&moto);
+    wd.write_config(&config(&moto, &format!("import {{\n  to = ecshost_launch_template.old\n  id = \"{id}\"\n}}\n")));
+    wd.init();
+    let r = wd.run(&["plan", "-generate-config-out=generated.tf", "-no-color"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(all.contains("Does Not Follow the Design") && all.contains("host networking"), "{all}");
+    let generated = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap();
+    assert!(generated.contains("resource \"ecshost_launch_template\" \"old\""), "{generated}");
+    wd.apply();
+    let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(r.code, 0, "generated config plans empty after import:\n{}\n{}\n{generated}", r.stdout, r.stderr);
+}
+
+#[test]
+fn guard_rails_are_plan_time_diagnostics() {
+    let moto = Moto::start();
+    let wd = workdir(&moto);
+    let body = r#"
+resource "ecshost_launch_template" "x" {
+  name = "guarded"
+  metadata_options {
+    http_put_response_hop_limit = 1
+  }
+}
+resource "ecshost_launch_template" "y" {
+  name             = "warned"
+  user_data_base64 = "%%%"
+  metadata_options {
+    http_tokens = "optional"
+  }
+}
+"#;
+    wd.write_config(&config(&moto, body));
+    wd.init();
+    let r = wd.run(&["validate", "-no-color"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("Hop Limit 1 Starves the ECS Agent"), "{}", r.stderr);
+    assert!(r.stderr.contains("Invalid Base64"), "{}", r.stderr);
+    // Terraform prints warnings on stdout, errors on stderr.
+    assert!(format!("{}{}", r.stdout, r.stderr).contains("IMDSv1 Allowed"), "{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn missing_credentials_give_one_clear_diagnostic() {
+    let moto = Moto::start();
+    let mut wd = Workdir::new();
+    let empty = wd.scratch("aws");
+    std::fs::write(empty.join("config"), "").unwrap();
+    std::fs::write(empty.join("credentials"), "").unwrap();
+    wd.env("AWS_CONFIG_FILE", empty.join("config").to_str().unwrap())
+        .env("AWS_SHARED_CREDENTIALS_FILE", empty.join("credentials").to_str().unwrap())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "")
+        .env("AWS_SECRET_ACCESS_KEY", "");
+    wd.write_config(&config(&moto, r#"resource "ecshost_launch_template" "x" {
+  name = "nocreds"
+}
+"#));
+    wd.init();
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.to_lowercase().contains("credential"), "{}", r.stderr);
+    // The render data sources still work without credentials.
+    wd.write_config(&config(&moto, "data \"ecshost_loopback_config\" \"x\" {\n  format = \"shell\"\n}\n"));
+    wd.apply();
+}
+
+/// A stack created by hashicorp/aws's `aws_launch_template` moves over with
+/// no replacement and no new version, and importing the same template by id
+/// gives the same state.
+#[test]
+fn moved_from_aws_launch_template() {
+    if aws_provider_mirror().is_none() {
+        eprintln!("SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)");
+        return;
+    }
+    let moto = Moto::start();
+    let wd = workdir(&moto);
+    let aws = format!(
+        r#"terraform {{
+  required_providers {{
+    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "aws" {{
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {{
+    ec2 = "{ep}"
+    sts = "{ep}"
+  }}
+}}
+provider "ecshost" {{
+  region = "us-east-1"
+  endpoints {{
+    ec2 = "{ep}"
+  }}
+}}
+data "ecshost_user_data" "u" {{
+  host_format = "shell"
+  cluster     = "moved"
+}}
+"#,
+        ep = moto.endpoint
+    );
+    let old = r#"
+resource "aws_launch_template" "x" {
+  name          = "from-aws"
+  image_id      = "ami-05fb4f257abd42992"
+  instance_type = "t3.small"
+  user_data     = data.ecshost_user_data.u.base64
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+    instance_metadata_tags      = "disabled"
+  }
+  tags = { team = "platform" }
+}
+"#;
+    wd.write_config(&format!("{aws}{old}"));
+    wd.init();
+    wd.apply();
+    let aws_v = wd.values("aws_launch_template.x");
+    let new = r#"
+resource "ecshost_launch_template" "x" {
+  name             = "from-aws"
+  image_id         = "ami-05fb4f257abd42992"
+  instance_type    = "t3.small"
+  user_data_base64 = data.ecshost_user_data.u.base64
+  metadata_options {}
+  tags = { team = "platform" }
+}
+moved {
+  from = aws_launch_template.x
+  to   = ecshost_launch_template.x
+}
+"#;
+    wd.write_config(&format!("{aws}{new}"));
+    let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert!(r.stdout.contains("has moved to ecshost_launch_template.x"), "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Plan: 0 to add, 0 to change, 0 to destroy."), "{}\n{}", r.stdout, r.stderr);
+    wd.apply();
+    let v = wd.values("ecshost_launch_template.x");
+    assert_eq!(v["id"], aws_v["id"]);
+    assert_eq!(v["latest_version"], json!(1), "no new version");
+    wd.assert_empty_plan();
+
+    let before: Json = v;
+    wd.ok(&["state", "rm", "ecshost_launch_template.x"]);
+    wd.ok(&["import", "-no-color", "ecshost_launch_template.x", before["id"].as_str().unwrap()]);
+    let after = wd.values("ecshost_launch_template.x");
+    for k in IMPORT_COMPARE {
+        assert_eq!(before[*k], after[*k], "{k} differs between move and import");
+    }
+}

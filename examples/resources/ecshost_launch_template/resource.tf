@@ -1,0 +1,23 @@
+data "ecshost_user_data" "hosts" {
+  host_format = "cloud_init"
+  cluster     = "production"
+  gzip        = true
+}
+
+resource "ecshost_launch_template" "hosts" {
+  name             = "ecs-hosts"
+  image_id         = "ami-05fb4f257abd42992"
+  instance_type    = "m6i.large"
+  user_data_base64 = data.ecshost_user_data.hosts.base64
+
+  # IMDSv2 only; hop limit 2 so the agent on its bridge network gets tokens.
+  # Task containers are kept away by the DOCKER-USER rule in the user data.
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+
+  tags = {
+    team = "platform"
+  }
+}

@@ -1,0 +1,87 @@
+//! Building the EC2 client: everything falls back to the standard AWS
+//! environment and shared config, like the AWS CLI. Building it makes no
+//! network call; credentials are resolved on the first API call.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+
+use super::error::Ec2Error;
+
+/// The SDK's retry modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryMode {
+    /// exponential backoff with jitter and a retry quota
+    Standard,
+    /// standard plus client-side rate limiting
+    Adaptive,
+}
+
+/// Client settings; `None` means "as the AWS CLI would decide".
+#[derive(Clone, Debug, Default)]
+pub struct Ec2Settings {
+    /// Region
+    pub region: Option<String>,
+    /// shared-config profile
+    pub profile: Option<String>,
+    /// endpoint override (VPC endpoint, emulator)
+    pub endpoint: Option<String>,
+    /// attempts per call, retries included
+    pub max_attempts: Option<u32>,
+    /// retry mode
+    pub retry_mode: Option<RetryMode>,
+}
+
+/// An EC2 client that counts its calls per operation.
+#[derive(Clone, Debug)]
+pub struct Ec2 {
+    pub(crate) client: aws_sdk_ec2::Client,
+    pub(crate) region: String,
+    calls: Arc<Mutex<BTreeMap<&'static str, Arc<AtomicU64>>>>,
+}
+
+impl Ec2 {
+    /// Builds the client (no network calls).
+    pub async fn connect(s: &Ec2Settings) -> Result<Ec2, Ec2Error> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(r) = &s.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(p) = &s.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(e) = &s.endpoint {
+            loader = loader.endpoint_url(e);
+        }
+        let sdk = loader.load().await;
+        let mut retry = match s.retry_mode {
+            Some(RetryMode::Adaptive) => Some(RetryConfig::adaptive()),
+            Some(RetryMode::Standard) => Some(RetryConfig::standard()),
+            None => sdk.retry_config().cloned(),
+        };
+        if let Some(n) = s.max_attempts {
+            retry = Some(retry.unwrap_or_else(RetryConfig::standard).with_max_attempts(n));
+        }
+        let mut conf = aws_sdk_ec2::config::Builder::from(&sdk);
+        if let Some(r) = retry {
+            conf = conf.retry_config(r);
+        }
+        let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+        Ok(Ec2 { client: aws_sdk_ec2::Client::from_conf(conf.build()), region, calls: Arc::default() })
+    }
+
+    /// Counts one call of `operation` (logged at debug level).
+    pub(crate) fn count(&self, operation: &'static str) {
+        let c = self.calls.lock().expect("call counter lock").entry(operation).or_default().clone();
+        let n = c.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!(ec2_operation = operation, ec2_calls = n, "EC2 call");
+    }
+
+    /// API calls made so far, by operation.
+    pub fn call_counts(&self) -> BTreeMap<&'static str, u64> {
+        self.calls.lock().expect("call counter lock").iter().map(|(k, v)| (*k, v.load(Ordering::Relaxed))).collect()
+    }
+}

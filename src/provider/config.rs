@@ -1,0 +1,131 @@
+//! The `provider "ecshost" {}` block and the EC2 client it configures.
+//!
+//! Only resources that need AWS contact it: the client is built on first
+//! use, so the render data sources work with no credentials at all, and a
+//! missing credential surfaces as one diagnostic on the resource that
+//! needed it.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use tokio::sync::OnceCell;
+
+use crate::ec2::client::{Ec2, Ec2Settings, RetryMode};
+use crate::sdk::schema::validators::{IntBetween, OneOf};
+use crate::sdk::{Attribute, Block, Diagnostics, NestedBlock, Nesting, Schema, Value};
+
+/// Provider-wide state shared by the resources.
+#[derive(Default)]
+pub(crate) struct ProviderState {
+    settings: Mutex<Option<Ec2Settings>>,
+    default_tags: Mutex<BTreeMap<String, String>>,
+    client: OnceCell<Result<Ec2, String>>,
+}
+
+impl ProviderState {
+    /// Records the provider configuration (no network calls).
+    pub(crate) fn configure(&self, cfg: &Value) -> Diagnostics {
+        let s = |v: &Value| v.as_str().map(str::to_owned).filter(|s| !s.is_empty());
+        let endpoint = match cfg.attr("endpoints") {
+            Value::List(items) => items.first().and_then(|e| s(e.attr("ec2"))),
+            _ => None,
+        };
+        let max_attempts = match cfg.attr("max_attempts") {
+            Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            _ => None,
+        };
+        let retry_mode = match cfg.attr("retry_mode").as_str() {
+            Some("adaptive") => Some(RetryMode::Adaptive),
+            Some("standard") => Some(RetryMode::Standard),
+            _ => None,
+        };
+        *self.settings.lock().expect("settings lock") = Some(Ec2Settings {
+            region: s(cfg.attr("region")),
+            profile: s(cfg.attr("profile")),
+            endpoint,
+            max_attempts,
+            retry_mode,
+        });
+        let tags = match cfg.attr("default_tags") {
+            Value::List(items) => match items.first().map(|d| d.attr("tags")) {
+                Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect(),
+                _ => BTreeMap::new(),
+            },
+            _ => BTreeMap::new(),
+        };
+        *self.default_tags.lock().expect("tags lock") = tags;
+        Diagnostics::new()
+    }
+
+    /// `default_tags` of the provider block.
+    pub(crate) fn default_tags(&self) -> BTreeMap<String, String> {
+        self.default_tags.lock().expect("tags lock").clone()
+    }
+
+    /// The EC2 client, built on first use.
+    pub(crate) async fn ec2(&self) -> Result<&Ec2, Diagnostics> {
+        let settings = self.settings.lock().expect("settings lock").clone().unwrap_or_default();
+        let r = self
+            .client
+            .get_or_init(|| async move { Ec2::connect(&settings).await.map_err(|e| error_chain(&e)) })
+            .await;
+        r.as_ref().map_err(|e| Diagnostics::from_error("Unable to Configure the EC2 Client", e.clone()))
+    }
+}
+
+/// An error with its sources, for a diagnostic detail.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        let t = x.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = x.source();
+    }
+    s
+}
+
+/// The provider block schema.
+pub(crate) fn schema() -> Schema {
+    Schema::new(
+        Block::new(vec![
+            Attribute::string("region").optional().description(
+                "AWS Region for EC2 calls. Falls back to `AWS_REGION`/`AWS_DEFAULT_REGION` and the shared config, like the AWS CLI.",
+            ),
+            Attribute::string("profile").optional().description(
+                "Named profile of the shared config and credentials files. Falls back to `AWS_PROFILE`.",
+            ),
+            Attribute::number("max_attempts").optional().validator(IntBetween(1, 25)).description(
+                "Maximum attempts per EC2 call, retries included (the SDK's retry policy). Falls back to `AWS_MAX_ATTEMPTS`; the SDK default is 3.",
+            ),
+            Attribute::string("retry_mode").optional().validator(OneOf(&["standard", "adaptive"])).description(
+                "`standard` or `adaptive` (adds client-side rate limiting, for heavily throttled accounts). Falls back to `AWS_RETRY_MODE`; the SDK default is `standard`.",
+            ),
+        ])
+        .with_blocks(vec![
+            NestedBlock::new(
+                "endpoints",
+                Nesting::List,
+                Block::new(vec![Attribute::string("ec2").optional().description(
+                    "Custom EC2 endpoint URL (a VPC endpoint, or a local emulator such as moto).",
+                )]),
+            )
+            .items(0, 1),
+            NestedBlock::new(
+                "default_tags",
+                Nesting::List,
+                Block::new(vec![Attribute::string_map("tags").optional().description(
+                    "Tags added to every taggable object this provider creates; a resource's own `tags` win on conflicts.",
+                )]),
+            )
+            .items(0, 1),
+        ])
+        .description(
+            "Renders, manages and verifies the host configuration of self-provisioned ECS container instances. \
+             The render data sources contact nothing and need no credentials; resources that call EC2 use the standard AWS credential chain.",
+        ),
+    )
+}

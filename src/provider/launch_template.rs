@@ -1,0 +1,596 @@
+//! `ecshost_launch_template`: the EC2 launch template that carries the
+//! rendered user data. Template data changes create a new version (and move
+//! the default when asked); renames replace; tags update in place.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::config::{error_chain, ProviderState};
+use crate::ec2::launch_templates::{user_data_sha256, MetadataOptions, Template, TemplateData};
+use crate::render::analyse::analyse_base64;
+use crate::sdk::schema::validators::{IntBetween, OneOf};
+use crate::sdk::typed::{decode, encode};
+use crate::sdk::{
+    Attribute, AttributePath, Block, Diagnostics, MoveRequest, NestedBlock, Nesting, PlanRequest, PlanResponse,
+    Resource, Schema, StateResponse, StopSignal, TfValue, Value,
+};
+
+/// Attributes whose change makes a new template version.
+const VERSIONED: &[&str] = &[
+    "description",
+    "image_id",
+    "instance_type",
+    "iam_instance_profile",
+    "security_group_ids",
+    "key_name",
+    "user_data_base64",
+    "metadata_options",
+];
+
+/// The resource.
+pub(crate) struct LaunchTemplate {
+    pub(crate) state: Arc<ProviderState>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+struct MetadataModel {
+    http_tokens: TfValue<String>,
+    http_put_response_hop_limit: TfValue<i64>,
+    http_endpoint: TfValue<String>,
+    instance_metadata_tags: TfValue<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Model {
+    id: TfValue<String>,
+    arn: TfValue<String>,
+    name: TfValue<String>,
+    name_prefix: TfValue<String>,
+    description: TfValue<String>,
+    image_id: TfValue<String>,
+    instance_type: TfValue<String>,
+    iam_instance_profile: TfValue<String>,
+    security_group_ids: TfValue<Vec<String>>,
+    key_name: TfValue<String>,
+    user_data_base64: TfValue<String>,
+    metadata_options: Vec<MetadataModel>,
+    tags: TfValue<BTreeMap<String, String>>,
+    tags_all: TfValue<BTreeMap<String, String>>,
+    update_default_version: TfValue<bool>,
+    latest_version: TfValue<i64>,
+    default_version: TfValue<i64>,
+    user_data_sha256: TfValue<String>,
+}
+
+fn known(v: &TfValue<String>) -> Option<String> {
+    v.known().cloned()
+}
+
+/// The secure defaults sent when `metadata_options` is omitted.
+fn default_metadata() -> MetadataOptions {
+    MetadataOptions {
+        http_tokens: "required".into(),
+        http_put_response_hop_limit: 2,
+        http_endpoint: "enabled".into(),
+        instance_metadata_tags: "disabled".into(),
+    }
+}
+
+fn metadata_from_model(m: &[MetadataModel]) -> MetadataOptions {
+    let d = default_metadata();
+    match m.first() {
+        None => d,
+        Some(b) => MetadataOptions {
+            http_tokens: b.http_tokens.known().cloned().unwrap_or(d.http_tokens),
+            http_put_response_hop_limit: b.http_put_response_hop_limit.known().copied().unwrap_or(d.http_put_response_hop_limit),
+            http_endpoint: b.http_endpoint.known().cloned().unwrap_or(d.http_endpoint),
+            instance_metadata_tags: b.instance_metadata_tags.known().cloned().unwrap_or(d.instance_metadata_tags),
+        },
+    }
+}
+
+fn metadata_model(m: &MetadataOptions) -> MetadataModel {
+    MetadataModel {
+        http_tokens: TfValue::Known(m.http_tokens.clone()),
+        http_put_response_hop_limit: TfValue::Known(m.http_put_response_hop_limit),
+        http_endpoint: TfValue::Known(m.http_endpoint.clone()),
+        instance_metadata_tags: TfValue::Known(m.instance_metadata_tags.clone()),
+    }
+}
+
+fn template_data(m: &Model) -> TemplateData {
+    TemplateData {
+        image_id: known(&m.image_id),
+        instance_type: known(&m.instance_type),
+        iam_instance_profile: known(&m.iam_instance_profile),
+        security_group_ids: m.security_group_ids.known().cloned().unwrap_or_default(),
+        key_name: known(&m.key_name),
+        user_data_base64: known(&m.user_data_base64),
+        metadata_options: Some(metadata_from_model(&m.metadata_options)),
+    }
+}
+
+fn opt(v: Option<String>) -> TfValue<String> {
+    v.map_or(TfValue::Null, TfValue::Known)
+}
+
+fn merged_tags(defaults: &BTreeMap<String, String>, own: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut all = defaults.clone();
+    all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    all
+}
+
+impl LaunchTemplate {
+    fn ty(&self) -> crate::sdk::Type {
+        self.schema().value_type()
+    }
+
+    fn to_state(&self, m: &Model) -> StateResponse {
+        match encode(m, &self.ty()) {
+            Ok(s) => StateResponse { state: Some(s), ..Default::default() },
+            Err(d) => StateResponse::from_diags(d),
+        }
+    }
+
+    /// The model for what EC2 holds now, keeping config-only attributes
+    /// (`name_prefix`, `update_default_version`) and the shape the user
+    /// chose (an omitted `metadata_options` block stays omitted while EC2
+    /// holds the defaults) from `prior`.
+    fn model_from_remote(&self, t: &Template, data: &TemplateData, prior: Option<&Model>) -> Model {
+        let defaults = self.state.default_tags();
+        let own: BTreeMap<String, String> =
+            t.tags.iter().filter(|(k, v)| defaults.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let prior_tags_null = prior.is_some_and(|p| p.tags.is_null());
+        // A template without metadata options is not "the defaults": the
+        // instance then gets the account's or AMI's settings (maybe IMDSv1),
+        // so that shows as drift.
+        // On import (no prior) the secure defaults read as an omitted block,
+        // which is what a config relying on them says.
+        let keep_block_omitted = prior.is_none_or(|p| p.metadata_options.is_empty())
+            && data.metadata_options.as_ref() == Some(&default_metadata());
+        let remote_md = data.metadata_options.as_ref().map(metadata_model).unwrap_or(MetadataModel {
+            http_tokens: TfValue::Null,
+            http_put_response_hop_limit: TfValue::Null,
+            http_endpoint: TfValue::Null,
+            instance_metadata_tags: TfValue::Null,
+        });
+        let sgs = if data.security_group_ids.is_empty() && prior.is_none_or(|p| p.security_group_ids.is_null()) {
+            TfValue::Null
+        } else {
+            TfValue::Known(data.security_group_ids.clone())
+        };
+        Model {
+            id: TfValue::Known(t.id.clone()),
+            arn: TfValue::Known(t.arn.clone()),
+            name: TfValue::Known(t.name.clone()),
+            name_prefix: prior.map_or(TfValue::Null, |p| p.name_prefix.clone()),
+            description: prior.map_or(TfValue::Null, |p| p.description.clone()),
+            image_id: opt(data.image_id.clone()),
+            instance_type: opt(data.instance_type.clone()),
+            iam_instance_profile: opt(data.iam_instance_profile.clone()),
+            security_group_ids: sgs,
+            key_name: opt(data.key_name.clone()),
+            user_data_base64: opt(data.user_data_base64.clone()),
+            metadata_options: if keep_block_omitted { vec![] } else { vec![remote_md] },
+            tags: if own.is_empty() && prior_tags_null { TfValue::Null } else { TfValue::Known(own) },
+            tags_all: TfValue::Known(t.tags.clone()),
+            update_default_version: prior.map_or(TfValue::Known(true), |p| match p.update_default_version {
+                TfValue::Known(b) => TfValue::Known(b),
+                _ => TfValue::Known(true),
+            }),
+            latest_version: TfValue::Known(t.latest_version),
+            default_version: TfValue::Known(t.default_version),
+            user_data_sha256: opt(data.user_data_base64.as_deref().and_then(user_data_sha256)),
+        }
+    }
+
+    async fn read_remote(&self, id: &str, prior: Option<&Model>) -> Result<Option<Model>, Diagnostics> {
+        let ec2 = self.state.ec2().await?;
+        let t = match ec2.describe_template_by_id(id).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(Diagnostics::from_error("Unable to Read Launch Template", error_chain(&e))),
+        };
+        let data = ec2
+            .template_data(&t.id, t.latest_version)
+            .await
+            .map_err(|e| Diagnostics::from_error("Unable to Read Launch Template Version", error_chain(&e)))?;
+        Ok(Some(self.model_from_remote(&t, &data, prior)))
+    }
+}
+
+/// Warnings about a template this provider did not write, for import.
+fn explain_user_data(user_data_base64: Option<&str>, diags: &mut Diagnostics) {
+    let Some(ud) = user_data_base64 else {
+        diags.warning(
+            "Imported Launch Template Has No User Data",
+            "The template carries no user data, so instances from it do not get the ECS credentials endpoint set up by this provider. Set user_data_base64 from data.ecshost_user_data.",
+        );
+        return;
+    };
+    let a = analyse_base64(ud);
+    if a.follows_design() {
+        diags.warning(
+            "Imported Launch Template Follows the Design",
+            format!(
+                "Its user data ({}) puts 169.254.170.2 on lo, runs the ECS agent off the host network and keeps task containers away from instance metadata{}.",
+                a.format,
+                if a.self_check { ", and reports a self-check" } else { "" }
+            ),
+        );
+    } else {
+        diags.warning(
+            "Imported Launch Template Does Not Follow the Design",
+            format!(
+                "Its user data ({}) differs from the design this provider renders: {}. Plan with user_data_base64 from data.ecshost_user_data to replace it with a new version.",
+                a.format,
+                a.findings().join("; ")
+            ),
+        );
+    }
+}
+
+#[async_trait]
+impl Resource for LaunchTemplate {
+    fn type_name(&self) -> String {
+        "ecshost_launch_template".into()
+    }
+
+    fn schema(&self) -> Schema {
+        let s = Attribute::string;
+        Schema::new(
+            Block::new(vec![
+                s("id").computed().use_state_for_unknown().description("The launch template ID (`lt-…`)."),
+                s("arn").computed().use_state_for_unknown().description("The launch template ARN."),
+                s("name").optional().computed().requires_replace().description(
+                    "The launch template name; changing it replaces the template. Conflicts with `name_prefix`; one of them is generated when both are omitted.",
+                ),
+                s("name_prefix").optional().requires_replace().description("Creates a unique name beginning with this prefix."),
+                s("description").optional().description("Description of each template version this resource creates."),
+                s("image_id").optional().description("AMI ID."),
+                s("instance_type").optional().description("Instance type."),
+                s("iam_instance_profile").optional().description("IAM instance profile, by name or ARN."),
+                Attribute::string_set("security_group_ids").optional().description("Security group IDs."),
+                s("key_name").optional().description("Key pair name."),
+                s("user_data_base64").optional().description(
+                    "Base64 user data, typically `data.ecshost_user_data.x.base64`. A change creates a new template version.",
+                ),
+                Attribute::string_map("tags").optional().description("Tags of the launch template (updated in place)."),
+                Attribute::string_map("tags_all").computed().description("`tags` merged with the provider's `default_tags`."),
+                Attribute::bool("update_default_version").default(true).description(
+                    "Make each new version the default version. Defaults to `true`.",
+                ),
+                Attribute::number("latest_version").computed().description("The latest version number."),
+                Attribute::number("default_version").computed().description("The default version number."),
+                s("user_data_sha256").computed().description(
+                    "Hex SHA-256 of the decoded user data: compare with `data.ecshost_user_data.x.sha256` or verify instances with it.",
+                ),
+            ])
+            .with_blocks(vec![NestedBlock::new(
+                "metadata_options",
+                Nesting::List,
+                Block::new(vec![
+                    s("http_tokens").default("required").validator(OneOf(&["required", "optional"])).description(
+                        "`required` (IMDSv2 only) or `optional`. Defaults to `required`. When the block is omitted the same secure defaults are sent.",
+                    ),
+                    Attribute::number("http_put_response_hop_limit").default(2i64).validator(IntBetween(1, 64)).description(
+                        "IMDSv2 token hop limit. Defaults to `2`: the agent on a bridge network is one hop away and needs tokens; the DOCKER-USER rule keeps tasks away instead.",
+                    ),
+                    s("http_endpoint").default("enabled").validator(OneOf(&["enabled", "disabled"])).description("Defaults to `enabled`."),
+                    s("instance_metadata_tags").default("disabled").validator(OneOf(&["enabled", "disabled"])).description("Defaults to `disabled`."),
+                ]),
+            )
+            .items(0, 1)])
+            .description(
+                "Manages an EC2 launch template carrying the rendered host configuration. Template data changes create a new version; renames replace the template; tags update in place. Imports by ID (`lt-…`) or name, and adopts `aws_launch_template` via `moved` blocks.",
+            ),
+        )
+    }
+
+    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if !config.attr("name").is_null() && !config.attr("name_prefix").is_null() {
+            diags.attribute_error(AttributePath::root("name_prefix"), "Conflicting Attributes", "Set name or name_prefix, not both.");
+        }
+        if let Some(ud) = config.attr("user_data_base64").as_str() {
+            use base64::Engine as _;
+            if base64::engine::general_purpose::STANDARD.decode(ud.trim()).is_err() {
+                diags.attribute_error(AttributePath::root("user_data_base64"), "Invalid Base64", "user_data_base64 must be standard base64 (use data.ecshost_user_data.x.base64 or base64encode()).");
+            }
+        }
+        let md = match config.attr("metadata_options") {
+            Value::List(items) => items.first().cloned(),
+            _ => None,
+        };
+        let Some(md) = md else { return };
+        let p = AttributePath::root("metadata_options").index(0);
+        if let Value::Number(n) = md.attr("http_put_response_hop_limit") {
+            if n.as_i64() == Some(1) {
+                let host_net = config.attr("user_data_base64").as_str().is_some_and(|u| analyse_base64(u).agent_host_network);
+                if !host_net {
+                    diags.attribute_error(
+                        p.attr("http_put_response_hop_limit"),
+                        "Hop Limit 1 Starves the ECS Agent",
+                        "With the agent on a bridge network (the design this provider renders) the agent is one hop away from the instance metadata service, so with hop limit 1 it cannot obtain IMDSv2 tokens, region or instance-role credentials. Use 2: the DOCKER-USER rule already keeps task containers away from metadata.",
+                    );
+                }
+            }
+        }
+        if md.attr("http_tokens").as_str() == Some("optional") {
+            diags.attribute_warning(
+                p.attr("http_tokens"),
+                "IMDSv1 Allowed",
+                "http_tokens = \"optional\" lets anything on the instance use IMDSv1, and the hop limit does nothing against IMDSv1 GETs. Prefer \"required\".",
+            );
+        }
+    }
+
+    async fn modify_plan(&self, req: PlanRequest<'_>, planned: &mut Value) -> PlanResponse {
+        let mut resp = PlanResponse::default();
+        let prior = req.prior_state;
+        let set = |planned: &mut Value, k: &str, v: Value| {
+            if let Some(x) = planned.attr_mut(k) {
+                *x = v;
+            }
+        };
+        // user_data_sha256 is known at plan time whenever the user data is.
+        let sha = match planned.attr("user_data_base64") {
+            Value::String(s) => user_data_sha256(s).map_or(Value::Null, Value::from),
+            Value::Null => Value::Null,
+            _ => Value::Unknown,
+        };
+        set(planned, "user_data_sha256", sha);
+        // tags_all likewise.
+        let defaults = self.state.default_tags();
+        let tags_all = match planned.attr("tags") {
+            Value::Map(m) if m.values().all(|v| v.as_str().is_some()) => {
+                let own = m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect();
+                Some(merged_tags(&defaults, &own))
+            }
+            Value::Null => Some(defaults.clone()),
+            _ => None,
+        };
+        set(
+            planned,
+            "tags_all",
+            tags_all.map_or(Value::Unknown, |t| Value::Map(t.into_iter().map(|(k, v)| (k, Value::from(v))).collect())),
+        );
+        if prior.is_null() {
+            if let Some(n) = req.config.attr("name").as_str() {
+                set(planned, "name", Value::from(n));
+            }
+            return resp;
+        }
+        // Only template data makes a new version; tags do not.
+        let versioned = VERSIONED.iter().any(|k| !planned.attr(k).semantically_eq(prior.attr(k)));
+        let default_off = !matches!(planned.attr("update_default_version"), Value::Bool(true));
+        let default_drifted = !default_off && !prior.attr("default_version").semantically_eq(prior.attr("latest_version"));
+        for k in ["latest_version", "default_version"] {
+            set(planned, k, prior.attr(k).clone());
+        }
+        if versioned {
+            set(planned, "latest_version", Value::Unknown);
+            if !default_off {
+                set(planned, "default_version", Value::Unknown);
+            }
+        } else if default_drifted {
+            // The default version was moved outside Terraform: move it back.
+            set(planned, "default_version", Value::Unknown);
+        }
+        resp.diags = Diagnostics::new();
+        resp
+    }
+
+    async fn create(&self, _config: &Value, planned: &Value, stop: &StopSignal) -> StateResponse {
+        let m: Model = match decode(planned) {
+            Ok(m) => m,
+            Err(d) => return StateResponse::from_diags(d),
+        };
+        if stop.is_stopped() {
+            return StateResponse::from_diags(Diagnostics::from_error("Interrupted", "Terraform asked the provider to stop."));
+        }
+        let ec2 = match self.state.ec2().await {
+            Ok(c) => c,
+            Err(d) => return StateResponse::from_diags(d),
+        };
+        let name = match (&m.name, &m.name_prefix) {
+            (TfValue::Known(n), _) => n.clone(),
+            (_, TfValue::Known(p)) => format!("{p}{}", unique_suffix()),
+            _ => format!("terraform-{}", unique_suffix()),
+        };
+        let own = m.tags.known().cloned().unwrap_or_default();
+        let tags = merged_tags(&self.state.default_tags(), &own);
+        let token = format!("ecshost-{name}");
+        let t = match ec2.create_template(&name, m.description.known().map(String::as_str), &template_data(&m), &tags, &token).await {
+            Ok(t) => t,
+            Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Create Launch Template", error_chain(&e))),
+        };
+        let data = template_data(&m);
+        let mut out = self.model_from_remote(&t, &data, Some(&m));
+        out.name_prefix = m.name_prefix.clone();
+        out.update_default_version = m.update_default_version.clone();
+        out.metadata_options = m.metadata_options.iter().map(|_| metadata_model(&metadata_from_model(&m.metadata_options))).collect();
+        out.security_group_ids = m.security_group_ids.clone();
+        out.tags = m.tags.clone();
+        self.to_state(&out)
+    }
+
+    async fn read(&self, state: &Value, _private: &[u8], _stop: &StopSignal) -> StateResponse {
+        let prior: Model = match decode(state) {
+            Ok(m) => m,
+            Err(d) => return StateResponse::from_diags(d),
+        };
+        let Some(id) = prior.id.known().cloned() else {
+            return StateResponse::default();
+        };
+        match self.read_remote(&id, Some(&prior)).await {
+            Ok(Some(m)) => self.to_state(&m),
+            Ok(None) => {
+                let mut d = Diagnostics::new();
+                d.warning(
+                    "Launch Template Deleted Outside Terraform",
+                    format!("Launch template {id} no longer exists; it was removed from the state and will be re-created."),
+                );
+                StateResponse { state: None, private: Vec::new(), diags: d }
+            }
+            Err(d) => StateResponse::from_diags(d),
+        }
+    }
+
+    async fn update(&self, prior: &Value, _config: &Value, planned: &Value, _private: &[u8], _stop: &StopSignal) -> StateResponse {
+        let (old, new): (Model, Model) = match (decode(prior), decode(planned)) {
+            (Ok(o), Ok(n)) => (o, n),
+            (Err(d), _) | (_, Err(d)) => return StateResponse::from_diags(d),
+        };
+        let ec2 = match self.state.ec2().await {
+            Ok(c) => c,
+            Err(d) => return StateResponse::from_diags(d),
+        };
+        let id = old.id.known().cloned().unwrap_or_default();
+        let mut diags = Diagnostics::new();
+        let old_tags = old.tags_all.known().cloned().unwrap_or_default();
+        let new_tags = merged_tags(&self.state.default_tags(), &new.tags.known().cloned().unwrap_or_default());
+        if old_tags != new_tags {
+            if let Err(e) = ec2.set_tags(&id, &old_tags, &new_tags).await {
+                return StateResponse::from_diags(Diagnostics::from_error("Unable to Update Launch Template Tags", error_chain(&e)));
+            }
+        }
+        let versioned = VERSIONED.iter().any(|k| !planned.attr(k).semantically_eq(prior.attr(k)));
+        let mut version = None;
+        if versioned {
+            match ec2.create_version(&id, new.description.known().map(String::as_str), &template_data(&new)).await {
+                Ok(v) => version = Some(v),
+                Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Create Launch Template Version", error_chain(&e))),
+            }
+        }
+        if new.update_default_version.known() == Some(&true) {
+            let target = match version {
+                Some(v) => Some(v),
+                None if old.default_version != old.latest_version => old.latest_version.known().copied(),
+                None => None,
+            };
+            if let Some(v) = target {
+                if let Err(e) = ec2.set_default_version(&id, v).await {
+                    diags.error("Unable to Set the Default Version", error_chain(&e));
+                }
+            }
+        }
+        match self.read_remote(&id, Some(&new)).await {
+            Ok(Some(mut m)) => {
+                m.tags = new.tags.clone();
+                let r = self.to_state(&m);
+                StateResponse { diags: { let mut d = diags; d.extend(r.diags); d }, ..r }
+            }
+            Ok(None) => StateResponse::from_diags(Diagnostics::from_error("Launch Template Vanished", format!("{id} disappeared during the update."))),
+            Err(d) => StateResponse::from_diags(d),
+        }
+    }
+
+    async fn delete(&self, state: &Value, _private: &[u8], _stop: &StopSignal) -> Diagnostics {
+        let Some(id) = state.attr("id").as_str() else { return Diagnostics::new() };
+        let ec2 = match self.state.ec2().await {
+            Ok(c) => c,
+            Err(d) => return d,
+        };
+        match ec2.delete_template(id).await {
+            Ok(()) => Diagnostics::new(),
+            Err(e) if e.is_not_found() => Diagnostics::new(),
+            Err(e) => Diagnostics::from_error("Unable to Delete Launch Template", error_chain(&e)),
+        }
+    }
+
+    async fn import(&self, id: &str, _stop: &StopSignal) -> StateResponse {
+        let ec2 = match self.state.ec2().await {
+            Ok(c) => c,
+            Err(d) => return StateResponse::from_diags(d),
+        };
+        let found = if id.starts_with("lt-") { ec2.describe_template_by_id(id).await } else { ec2.describe_template_by_name(id).await };
+        let t = match found {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return StateResponse::from_diags(Diagnostics::from_error(
+                    "Launch Template Not Found",
+                    format!("No launch template with ID or name {id:?} exists in this account and Region. Import by ID (lt-0123456789abcdef0) or by name."),
+                ))
+            }
+            Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Import Launch Template", error_chain(&e))),
+        };
+        let data = match ec2.template_data(&t.id, t.latest_version).await {
+            Ok(d) => d,
+            Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Read Launch Template Version", error_chain(&e))),
+        };
+        let m = self.model_from_remote(&t, &data, None);
+        let mut r = self.to_state(&m);
+        explain_user_data(data.user_data_base64.as_deref(), &mut r.diags);
+        r
+    }
+
+    async fn move_state(&self, req: MoveRequest<'_>) -> Option<StateResponse> {
+        if req.source_type_name != "aws_launch_template" || !req.source_provider_address.ends_with("hashicorp/aws") {
+            return None;
+        }
+        let j: serde_json::Value = match serde_json::from_slice(req.source_state_json) {
+            Ok(j) => j,
+            Err(e) => return Some(StateResponse::from_diags(Diagnostics::from_error("Unable to Read aws_launch_template State", e.to_string()))),
+        };
+        Some(self.to_state(&model_from_aws(&j)))
+    }
+}
+
+/// Maps `aws_launch_template` state (hashicorp/aws 5.x, schema version 0)
+/// onto ours. No remote calls: Terraform moves state before it configures
+/// providers; the refresh that follows reads the rest.
+fn model_from_aws(j: &serde_json::Value) -> Model {
+    let st = |k: &str| j.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned);
+    let num = |k: &str| j.get(k).and_then(serde_json::Value::as_i64);
+    let map = |k: &str| {
+        j.get(k).and_then(|v| v.as_object()).map(|m| {
+            m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect::<BTreeMap<_, _>>()
+        })
+    };
+    let profile = j.pointer("/iam_instance_profile/0").and_then(|p| {
+        p.get("arn").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).or_else(|| p.get("name").and_then(|v| v.as_str()).filter(|s| !s.is_empty()))
+    });
+    let sgs: Vec<String> = j
+        .get("vpc_security_group_ids")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let md = j.pointer("/metadata_options/0").map(|m| MetadataModel {
+        http_tokens: m.get("http_tokens").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
+        http_put_response_hop_limit: m.get("http_put_response_hop_limit").and_then(serde_json::Value::as_i64).filter(|n| *n > 0).map_or(TfValue::Null, TfValue::Known),
+        http_endpoint: m.get("http_endpoint").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
+        instance_metadata_tags: m.get("instance_metadata_tags").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
+    });
+    let user_data = st("user_data");
+    Model {
+        id: opt(st("id")),
+        arn: opt(st("arn")),
+        name: opt(st("name")),
+        name_prefix: opt(st("name_prefix")),
+        description: opt(st("description")),
+        image_id: opt(st("image_id")),
+        instance_type: opt(st("instance_type")),
+        iam_instance_profile: opt(profile.map(str::to_owned)),
+        security_group_ids: if sgs.is_empty() { TfValue::Null } else { TfValue::Known(sgs) },
+        key_name: opt(st("key_name")),
+        user_data_sha256: opt(user_data.as_deref().and_then(user_data_sha256)),
+        user_data_base64: opt(user_data),
+        metadata_options: md.into_iter().collect(),
+        tags: map("tags").filter(|m| !m.is_empty()).map_or(TfValue::Null, TfValue::Known),
+        tags_all: map("tags_all").map_or(TfValue::Null, TfValue::Known),
+        // Config-only, and this resource's default is true; taking the AWS
+        // provider's default (false) would put a diff into every moved stack.
+        update_default_version: TfValue::Known(true),
+        latest_version: num("latest_version").map_or(TfValue::Null, TfValue::Known),
+        default_version: num("default_version").map_or(TfValue::Null, TfValue::Known),
+    }
+}
+
+/// A name suffix for `name_prefix`, unique enough across processes.
+fn unique_suffix() -> String {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    format!("{:x}{:05x}", t.as_secs(), (t.subsec_nanos() ^ std::process::id()) & 0xfffff)
+}
