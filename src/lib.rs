@@ -10,7 +10,7 @@
 //! - [`provider`]: thin Terraform types mapping schemas onto the layers
 //!   below.
 
+pub mod ec2;
 pub mod provider;
 pub mod render;
-pub mod ec2;
 pub mod sdk;

@@ -27,8 +27,13 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 async fn main() {
     let bin = std::env::var("ECSHOST_PROVIDER_BIN")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| acceptance_tests::terraform::built_binary("terraform-provider-ecshost"));
-    let runs: usize = std::env::var("RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+        .unwrap_or_else(|_| {
+            acceptance_tests::terraform::built_binary("terraform-provider-ecshost")
+        });
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
     let (mut hs, mut schema, mut rss) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let t0 = Instant::now();
@@ -40,7 +45,9 @@ async fn main() {
             .spawn()
             .expect("spawn provider");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         hs.push(t0.elapsed().as_secs_f64() * 1e3);
         let sock = line.split('|').nth(3).unwrap().to_owned();
         let ch = tonic::transport::Endpoint::try_from("http://localhost")
@@ -48,12 +55,17 @@ async fn main() {
             .connect_with_connector(tower::service_fn(move |_| {
                 let sock = sock.clone();
                 async move {
-                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::UnixStream::connect(sock).await?))
+                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(
+                        tokio::net::UnixStream::connect(sock).await?,
+                    ))
                 }
             }))
             .await
             .unwrap();
-        ProviderClient::new(ch).get_provider_schema(get_provider_schema::Request {}).await.unwrap();
+        ProviderClient::new(ch)
+            .get_provider_schema(get_provider_schema::Request {})
+            .await
+            .unwrap();
         schema.push(t0.elapsed().as_secs_f64() * 1e3);
         let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
         let kb: f64 = status
@@ -68,8 +80,22 @@ async fn main() {
     }
     let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);
     println!("binary: {} ({size:.1} MiB)", bin.display());
-    println!("runs: {runs}, plaintext Unix socket (AutoMTLS adds a certificate generation per start)");
-    println!("start → handshake line:       median {:.2} ms, p90 {:.2} ms", median(&mut hs), pct(&mut hs, 0.9));
-    println!("start → GetProviderSchema ok: median {:.2} ms, p90 {:.2} ms", median(&mut schema), pct(&mut schema, 0.9));
-    println!("RSS after GetProviderSchema:  median {:.1} MiB, max {:.1} MiB", median(&mut rss), pct(&mut rss, 1.0));
+    println!(
+        "runs: {runs}, plaintext Unix socket (AutoMTLS adds a certificate generation per start)"
+    );
+    println!(
+        "start → handshake line:       median {:.2} ms, p90 {:.2} ms",
+        median(&mut hs),
+        pct(&mut hs, 0.9)
+    );
+    println!(
+        "start → GetProviderSchema ok: median {:.2} ms, p90 {:.2} ms",
+        median(&mut schema),
+        pct(&mut schema, 0.9)
+    );
+    println!(
+        "RSS after GetProviderSchema:  median {:.1} MiB, max {:.1} MiB",
+        median(&mut rss),
+        pct(&mut rss, 1.0)
+    );
 }

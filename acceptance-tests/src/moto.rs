@@ -47,7 +47,10 @@ pub struct Moto {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// A minimal HTTP request to the local server; returns the status code.
@@ -76,10 +79,16 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .expect("starting moto_server");
-        let m = Moto { endpoint: format!("http://127.0.0.1:{port}"), child };
+        let m = Moto {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child,
+        };
         let t0 = Instant::now();
         while http(port, "GET", "/moto-api/", "") != Some(200) {
-            assert!(t0.elapsed() < Duration::from_secs(60), "moto did not come up on port {port}");
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "moto did not come up on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         m
@@ -103,7 +112,10 @@ impl Moto {
     /// Runs `f` with an EC2 client of this server ("out of band": not
     /// through Terraform).
     pub fn with_ec2<T>(&self, f: impl AsyncFnOnce(&Ec2) -> T) -> T {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async {
             for (k, v) in self.env() {
                 // Only for this test process's out-of-band client.
@@ -124,17 +136,29 @@ impl Moto {
 
     /// Creates a template directly in EC2; returns its id.
     pub fn create_template_out_of_band(&self, name: &str, user_data_base64: &str) -> String {
-        let data = TemplateData { user_data_base64: Some(user_data_base64.into()), ..Default::default() };
+        let data = TemplateData {
+            user_data_base64: Some(user_data_base64.into()),
+            ..Default::default()
+        };
         self.with_ec2(async |ec2| {
-            ec2.create_template(name, None, &data, &BTreeMap::new(), &format!("oob-{name}")).await.expect("create").id
+            ec2.create_template(name, None, &data, &BTreeMap::new(), &format!("oob-{name}"))
+                .await
+                .expect("create")
+                .id
         })
     }
 
     /// Adds a version with other user data, as a person in the console would.
     pub fn create_version_out_of_band(&self, id: &str, user_data_base64: &str) {
-        let data = TemplateData { user_data_base64: Some(user_data_base64.into()), ..Default::default() };
+        let data = TemplateData {
+            user_data_base64: Some(user_data_base64.into()),
+            ..Default::default()
+        };
         self.with_ec2(async |ec2| {
-            let v = ec2.create_version(id, Some("changed by hand"), &data).await.expect("create version");
+            let v = ec2
+                .create_version(id, Some("changed by hand"), &data)
+                .await
+                .expect("create version");
             ec2.set_default_version(id, v).await.expect("set default");
         });
     }
@@ -146,13 +170,21 @@ impl Moto {
 
     /// True when the template exists in EC2.
     pub fn template_exists(&self, id: &str) -> bool {
-        self.with_ec2(async |ec2| ec2.describe_template_by_id(id).await.expect("describe").is_some())
+        self.with_ec2(async |ec2| {
+            ec2.describe_template_by_id(id)
+                .await
+                .expect("describe")
+                .is_some()
+        })
     }
 }
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(5) {
             if matches!(self.child.try_wait(), Ok(Some(_))) {

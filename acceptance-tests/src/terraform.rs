@@ -44,7 +44,19 @@ pub fn built_binary(name: &str) -> PathBuf {
         if std::env::var("ECSHOST_SKIP_BUILD").as_deref() == Ok("1") {
             return;
         }
-        let st = Command::new(env!("CARGO"))
+        let mut cmd = Command::new(env!("CARGO"));
+        // `cargo test` sets CARGO_* variables for the test process; build
+        // scripts that watch such variables would rebuild half the tree (and
+        // the outer cargo's build again afterwards), so hide them.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if (k.starts_with("CARGO_") && k != "CARGO_HOME" && k != "CARGO_TARGET_DIR")
+                || k == "OUT_DIR"
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        let st = cmd
             .current_dir(workspace_root())
             .args(["build", "--workspace", "--bins"])
             .status()
@@ -64,7 +76,10 @@ pub fn aws_provider_mirror() -> Option<PathBuf> {
     }
     // Where this project's machine image keeps it.
     let image = PathBuf::from("/opt/tf-plugins");
-    image.join("registry.terraform.io/hashicorp/aws").is_dir().then_some(image)
+    image
+        .join("registry.terraform.io/hashicorp/aws")
+        .is_dir()
+        .then_some(image)
 }
 
 /// A test's private Terraform working directory.

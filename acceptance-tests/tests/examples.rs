@@ -64,7 +64,13 @@ fn every_example_plans() {
         for (i, imp) in imports.iter().enumerate() {
             wd.write_file(&format!("_import{i}.tf"), imp);
             let v = wd.run(&["validate", "-no-color"]);
-            assert_eq!(v.code, 0, "import snippet in {} is invalid: {}", dir.display(), v.stderr);
+            assert_eq!(
+                v.code,
+                0,
+                "import snippet in {} is invalid: {}",
+                dir.display(),
+                v.stderr
+            );
             std::fs::remove_file(wd.path().join(format!("_import{i}.tf"))).unwrap();
         }
         let fmt = wd.run(&["fmt", "-check", "-no-color"]);

@@ -61,8 +61,16 @@ resource "ecshost_launch_template" "hosts" {{
 }
 
 const IMPORT_COMPARE: &[&str] = &[
-    "id", "arn", "name", "image_id", "instance_type", "user_data_base64", "user_data_sha256", "latest_version",
-    "default_version", "tags_all",
+    "id",
+    "arn",
+    "name",
+    "image_id",
+    "instance_type",
+    "user_data_base64",
+    "user_data_sha256",
+    "latest_version",
+    "default_version",
+    "tags_all",
 ];
 
 #[test]
@@ -76,26 +84,51 @@ fn launch_template_lifecycle() {
     let ud = wd.values("data.ecshost_user_data.hosts");
     let id = v["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("lt-"), "{v:#}");
-    assert!(v["arn"].as_str().unwrap().ends_with(&format!(":launch-template/{id}")), "{v:#}");
+    assert!(
+        v["arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":launch-template/{id}")),
+        "{v:#}"
+    );
     assert_eq!(v["latest_version"], json!(1));
     assert_eq!(v["default_version"], json!(1));
-    assert_eq!(v["user_data_sha256"], ud["sha256"], "same definition as the data source");
-    assert_eq!(v["tags_all"], json!({"managed-by": "terraform", "team": "platform"}));
-    assert_eq!(v["metadata_options"], json!([]), "omitted block stays omitted");
+    assert_eq!(
+        v["user_data_sha256"], ud["sha256"],
+        "same definition as the data source"
+    );
+    assert_eq!(
+        v["tags_all"],
+        json!({"managed-by": "terraform", "team": "platform"})
+    );
+    assert_eq!(
+        v["metadata_options"],
+        json!([]),
+        "omitted block stays omitted"
+    );
     wd.assert_empty_plan();
 
     // Template data change → new version, default moved.
     wd.write_config(&config(&moto, &lt("green", r#"{ team = "platform" }"#)));
     let plan = wd.plan_with_changes();
-    assert!(plan.contains("update in-place") && plan.contains("latest_version"), "{plan}");
+    assert!(
+        plan.contains("update in-place") && plan.contains("latest_version"),
+        "{plan}"
+    );
     wd.apply();
     let v = wd.values("ecshost_launch_template.hosts");
-    assert_eq!((v["latest_version"].clone(), v["default_version"].clone()), (json!(2), json!(2)));
+    assert_eq!(
+        (v["latest_version"].clone(), v["default_version"].clone()),
+        (json!(2), json!(2))
+    );
     assert_eq!(v["id"], json!(id), "same template");
     wd.assert_empty_plan();
 
     // Tags only → in place, no new version.
-    wd.write_config(&config(&moto, &lt("green", r#"{ team = "platform", env = "prod" }"#)));
+    wd.write_config(&config(
+        &moto,
+        &lt("green", r#"{ team = "platform", env = "prod" }"#),
+    ));
     wd.apply();
     let v = wd.values("ecshost_launch_template.hosts");
     assert_eq!(v["latest_version"], json!(2), "tags do not make versions");
@@ -105,10 +138,17 @@ fn launch_template_lifecycle() {
     // Out-of-band: a new version with other user data becomes the latest.
     moto.create_version_out_of_band(&id, "IyEvYmluL3NoCmVjaG8gaGFuZC13cml0dGVuCg==");
     let plan = wd.plan_with_changes();
-    assert!(plan.contains("user_data_base64"), "drift shows in the plan: {plan}");
+    assert!(
+        plan.contains("user_data_base64"),
+        "drift shows in the plan: {plan}"
+    );
     wd.apply();
     let v = wd.values("ecshost_launch_template.hosts");
-    assert_eq!(v["latest_version"], json!(4), "the managed data is written back as a new version");
+    assert_eq!(
+        v["latest_version"],
+        json!(4),
+        "the managed data is written back as a new version"
+    );
     assert_eq!(v["metadata_options"], json!([]), "{v:#}");
     wd.assert_empty_plan();
 
@@ -116,11 +156,24 @@ fn launch_template_lifecycle() {
     let before = wd.values("ecshost_launch_template.hosts");
     for import_id in [id.as_str(), "ecs-hosts"] {
         wd.ok(&["state", "rm", "ecshost_launch_template.hosts"]);
-        let r = wd.ok(&["import", "-no-color", "ecshost_launch_template.hosts", import_id]);
-        assert!(r.stdout.contains("Follows the Design") || r.stderr.contains("Follows the Design"), "import explains the user data: {}\n{}", r.stdout, r.stderr);
+        let r = wd.ok(&[
+            "import",
+            "-no-color",
+            "ecshost_launch_template.hosts",
+            import_id,
+        ]);
+        assert!(
+            r.stdout.contains("Follows the Design") || r.stderr.contains("Follows the Design"),
+            "import explains the user data: {}\n{}",
+            r.stdout,
+            r.stderr
+        );
         let after = wd.values("ecshost_launch_template.hosts");
         for k in IMPORT_COMPARE {
-            assert_eq!(before[*k], after[*k], "{k} differs after import by {import_id}");
+            assert_eq!(
+                before[*k], after[*k],
+                "{k} differs after import by {import_id}"
+            );
         }
         wd.assert_empty_plan();
     }
@@ -130,12 +183,24 @@ fn launch_template_lifecycle() {
     let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("will be created"), "{}", r.stdout);
-    assert!(r.stdout.contains("Deleted Outside Terraform") || r.stderr.contains("Deleted Outside Terraform"), "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Deleted Outside Terraform")
+            || r.stderr.contains("Deleted Outside Terraform"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
     wd.apply();
-    let new_id = wd.values("ecshost_launch_template.hosts")["id"].as_str().unwrap().to_owned();
+    let new_id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     wd.destroy();
-    assert!(!moto.template_exists(&new_id), "destroy deleted the template in EC2");
+    assert!(
+        !moto.template_exists(&new_id),
+        "destroy deleted the template in EC2"
+    );
 }
 
 #[test]
@@ -147,17 +212,30 @@ fn import_block_generates_usable_config() {
         "IyEvYmluL2Jhc2gKaXB0YWJsZXMgLXQgbmF0IC1BIFBSRVJPVVRJTkcgLXAgdGNwIC1kIDE2OS4yNTQuMTcwLjIgLS1kcG9ydCA4MCAtaiBETkFUIC0tdG8tZGVzdGluYXRpb24gMTI3LjAuMC4xOjUxNjc5CnN5c2N0bCAtdyBuZXQuaXB2NC5jb25mLmFsbC5yb3V0ZV9sb2NhbG5ldD0xCmRvY2tlciBydW4gLS1uYW1lIGVjcy1hZ2VudCAtLW5ldD1ob3N0IGFtYXpvbi9hbWF6b24tZWNzLWFnZW50Cg==",
     );
     let wd = workdir(&moto);
-    wd.write_config(&config(&moto, &format!("import {{\n  to = ecshost_launch_template.old\n  id = \"{id}\"\n}}\n")));
+    wd.write_config(&config(
+        &moto,
+        &format!("import {{\n  to = ecshost_launch_template.old\n  id = \"{id}\"\n}}\n"),
+    ));
     wd.init();
     let r = wd.run(&["plan", "-generate-config-out=generated.tf", "-no-color"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let all = format!("{}{}", r.stdout, r.stderr);
-    assert!(all.contains("Does Not Follow the Design") && all.contains("host networking"), "{all}");
+    assert!(
+        all.contains("Does Not Follow the Design") && all.contains("host networking"),
+        "{all}"
+    );
     let generated = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap();
-    assert!(generated.contains("resource \"ecshost_launch_template\" \"old\""), "{generated}");
+    assert!(
+        generated.contains("resource \"ecshost_launch_template\" \"old\""),
+        "{generated}"
+    );
     wd.apply();
     let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
-    assert_eq!(r.code, 0, "generated config plans empty after import:\n{}\n{}\n{generated}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "generated config plans empty after import:\n{}\n{}\n{generated}",
+        r.stdout, r.stderr
+    );
 }
 
 #[test]
@@ -183,10 +261,19 @@ resource "ecshost_launch_template" "y" {
     wd.init();
     let r = wd.run(&["validate", "-no-color"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("Hop Limit 1 Starves the ECS Agent"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Hop Limit 1 Starves the ECS Agent"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("Invalid Base64"), "{}", r.stderr);
     // Terraform prints warnings on stdout, errors on stderr.
-    assert!(format!("{}{}", r.stdout, r.stderr).contains("IMDSv1 Allowed"), "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        format!("{}{}", r.stdout, r.stderr).contains("IMDSv1 Allowed"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
 }
 
 #[test]
@@ -197,20 +284,33 @@ fn missing_credentials_give_one_clear_diagnostic() {
     std::fs::write(empty.join("config"), "").unwrap();
     std::fs::write(empty.join("credentials"), "").unwrap();
     wd.env("AWS_CONFIG_FILE", empty.join("config").to_str().unwrap())
-        .env("AWS_SHARED_CREDENTIALS_FILE", empty.join("credentials").to_str().unwrap())
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            empty.join("credentials").to_str().unwrap(),
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ACCESS_KEY_ID", "")
         .env("AWS_SECRET_ACCESS_KEY", "");
-    wd.write_config(&config(&moto, r#"resource "ecshost_launch_template" "x" {
+    wd.write_config(&config(
+        &moto,
+        r#"resource "ecshost_launch_template" "x" {
   name = "nocreds"
 }
-"#));
+"#,
+    ));
     wd.init();
     let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.to_lowercase().contains("credential"), "{}", r.stderr);
+    assert!(
+        r.stderr.to_lowercase().contains("credential"),
+        "{}",
+        r.stderr
+    );
     // The render data sources still work without credentials.
-    wd.write_config(&config(&moto, "data \"ecshost_loopback_config\" \"x\" {\n  format = \"shell\"\n}\n"));
+    wd.write_config(&config(
+        &moto,
+        "data \"ecshost_loopback_config\" \"x\" {\n  format = \"shell\"\n}\n",
+    ));
     wd.apply();
 }
 
@@ -220,7 +320,9 @@ fn missing_credentials_give_one_clear_diagnostic() {
 #[test]
 fn moved_from_aws_launch_template() {
     if aws_provider_mirror().is_none() {
-        eprintln!("SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)");
+        eprintln!(
+            "SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)"
+        );
         return;
     }
     let moto = Moto::start();
@@ -290,8 +392,19 @@ moved {
 "#;
     wd.write_config(&format!("{aws}{new}"));
     let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
-    assert!(r.stdout.contains("has moved to ecshost_launch_template.x"), "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("Plan: 0 to add, 0 to change, 0 to destroy."), "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("has moved to ecshost_launch_template.x"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 0 to change, 0 to destroy."),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
     wd.apply();
     let v = wd.values("ecshost_launch_template.x");
     assert_eq!(v["id"], aws_v["id"]);
@@ -300,7 +413,12 @@ moved {
 
     let before: Json = v;
     wd.ok(&["state", "rm", "ecshost_launch_template.x"]);
-    wd.ok(&["import", "-no-color", "ecshost_launch_template.x", before["id"].as_str().unwrap()]);
+    wd.ok(&[
+        "import",
+        "-no-color",
+        "ecshost_launch_template.x",
+        before["id"].as_str().unwrap(),
+    ]);
     let after = wd.values("ecshost_launch_template.x");
     for k in IMPORT_COMPARE {
         assert_eq!(before[*k], after[*k], "{k} differs between move and import");

@@ -63,25 +63,44 @@ impl Ec2 {
             None => sdk.retry_config().cloned(),
         };
         if let Some(n) = s.max_attempts {
-            retry = Some(retry.unwrap_or_else(RetryConfig::standard).with_max_attempts(n));
+            retry = Some(
+                retry
+                    .unwrap_or_else(RetryConfig::standard)
+                    .with_max_attempts(n),
+            );
         }
         let mut conf = aws_sdk_ec2::config::Builder::from(&sdk);
         if let Some(r) = retry {
             conf = conf.retry_config(r);
         }
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
-        Ok(Ec2 { client: aws_sdk_ec2::Client::from_conf(conf.build()), region, calls: Arc::default() })
+        Ok(Ec2 {
+            client: aws_sdk_ec2::Client::from_conf(conf.build()),
+            region,
+            calls: Arc::default(),
+        })
     }
 
     /// Counts one call of `operation` (logged at debug level).
     pub(crate) fn count(&self, operation: &'static str) {
-        let c = self.calls.lock().expect("call counter lock").entry(operation).or_default().clone();
+        let c = self
+            .calls
+            .lock()
+            .expect("call counter lock")
+            .entry(operation)
+            .or_default()
+            .clone();
         let n = c.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::debug!(ec2_operation = operation, ec2_calls = n, "EC2 call");
     }
 
     /// API calls made so far, by operation.
     pub fn call_counts(&self) -> BTreeMap<&'static str, u64> {
-        self.calls.lock().expect("call counter lock").iter().map(|(k, v)| (*k, v.load(Ordering::Relaxed))).collect()
+        self.calls
+            .lock()
+            .expect("call counter lock")
+            .iter()
+            .map(|(k, v)| (*k, v.load(Ordering::Relaxed)))
+            .collect()
     }
 }

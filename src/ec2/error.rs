@@ -59,7 +59,9 @@ impl Ec2Error {
             };
         }
         let detail = DisplayErrorContext(&e).to_string();
-        if detail.contains("credentials") && (detail.contains("no providers") || detail.contains("Credentials")) {
+        if detail.contains("credentials")
+            && (detail.contains("no providers") || detail.contains("Credentials"))
+        {
             return Ec2Error::NoCredentials { operation };
         }
         Ec2Error::Transport { operation, detail }
@@ -75,7 +77,11 @@ impl Ec2Error {
 
     /// True when the error says the object does not exist.
     pub fn is_not_found(&self) -> bool {
-        self.code().is_some_and(|c| c.ends_with(".NotFound") || c.ends_with("NotFoundException") || c.ends_with(".NotFoundException"))
+        self.code().is_some_and(|c| {
+            c.ends_with(".NotFound")
+                || c.ends_with("NotFoundException")
+                || c.ends_with(".NotFoundException")
+        })
     }
 }
 
@@ -91,15 +97,28 @@ mod tests {
             ("InvalidLaunchTemplateName.AlreadyExistsException", false),
             ("RequestLimitExceeded", false),
         ] {
-            let e = Ec2Error::Api { operation: "X", code: code.into(), message: String::new() };
+            let e = Ec2Error::Api {
+                operation: "X",
+                code: code.into(),
+                message: String::new(),
+            };
             assert_eq!(e.is_not_found(), nf, "{code}");
         }
     }
 
     #[test]
     fn messages_name_operation_and_code() {
-        let e = Ec2Error::Api { operation: "CreateLaunchTemplate", code: "RequestLimitExceeded".into(), message: "slow down".into() };
-        assert_eq!(e.to_string(), "CreateLaunchTemplate failed: RequestLimitExceeded: slow down");
-        assert!(Ec2Error::NoCredentials { operation: "X" }.to_string().contains("AWS_ACCESS_KEY_ID"));
+        let e = Ec2Error::Api {
+            operation: "CreateLaunchTemplate",
+            code: "RequestLimitExceeded".into(),
+            message: "slow down".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "CreateLaunchTemplate failed: RequestLimitExceeded: slow down"
+        );
+        assert!(Ec2Error::NoCredentials { operation: "X" }
+            .to_string()
+            .contains("AWS_ACCESS_KEY_ID"));
     }
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{
     Filter, LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
     LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
-    LaunchTemplateInstanceMetadataTagsState, RequestLaunchTemplateData, ResourceType, ResponseLaunchTemplateData, Tag,
-    TagSpecification,
+    LaunchTemplateInstanceMetadataTagsState, RequestLaunchTemplateData, ResourceType,
+    ResponseLaunchTemplateData, Tag, TagSpecification,
 };
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -66,8 +66,15 @@ pub struct Template {
 
 /// Hex SHA-256 of the decoded user data (`None` for invalid base64).
 pub fn user_data_sha256(user_data_base64: &str) -> Option<String> {
-    let b = base64::engine::general_purpose::STANDARD.decode(user_data_base64.trim()).ok()?;
-    Some(Sha256::digest(&b).iter().map(|x| format!("{x:02x}")).collect())
+    let b = base64::engine::general_purpose::STANDARD
+        .decode(user_data_base64.trim())
+        .ok()?;
+    Some(
+        Sha256::digest(&b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect(),
+    )
 }
 
 fn request_data(d: &TemplateData) -> RequestLaunchTemplateData {
@@ -91,9 +98,15 @@ fn request_data(d: &TemplateData) -> RequestLaunchTemplateData {
         b = b.metadata_options(
             LaunchTemplateInstanceMetadataOptionsRequest::builder()
                 .http_tokens(LaunchTemplateHttpTokensState::from(m.http_tokens.as_str()))
-                .http_put_response_hop_limit(i32::try_from(m.http_put_response_hop_limit).unwrap_or(1))
-                .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::from(m.http_endpoint.as_str()))
-                .instance_metadata_tags(LaunchTemplateInstanceMetadataTagsState::from(m.instance_metadata_tags.as_str()))
+                .http_put_response_hop_limit(
+                    i32::try_from(m.http_put_response_hop_limit).unwrap_or(1),
+                )
+                .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::from(
+                    m.http_endpoint.as_str(),
+                ))
+                .instance_metadata_tags(LaunchTemplateInstanceMetadataTagsState::from(
+                    m.instance_metadata_tags.as_str(),
+                ))
                 .build(),
         );
     }
@@ -106,15 +119,30 @@ fn response_data(d: &ResponseLaunchTemplateData) -> TemplateData {
     TemplateData {
         image_id: d.image_id().map(str::to_owned),
         instance_type: d.instance_type().map(|t| t.as_str().to_owned()),
-        iam_instance_profile: d.iam_instance_profile().and_then(|p| p.arn().or(p.name())).map(str::to_owned),
+        iam_instance_profile: d
+            .iam_instance_profile()
+            .and_then(|p| p.arn().or(p.name()))
+            .map(str::to_owned),
         security_group_ids: sgs,
         key_name: d.key_name().map(str::to_owned),
         user_data_base64: d.user_data().filter(|s| !s.is_empty()).map(str::to_owned),
         metadata_options: d.metadata_options().map(|m| MetadataOptions {
-            http_tokens: m.http_tokens().map(|x| x.as_str().to_owned()).unwrap_or_default(),
-            http_put_response_hop_limit: m.http_put_response_hop_limit().map(i64::from).unwrap_or_default(),
-            http_endpoint: m.http_endpoint().map(|x| x.as_str().to_owned()).unwrap_or_default(),
-            instance_metadata_tags: m.instance_metadata_tags().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+            http_tokens: m
+                .http_tokens()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            http_put_response_hop_limit: m
+                .http_put_response_hop_limit()
+                .map(i64::from)
+                .unwrap_or_default(),
+            http_endpoint: m
+                .http_endpoint()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            instance_metadata_tags: m
+                .instance_metadata_tags()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
         }),
     }
 }
@@ -134,9 +162,16 @@ impl Ec2 {
         // CreatedBy is an ARN in the template's account (an IAM/STS
         // principal); the template's own ARN takes its partition and account.
         let parts: Vec<&str> = created_by.unwrap_or_default().split(':').collect();
-        let partition = parts.get(1).filter(|p| !p.is_empty()).copied().unwrap_or("aws");
+        let partition = parts
+            .get(1)
+            .filter(|p| !p.is_empty())
+            .copied()
+            .unwrap_or("aws");
         let account = parts.get(4).copied().unwrap_or_default();
-        format!("arn:{partition}:ec2:{}:{account}:launch-template/{id}", self.region)
+        format!(
+            "arn:{partition}:ec2:{}:{account}:launch-template/{id}",
+            self.region
+        )
     }
 
     /// Tags of a resource, read with DescribeTags.
@@ -153,7 +188,12 @@ impl Ec2 {
         Ok(out
             .tags()
             .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                ))
+            })
             .collect())
     }
 
@@ -180,8 +220,14 @@ impl Ec2 {
             .send()
             .await
             .map_err(|e| Ec2Error::from_sdk(OP, e))?;
-        let lt = out.launch_template().ok_or(Ec2Error::Incomplete { operation: OP, what: "LaunchTemplate" })?;
-        let id = lt.launch_template_id().ok_or(Ec2Error::Incomplete { operation: OP, what: "LaunchTemplateId" })?;
+        let lt = out.launch_template().ok_or(Ec2Error::Incomplete {
+            operation: OP,
+            what: "LaunchTemplate",
+        })?;
+        let id = lt.launch_template_id().ok_or(Ec2Error::Incomplete {
+            operation: OP,
+            what: "LaunchTemplateId",
+        })?;
         Ok(Template {
             id: id.to_owned(),
             name: lt.launch_template_name().unwrap_or(name).to_owned(),
@@ -193,7 +239,12 @@ impl Ec2 {
     }
 
     /// Creates a new version holding exactly `data`; returns its number.
-    pub async fn create_version(&self, id: &str, version_description: Option<&str>, data: &TemplateData) -> Result<i64, Ec2Error> {
+    pub async fn create_version(
+        &self,
+        id: &str,
+        version_description: Option<&str>,
+        data: &TemplateData,
+    ) -> Result<i64, Ec2Error> {
         const OP: &str = "CreateLaunchTemplateVersion";
         self.count(OP);
         let out = self
@@ -207,7 +258,10 @@ impl Ec2 {
             .map_err(|e| Ec2Error::from_sdk(OP, e))?;
         out.launch_template_version()
             .and_then(|v| v.version_number())
-            .ok_or(Ec2Error::Incomplete { operation: OP, what: "VersionNumber" })
+            .ok_or(Ec2Error::Incomplete {
+                operation: OP,
+                what: "VersionNumber",
+            })
     }
 
     /// Makes `version` the default.
@@ -224,7 +278,11 @@ impl Ec2 {
         Ok(())
     }
 
-    async fn describe(&self, id: Option<&str>, name: Option<&str>) -> Result<Option<Template>, Ec2Error> {
+    async fn describe(
+        &self,
+        id: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<Template>, Ec2Error> {
         const OP: &str = "DescribeLaunchTemplates";
         self.count(OP);
         let r = self
@@ -245,8 +303,12 @@ impl Ec2 {
                 return Err(e);
             }
         };
-        let Some(lt) = out.launch_templates().first() else { return Ok(None) };
-        let Some(id) = lt.launch_template_id() else { return Ok(None) };
+        let Some(lt) = out.launch_templates().first() else {
+            return Ok(None);
+        };
+        let Some(id) = lt.launch_template_id() else {
+            return Ok(None);
+        };
         Ok(Some(Template {
             id: id.to_owned(),
             name: lt.launch_template_name().unwrap_or_default().to_owned(),
@@ -263,7 +325,10 @@ impl Ec2 {
     }
 
     /// The template with this name, `None` when it does not exist.
-    pub async fn describe_template_by_name(&self, name: &str) -> Result<Option<Template>, Ec2Error> {
+    pub async fn describe_template_by_name(
+        &self,
+        name: &str,
+    ) -> Result<Option<Template>, Ec2Error> {
         self.describe(None, Some(name)).await
     }
 
@@ -282,12 +347,22 @@ impl Ec2 {
         let v = out
             .launch_template_versions()
             .first()
-            .ok_or(Ec2Error::Incomplete { operation: OP, what: "the requested version" })?;
-        Ok(v.launch_template_data().map(response_data).unwrap_or_default())
+            .ok_or(Ec2Error::Incomplete {
+                operation: OP,
+                what: "the requested version",
+            })?;
+        Ok(v.launch_template_data()
+            .map(response_data)
+            .unwrap_or_default())
     }
 
     /// Changes tags from `old` to `new`, touching only the differences.
-    pub async fn set_tags(&self, id: &str, old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Result<(), Ec2Error> {
+    pub async fn set_tags(
+        &self,
+        id: &str,
+        old: &BTreeMap<String, String>,
+        new: &BTreeMap<String, String>,
+    ) -> Result<(), Ec2Error> {
         let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
         if !removed.is_empty() {
             const OP: &str = "DeleteTags";
@@ -298,7 +373,8 @@ impl Ec2 {
             }
             req.send().await.map_err(|e| Ec2Error::from_sdk(OP, e))?;
         }
-        let changed: Vec<(&String, &String)> = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).collect();
+        let changed: Vec<(&String, &String)> =
+            new.iter().filter(|(k, v)| old.get(*k) != Some(v)).collect();
         if !changed.is_empty() {
             const OP: &str = "CreateTags";
             self.count(OP);
@@ -315,7 +391,12 @@ impl Ec2 {
     pub async fn delete_template(&self, id: &str) -> Result<(), Ec2Error> {
         const OP: &str = "DeleteLaunchTemplate";
         self.count(OP);
-        self.client.delete_launch_template().launch_template_id(id).send().await.map_err(|e| Ec2Error::from_sdk(OP, e))?;
+        self.client
+            .delete_launch_template()
+            .launch_template_id(id)
+            .send()
+            .await
+            .map_err(|e| Ec2Error::from_sdk(OP, e))?;
         Ok(())
     }
 }
@@ -351,9 +432,22 @@ mod tests {
             }),
         };
         let r = request_data(&d);
-        assert_eq!(r.iam_instance_profile().and_then(|p| p.arn()), d.iam_instance_profile.as_deref());
-        assert_eq!(r.metadata_options().and_then(|m| m.http_put_response_hop_limit()), Some(2));
-        let named = request_data(&TemplateData { iam_instance_profile: Some("ecs".into()), ..Default::default() });
-        assert_eq!(named.iam_instance_profile().and_then(|p| p.name()), Some("ecs"));
+        assert_eq!(
+            r.iam_instance_profile().and_then(|p| p.arn()),
+            d.iam_instance_profile.as_deref()
+        );
+        assert_eq!(
+            r.metadata_options()
+                .and_then(|m| m.http_put_response_hop_limit()),
+            Some(2)
+        );
+        let named = request_data(&TemplateData {
+            iam_instance_profile: Some("ecs".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            named.iam_instance_profile().and_then(|p| p.name()),
+            Some("ecs")
+        );
     }
 }

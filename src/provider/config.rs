@@ -48,7 +48,10 @@ impl ProviderState {
         });
         let tags = match cfg.attr("default_tags") {
             Value::List(items) => match items.first().map(|d| d.attr("tags")) {
-                Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect(),
+                Some(Value::Map(m)) => m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect(),
                 _ => BTreeMap::new(),
             },
             _ => BTreeMap::new(),
@@ -64,12 +67,20 @@ impl ProviderState {
 
     /// The EC2 client, built on first use.
     pub(crate) async fn ec2(&self) -> Result<&Ec2, Diagnostics> {
-        let settings = self.settings.lock().expect("settings lock").clone().unwrap_or_default();
+        let settings = self
+            .settings
+            .lock()
+            .expect("settings lock")
+            .clone()
+            .unwrap_or_default();
         let r = self
             .client
-            .get_or_init(|| async move { Ec2::connect(&settings).await.map_err(|e| error_chain(&e)) })
+            .get_or_init(
+                || async move { Ec2::connect(&settings).await.map_err(|e| error_chain(&e)) },
+            )
             .await;
-        r.as_ref().map_err(|e| Diagnostics::from_error("Unable to Configure the EC2 Client", e.clone()))
+        r.as_ref()
+            .map_err(|e| Diagnostics::from_error("Unable to Configure the EC2 Client", e.clone()))
     }
 }
 

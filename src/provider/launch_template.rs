@@ -14,8 +14,8 @@ use crate::render::analyse::analyse_base64;
 use crate::sdk::schema::validators::{IntBetween, OneOf};
 use crate::sdk::typed::{decode, encode};
 use crate::sdk::{
-    Attribute, AttributePath, Block, Diagnostics, MoveRequest, NestedBlock, Nesting, PlanRequest, PlanResponse,
-    Resource, Schema, StateResponse, StopSignal, TfValue, Value,
+    Attribute, AttributePath, Block, Diagnostics, MoveRequest, NestedBlock, Nesting, PlanRequest,
+    PlanResponse, Resource, Schema, StateResponse, StopSignal, TfValue, Value,
 };
 
 /// Attributes whose change makes a new template version.
@@ -85,9 +85,17 @@ fn metadata_from_model(m: &[MetadataModel]) -> MetadataOptions {
         None => d,
         Some(b) => MetadataOptions {
             http_tokens: b.http_tokens.known().cloned().unwrap_or(d.http_tokens),
-            http_put_response_hop_limit: b.http_put_response_hop_limit.known().copied().unwrap_or(d.http_put_response_hop_limit),
+            http_put_response_hop_limit: b
+                .http_put_response_hop_limit
+                .known()
+                .copied()
+                .unwrap_or(d.http_put_response_hop_limit),
             http_endpoint: b.http_endpoint.known().cloned().unwrap_or(d.http_endpoint),
-            instance_metadata_tags: b.instance_metadata_tags.known().cloned().unwrap_or(d.instance_metadata_tags),
+            instance_metadata_tags: b
+                .instance_metadata_tags
+                .known()
+                .cloned()
+                .unwrap_or(d.instance_metadata_tags),
         },
     }
 }
@@ -117,7 +125,10 @@ fn opt(v: Option<String>) -> TfValue<String> {
     v.map_or(TfValue::Null, TfValue::Known)
 }
 
-fn merged_tags(defaults: &BTreeMap<String, String>, own: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+fn merged_tags(
+    defaults: &BTreeMap<String, String>,
+    own: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut all = defaults.clone();
     all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
     all
@@ -130,7 +141,10 @@ impl LaunchTemplate {
 
     fn to_state(&self, m: &Model) -> StateResponse {
         match encode(m, &self.ty()) {
-            Ok(s) => StateResponse { state: Some(s), ..Default::default() },
+            Ok(s) => StateResponse {
+                state: Some(s),
+                ..Default::default()
+            },
             Err(d) => StateResponse::from_diags(d),
         }
     }
@@ -141,8 +155,12 @@ impl LaunchTemplate {
     /// holds the defaults) from `prior`.
     fn model_from_remote(&self, t: &Template, data: &TemplateData, prior: Option<&Model>) -> Model {
         let defaults = self.state.default_tags();
-        let own: BTreeMap<String, String> =
-            t.tags.iter().filter(|(k, v)| defaults.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let own: BTreeMap<String, String> = t
+            .tags
+            .iter()
+            .filter(|(k, v)| defaults.get(*k) != Some(v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let prior_tags_null = prior.is_some_and(|p| p.tags.is_null());
         // A template without metadata options is not "the defaults": the
         // instance then gets the account's or AMI's settings (maybe IMDSv1),
@@ -151,13 +169,19 @@ impl LaunchTemplate {
         // which is what a config relying on them says.
         let keep_block_omitted = prior.is_none_or(|p| p.metadata_options.is_empty())
             && data.metadata_options.as_ref() == Some(&default_metadata());
-        let remote_md = data.metadata_options.as_ref().map(metadata_model).unwrap_or(MetadataModel {
-            http_tokens: TfValue::Null,
-            http_put_response_hop_limit: TfValue::Null,
-            http_endpoint: TfValue::Null,
-            instance_metadata_tags: TfValue::Null,
-        });
-        let sgs = if data.security_group_ids.is_empty() && prior.is_none_or(|p| p.security_group_ids.is_null()) {
+        let remote_md = data
+            .metadata_options
+            .as_ref()
+            .map(metadata_model)
+            .unwrap_or(MetadataModel {
+                http_tokens: TfValue::Null,
+                http_put_response_hop_limit: TfValue::Null,
+                http_endpoint: TfValue::Null,
+                instance_metadata_tags: TfValue::Null,
+            });
+        let sgs = if data.security_group_ids.is_empty()
+            && prior.is_none_or(|p| p.security_group_ids.is_null())
+        {
             TfValue::Null
         } else {
             TfValue::Known(data.security_group_ids.clone())
@@ -174,12 +198,22 @@ impl LaunchTemplate {
             security_group_ids: sgs,
             key_name: opt(data.key_name.clone()),
             user_data_base64: opt(data.user_data_base64.clone()),
-            metadata_options: if keep_block_omitted { vec![] } else { vec![remote_md] },
-            tags: if own.is_empty() && prior_tags_null { TfValue::Null } else { TfValue::Known(own) },
+            metadata_options: if keep_block_omitted {
+                vec![]
+            } else {
+                vec![remote_md]
+            },
+            tags: if own.is_empty() && prior_tags_null {
+                TfValue::Null
+            } else {
+                TfValue::Known(own)
+            },
             tags_all: TfValue::Known(t.tags.clone()),
-            update_default_version: prior.map_or(TfValue::Known(true), |p| match p.update_default_version {
-                TfValue::Known(b) => TfValue::Known(b),
-                _ => TfValue::Known(true),
+            update_default_version: prior.map_or(TfValue::Known(true), |p| {
+                match p.update_default_version {
+                    TfValue::Known(b) => TfValue::Known(b),
+                    _ => TfValue::Known(true),
+                }
             }),
             latest_version: TfValue::Known(t.latest_version),
             default_version: TfValue::Known(t.default_version),
@@ -187,17 +221,28 @@ impl LaunchTemplate {
         }
     }
 
-    async fn read_remote(&self, id: &str, prior: Option<&Model>) -> Result<Option<Model>, Diagnostics> {
+    async fn read_remote(
+        &self,
+        id: &str,
+        prior: Option<&Model>,
+    ) -> Result<Option<Model>, Diagnostics> {
         let ec2 = self.state.ec2().await?;
         let t = match ec2.describe_template_by_id(id).await {
             Ok(Some(t)) => t,
             Ok(None) => return Ok(None),
-            Err(e) => return Err(Diagnostics::from_error("Unable to Read Launch Template", error_chain(&e))),
+            Err(e) => {
+                return Err(Diagnostics::from_error(
+                    "Unable to Read Launch Template",
+                    error_chain(&e),
+                ))
+            }
         };
         let data = ec2
             .template_data(&t.id, t.latest_version)
             .await
-            .map_err(|e| Diagnostics::from_error("Unable to Read Launch Template Version", error_chain(&e)))?;
+            .map_err(|e| {
+                Diagnostics::from_error("Unable to Read Launch Template Version", error_chain(&e))
+            })?;
         Ok(Some(self.model_from_remote(&t, &data, prior)))
     }
 }
@@ -292,11 +337,18 @@ impl Resource for LaunchTemplate {
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if !config.attr("name").is_null() && !config.attr("name_prefix").is_null() {
-            diags.attribute_error(AttributePath::root("name_prefix"), "Conflicting Attributes", "Set name or name_prefix, not both.");
+            diags.attribute_error(
+                AttributePath::root("name_prefix"),
+                "Conflicting Attributes",
+                "Set name or name_prefix, not both.",
+            );
         }
         if let Some(ud) = config.attr("user_data_base64").as_str() {
             use base64::Engine as _;
-            if base64::engine::general_purpose::STANDARD.decode(ud.trim()).is_err() {
+            if base64::engine::general_purpose::STANDARD
+                .decode(ud.trim())
+                .is_err()
+            {
                 diags.attribute_error(AttributePath::root("user_data_base64"), "Invalid Base64", "user_data_base64 must be standard base64 (use data.ecshost_user_data.x.base64 or base64encode()).");
             }
         }
@@ -308,7 +360,10 @@ impl Resource for LaunchTemplate {
         let p = AttributePath::root("metadata_options").index(0);
         if let Value::Number(n) = md.attr("http_put_response_hop_limit") {
             if n.as_i64() == Some(1) {
-                let host_net = config.attr("user_data_base64").as_str().is_some_and(|u| analyse_base64(u).agent_host_network);
+                let host_net = config
+                    .attr("user_data_base64")
+                    .as_str()
+                    .is_some_and(|u| analyse_base64(u).agent_host_network);
                 if !host_net {
                     diags.attribute_error(
                         p.attr("http_put_response_hop_limit"),
@@ -346,7 +401,10 @@ impl Resource for LaunchTemplate {
         let defaults = self.state.default_tags();
         let tags_all = match planned.attr("tags") {
             Value::Map(m) if m.values().all(|v| v.as_str().is_some()) => {
-                let own = m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect();
+                let own = m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect();
                 Some(merged_tags(&defaults, &own))
             }
             Value::Null => Some(defaults.clone()),
@@ -355,7 +413,9 @@ impl Resource for LaunchTemplate {
         set(
             planned,
             "tags_all",
-            tags_all.map_or(Value::Unknown, |t| Value::Map(t.into_iter().map(|(k, v)| (k, Value::from(v))).collect())),
+            tags_all.map_or(Value::Unknown, |t| {
+                Value::Map(t.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
+            }),
         );
         if prior.is_null() {
             if let Some(n) = req.config.attr("name").as_str() {
@@ -364,9 +424,14 @@ impl Resource for LaunchTemplate {
             return resp;
         }
         // Only template data makes a new version; tags do not.
-        let versioned = VERSIONED.iter().any(|k| !planned.attr(k).semantically_eq(prior.attr(k)));
+        let versioned = VERSIONED
+            .iter()
+            .any(|k| !planned.attr(k).semantically_eq(prior.attr(k)));
         let default_off = !matches!(planned.attr("update_default_version"), Value::Bool(true));
-        let default_drifted = !default_off && !prior.attr("default_version").semantically_eq(prior.attr("latest_version"));
+        let default_drifted = !default_off
+            && !prior
+                .attr("default_version")
+                .semantically_eq(prior.attr("latest_version"));
         for k in ["latest_version", "default_version"] {
             set(planned, k, prior.attr(k).clone());
         }
@@ -389,7 +454,10 @@ impl Resource for LaunchTemplate {
             Err(d) => return StateResponse::from_diags(d),
         };
         if stop.is_stopped() {
-            return StateResponse::from_diags(Diagnostics::from_error("Interrupted", "Terraform asked the provider to stop."));
+            return StateResponse::from_diags(Diagnostics::from_error(
+                "Interrupted",
+                "Terraform asked the provider to stop.",
+            ));
         }
         let ec2 = match self.state.ec2().await {
             Ok(c) => c,
@@ -403,15 +471,33 @@ impl Resource for LaunchTemplate {
         let own = m.tags.known().cloned().unwrap_or_default();
         let tags = merged_tags(&self.state.default_tags(), &own);
         let token = format!("ecshost-{name}");
-        let t = match ec2.create_template(&name, m.description.known().map(String::as_str), &template_data(&m), &tags, &token).await {
+        let t = match ec2
+            .create_template(
+                &name,
+                m.description.known().map(String::as_str),
+                &template_data(&m),
+                &tags,
+                &token,
+            )
+            .await
+        {
             Ok(t) => t,
-            Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Create Launch Template", error_chain(&e))),
+            Err(e) => {
+                return StateResponse::from_diags(Diagnostics::from_error(
+                    "Unable to Create Launch Template",
+                    error_chain(&e),
+                ))
+            }
         };
         let data = template_data(&m);
         let mut out = self.model_from_remote(&t, &data, Some(&m));
         out.name_prefix = m.name_prefix.clone();
         out.update_default_version = m.update_default_version.clone();
-        out.metadata_options = m.metadata_options.iter().map(|_| metadata_model(&metadata_from_model(&m.metadata_options))).collect();
+        out.metadata_options = m
+            .metadata_options
+            .iter()
+            .map(|_| metadata_model(&metadata_from_model(&m.metadata_options)))
+            .collect();
         out.security_group_ids = m.security_group_ids.clone();
         out.tags = m.tags.clone();
         self.to_state(&out)
@@ -433,13 +519,24 @@ impl Resource for LaunchTemplate {
                     "Launch Template Deleted Outside Terraform",
                     format!("Launch template {id} no longer exists; it was removed from the state and will be re-created."),
                 );
-                StateResponse { state: None, private: Vec::new(), diags: d }
+                StateResponse {
+                    state: None,
+                    private: Vec::new(),
+                    diags: d,
+                }
             }
             Err(d) => StateResponse::from_diags(d),
         }
     }
 
-    async fn update(&self, prior: &Value, _config: &Value, planned: &Value, _private: &[u8], _stop: &StopSignal) -> StateResponse {
+    async fn update(
+        &self,
+        prior: &Value,
+        _config: &Value,
+        planned: &Value,
+        _private: &[u8],
+        _stop: &StopSignal,
+    ) -> StateResponse {
         let (old, new): (Model, Model) = match (decode(prior), decode(planned)) {
             (Ok(o), Ok(n)) => (o, n),
             (Err(d), _) | (_, Err(d)) => return StateResponse::from_diags(d),
@@ -451,24 +548,46 @@ impl Resource for LaunchTemplate {
         let id = old.id.known().cloned().unwrap_or_default();
         let mut diags = Diagnostics::new();
         let old_tags = old.tags_all.known().cloned().unwrap_or_default();
-        let new_tags = merged_tags(&self.state.default_tags(), &new.tags.known().cloned().unwrap_or_default());
+        let new_tags = merged_tags(
+            &self.state.default_tags(),
+            &new.tags.known().cloned().unwrap_or_default(),
+        );
         if old_tags != new_tags {
             if let Err(e) = ec2.set_tags(&id, &old_tags, &new_tags).await {
-                return StateResponse::from_diags(Diagnostics::from_error("Unable to Update Launch Template Tags", error_chain(&e)));
+                return StateResponse::from_diags(Diagnostics::from_error(
+                    "Unable to Update Launch Template Tags",
+                    error_chain(&e),
+                ));
             }
         }
-        let versioned = VERSIONED.iter().any(|k| !planned.attr(k).semantically_eq(prior.attr(k)));
+        let versioned = VERSIONED
+            .iter()
+            .any(|k| !planned.attr(k).semantically_eq(prior.attr(k)));
         let mut version = None;
         if versioned {
-            match ec2.create_version(&id, new.description.known().map(String::as_str), &template_data(&new)).await {
+            match ec2
+                .create_version(
+                    &id,
+                    new.description.known().map(String::as_str),
+                    &template_data(&new),
+                )
+                .await
+            {
                 Ok(v) => version = Some(v),
-                Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Create Launch Template Version", error_chain(&e))),
+                Err(e) => {
+                    return StateResponse::from_diags(Diagnostics::from_error(
+                        "Unable to Create Launch Template Version",
+                        error_chain(&e),
+                    ))
+                }
             }
         }
         if new.update_default_version.known() == Some(&true) {
             let target = match version {
                 Some(v) => Some(v),
-                None if old.default_version != old.latest_version => old.latest_version.known().copied(),
+                None if old.default_version != old.latest_version => {
+                    old.latest_version.known().copied()
+                }
                 None => None,
             };
             if let Some(v) = target {
@@ -481,15 +600,27 @@ impl Resource for LaunchTemplate {
             Ok(Some(mut m)) => {
                 m.tags = new.tags.clone();
                 let r = self.to_state(&m);
-                StateResponse { diags: { let mut d = diags; d.extend(r.diags); d }, ..r }
+                StateResponse {
+                    diags: {
+                        let mut d = diags;
+                        d.extend(r.diags);
+                        d
+                    },
+                    ..r
+                }
             }
-            Ok(None) => StateResponse::from_diags(Diagnostics::from_error("Launch Template Vanished", format!("{id} disappeared during the update."))),
+            Ok(None) => StateResponse::from_diags(Diagnostics::from_error(
+                "Launch Template Vanished",
+                format!("{id} disappeared during the update."),
+            )),
             Err(d) => StateResponse::from_diags(d),
         }
     }
 
     async fn delete(&self, state: &Value, _private: &[u8], _stop: &StopSignal) -> Diagnostics {
-        let Some(id) = state.attr("id").as_str() else { return Diagnostics::new() };
+        let Some(id) = state.attr("id").as_str() else {
+            return Diagnostics::new();
+        };
         let ec2 = match self.state.ec2().await {
             Ok(c) => c,
             Err(d) => return d,
@@ -506,7 +637,11 @@ impl Resource for LaunchTemplate {
             Ok(c) => c,
             Err(d) => return StateResponse::from_diags(d),
         };
-        let found = if id.starts_with("lt-") { ec2.describe_template_by_id(id).await } else { ec2.describe_template_by_name(id).await };
+        let found = if id.starts_with("lt-") {
+            ec2.describe_template_by_id(id).await
+        } else {
+            ec2.describe_template_by_name(id).await
+        };
         let t = match found {
             Ok(Some(t)) => t,
             Ok(None) => {
@@ -519,7 +654,12 @@ impl Resource for LaunchTemplate {
         };
         let data = match ec2.template_data(&t.id, t.latest_version).await {
             Ok(d) => d,
-            Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Read Launch Template Version", error_chain(&e))),
+            Err(e) => {
+                return StateResponse::from_diags(Diagnostics::from_error(
+                    "Unable to Read Launch Template Version",
+                    error_chain(&e),
+                ))
+            }
         };
         let m = self.model_from_remote(&t, &data, None);
         let mut r = self.to_state(&m);
@@ -528,12 +668,19 @@ impl Resource for LaunchTemplate {
     }
 
     async fn move_state(&self, req: MoveRequest<'_>) -> Option<StateResponse> {
-        if req.source_type_name != "aws_launch_template" || !req.source_provider_address.ends_with("hashicorp/aws") {
+        if req.source_type_name != "aws_launch_template"
+            || !req.source_provider_address.ends_with("hashicorp/aws")
+        {
             return None;
         }
         let j: serde_json::Value = match serde_json::from_slice(req.source_state_json) {
             Ok(j) => j,
-            Err(e) => return Some(StateResponse::from_diags(Diagnostics::from_error("Unable to Read aws_launch_template State", e.to_string()))),
+            Err(e) => {
+                return Some(StateResponse::from_diags(Diagnostics::from_error(
+                    "Unable to Read aws_launch_template State",
+                    e.to_string(),
+                )))
+            }
         };
         Some(self.to_state(&model_from_aws(&j)))
     }
@@ -543,26 +690,60 @@ impl Resource for LaunchTemplate {
 /// onto ours. No remote calls: Terraform moves state before it configures
 /// providers; the refresh that follows reads the rest.
 fn model_from_aws(j: &serde_json::Value) -> Model {
-    let st = |k: &str| j.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned);
+    let st = |k: &str| {
+        j.get(k)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let num = |k: &str| j.get(k).and_then(serde_json::Value::as_i64);
     let map = |k: &str| {
         j.get(k).and_then(|v| v.as_object()).map(|m| {
-            m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect::<BTreeMap<_, _>>()
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect::<BTreeMap<_, _>>()
         })
     };
     let profile = j.pointer("/iam_instance_profile/0").and_then(|p| {
-        p.get("arn").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).or_else(|| p.get("name").and_then(|v| v.as_str()).filter(|s| !s.is_empty()))
+        p.get("arn")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                p.get("name")
+                    .and_then(|v| v.as_str())
+                    .filter(|s| !s.is_empty())
+            })
     });
     let sgs: Vec<String> = j
         .get("vpc_security_group_ids")
         .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let md = j.pointer("/metadata_options/0").map(|m| MetadataModel {
-        http_tokens: m.get("http_tokens").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
-        http_put_response_hop_limit: m.get("http_put_response_hop_limit").and_then(serde_json::Value::as_i64).filter(|n| *n > 0).map_or(TfValue::Null, TfValue::Known),
-        http_endpoint: m.get("http_endpoint").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
-        instance_metadata_tags: m.get("instance_metadata_tags").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
+        http_tokens: m
+            .get("http_tokens")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
+        http_put_response_hop_limit: m
+            .get("http_put_response_hop_limit")
+            .and_then(serde_json::Value::as_i64)
+            .filter(|n| *n > 0)
+            .map_or(TfValue::Null, TfValue::Known),
+        http_endpoint: m
+            .get("http_endpoint")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
+        instance_metadata_tags: m
+            .get("instance_metadata_tags")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map_or(TfValue::Null, |s| TfValue::Known(s.to_owned())),
     });
     let user_data = st("user_data");
     Model {
@@ -574,12 +755,18 @@ fn model_from_aws(j: &serde_json::Value) -> Model {
         image_id: opt(st("image_id")),
         instance_type: opt(st("instance_type")),
         iam_instance_profile: opt(profile.map(str::to_owned)),
-        security_group_ids: if sgs.is_empty() { TfValue::Null } else { TfValue::Known(sgs) },
+        security_group_ids: if sgs.is_empty() {
+            TfValue::Null
+        } else {
+            TfValue::Known(sgs)
+        },
         key_name: opt(st("key_name")),
         user_data_sha256: opt(user_data.as_deref().and_then(user_data_sha256)),
         user_data_base64: opt(user_data),
         metadata_options: md.into_iter().collect(),
-        tags: map("tags").filter(|m| !m.is_empty()).map_or(TfValue::Null, TfValue::Known),
+        tags: map("tags")
+            .filter(|m| !m.is_empty())
+            .map_or(TfValue::Null, TfValue::Known),
         tags_all: map("tags_all").map_or(TfValue::Null, TfValue::Known),
         // Config-only, and this resource's default is true; taking the AWS
         // provider's default (false) would put a diff into every moved stack.
@@ -591,6 +778,12 @@ fn model_from_aws(j: &serde_json::Value) -> Model {
 
 /// A name suffix for `name_prefix`, unique enough across processes.
 fn unique_suffix() -> String {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    format!("{:x}{:05x}", t.as_secs(), (t.subsec_nanos() ^ std::process::id()) & 0xfffff)
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{:x}{:05x}",
+        t.as_secs(),
+        (t.subsec_nanos() ^ std::process::id()) & 0xfffff
+    )
 }

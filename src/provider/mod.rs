@@ -38,7 +38,9 @@ impl Provider for EcsHostProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource>> {
-        vec![Box::new(launch_template::LaunchTemplate { state: self.state.clone() })]
+        vec![Box::new(launch_template::LaunchTemplate {
+            state: self.state.clone(),
+        })]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource>> {
