@@ -7,5 +7,6 @@
 //! - [`terraform`]: building providers once, the mirror, the CLI config and
 //!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
 
+pub mod hostlab;
 pub mod moto;
 pub mod terraform;
