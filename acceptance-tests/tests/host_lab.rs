@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use acceptance_tests::hostlab::images::{AGENT_STANDIN_IMAGE, BUSYBOX_IMAGE, NO_ID_BODY};
 use acceptance_tests::hostlab::imds::{HOST_IF, IMDS_LINK_ADDR, INSTANCE_ID};
 use acceptance_tests::hostlab::lab::{http_body, http_raw_script, http_status};
-use acceptance_tests::hostlab::{lab_or_skip, CmdOutput, Lab, LabConfig, ECS_CREDENTIALS_ADDR, IMDS_ADDR};
+use acceptance_tests::hostlab::{
+    lab_or_skip, CmdOutput, Lab, LabConfig, ECS_CREDENTIALS_ADDR, IMDS_ADDR,
+};
 
 const AGENT_NET: &str = "ecs-agent";
 const AGENT: &str = "ecs-agent";

@@ -301,8 +301,17 @@ fn missing_credentials_give_one_clear_diagnostic() {
     wd.init();
     let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("no AWS credentials found; looked in"), "{}", r.stderr);
-    assert_eq!(r.stderr.matches("Error:").count(), 1, "one diagnostic: {}", r.stderr);
+    assert!(
+        r.stderr.contains("no AWS credentials found; looked in"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stderr.matches("Error:").count(),
+        1,
+        "one diagnostic: {}",
+        r.stderr
+    );
     // The render data sources still work without credentials.
     wd.write_config(&config(
         &moto,

@@ -78,7 +78,7 @@ probe_endpoint() {
     elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
         probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
     else
-        probe_out=$(wget -Y off -q -T 5 -O - "$1" 2>&1) || true
+        probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
     fi
     case $probe_out in
         *NoIdInRequest*) echo agent ;;

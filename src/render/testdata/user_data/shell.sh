@@ -107,7 +107,7 @@ probe_out=$(curl --noproxy '*' -s -m 5 -w ' HTTP_STATUS=%{http_code}' "$1" 2>/de
 elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
 probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
 else
-probe_out=$(wget -Y off -q -T 5 -O - "$1" 2>&1) || true
+probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
 fi
 case $probe_out in
 *NoIdInRequest*) echo agent ;;
@@ -273,7 +273,7 @@ probe_out=$(curl --noproxy '*' -s -m 5 -w ' HTTP_STATUS=%{http_code}' "$1" 2>/de
 elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
 probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
 else
-probe_out=$(wget -Y off -q -T 5 -O - "$1" 2>&1) || true
+probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
 fi
 case $probe_out in
 *NoIdInRequest*) echo agent ;;
@@ -344,15 +344,15 @@ if "$DOCKER" image inspect "$ECSHOST_PROBE_IMAGE" >/dev/null 2>&1; then
 out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 5 -O - "$URL" 2>&1)
 rc=$?
 case $rc:$out in
-12[567]:*) ;;
+12[567]:* | 13[249]:*) ;;
 *NoIdInRequest* | *" 400 "*) task_path=pass ;;
 *) task_path=fail ;;
 esac
 if [ "$BLOCK" = yes ]; then
-out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "http://169.254.169.254/latest/meta-data/" 2>&1)
+out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "http://169.254.169.254/" 2>&1)
 rc=$?
 case $rc:$out in
-12[567]:*) ;;
+12[567]:* | 13[249]:*) ;;
 0:* | *"server returned"* | *HTTP/*) imds_blocked=fail ;;
 *) imds_blocked=pass ;;
 esac

@@ -1,0 +1,850 @@
+//! Host lab tests of the provider's **rendered** output: the loopback `shell`
+//! script, the agent `start_script` and the `shell` host format of
+//! `user_data`, exactly as `ecshost::render` produces them, executed in a
+//! disposable container host (see `src/lib.rs`).
+//!
+//! Inputs: only `image` (the lab's stand-in agent) and the required
+//! `cluster`; everything else is the provider's default. What the tests add
+//! is test-only environment: every host path the scripts write points into
+//! the lab directory (never the real `/etc`, `/opt`, `/var`), `DOCKER` is the
+//! lab's Debian CLI, `ECSHOST_CONSOLES` is a file in the lab directory.
+//!
+//! Systemd does not run here. Where a test says "as systemd would", it runs
+//! the same `ExecStart=`/`ExecStartPost=` commands of the rendered units, in
+//! unit order (see [`systemd_restart_docker`] and [`systemd_boot`]).
+//!
+//! Self-check probe image: the script's default probe (`busybox:latest`) has
+//! a `wget -T`; Debian's static busybox 1.35 (the lab's only busybox) has no
+//! `FEATURE_WGET_TIMEOUT` and segfaults on `-T`. The passing runs therefore use
+//! [`PROBE_IMAGE`]: the lab busybox plus a `wget` wrapper that implements `-T N`
+//! with `timeout N` (a timeout ends like busybox's "download timed out": exit 1).
+//! What the script does with the crashing Debian wget is shown separately
+//! (`self_check_crashing_probe_is_not_reported_as_imds_blocked`).
+//!
+//! Tests are serialized ([`LAB_LOCK`]): the self-check's `userland_proxy`
+//! check scans every `dockerd` in the PID namespace, so a parallel lab with
+//! `userland-proxy=false` would leak into another lab's report.
+//!
+//! Run: `CARGO_TARGET_DIR=/work/target-hostlab cargo test --test rendered -- --nocapture`
+//! (`OBSERVED` lines carry timings and the error texts seen).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use acceptance_tests::hostlab::images::{AGENT_STANDIN_IMAGE, BUSYBOX_IMAGE, NO_ID_BODY};
+use acceptance_tests::hostlab::imds::INSTANCE_ID;
+use acceptance_tests::hostlab::lab::{http_body, http_raw_script, http_status};
+use acceptance_tests::hostlab::{
+    lab_or_skip, CmdOutput, Lab, LabConfig, ECS_CREDENTIALS_ADDR, IMDS_ADDR,
+};
+use ecshost::render::agent::{self, AgentInput, AgentOptions};
+use ecshost::render::loopback::{self, LoopbackFormat, LoopbackInput};
+use ecshost::render::self_check::{self, CheckStatus, Report, REPORT_PREFIX};
+use ecshost::render::user_data::{self, HostFormat, UserDataInput};
+
+/// Probe image for the self-check (see the module docs).
+const PROBE_IMAGE: &str = "lab/probe:1";
+/// Name of the agent container and of its network (provider defaults).
+const AGENT: &str = agent::CONTAINER_NAME;
+const AGENT_NET: &str = "ecs-agent";
+/// Bound on one run of a rendered script (the start script waits at most
+/// `ECSHOST_WAIT_SECONDS` = 60 s for the endpoint, plus 60 s for docker).
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
+/// The DOCKER-USER rule the rendered metadata guard installs (as `iptables -S` prints it).
+const GUARD_RULE_S: &str = "-A DOCKER-USER -d 169.254.169.254/32 -i docker0 -j DROP";
+
+static LAB_LOCK: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn observe(what: &str, text: &str) {
+    eprintln!("OBSERVED {what}: {}", text.trim());
+}
+
+fn ok(out: CmdOutput, what: &str) -> CmdOutput {
+    assert!(out.success(), "{what}: {out}");
+    out
+}
+
+/// The provider inputs: defaults, plus the stand-in image and a cluster name.
+fn user_data_input() -> UserDataInput {
+    UserDataInput {
+        host_format: HostFormat::Shell,
+        agent: AgentInput {
+            cluster: "hostlab".into(),
+            image: AGENT_STANDIN_IMAGE.into(),
+            ..AgentInput::default()
+        },
+        ..UserDataInput::default()
+    }
+}
+
+/// Files the user data would write on a real host; none may appear on this machine.
+const REAL_HOST_FILES: [&str; 6] = [
+    "/opt/ecshost/ecs-loopback.sh",
+    "/opt/ecshost/ecs-agent.sh",
+    "/opt/ecshost/self-check.sh",
+    "/etc/ecs/ecs.config",
+    "/etc/systemd/system/ecs-agent.service",
+    "/var/log/ecs/ecs-agent.log",
+];
+
+/// A lab plus the rendered provider output and the test-only environment.
+struct Host {
+    lab: Lab,
+    root: PathBuf,
+    console: PathBuf,
+    env: Vec<(String, String)>,
+    input: UserDataInput,
+    agent: AgentOptions,
+    preexisting: Vec<&'static str>,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Host {
+    /// A lab for tests that run the shell user data: also skipped where
+    /// systemd runs (the user data would then call `systemctl` on this machine).
+    fn start_for_user_data() -> Option<Host> {
+        if Path::new("/run/systemd/system").exists() {
+            let reason =
+                "systemd runs here; the shell user data would call systemctl on the real host";
+            if std::env::var("ECSHOST_REQUIRE_LAB").as_deref() == Ok("1") {
+                panic!("host lab required (ECSHOST_REQUIRE_LAB=1) but unusable: {reason}");
+            }
+            eprintln!("SKIP: {reason}");
+            return None;
+        }
+        Host::start()
+    }
+
+    fn start() -> Option<Host> {
+        let serial = serial();
+        let lab = lab_or_skip(LabConfig::default())?;
+        let dir = lab.dir().to_path_buf();
+        let root = dir.join("root");
+        let console = dir.join("console.log");
+        std::fs::write(&console, "").unwrap();
+        let p = |rel: &str| root.join(rel).display().to_string();
+        let mut env: Vec<(String, String)> = vec![
+            ("ECSHOST_ROOT".into(), root.display().to_string()),
+            ("ECSHOST_ECS_CONFIG".into(), p("etc/ecs/ecs.config")),
+            ("ECSHOST_RUN_DIR".into(), p("var/run")),
+            ("ECSHOST_LOG_DIR".into(), p("var/log/ecs")),
+            ("ECSHOST_DATA_DIR".into(), p("var/lib/ecs/data")),
+            ("ECSHOST_ETC_DIR".into(), p("etc/ecs")),
+            ("ECSHOST_CGROUP_DIR".into(), p("sys/fs/cgroup")),
+            ("ECSHOST_CONSOLES".into(), console.display().to_string()),
+            (
+                "ECSHOST_DOCKER_DAEMON_JSON".into(),
+                dir.join("docker/daemon.json").display().to_string(),
+            ),
+            (
+                "DOCKER".into(),
+                dir.join("bin/docker").display().to_string(),
+            ),
+        ];
+        // Every path variable the start script knows must be redirected here,
+        // so a new variable fails this test instead of writing to the host.
+        for (name, default) in agent::PATH_VARS {
+            let v = env
+                .iter()
+                .find(|(k, _)| k == name)
+                .unwrap_or_else(|| panic!("{name} (default {default}) not redirected"));
+            assert!(v.1.starts_with(&*dir.to_string_lossy()), "{v:?}");
+        }
+        env.push(("ECSHOST_WAIT_SECONDS".into(), "60".into()));
+        env.push(("ECSHOST_PROBE_IMAGE".into(), PROBE_IMAGE.into()));
+        std::fs::create_dir_all(root.join("sys/fs/cgroup")).unwrap();
+        let input = user_data_input();
+        let agent = agent::render(&input.agent).expect("agent renders");
+        let preexisting = REAL_HOST_FILES
+            .into_iter()
+            .filter(|f| Path::new(f).exists())
+            .collect();
+        let host = Host {
+            lab,
+            root,
+            console,
+            env,
+            input,
+            agent,
+            preexisting,
+            _serial: serial,
+        };
+        host.build_probe_image();
+        Some(host)
+    }
+
+    fn build_probe_image(&self) {
+        let ctx = self.lab.dir().join("ctx-probe");
+        std::fs::create_dir_all(&ctx).unwrap();
+        std::fs::write(
+            ctx.join("wget"),
+            r#"#!/bin/sh
+# Lab probe: Debian's busybox 1.35 has no FEATURE_WGET_TIMEOUT and segfaults
+# on `wget -T N`; emulate -T with timeout(1), ending like busybox's
+# "download timed out" (exit 1). Everything else goes to busybox wget as is.
+t=30
+skip=
+for a; do
+    shift
+    if [ -n "$skip" ]; then t=$a; skip=; continue; fi
+    case $a in -T) skip=1; continue ;; esac
+    set -- "$@" "$a"
+done
+/bin/busybox timeout "$t" /bin/busybox wget "$@"
+rc=$?
+if [ "$rc" -ge 128 ]; then
+    echo "wget: download timed out" >&2
+    exit 1
+fi
+exit "$rc"
+"#,
+        )
+        .unwrap();
+        std::fs::set_permissions(ctx.join("wget"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(
+            ctx.join("Dockerfile"),
+            format!("FROM {BUSYBOX_IMAGE}\nCOPY wget /probe/bin/wget\nENV PATH=/probe/bin:/bin\n"),
+        )
+        .unwrap();
+        ok(
+            self.lab.docker(&[
+                "build",
+                "-q",
+                "--network=none",
+                "-t",
+                PROBE_IMAGE,
+                &ctx.to_string_lossy(),
+            ]),
+            "build probe image",
+        );
+    }
+
+    fn env_with<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut v: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        for (k, val) in extra {
+            v.retain(|(kk, _)| kk != k);
+            v.push((k, val));
+        }
+        v
+    }
+
+    /// Run a shell snippet in the host netns with the test env.
+    fn sh_with(&self, script: &str, extra: &[(&str, &str)]) -> CmdOutput {
+        self.lab
+            .try_host_sh(script, &self.env_with(extra), SCRIPT_TIMEOUT)
+            .expect("spawn host sh")
+    }
+
+    fn sh(&self, script: &str) -> CmdOutput {
+        self.sh_with(script, &[])
+    }
+
+    /// Write `content` below the lab dir (not below `root`: provisioning
+    /// output of a test, not a host file) and return its path.
+    fn stage(&self, name: &str, content: &[u8]) -> PathBuf {
+        let p = self.lab.dir().join("rendered").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// The rendered user data (shell host format), run as cloud-init would:
+    /// the exact bytes the instance receives, executed as a file.
+    fn run_user_data(&self) -> CmdOutput {
+        assert!(
+            !Path::new("/run/systemd/system").exists(),
+            "this machine runs systemd: the shell user data would call systemctl on the real host"
+        );
+        let ud = user_data::render(&self.input).expect("user data renders");
+        assert_eq!(ud.bytes, ud.rendered.as_bytes(), "gzip is off by default");
+        let file = self.stage("user-data", &ud.bytes);
+        self.sh(&format!("sh {}", file.display()))
+    }
+
+    /// An installed script (as the user data wrote it below `ECSHOST_ROOT`).
+    fn installed(&self, path: &str) -> String {
+        self.root
+            .join(path.trim_start_matches('/'))
+            .display()
+            .to_string()
+    }
+
+    /// `/bin/sh /opt/ecshost/ecs-agent.sh <sub>` (the installed copy).
+    fn agent_sh(&self, sub: &str) -> CmdOutput {
+        self.sh(&format!(
+            "sh {} {sub}",
+            self.installed(agent::START_SCRIPT_PATH)
+        ))
+    }
+
+    fn loopback_sh(&self) -> CmdOutput {
+        self.sh(&format!("sh {}", self.installed(loopback::shell::PATH)))
+    }
+
+    /// Run the installed self-check; returns (script output, console text, parsed report).
+    fn self_check(&self) -> (CmdOutput, String, Report) {
+        self.self_check_with(&[])
+    }
+
+    fn self_check_with(&self, extra: &[(&str, &str)]) -> (CmdOutput, String, Report) {
+        std::fs::write(&self.console, "").unwrap();
+        let out = self.sh_with(
+            &format!("sh {}", self.installed(self_check::SCRIPT_PATH)),
+            extra,
+        );
+        let console = std::fs::read_to_string(&self.console).unwrap();
+        assert_eq!(
+            out.stdout
+                .lines()
+                .filter(|l| l.starts_with(REPORT_PREFIX))
+                .count(),
+            1,
+            "exactly one report line on stdout: {out}"
+        );
+        let report = self_check::find_report(&console)
+            .unwrap_or_else(|| panic!("no report on the console: {console:?} / {out}"))
+            .unwrap_or_else(|e| panic!("report does not parse: {e}: {console:?}"));
+        assert_eq!(
+            out.code,
+            Some(if report.ok { 0 } else { 1 }),
+            "exit status 0 iff ok: {out}"
+        );
+        (out, console, report)
+    }
+
+    fn alias_present(&self) -> bool {
+        let out = ok(self.lab.host_sh("ip -4 -o addr show dev lo"), "ip addr");
+        out.stdout
+            .contains(&format!("inet {ECS_CREDENTIALS_ADDR}/32 "))
+    }
+
+    /// Assertion 2: alias, task + host reach the agent, agent not on host network.
+    fn assert_endpoint(&self, when: &str) {
+        assert!(self.alias_present(), "[{when}] alias missing on lo");
+        let probe = http_raw_script(ECS_CREDENTIALS_ADDR, 80, "/v2/credentials/", 5);
+        let task = self.lab.run_task("bridge", &probe);
+        assert_eq!(
+            http_status(&task.stdout),
+            Some(400),
+            "[{when}] task: {task}"
+        );
+        assert_eq!(http_body(&task.stdout), NO_ID_BODY, "[{when}] task: {task}");
+        assert!(task.stdout.contains("NoIdInRequest"));
+        let host = self
+            .lab
+            .http_raw_from_host(ECS_CREDENTIALS_ADDR, 80, "/v2/credentials/");
+        assert_eq!(
+            http_status(&host.stdout),
+            Some(400),
+            "[{when}] host: {host}"
+        );
+        assert_eq!(http_body(&host.stdout), NO_ID_BODY, "[{when}] host: {host}");
+        let mode = ok(
+            self.lab
+                .docker(&["inspect", "-f", "{{.HostConfig.NetworkMode}}", AGENT]),
+            "inspect",
+        );
+        assert_ne!(mode.stdout.trim(), "host", "[{when}]");
+        assert_eq!(mode.stdout.trim(), AGENT_NET, "[{when}]");
+    }
+
+    /// Assertion 3: docker0 task cannot reach IMDS; agent network and host can.
+    fn assert_imds(&self, when: &str) {
+        let imds = format!("timeout 3 wget -qO- http://{IMDS_ADDR}/latest/meta-data/instance-id");
+        let task = self.lab.run_task("bridge", &imds);
+        assert!(
+            !task.success() && !task.stdout.contains(INSTANCE_ID),
+            "[{when}] docker0 task reached IMDS: {task}"
+        );
+        let agent_net = self.lab.run_task(AGENT_NET, &imds);
+        assert_eq!(
+            agent_net.stdout.trim(),
+            INSTANCE_ID,
+            "[{when}] agent network must reach IMDS: {agent_net}"
+        );
+        let host = self
+            .lab
+            .http_from_host(&format!("http://{IMDS_ADDR}/latest/meta-data/instance-id"));
+        assert_eq!(host.stdout.trim(), INSTANCE_ID, "[{when}] host: {host}");
+        observe(
+            &format!("[{when}] docker0 task -> IMDS"),
+            &format!(
+                "exit={:?} timed_out={} elapsed={:?} stderr={:?}",
+                task.code,
+                task.timed_out,
+                task.elapsed,
+                task.stderr.trim()
+            ),
+        );
+    }
+
+    /// Host state that a no-op re-run must leave unchanged. Carrier and
+    /// operstate are left out: the self-check's throwaway containers flap
+    /// docker0's carrier, and the kernel reports the loss up to ~1 s later
+    /// (seen: `state UP` right after the self-check, `NO-CARRIER … DOWN` 2 s on).
+    fn snapshot(&self) -> String {
+        let out = ok(
+            self.sh("set -e
+echo '## iptables-save'; iptables-save | grep -v '^#'
+echo '## ip6tables-save'; ip6tables-save 2>/dev/null | grep -v '^#' || true
+echo '## nft'; nft list ruleset
+echo '## ip addr'; ip -o addr | sed 's/ tentative//'
+echo '## ip link'; ip -o link | sed -e 's/ qlen [0-9]*//' -e 's/NO-CARRIER,//' -e 's/ state [A-Z]*//'
+echo '## containers'; \"$DOCKER\" ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.State}}'
+echo '## networks'; \"$DOCKER\" network ls --no-trunc --format '{{.ID}} {{.Name}}'
+echo '## agent netns nat'
+nsenter -t \"$(\"$DOCKER\" inspect -f '{{.State.Pid}}' ecs-agent)\" -n iptables -t nat -S PREROUTING
+echo '## files'; cd \"$ECSHOST_ROOT\" && find . -type f | sort | xargs sha256sum"),
+            "snapshot",
+        );
+        strip_counters(&out.stdout)
+    }
+
+    fn docker_user_rules(&self) -> String {
+        ok(self.lab.host_sh("iptables -S DOCKER-USER"), "iptables -S").stdout
+    }
+
+    fn agent_container_id(&self) -> String {
+        ok(
+            self.lab.docker(&["inspect", "-f", "{{.Id}}", AGENT]),
+            "inspect id",
+        )
+        .stdout
+        .trim()
+        .to_string()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        for f in REAL_HOST_FILES {
+            if !self.preexisting.contains(&f) && Path::new(f).exists() && !std::thread::panicking()
+            {
+                panic!("a rendered script wrote {f} on the real host");
+            }
+        }
+    }
+}
+
+/// Remove packet/byte counters (`[1:2]`, `counter packets 1 bytes 2`).
+fn strip_counters(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            let mut out = Vec::new();
+            let mut skip = false;
+            for t in l.split(' ') {
+                if skip {
+                    skip = false;
+                    continue;
+                }
+                if t == "packets" || t == "bytes" {
+                    skip = true;
+                    continue;
+                }
+                if t.starts_with('[') && t.ends_with(']') && t.contains(':') {
+                    continue;
+                }
+                out.push(t);
+            }
+            out.join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn status(r: &Report, check: &str) -> CheckStatus {
+    *r.checks
+        .get(check)
+        .unwrap_or_else(|| panic!("no check {check} in {r:?}"))
+}
+
+fn assert_all_pass(r: &Report, console: &str) {
+    assert!(r.ok, "{console}");
+    for c in self_check::CHECKS {
+        assert_eq!(status(r, c), CheckStatus::Pass, "{c}: {console}");
+    }
+}
+
+fn line(console: &str) -> &str {
+    console.trim_end()
+}
+
+/// The commands of `systemctl restart docker.service` with the rendered units
+/// installed: ecs-agent.service (Requires=docker.service) is stopped first
+/// (ExecStop), docker restarts, ecshost-metadata-guard.service
+/// (PartOf=docker.service) runs ExecStart (`ecs-agent.sh guard`), then
+/// ecs-agent.service ExecStart (`ecs-agent.sh run` = `start`, notify, `docker
+/// wait`; the blocking `docker wait` is left out) and ExecStartPost
+/// (`ecs-agent.sh reapply`). Returns (restart time, recovery time after dockerd answered).
+fn systemd_restart_docker(h: &mut Host) -> (Duration, Duration) {
+    ok(h.agent_sh("stop"), "ExecStop ecs-agent.sh stop");
+    let restart = h.lab.restart_dockerd().expect("restart dockerd");
+    let rules = h.docker_user_rules();
+    assert!(
+        rules.contains(GUARD_RULE_S),
+        "DOCKER-USER rule must survive a dockerd restart by itself: {rules}"
+    );
+    let t = Instant::now();
+    ok(h.agent_sh("guard"), "metadata guard ExecStart");
+    let start = ok(h.agent_sh("start"), "ecs-agent ExecStart (run: start part)");
+    observe("ecs-agent.sh start after dockerd restart", &start.stderr);
+    ok(h.agent_sh("reapply"), "ecs-agent ExecStartPost reapply");
+    (restart, t.elapsed())
+}
+
+/// A boot with the rendered units (or the user data's non-systemd branch,
+/// which runs the same scripts in the same order): ecshost-loopback.service,
+/// ecshost-metadata-guard.service, ecs-agent.service (start + reapply),
+/// ecshost-self-check.service.
+fn systemd_boot(h: &Host) -> (Duration, (CmdOutput, String, Report)) {
+    let t = Instant::now();
+    let lo = ok(h.loopback_sh(), "ecshost-loopback.service");
+    observe("boot: loopback script", &lo.stdout);
+    ok(h.agent_sh("guard"), "ecshost-metadata-guard.service");
+    let start = ok(h.agent_sh("start"), "ecs-agent.service ExecStart");
+    observe("boot: ecs-agent.sh start", &start.stderr);
+    ok(h.agent_sh("reapply"), "ecs-agent.service ExecStartPost");
+    let took = t.elapsed();
+    (took, h.self_check())
+}
+
+/// 1 + 2 via the loopback script and the start script run on their own.
+#[test]
+fn start_script_needs_the_loopback_alias_then_reaches_the_agent() {
+    let Some(h) = Host::start() else { return };
+    // Provisioning: ecs.config and the two rendered scripts, nothing else.
+    let cfg = h.root.join("etc/ecs/ecs.config");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(&cfg, &h.agent.ecs_config).unwrap();
+    let start = h.stage("ecs-agent.sh", h.agent.start_script.as_bytes());
+    let lo = loopback::render(LoopbackFormat::Shell, &LoopbackInput::default(), "")
+        .expect("loopback renders");
+    assert_eq!(lo.path.as_deref(), Some(loopback::shell::PATH));
+    let lo_file = h.stage("ecs-loopback.sh", lo.content.as_bytes());
+
+    // 1. Before: no alias on lo -> Docker cannot publish 169.254.170.2:80.
+    assert!(!h.alias_present());
+    let before = h.sh_with(
+        &format!("sh {} start", start.display()),
+        &[("ECSHOST_WAIT_SECONDS", "10")],
+    );
+    observe("start_script without the lo alias", &before.stderr);
+    assert!(
+        !before.success(),
+        "start must fail without the alias: {before}"
+    );
+    assert!(
+        before
+            .stderr
+            .contains("169.254.170.2:80: bind: cannot assign requested address"),
+        "{before}"
+    );
+
+    // 2. After: loopback script, then the start script.
+    let lo_out = ok(
+        h.sh(&format!("sh {}", lo_file.display())),
+        "loopback script",
+    );
+    assert!(
+        lo_out.stdout.contains("added 169.254.170.2/32 to lo"),
+        "{lo_out}"
+    );
+    let t = Instant::now();
+    let after = ok(
+        h.sh(&format!("sh {} start", start.display())),
+        "start script with alias",
+    );
+    let reachable = t.elapsed();
+    observe("start_script with alias", &after.stderr);
+    observe(
+        "time to agent reachable (start_script start)",
+        &format!("{reachable:?}"),
+    );
+    assert!(after.stderr.contains("answers (agent)"), "{after}");
+    h.assert_endpoint("loopback + start_script");
+    h.assert_imds("loopback + start_script");
+}
+
+/// 2, 3, 5, 6 via the shell host format of the user data.
+#[test]
+fn user_data_shell_end_to_end_idempotent_and_port80_reserved() {
+    let Some(h) = Host::start_for_user_data() else {
+        return;
+    };
+    let t = Instant::now();
+    let first = ok(h.run_user_data(), "user data");
+    let took = t.elapsed();
+    observe(
+        "user data (shell host format), first run",
+        &first.combined(),
+    );
+    observe(
+        "time to agent reachable (whole user data incl. self-check)",
+        &format!("{took:?}"),
+    );
+    assert!(!first.stderr.contains("agent start failed"), "{first}");
+    let report = self_check::find_report(&first.stdout)
+        .expect("user data prints the self-check line")
+        .expect("parses");
+    assert_all_pass(&report, &first.stdout);
+
+    // 2 + 3
+    h.assert_endpoint("user data");
+    h.assert_imds("user data");
+
+    // 5. Second run: no change, no failure.
+    let before = h.snapshot();
+    let id_before = h.agent_container_id();
+    let second = ok(h.run_user_data(), "user data, second run");
+    observe("user data, second run", &second.combined());
+    assert!(!second.stderr.contains("agent start failed"), "{second}");
+    assert!(second.stdout.contains("already on lo"), "{second}");
+    assert!(
+        second
+            .stderr
+            .contains("running with the current configuration"),
+        "{second}"
+    );
+    let after = h.snapshot();
+    assert_eq!(h.agent_container_id(), id_before);
+    if before != after {
+        let diff: Vec<String> = before
+            .lines()
+            .zip(after.lines())
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| format!("- {a}\n+ {b}"))
+            .collect();
+        panic!(
+            "second run changed the host ({} vs {} lines):\n{}",
+            before.lines().count(),
+            after.lines().count(),
+            diff.join("\n")
+        );
+    }
+    observe(
+        "idempotency snapshot",
+        &format!("{} lines identical", after.lines().count()),
+    );
+    // The start script's own steps, re-run (what ExecStartPost / the guard unit do).
+    ok(h.agent_sh("reapply"), "reapply");
+    ok(h.agent_sh("guard"), "guard");
+    assert_eq!(h.snapshot(), after, "reapply/guard changed the host");
+    let rules = h.docker_user_rules();
+    assert_eq!(rules.matches(GUARD_RULE_S).count(), 1, "{rules}");
+
+    // 6. Port 80 on the wildcard address is taken by the published endpoint,
+    //    and the rendered ecs.config tells the agent so.
+    let wild = h.lab.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "wild",
+        "-p",
+        "0.0.0.0:80:80",
+        BUSYBOX_IMAGE,
+        "sleep",
+        "600",
+    ]);
+    observe(
+        "docker run -p 0.0.0.0:80:80 next to 169.254.170.2:80",
+        &wild.stderr,
+    );
+    assert!(!wild.success(), "{wild}");
+    assert!(
+        wild.stderr
+            .contains("0.0.0.0:80: bind: address already in use"),
+        "{wild}"
+    );
+    ok(h.lab.docker(&["rm", "-f", "wild"]), "rm wild");
+    let want = "ECS_RESERVED_PORTS=[22,80,2375,2376,51678,51679]";
+    assert!(h.agent.ecs_config.contains(&format!("{want}\n")));
+    let written = std::fs::read_to_string(h.root.join("etc/ecs/ecs.config")).unwrap();
+    assert!(written.contains(&format!("{want}\n")), "{written}");
+    let env = ok(
+        h.lab
+            .docker(&["inspect", "-f", "{{json .Config.Env}}", AGENT]),
+        "inspect env",
+    );
+    assert!(env.stdout.contains(&format!("\"{want}\"")), "{env}");
+}
+
+/// 7. The self-check: all pass, then one piece removed at a time.
+#[test]
+fn self_check_reports_each_missing_piece() {
+    let Some(h) = Host::start_for_user_data() else {
+        return;
+    };
+    ok(h.run_user_data(), "user data");
+    let (out, console, report) = h.self_check();
+    observe("self-check console (healthy)", &console);
+    observe(
+        "self-check duration (healthy)",
+        &format!("{:?}", out.elapsed),
+    );
+    assert_all_pass(&report, &console);
+    assert_eq!(report.address.as_deref(), Some(ECS_CREDENTIALS_ADDR));
+    assert_eq!(report.port, Some(80));
+    assert_eq!(console.lines().count(), 1, "{console:?}");
+    assert_eq!(
+        line(&console),
+        line(&out.stdout),
+        "stdout and console agree"
+    );
+
+    type Step<'a> = (&'a str, &'a str, &'a [&'a str], &'a str);
+    let steps: [Step<'_>; 3] = [
+        (
+            "alias deleted",
+            "ip addr del 169.254.170.2/32 dev lo",
+            &["alias", "endpoint", "task_path"],
+            "loopback",
+        ),
+        (
+            "DOCKER-USER rule deleted",
+            "iptables -w -D DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP",
+            &["imds_blocked", "metadata_guard"],
+            "guard",
+        ),
+        (
+            "agent stopped",
+            "\"$DOCKER\" stop -t 5 ecs-agent",
+            &["endpoint", "task_path"],
+            "start",
+        ),
+    ];
+    for (what, break_it, want_failed, repair) in steps {
+        ok(h.sh(break_it), what);
+        let (out, console, r) = h.self_check();
+        observe(&format!("self-check, {what} ({:?})", out.elapsed), &console);
+        assert!(!r.ok, "[{what}] {console}");
+        assert_eq!(r.failed(), want_failed.to_vec(), "[{what}] {console}");
+        let fixed = match repair {
+            "loopback" => h.loopback_sh(),
+            other => h.agent_sh(other),
+        };
+        ok(fixed, &format!("repair after {what}"));
+    }
+    let (_, console, report) = h.self_check();
+    assert_all_pass(&report, &console);
+
+    // Keep the real console text of the healthy run for the replay tests.
+    let (_, console, report) = h.self_check();
+    assert_all_pass(&report, &console);
+    let captured =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captured/self-check-console.txt");
+    std::fs::create_dir_all(captured.parent().unwrap()).unwrap();
+    std::fs::write(&captured, &console).unwrap();
+    observe("saved", &captured.display().to_string());
+}
+
+/// 4 + 8: dockerd restart, simulated reboot, userland-proxy=false.
+#[test]
+fn restart_and_reboot_restore_everything_and_proxy_off_is_reported() {
+    let Some(mut h) = Host::start_for_user_data() else {
+        return;
+    };
+    ok(h.run_user_data(), "user data");
+    h.assert_endpoint("before restart");
+
+    // 4. dockerd restart, as systemd would handle it.
+    let (restart, recovery) = systemd_restart_docker(&mut h);
+    observe(
+        "dockerd restart / recovery (guard+start+reapply)",
+        &format!("{restart:?} / {recovery:?}"),
+    );
+    h.assert_endpoint("after dockerd restart");
+    h.assert_imds("after dockerd restart");
+
+    // 8. Simulated reboot: alias gone, DOCKER-USER flushed, dockerd restarted
+    //    (the agent container stays, stopped, as after a power cycle).
+    ok(
+        h.lab
+            .host_sh("ip addr del 169.254.170.2/32 dev lo && iptables -w -F DOCKER-USER"),
+        "reboot: forget runtime state",
+    );
+    let restart = h.lab.restart_dockerd().expect("restart dockerd");
+    assert!(!h.alias_present());
+    assert!(!h.docker_user_rules().contains(GUARD_RULE_S));
+    let (boot, (_, console, report)) = systemd_boot(&h);
+    observe(
+        "simulated reboot: dockerd restart / boot sequence",
+        &format!("{restart:?} / {boot:?}"),
+    );
+    observe("self-check after reboot", &console);
+    assert_all_pass(&report, &console);
+    h.assert_endpoint("after reboot");
+    h.assert_imds("after reboot");
+
+    // 8b. userland-proxy=false: docker0 -> agent bridge breaks on 20.10; the
+    //     self-check must say so.
+    let restart = h
+        .lab
+        .set_userland_proxy(false)
+        .expect("userland-proxy=false");
+    observe(
+        "dockerd restart with userland-proxy=false",
+        &format!("{restart:?}"),
+    );
+    let (_, (_, console, report)) = systemd_boot(&h);
+    observe("self-check with userland-proxy=false", &console);
+    assert!(!report.ok, "self-check claims success: {console}");
+    assert_eq!(status(&report, "task_path"), CheckStatus::Fail, "{console}");
+    assert_eq!(
+        status(&report, "userland_proxy"),
+        CheckStatus::Warn,
+        "{console}"
+    );
+    assert_eq!(report.failed(), vec!["task_path"], "{console}");
+}
+
+/// Regression test for a bug the lab found in the rendered self-check: every
+/// probe outcome that was not an HTTP answer counted as "IMDS blocked",
+/// including the probe itself crashing (Debian's busybox segfaults on
+/// `wget -T`). The check now bounds the probe with `timeout` instead of `-T`
+/// and reports a crashing probe as `warn`; with the DOCKER-USER rule removed
+/// and IMDS reachable, the report must not say `imds_blocked: pass`.
+#[test]
+fn self_check_crashing_probe_is_not_reported_as_imds_blocked() {
+    let Some(h) = Host::start_for_user_data() else {
+        return;
+    };
+    ok(h.run_user_data(), "user data");
+    ok(
+        h.sh("iptables -w -D DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP"),
+        "remove the guard",
+    );
+    let reach = h.lab.run_task(
+        "bridge",
+        &format!("timeout 3 wget -qO- http://{IMDS_ADDR}/latest/meta-data/instance-id"),
+    );
+    assert_eq!(reach.stdout.trim(), INSTANCE_ID, "IMDS reachable: {reach}");
+    let crash = h.sh(&format!(
+        "\"$DOCKER\" run --rm --network bridge {BUSYBOX_IMAGE} wget -q -T 3 -O - http://{IMDS_ADDR}/latest/meta-data/"
+    ));
+    observe(
+        "probe with Debian busybox wget -T",
+        &format!("exit={:?}", crash.code),
+    );
+    assert_eq!(crash.code, Some(139), "the probe crashes: {crash}");
+    let (_, console, r) = h.self_check_with(&[("ECSHOST_PROBE_IMAGE", BUSYBOX_IMAGE)]);
+    observe("self-check with a crashing probe, IMDS reachable", &console);
+    assert_eq!(status(&r, "metadata_guard"), CheckStatus::Fail, "{console}");
+    let mut wrong = Vec::new();
+    if status(&r, "imds_blocked") == CheckStatus::Pass {
+        wrong.push("imds_blocked=pass although a docker0 task reaches IMDS");
+    }
+    if status(&r, "task_path") == CheckStatus::Fail {
+        wrong.push("task_path=fail although the path works (the probe crashed)");
+    }
+    assert!(wrong.is_empty(), "{wrong:?}: {console}");
+}
