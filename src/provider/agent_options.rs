@@ -8,7 +8,7 @@ use super::render_inputs::{
 };
 use crate::render::agent;
 use crate::render::CREDENTIALS_ADDRESS;
-use crate::sdk::plan::apply_defaults;
+use crate::sdk::plan::with_defaults;
 use crate::sdk::{
     Attribute, Block, DataSource, Diagnostics, Schema, StateResponse, StopSignal, Value,
 };
@@ -47,8 +47,7 @@ impl DataSource for AgentOptions {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let mut filled = config.clone();
-        apply_defaults(&self.schema().block, config, &mut filled);
+        let filled = with_defaults(&self.schema().block, config);
         validate_known(
             &filled,
             agent_input(&filled, "credentials_address").validate(),

@@ -8,7 +8,7 @@ use super::render_inputs::{
     validate_known, LOOPBACK_FORMATS,
 };
 use crate::render::loopback;
-use crate::sdk::plan::apply_defaults;
+use crate::sdk::plan::with_defaults;
 use crate::sdk::schema::validators::OneOf;
 use crate::sdk::{
     Attribute, Block, DataSource, Diagnostics, Schema, StateResponse, StopSignal, Value,
@@ -49,8 +49,7 @@ impl DataSource for LoopbackConfig {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let mut filled = config.clone();
-        apply_defaults(&self.schema().block, config, &mut filled);
+        let filled = with_defaults(&self.schema().block, config);
         let input = loopback_input(&filled, "address");
         validate_known(&filled, input.validate(), diags);
         if let (Some(loopback::LoopbackFormat::Ignition), Some(v)) = (

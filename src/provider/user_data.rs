@@ -12,7 +12,7 @@ use super::render_inputs::{
 use crate::render::loopback::ignition::DEFAULT_VERSION;
 use crate::render::problem::Problem;
 use crate::render::user_data::{self, ExtraPart, HostFormat, UserDataInput, MAX_USER_DATA_BYTES};
-use crate::sdk::plan::apply_defaults;
+use crate::sdk::plan::with_defaults;
 use crate::sdk::schema::validators::OneOf;
 use crate::sdk::{
     Attribute, Block, DataSource, Diagnostics, Nesting, Schema, StateResponse, StopSignal, Value,
@@ -120,8 +120,7 @@ impl DataSource for UserData {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let mut filled = config.clone();
-        apply_defaults(&self.schema().block, config, &mut filled);
+        let filled = with_defaults(&self.schema().block, config);
         let inp = input(&filled);
         let mut problems = rename(inp.validate());
         // The size check needs every input known.

@@ -103,6 +103,14 @@ pub fn apply_defaults(block: &Block, config: &Value, target: &mut Value) {
     }
 }
 
+/// `config` with schema defaults filled in where it is null: what data
+/// source reads, provider configuration and defaults-aware validation see.
+pub fn with_defaults(block: &Block, config: &Value) -> Value {
+    let mut filled = config.clone();
+    apply_defaults(block, config, &mut filled);
+    filled
+}
+
 /// Pairs config and target elements of a nested block by position (sets
 /// too: Terraform keeps proposed set elements in config order).
 fn zip_elements(

@@ -444,9 +444,8 @@ impl pb::provider_server::Provider for ProviderService {
         let r = async {
             let schema = self.provider.schema();
             let ty = schema.value_type();
-            let mut cfg = wire::decode(req.config.as_ref(), &ty, "provider configuration")?;
-            let raw = cfg.clone();
-            plan::apply_defaults(&schema.block, &raw, &mut cfg);
+            let raw = wire::decode(req.config.as_ref(), &ty, "provider configuration")?;
+            let cfg = plan::with_defaults(&schema.block, &raw);
             let d = guarded(
                 "Configure",
                 self.provider.configure(&cfg, &req.terraform_version),
@@ -603,8 +602,7 @@ impl pb::provider_server::Provider for ProviderService {
             let schema = ds.schema();
             let ty = schema.value_type();
             let raw = wire::decode(req.config.as_ref(), &ty, "configuration")?;
-            let mut cfg = raw.clone();
-            plan::apply_defaults(&schema.block, &raw, &mut cfg);
+            let cfg = plan::with_defaults(&schema.block, &raw);
             let resp = guarded("Read", ds.read(&cfg, &self.stop)).await?;
             if resp.diags.has_error() {
                 return Err(resp.diags);
