@@ -6,6 +6,8 @@
 //! - [`sdk`]: the Terraform plugin SDK (protocol 6, values, schemas,
 //!   diagnostics, serving). It knows nothing about ECS or AWS.
 //! - `render`: pure renderers of host configuration (no I/O).
+//! - `verify`: pure judgement of an instance's facts against the applied
+//!   configuration (no I/O).
 //! - `ec2`: the EC2 API layer.
 //! - [`provider`]: thin Terraform types mapping schemas onto the layers
 //!   below.
@@ -14,3 +16,4 @@ pub mod ec2;
 pub mod provider;
 pub mod render;
 pub mod sdk;
+pub mod verify;

@@ -19,7 +19,19 @@ fn type_str(t: &Json) -> String {
 }
 
 fn attr_line(name: &str, a: &Json) -> String {
-    let mut s = format!("- `{name}` ({})", type_str(&a["type"]));
+    attr_line_at(name, a, 0)
+}
+
+/// One bullet; nested attributes (`nested_type`) follow as indented bullets.
+fn attr_line_at(name: &str, a: &Json, depth: usize) -> String {
+    let ty = match a.get("nested_type") {
+        Some(n) => match n["nesting_mode"].as_str().unwrap_or("single") {
+            "single" => "object".to_owned(),
+            mode => format!("{mode} of objects"),
+        },
+        None => type_str(&a["type"]),
+    };
+    let mut s = format!("{}- `{name}` ({ty})", "  ".repeat(depth));
     if a["sensitive"] == Json::Bool(true) {
         s.push_str(", sensitive");
     }
@@ -29,6 +41,11 @@ fn attr_line(name: &str, a: &Json) -> String {
     let d = a["description"].as_str().unwrap_or_default();
     if !d.is_empty() {
         let _ = write!(s, " {d}");
+    }
+    if let Some(attrs) = a["nested_type"]["attributes"].as_object() {
+        for (n, sub) in attrs {
+            let _ = write!(s, "\n{}", attr_line_at(n, sub, depth + 1));
+        }
     }
     s
 }

@@ -848,3 +848,162 @@ fn self_check_crashing_probe_is_not_reported_as_imds_blocked() {
     }
     assert!(wrong.is_empty(), "{wrong:?}: {console}");
 }
+
+/// Issue 6, the runtime channel: instances in moto whose "boot" is the lab
+/// running the user data EC2 holds for them. The proxy in front of moto
+/// answers GetConsoleOutput with what the lab printed (moto's own console
+/// output is a canned 2006 Xen log), and `ecshost_instance_verification`,
+/// through real Terraform, reads and judges it:
+/// - instance A: the user data, run in the lab: every check passes;
+/// - instance B: the same host after its alias was lost, self-check run
+///   again as at the next boot: the failed checks are named;
+/// - instance C: never booted in the lab: "no report" after polling.
+#[test]
+fn verification_reads_what_the_lab_printed_on_the_console() {
+    use acceptance_tests::ec2_proxy::Ec2Proxy;
+    use acceptance_tests::moto::{Launch, Moto};
+    use acceptance_tests::terraform::Workdir;
+    use base64::Engine as _;
+
+    let Some(h) = Host::start_for_user_data() else {
+        return;
+    };
+    let moto = Moto::start();
+    let proxy = Ec2Proxy::start(&moto.endpoint);
+    let mut wd = Workdir::new();
+    for (k, v) in moto.env() {
+        wd.env(&k, &v);
+    }
+    let head = format!(
+        r#"terraform {{
+  required_providers {{
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "ecshost" {{
+  region = "us-east-1"
+  endpoints {{
+    ec2 = "{}"
+  }}
+}}
+data "ecshost_user_data" "hosts" {{
+  host_format = "shell"
+  cluster     = "{}"
+  image       = "{}"
+}}
+resource "ecshost_launch_template" "hosts" {{
+  name             = "lab-hosts"
+  user_data_base64 = data.ecshost_user_data.hosts.base64
+}}
+"#,
+        proxy.url(),
+        h.input.agent.cluster,
+        h.input.agent.image
+    );
+    wd.write_config(&head);
+    wd.init();
+    wd.apply();
+    let lt = wd.values("ecshost_launch_template.hosts");
+    let id = lt["id"].as_str().unwrap().to_owned();
+    let ids = moto.run_instances(&Launch::new(&id, "$Latest", 3));
+
+    // A boots: the bytes EC2 hands the instance, run as cloud-init would.
+    let b64 = moto.with_ec2(async |ec2| {
+        ec2.instance_user_data(&ids[0])
+            .await
+            .expect("DescribeInstanceAttribute")
+            .expect("instance has user data")
+    });
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    assert_eq!(
+        bytes,
+        user_data::render(&h.input).unwrap().bytes,
+        "Terraform rendered what the lab's input renders"
+    );
+    std::fs::write(&h.console, "").unwrap();
+    let file = h.stage("user-data-from-ec2", &bytes);
+    let booted = ok(
+        h.sh(&format!("sh {}", file.display())),
+        "user data from EC2",
+    );
+    let console_a = std::fs::read_to_string(&h.console).unwrap();
+    observe("console of A", &console_a);
+    assert!(console_a.contains(REPORT_PREFIX), "{booted}");
+    proxy.set_console_output(&ids[0], &console_a);
+
+    // B: the alias is lost; the self-check runs again.
+    ok(
+        h.sh("ip addr del 169.254.170.2/32 dev lo"),
+        "lose the alias",
+    );
+    let (_, console_b, report_b) = h.self_check();
+    assert!(!report_b.ok, "{console_b}");
+    proxy.set_console_output(&ids[1], &console_b);
+
+    let verify = format!(
+        r#"{head}
+data "ecshost_instance_verification" "lab" {{
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  timeout                   = "3s"
+  poll_interval             = "1s"
+}}
+"#
+    );
+    wd.write_config(&verify);
+    wd.apply();
+    let v = wd.values("data.ecshost_instance_verification.lab");
+    let inst = |iid: &str| {
+        v["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == iid)
+            .unwrap_or_else(|| panic!("{iid} in {v:#}"))
+            .clone()
+    };
+    let a = inst(&ids[0]);
+    assert_eq!(a["ok"], true, "{a:#}");
+    assert_eq!(a["runtime"]["reported"], true);
+    assert_eq!(a["runtime"]["summary"], "pass", "{a:#}");
+    for c in self_check::CHECKS {
+        assert_eq!(a["runtime"]["checks"][c], "pass", "{c}: {a:#}");
+    }
+    let b = inst(&ids[1]);
+    assert_eq!(b["ok"], false);
+    assert_eq!(b["runtime"]["checks"]["alias"], "fail", "{b:#}");
+    let want = format!("self-check failed: {}", report_b.failed().join(", "));
+    assert!(
+        b["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.as_str().unwrap().starts_with(&want)),
+        "{want}: {b:#}"
+    );
+    let c = inst(&ids[2]);
+    assert_eq!(c["runtime"]["summary"], "no report yet", "{c:#}");
+    assert!(
+        c["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("no self-check report on the console yet"),
+        "{c:#}"
+    );
+    assert_eq!(v["reporting_count"], 2);
+    assert_eq!(v["ok_count"], 1);
+    // C was polled: more console reads than instances.
+    let reads = proxy
+        .actions()
+        .get("GetConsoleOutput")
+        .copied()
+        .unwrap_or(0);
+    assert!(reads >= 4, "GetConsoleOutput calls: {reads}");
+    observe(
+        "verification of lab-booted instances",
+        &format!("{:#}", v["instances"]),
+    );
+    ok(h.loopback_sh(), "restore the alias");
+}

@@ -48,6 +48,24 @@ resource "ecshost_launch_template" "hosts" {
   }
 }
 
+# Instances launched from the template must run its configuration. The
+# emulator of the main job has no instances, so the check passes with
+# instance_count = 0; on AWS it reads each instance's user data, metadata
+# options and self-check report (warnings only: see the pipelines guide
+# for the gating resource).
+check "hosts_verified" {
+  data "ecshost_instance_verification" "hosts" {
+    launch_template_id        = ecshost_launch_template.hosts.id
+    expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+    expected_version          = ecshost_launch_template.hosts.latest_version
+  }
+
+  assert {
+    condition     = data.ecshost_instance_verification.hosts.all_ok
+    error_message = "${data.ecshost_instance_verification.hosts.instance_count - data.ecshost_instance_verification.hosts.ok_count} instance(s) fail verification."
+  }
+}
+
 output "launch_template_id" {
   value = ecshost_launch_template.hosts.id
 }

@@ -81,6 +81,23 @@ impl Ec2 {
         })
     }
 
+    /// The underlying SDK client, for actions this layer does not wrap
+    /// (tests launch instances with it).
+    pub fn sdk(&self) -> &aws_sdk_ec2::Client {
+        &self.client
+    }
+
+    /// The same client (connection pool, credentials, retry policy) with
+    /// its own call counters: for counting one operation's calls while
+    /// others run concurrently.
+    pub fn with_fresh_counters(&self) -> Ec2 {
+        Ec2 {
+            client: self.client.clone(),
+            region: self.region.clone(),
+            calls: Arc::default(),
+        }
+    }
+
     /// Counts one call of `operation` (logged at debug level).
     pub(crate) fn count(&self, operation: &'static str) {
         let c = self

@@ -3,6 +3,7 @@
 
 mod agent_options;
 mod config;
+mod instance_verification;
 mod launch_template;
 mod loopback_config;
 mod render_inputs;
@@ -38,9 +39,14 @@ impl Provider for EcsHostProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource>> {
-        vec![Box::new(launch_template::LaunchTemplate {
-            state: self.state.clone(),
-        })]
+        vec![
+            Box::new(launch_template::LaunchTemplate {
+                state: self.state.clone(),
+            }),
+            Box::new(instance_verification::InstanceVerificationGate {
+                state: self.state.clone(),
+            }),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource>> {
@@ -48,6 +54,9 @@ impl Provider for EcsHostProvider {
             Box::new(loopback_config::LoopbackConfig),
             Box::new(agent_options::AgentOptions),
             Box::new(user_data::UserData),
+            Box::new(instance_verification::InstanceVerificationData {
+                state: self.state.clone(),
+            }),
         ]
     }
 }

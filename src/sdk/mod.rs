@@ -10,6 +10,7 @@
 
 pub mod automtls;
 pub mod diag;
+pub mod duration;
 pub mod goplugin;
 pub mod logging;
 pub mod path;

@@ -1,0 +1,376 @@
+//! `ecshost_instance_verification` through real Terraform against moto:
+//! a fleet where each deviation (older version, overridden user data,
+//! IMDSv1, another template, stopped) is named on the right instance; the
+//! `check` block warns, the gating resource fails the apply and passes for a
+//! healthy fleet; the cheap `template` mode is blind to overrides, as
+//! documented; and 1000 instances are verified with the API calls counted.
+//!
+//! moto gaps handled here (see docs/guides/testing-against-moto.md):
+//! instances do not inherit the template's metadata options, so RunInstances
+//! passes what real EC2 would have inherited ([`Launch::new`]); console
+//! output is canned, so it never holds a self-check report (the runtime half
+//! is proved in `host_lab_rendered.rs` with console text the lab printed).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use acceptance_tests::moto::{Launch, Moto};
+use acceptance_tests::terraform::{find_resource, Workdir};
+use base64::Engine as _;
+use serde_json::{json, Value as Json};
+
+const AMI: &str = "ami-05fb4f257abd42992";
+
+fn workdir(moto: &Moto) -> Workdir {
+    let mut wd = Workdir::new();
+    for (k, v) in moto.env() {
+        wd.env(&k, &v);
+    }
+    wd
+}
+
+fn config(endpoint: &str, cluster: &str, body: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "ecshost" {{
+  region = "us-east-1"
+  endpoints {{
+    ec2 = "{endpoint}"
+  }}
+}}
+data "ecshost_user_data" "hosts" {{
+  host_format = "shell"
+  cluster     = "{cluster}"
+}}
+resource "ecshost_launch_template" "hosts" {{
+  name             = "ecs-hosts"
+  image_id         = "{AMI}"
+  instance_type    = "t3.small"
+  user_data_base64 = data.ecshost_user_data.hosts.base64
+}}
+{body}
+"#
+    )
+}
+
+/// A verification block (data source or resource) of `name`.
+fn verification(kind: &str, name: &str, extra: &str) -> String {
+    format!(
+        r#"
+{kind} "ecshost_instance_verification" "{name}" {{
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  expected_version          = ecshost_launch_template.hosts.latest_version
+{extra}
+}}
+"#
+    )
+}
+
+fn hcl_list(ids: &[&str]) -> String {
+    format!(
+        "[{}]",
+        ids.iter()
+            .map(|i| format!("\"{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn by_id(v: &Json) -> BTreeMap<String, Json> {
+    v["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap().to_owned(), i.clone()))
+        .collect()
+}
+
+fn problems(i: &Json) -> String {
+    i["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[test]
+fn each_deviation_is_named_check_warns_and_the_gate_fails_the_apply() {
+    let moto = Moto::start();
+    let wd = workdir(&moto);
+    wd.write_config(&config(&moto.endpoint, "blue", ""));
+    wd.init();
+    wd.apply();
+    wd.write_config(&config(&moto.endpoint, "green", ""));
+    wd.apply();
+    let lt = wd.values("ecshost_launch_template.hosts");
+    let id = lt["id"].as_str().unwrap().to_owned();
+    assert_eq!(lt["latest_version"], json!(2));
+
+    let good = moto.run_instances(&Launch::new(&id, "$Latest", 2));
+    let old = moto.run_instances(&Launch::new(&id, "1", 1));
+    let other_ud = base64::engine::general_purpose::STANDARD.encode("#!/bin/sh\necho hand-made\n");
+    let overridden = moto.run_instances(&Launch {
+        user_data_base64: Some(&other_ud),
+        ..Launch::new(&id, "$Latest", 1)
+    });
+    let imdsv1 = moto.run_instances(&Launch {
+        metadata: Some(("optional", 2)),
+        ..Launch::new(&id, "$Latest", 1)
+    });
+    let other_lt = moto.create_template_out_of_band("someone-elses", &other_ud);
+    let foreign = moto.run_instances(&Launch::new(&other_lt, "1", 1));
+    let stopped = moto.run_instances(&Launch::new(&id, "$Latest", 1));
+    moto.stop_instances(&stopped);
+
+    let named = hcl_list(&[&foreign[0], &stopped[0]]);
+    let fleet = format!(
+        "  launch_template_id     = ecshost_launch_template.hosts.id\n  instance_ids           = {named}\n  require_runtime_report = false"
+    );
+    let body = [
+        verification("data", "fleet", &fleet),
+        verification(
+            "data",
+            "cheap",
+            &format!("{fleet}\n  user_data_source = \"template\""),
+        ),
+        verification(
+            "data",
+            "strict",
+            &format!("  instance_ids = {}", hcl_list(&[&good[0]])),
+        ),
+        format!(
+            r#"
+check "fleet" {{
+{}
+  assert {{
+    condition     = data.ecshost_instance_verification.in_check.all_ok
+    error_message = join("; ", flatten([for i in data.ecshost_instance_verification.in_check.instances : [for p in i.problems : "${{i.id}}: ${{p}}"]]))
+  }}
+}}
+"#,
+            verification("data", "in_check", &fleet)
+        ),
+    ]
+    .concat();
+    wd.write_config(&config(&moto.endpoint, "green", &body));
+    let applied = wd.apply();
+    // Terraform wraps warning text at 78 columns.
+    let out = format!("{}{}", applied.stdout, applied.stderr).replace('\n', " ");
+    assert!(
+        out.contains("Check block assertion failed"),
+        "the check block warns: {out}"
+    );
+    assert!(
+        out.contains(&format!("{}: launched from {other_lt}", foreign[0])),
+        "{out}"
+    );
+
+    let v = wd.values("data.ecshost_instance_verification.fleet");
+    let got = by_id(&v);
+    assert_eq!(v["instance_count"], json!(7), "{v:#}");
+    assert_eq!(v["ok_count"], json!(2), "{v:#}");
+    assert_eq!(v["all_ok"], json!(false));
+    for g in &good {
+        let i = &got[g];
+        assert_eq!(i["ok"], json!(true), "{}", problems(i));
+        assert_eq!(i["user_data_matches"], json!(true));
+        assert_eq!(i["metadata_options_ok"], json!(true));
+        assert_eq!(i["launch_template_version"], json!("2"));
+        assert_eq!(i["runtime"]["summary"], json!("no report yet"));
+        assert_eq!(i["runtime"]["reported"], json!(false));
+    }
+    let foreign_problem = format!("launched from {other_lt}, expected {id}");
+    let expect = [
+        (
+            &old[0],
+            &[
+                "template version 1, expected version 2",
+                "the instance's user data differs",
+            ][..],
+        ),
+        (&overridden[0], &["the instance's user data differs"][..]),
+        (&imdsv1[0], &["IMDSv1 allowed"][..]),
+        (
+            &foreign[0],
+            &[foreign_problem.as_str(), "expected version 2"][..],
+        ),
+        (&stopped[0], &["state is stopped, expected running"][..]),
+    ];
+    for (iid, wants) in expect {
+        let i = &got[iid];
+        let p = problems(i);
+        assert_eq!(i["ok"], json!(false), "{iid}");
+        for w in wants {
+            assert!(p.contains(w), "{iid}: want {w:?} in {p}");
+        }
+    }
+    assert_eq!(
+        got[&stopped[0]]["runtime"]["summary"],
+        json!("not read (instance not running)")
+    );
+    // Pages, not instances, for everything but user data and consoles.
+    let calls = &v["api_calls"];
+    assert_eq!(
+        calls["DescribeInstances"],
+        json!(2),
+        "tag page + named ids: {calls}"
+    );
+    assert_eq!(
+        calls["DescribeLaunchTemplateVersions"],
+        json!(3),
+        "lt v1, lt v2, other v1: {calls}"
+    );
+    assert_eq!(calls["DescribeInstanceAttribute"], json!(7), "{calls}");
+    assert_eq!(
+        calls["GetConsoleOutput"],
+        json!(6),
+        "running ones only: {calls}"
+    );
+
+    // The cheap mode trusts the template tags: it cannot see the override.
+    let cheap = by_id(&wd.values("data.ecshost_instance_verification.cheap"));
+    assert_eq!(cheap[&overridden[0]]["user_data_matches"], json!(true));
+    assert_eq!(cheap[&overridden[0]]["ok"], json!(true));
+    assert_eq!(
+        cheap[&old[0]]["user_data_matches"],
+        json!(false),
+        "old version still seen"
+    );
+    let cheap_calls = &wd.values("data.ecshost_instance_verification.cheap")["api_calls"];
+    assert!(
+        cheap_calls.get("DescribeInstanceAttribute").is_none(),
+        "{cheap_calls}"
+    );
+
+    // Reports are required by default: moto's canned console has none.
+    let strict = by_id(&wd.values("data.ecshost_instance_verification.strict"));
+    assert!(
+        problems(&strict[&good[0]]).contains("no self-check report on the console yet"),
+        "{:#}",
+        strict[&good[0]]
+    );
+
+    // The gate fails the apply, one error per failing instance, and saves nothing.
+    let gate = format!("{body}{}", verification("resource", "gate", &fleet));
+    wd.write_config(&config(&moto.endpoint, "green", &gate));
+    let failed = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(failed.code, 0, "the gate must fail: {}", failed.stdout);
+    for bad in [
+        &old[0],
+        &overridden[0],
+        &imdsv1[0],
+        &foreign[0],
+        &stopped[0],
+    ] {
+        assert!(
+            failed
+                .stderr
+                .contains(&format!("Instance {bad} Fails Verification")),
+            "{bad}: {}",
+            failed.stderr
+        );
+    }
+    for g in &good {
+        assert!(
+            !failed.stderr.contains(g.as_str()),
+            "{g} is fine: {}",
+            failed.stderr
+        );
+    }
+    assert!(find_resource(&wd.show(), "ecshost_instance_verification.gate").is_none());
+
+    // A healthy set passes the gate; the next plan is empty.
+    let healthy = verification(
+        "resource",
+        "gate",
+        &format!(
+            "  instance_ids = {}\n  require_runtime_report = false\n  timeout = \"0s\"",
+            hcl_list(&[&good[0], &good[1]])
+        ),
+    );
+    wd.write_config(&config(&moto.endpoint, "green", &healthy));
+    wd.apply();
+    let g = wd.values("ecshost_instance_verification.gate");
+    assert_eq!(g["all_ok"], json!(true), "{g:#}");
+    assert_eq!(g["instance_count"], json!(2));
+    wd.assert_empty_plan();
+    wd.destroy();
+}
+
+#[test]
+fn a_thousand_instances_cost_pages_not_instances_except_where_they_must() {
+    let moto = Moto::start();
+    let wd = workdir(&moto);
+    wd.write_config(&config(&moto.endpoint, "scale", ""));
+    wd.init();
+    wd.apply();
+    let id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Ten reservations of 100, as an Auto Scaling group would launch them.
+    let mut all = Vec::new();
+    for _ in 0..10 {
+        all.extend(moto.run_instances(&Launch::new(&id, "$Latest", 100)));
+    }
+    assert_eq!(all.len(), 1000);
+    // The floor: moto's own time to list the fleet.
+    let floor = moto.with_ec2(async |ec2| {
+        let t = Instant::now();
+        let n = ec2
+            .find_instances(&ecshost::ec2::instances::InstanceQuery {
+                launch_template_id: Some(id.clone()),
+                states: vec!["running".into()],
+                instance_ids: vec![],
+            })
+            .await
+            .expect("list")
+            .len();
+        assert_eq!(n, 1000);
+        t.elapsed()
+    });
+    let mut report = Vec::new();
+    for mode in ["instance", "template"] {
+        let body = verification(
+            "data",
+            "fleet",
+            &format!(
+                "  launch_template_id = ecshost_launch_template.hosts.id\n  require_runtime_report = false\n  user_data_source = \"{mode}\"\n  concurrency = 16"
+            ),
+        );
+        wd.write_config(&config(&moto.endpoint, "scale", &body));
+        let t = Instant::now();
+        wd.apply();
+        let wall = t.elapsed();
+        let v = wd.values("data.ecshost_instance_verification.fleet");
+        assert_eq!(v["instance_count"], json!(1000));
+        assert_eq!(v["all_ok"], json!(true), "{:#}", v["instances"][0]);
+        let calls = v["api_calls"].clone();
+        assert_eq!(
+            calls["DescribeInstances"],
+            json!(1),
+            "one page of 1000: {calls}"
+        );
+        assert_eq!(calls["DescribeLaunchTemplateVersions"], json!(1), "{calls}");
+        assert_eq!(calls["GetConsoleOutput"], json!(1000), "{calls}");
+        match mode {
+            "instance" => assert_eq!(calls["DescribeInstanceAttribute"], json!(1000), "{calls}"),
+            _ => assert!(calls.get("DescribeInstanceAttribute").is_none(), "{calls}"),
+        }
+        report.push(format!(
+            "mode={mode} wall={:.1}s (terraform apply incl. plan) calls={calls}",
+            wall.as_secs_f64()
+        ));
+    }
+    eprintln!(
+        "SCALE 1000 instances: moto DescribeInstances floor {:.2}s; {}",
+        floor.as_secs_f64(),
+        report.join("; ")
+    );
+}

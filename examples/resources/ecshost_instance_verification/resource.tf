@@ -1,0 +1,32 @@
+data "ecshost_user_data" "hosts" {
+  host_format = "cloud_init"
+  cluster     = "production"
+  gzip        = true
+}
+
+resource "ecshost_launch_template" "hosts" {
+  name             = "ecs-hosts"
+  image_id         = "ami-05fb4f257abd42992"
+  instance_type    = "m6i.large"
+  user_data_base64 = data.ecshost_user_data.hosts.base64
+}
+
+variable "deployment_id" {
+  description = "Changes on every pipeline run, so the gate verifies again."
+  type        = string
+  default     = "manual"
+}
+
+# Fails the apply, one error per failing instance, when instances launched
+# from the template do not run its current version's configuration or their
+# self-check reports a failure. Waits up to 10 minutes for reports.
+resource "ecshost_instance_verification" "gate" {
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  expected_version          = ecshost_launch_template.hosts.latest_version
+  timeout                   = "10m"
+
+  triggers = {
+    deployment = var.deployment_id
+  }
+}

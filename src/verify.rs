@@ -1,0 +1,432 @@
+//! Judging one instance against what was applied. Pure: the facts come in
+//! already gathered (by the EC2 layer), the verdict goes out as plain data
+//! with reasons a person can act on. No I/O, so every rule is unit-tested.
+//!
+//! The rules, and why:
+//! - **state** must be one of the expected states: a stopped host runs no
+//!   tasks, but a pipeline gating on "the fleet is configured" must see it;
+//! - **template and version** come from the tags EC2 puts on instances
+//!   launched from a template;
+//! - **user data** is compared by SHA-256 of the decoded bytes. By default
+//!   the instance's own attribute is hashed: RunInstances can override the
+//!   template's user data while the template tags stay;
+//! - **metadata options**: tokens required (IMDSv1 lets any process that can
+//!   reach the address read role credentials), the endpoint enabled (the
+//!   agent needs it) and the hop limit the template renders (2 by default:
+//!   the agent sits one hop away on its bridge network);
+//! - **runtime**: the last self-check report on the console.
+
+use crate::render::self_check::{CheckStatus, Report, ReportError};
+
+/// The hop limit this provider renders when the template does not say.
+pub const DEFAULT_HOP_LIMIT: i64 = 2;
+
+/// What the applied configuration says instances should look like.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expectation {
+    /// instances must carry this template's tag
+    pub launch_template_id: Option<String>,
+    /// and this version (number as EC2 tags it)
+    pub version: Option<String>,
+    /// hex SHA-256 of the decoded user data
+    pub user_data_sha256: Option<String>,
+    /// acceptable states, e.g. `running`
+    pub states: Vec<String>,
+    /// a missing self-check report is a problem
+    pub require_runtime_report: bool,
+}
+
+/// Metadata service settings as EC2 reports them for the instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imds {
+    /// `required` or `optional`
+    pub http_tokens: String,
+    /// token hop limit
+    pub hop_limit: i64,
+    /// `enabled` or `disabled`
+    pub http_endpoint: String,
+}
+
+/// Where the user data that was hashed came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserData {
+    /// the instance's own `userData` attribute (`None`: it has none)
+    Instance(Option<String>),
+    /// the launch template version the instance was tagged with (cheap
+    /// mode: cannot see RunInstances overrides); `None`: that version has
+    /// no user data or the instance carries no template tags
+    Template(Option<String>),
+}
+
+/// What the console said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    /// not read (the instance is not running)
+    NotRead,
+    /// no report line (yet)
+    Missing,
+    /// the last report line is unusable
+    Unusable(ReportError),
+    /// the last report
+    Reported(Report),
+}
+
+/// Everything known about one instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    /// `i-…`
+    pub id: String,
+    /// EC2 state name
+    pub state: String,
+    /// from the `aws:ec2launchtemplate:id` tag
+    pub launch_template_id: Option<String>,
+    /// from the `aws:ec2launchtemplate:version` tag
+    pub launch_template_version: Option<String>,
+    /// `None` when EC2 did not report metadata options
+    pub imds: Option<Imds>,
+    /// hop limit of the template version the instance came from, if known
+    pub template_hop_limit: Option<i64>,
+    /// hex SHA-256 of the user data, and its source
+    pub user_data_sha256: UserData,
+    /// the console
+    pub runtime: Runtime,
+}
+
+/// The verdict on one instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// `None` when no hash was expected
+    pub user_data_matches: Option<bool>,
+    /// metadata options as the design needs them
+    pub metadata_options_ok: bool,
+    /// one-line summary of the runtime report
+    pub runtime_summary: String,
+    /// no problems
+    pub ok: bool,
+    /// reasons, in the order of the rules above
+    pub problems: Vec<String>,
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// One-line summary of what the console said.
+pub fn runtime_summary(r: &Runtime) -> String {
+    match r {
+        Runtime::NotRead => "not read (instance not running)".into(),
+        Runtime::Missing => "no report yet".into(),
+        Runtime::Unusable(e) => format!("unusable report: {e}"),
+        Runtime::Reported(rep) if rep.ok => {
+            let warned: Vec<&str> = rep
+                .checks
+                .iter()
+                .filter(|(_, s)| **s == CheckStatus::Warn)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            if warned.is_empty() {
+                "pass".into()
+            } else {
+                format!("pass with warnings: {}", warned.join(", "))
+            }
+        }
+        Runtime::Reported(rep) => format!("fail: {}", rep.failed().join(", ")),
+    }
+}
+
+/// Judges one instance.
+pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
+    let mut problems = Vec::new();
+
+    if !exp.states.is_empty() && !exp.states.contains(&f.state) {
+        problems.push(format!(
+            "state is {}, expected {}",
+            if f.state.is_empty() {
+                "unknown"
+            } else {
+                &f.state
+            },
+            exp.states.join(" or ")
+        ));
+    }
+
+    if let Some(want) = &exp.launch_template_id {
+        match &f.launch_template_id {
+            None => problems.push(format!(
+                "not launched from a launch template (no aws:ec2launchtemplate:id tag), expected {want}"
+            )),
+            Some(got) if got != want => {
+                problems.push(format!("launched from {got}, expected {want}"));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(want) = &exp.version {
+        match &f.launch_template_version {
+            Some(got) if got == want => {}
+            Some(got) => problems.push(format!(
+                "launched from template version {got}, expected version {want}"
+            )),
+            None => problems.push(format!(
+                "launch template version unknown (no aws:ec2launchtemplate:version tag), expected version {want}"
+            )),
+        }
+    }
+
+    let user_data_matches = exp.user_data_sha256.as_ref().map(|want| {
+        let (got, whose) = match &f.user_data_sha256 {
+            UserData::Instance(h) => (h, "the instance's user data"),
+            UserData::Template(h) => (h, "the template version's user data"),
+        };
+        match got {
+            Some(h) if h.eq_ignore_ascii_case(want) => true,
+            Some(h) => {
+                problems.push(format!(
+                    "{whose} differs from the applied configuration (sha256 {}…, expected {}…)",
+                    short(h),
+                    short(want)
+                ));
+                false
+            }
+            None => {
+                problems.push(format!(
+                    "{} has no user data, expected sha256 {}…",
+                    match f.user_data_sha256 {
+                        UserData::Instance(_) => "the instance",
+                        UserData::Template(_) => "its launch template version",
+                    },
+                    short(want)
+                ));
+                false
+            }
+        }
+    });
+
+    let want_hops = f.template_hop_limit.unwrap_or(DEFAULT_HOP_LIMIT);
+    let metadata_options_ok = match &f.imds {
+        None => {
+            problems.push("EC2 reported no metadata options for the instance".into());
+            false
+        }
+        Some(m) => {
+            let mut ok = true;
+            if m.http_tokens != "required" {
+                ok = false;
+                problems.push(format!(
+                    "IMDSv1 allowed (http_tokens = {}): anything that reaches 169.254.169.254 can read the instance role's credentials without a token",
+                    m.http_tokens
+                ));
+            }
+            if m.http_endpoint != "enabled" {
+                ok = false;
+                problems.push(format!(
+                    "metadata endpoint {} (the ECS agent needs it for its region and credentials)",
+                    m.http_endpoint
+                ));
+            }
+            if m.hop_limit != want_hops {
+                ok = false;
+                problems.push(format!(
+                    "metadata hop limit is {}, the template renders {want_hops}{}",
+                    m.hop_limit,
+                    if m.hop_limit < DEFAULT_HOP_LIMIT {
+                        " (the agent on its bridge network is one hop away and gets no IMDSv2 token)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            ok
+        }
+    };
+
+    match &f.runtime {
+        Runtime::NotRead => {}
+        Runtime::Missing => {
+            if exp.require_runtime_report {
+                problems.push(
+                    "no self-check report on the console yet (is the self-check enabled in the user data, and has the host finished booting?)"
+                        .into(),
+                );
+            }
+        }
+        Runtime::Unusable(ReportError::UnsupportedVersion { found }) => problems.push(format!(
+            "self-check report version {found} is newer than this provider understands: upgrade the provider"
+        )),
+        Runtime::Unusable(e) => problems.push(format!("self-check report unusable: {e}")),
+        Runtime::Reported(rep) if !rep.ok => problems.push(format!(
+            "self-check failed: {} (see the self-check report guide for each check)",
+            rep.failed().join(", ")
+        )),
+        Runtime::Reported(_) => {}
+    }
+
+    Verdict {
+        user_data_matches,
+        metadata_options_ok,
+        runtime_summary: runtime_summary(&f.runtime),
+        ok: problems.is_empty(),
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::self_check::parse_report_line;
+
+    const SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const OTHER: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    const PASS: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+    const FAIL: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"fail","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"skip","imds_blocked":"skip"}}"#;
+
+    fn exp() -> Expectation {
+        Expectation {
+            launch_template_id: Some("lt-1".into()),
+            version: Some("2".into()),
+            user_data_sha256: Some(SHA.into()),
+            states: vec!["running".into()],
+            require_runtime_report: true,
+        }
+    }
+
+    fn good() -> Facts {
+        Facts {
+            id: "i-1".into(),
+            state: "running".into(),
+            launch_template_id: Some("lt-1".into()),
+            launch_template_version: Some("2".into()),
+            imds: Some(Imds {
+                http_tokens: "required".into(),
+                hop_limit: 2,
+                http_endpoint: "enabled".into(),
+            }),
+            template_hop_limit: Some(2),
+            user_data_sha256: UserData::Instance(Some(SHA.into())),
+            runtime: Runtime::Reported(parse_report_line(PASS).unwrap()),
+        }
+    }
+
+    fn problems(f: &Facts) -> Vec<String> {
+        judge(&exp(), f).problems
+    }
+
+    #[test]
+    fn a_matching_instance_is_ok() {
+        let v = judge(&exp(), &good());
+        assert!(v.ok, "{:?}", v.problems);
+        assert_eq!(v.user_data_matches, Some(true));
+        assert!(v.metadata_options_ok);
+        assert_eq!(v.runtime_summary, "pass");
+    }
+
+    #[test]
+    fn each_rule_names_its_problem() {
+        type Case = (&'static str, fn(&mut Facts), &'static str);
+        let cases: [Case; 14] = [
+            ("stopped", |f| f.state = "stopped".into(), "state is stopped, expected running"),
+            ("untagged", |f| f.launch_template_id = None, "not launched from a launch template"),
+            ("other template", |f| f.launch_template_id = Some("lt-9".into()), "launched from lt-9, expected lt-1"),
+            ("old version", |f| f.launch_template_version = Some("1".into()), "template version 1, expected version 2"),
+            ("no version tag", |f| f.launch_template_version = None, "version unknown"),
+            ("override", |f| f.user_data_sha256 = UserData::Instance(Some(OTHER.into())), "the instance's user data differs from the applied configuration (sha256 bbbbbbbbbbbb…, expected aaaaaaaaaaaa…)"),
+            ("no user data", |f| f.user_data_sha256 = UserData::Instance(None), "the instance has no user data"),
+            ("template mode", |f| f.user_data_sha256 = UserData::Template(Some(OTHER.into())), "the template version's user data differs"),
+            ("imdsv1", |f| f.imds.as_mut().unwrap().http_tokens = "optional".into(), "IMDSv1 allowed"),
+            ("hop 1", |f| f.imds.as_mut().unwrap().hop_limit = 1, "hop limit is 1, the template renders 2 (the agent"),
+            ("imds off", |f| f.imds.as_mut().unwrap().http_endpoint = "disabled".into(), "metadata endpoint disabled"),
+            ("no report", |f| f.runtime = Runtime::Missing, "no self-check report on the console yet"),
+            ("truncated", |f| f.runtime = Runtime::Unusable(ReportError::Truncated), "self-check report unusable: self-check report is truncated"),
+            ("failed checks", |f| f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap()), "self-check failed: alias, endpoint"),
+        ];
+        for (what, change, want) in cases {
+            let mut f = good();
+            change(&mut f);
+            let v = judge(&exp(), &f);
+            assert!(!v.ok, "{what}");
+            assert_eq!(v.problems.len(), 1, "{what}: {:?}", v.problems);
+            assert!(v.problems[0].contains(want), "{what}: {:?}", v.problems);
+        }
+    }
+
+    #[test]
+    fn future_report_versions_ask_for_an_upgrade() {
+        let mut f = good();
+        f.runtime = Runtime::Unusable(ReportError::UnsupportedVersion { found: 2 });
+        assert_eq!(
+            problems(&f),
+            ["self-check report version 2 is newer than this provider understands: upgrade the provider"]
+        );
+    }
+
+    #[test]
+    fn optional_expectations_are_not_checked() {
+        let e = Expectation {
+            require_runtime_report: false,
+            ..Expectation::default()
+        };
+        let mut f = good();
+        f.launch_template_id = None;
+        f.launch_template_version = None;
+        f.user_data_sha256 = UserData::Instance(None);
+        f.runtime = Runtime::Missing;
+        f.state = "stopped".into();
+        let v = judge(&e, &f);
+        assert!(v.ok, "{:?}", v.problems);
+        assert_eq!(v.user_data_matches, None);
+        assert_eq!(v.runtime_summary, "no report yet");
+    }
+
+    #[test]
+    fn a_failing_report_counts_even_when_reports_are_optional() {
+        let e = Expectation {
+            require_runtime_report: false,
+            ..exp()
+        };
+        let mut f = good();
+        f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap());
+        assert!(!judge(&e, &f).ok);
+        assert_eq!(judge(&e, &f).runtime_summary, "fail: alias, endpoint");
+    }
+
+    #[test]
+    fn hop_limit_follows_the_template_and_defaults_to_two() {
+        let mut f = good();
+        f.template_hop_limit = Some(3);
+        assert!(problems(&f)[0].contains("hop limit is 2, the template renders 3"));
+        f.template_hop_limit = None;
+        f.imds.as_mut().unwrap().hop_limit = 2;
+        assert!(judge(&exp(), &f).ok);
+        f.imds = None;
+        assert_eq!(
+            problems(&f),
+            ["EC2 reported no metadata options for the instance"]
+        );
+    }
+
+    #[test]
+    fn summaries_mention_warnings_and_hash_case_is_ignored() {
+        let line = PASS.replace(r#""userland_proxy":"pass""#, r#""userland_proxy":"warn""#);
+        let mut f = good();
+        f.runtime = Runtime::Reported(parse_report_line(&line).unwrap());
+        f.user_data_sha256 = UserData::Instance(Some(SHA.to_uppercase()));
+        let v = judge(&exp(), &f);
+        assert!(v.ok);
+        assert_eq!(v.runtime_summary, "pass with warnings: userland_proxy");
+        assert_eq!(
+            runtime_summary(&Runtime::NotRead),
+            "not read (instance not running)"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_not_only_the_first() {
+        let mut f = good();
+        f.state = "stopped".into();
+        f.launch_template_id = Some("lt-9".into());
+        f.user_data_sha256 = UserData::Instance(None);
+        f.imds.as_mut().unwrap().http_tokens = "optional".into();
+        f.runtime = Runtime::Missing;
+        assert_eq!(problems(&f).len(), 5);
+    }
+}
