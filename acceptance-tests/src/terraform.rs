@@ -175,6 +175,23 @@ impl Workdir {
 
     /// Runs terraform with `args`, returning whatever happened.
     pub fn run(&self, args: &[&str]) -> Run {
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self
+            .command(args)
+            .output()
+            .expect("running terraform (is it on PATH?)");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+
+    /// The terraform command `run` uses, for tests that must signal it.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new("terraform");
         c.current_dir(self.path())
             .args(args)
@@ -193,16 +210,7 @@ impl Workdir {
         for (k, v) in &self.env {
             c.env(k, v);
         }
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = c.output().expect("running terraform (is it on PATH?)");
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
+        c
     }
 
     /// Runs terraform and panics with its own output unless it exits 0.

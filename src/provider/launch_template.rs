@@ -30,6 +30,13 @@ const VERSIONED: &[&str] = &[
     "metadata_options",
 ];
 
+/// Tag marking a template as made by a create of this provider: its value
+/// is [`create_token`] of the configuration, so a create whose answer was
+/// lost (the template exists, Terraform never heard of it) is recognised
+/// and adopted, in the same apply or the next one. Hidden from `tags` and
+/// `tags_all`. Also sent as the ClientToken (idempotent retries on EC2).
+const CREATE_TOKEN_TAG: &str = "ecshost:create-token";
+
 /// The resource.
 pub(crate) struct LaunchTemplate {
     pub(crate) state: Arc<ProviderState>,
@@ -155,8 +162,9 @@ impl LaunchTemplate {
     /// holds the defaults) from `prior`.
     fn model_from_remote(&self, t: &Template, data: &TemplateData, prior: Option<&Model>) -> Model {
         let defaults = self.state.default_tags();
-        let own: BTreeMap<String, String> = t
-            .tags
+        let mut all_tags = t.tags.clone();
+        all_tags.remove(CREATE_TOKEN_TAG);
+        let own: BTreeMap<String, String> = all_tags
             .iter()
             .filter(|(k, v)| defaults.get(*k) != Some(v))
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -208,7 +216,7 @@ impl LaunchTemplate {
             } else {
                 TfValue::Known(own)
             },
-            tags_all: TfValue::Known(t.tags.clone()),
+            tags_all: TfValue::Known(all_tags),
             update_default_version: prior.map_or(TfValue::Known(true), |p| {
                 match p.update_default_version {
                     TfValue::Known(b) => TfValue::Known(b),
@@ -469,27 +477,50 @@ impl Resource for LaunchTemplate {
             _ => format!("terraform-{}", unique_suffix()),
         };
         let own = m.tags.known().cloned().unwrap_or_default();
-        let tags = merged_tags(&self.state.default_tags(), &own);
-        let token = format!("ecshost-{name}");
+        let mut tags = merged_tags(&self.state.default_tags(), &own);
+        let data = template_data(&m);
+        let token = create_token(&name, m.description.known(), &data, &tags);
+        tags.insert(CREATE_TOKEN_TAG.to_owned(), token.clone());
+        let mut diags = Diagnostics::new();
         let t = match ec2
             .create_template(
                 &name,
                 m.description.known().map(String::as_str),
-                &template_data(&m),
+                &data,
                 &tags,
                 &token,
             )
             .await
         {
             Ok(t) => t,
-            Err(e) => {
-                return StateResponse::from_diags(Diagnostics::from_error(
-                    "Unable to Create Launch Template",
-                    error_chain(&e),
-                ))
-            }
+            Err(e) => match adopt_lost_create(ec2, &name, &token).await {
+                Some(t) => {
+                    diags.warning(
+                        "Adopted a Launch Template Whose Creation Was Not Confirmed",
+                        format!(
+                            "CreateLaunchTemplate did not answer cleanly ({}), but launch template {} named {name:?} carries this configuration's creation token, so it is the one this apply (or an interrupted earlier one) created. It is now in the state.",
+                            error_chain(&e),
+                            t.id
+                        ),
+                    );
+                    t
+                }
+                None => {
+                    let mut detail = error_chain(&e);
+                    if e.code()
+                        .is_some_and(|c| c.ends_with("AlreadyExistsException"))
+                    {
+                        detail.push_str(&format!(
+                            ". A launch template named {name:?} exists and was not created by this configuration: import it (terraform import, or an import block with its lt- ID) or choose another name."
+                        ));
+                    }
+                    return StateResponse::from_diags(Diagnostics::from_error(
+                        "Unable to Create Launch Template",
+                        detail,
+                    ));
+                }
+            },
         };
-        let data = template_data(&m);
         let mut out = self.model_from_remote(&t, &data, Some(&m));
         out.name_prefix = m.name_prefix.clone();
         out.update_default_version = m.update_default_version.clone();
@@ -500,7 +531,10 @@ impl Resource for LaunchTemplate {
             .collect();
         out.security_group_ids = m.security_group_ids.clone();
         out.tags = m.tags.clone();
-        self.to_state(&out)
+        let mut resp = self.to_state(&out);
+        diags.extend(resp.diags);
+        resp.diags = diags;
+        resp
     }
 
     async fn read(&self, state: &Value, _private: &[u8], _stop: &StopSignal) -> StateResponse {
@@ -777,6 +811,38 @@ fn model_from_aws(j: &serde_json::Value) -> Model {
 }
 
 /// A name suffix for `name_prefix`, unique enough across processes.
+/// The creation token of a configuration: the same name, data and tags
+/// give the same token (≤ 64 characters, EC2's ClientToken limit).
+fn create_token(
+    name: &str,
+    description: Option<&String>,
+    data: &TemplateData,
+    tags: &BTreeMap<String, String>,
+) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    h.update(format!("{name}\0{description:?}\0{data:?}\0{tags:?}"));
+    let d = h.finalize();
+    format!(
+        "ecshost-{}",
+        d.iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// After a failed create: the template of this name, if it carries `token`
+/// (made by this configuration, answer lost). Lookup errors mean "no".
+async fn adopt_lost_create(
+    ec2: &crate::ec2::client::Ec2,
+    name: &str,
+    token: &str,
+) -> Option<Template> {
+    let t = ec2.describe_template_by_name(name).await.ok()??;
+    (t.tags.get(CREATE_TOKEN_TAG).map(String::as_str) == Some(token)).then_some(t)
+}
+
 fn unique_suffix() -> String {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,0 +1,246 @@
+//! Faults between the provider and EC2, injected by the proxy in front of
+//! moto (`acceptance_tests::ec2_proxy`; moto itself never throttles):
+//! - a throttling storm is retried and the apply succeeds;
+//! - exhausted retries give one diagnostic naming the action and AWS code,
+//!   and nothing is created;
+//! - a CreateLaunchTemplate that reached EC2 but whose answer was lost
+//!   leaves nothing orphaned: the template is adopted in the same apply, or
+//!   on the next one when even the lookup failed;
+//! - Ctrl-C (SIGINT to terraform → StopProvider) during a long verification
+//!   wait stops promptly and leaves a consistent state.
+
+use std::time::{Duration, Instant};
+
+use acceptance_tests::ec2_proxy::{Ec2Proxy, Fault};
+use acceptance_tests::moto::Moto;
+use acceptance_tests::terraform::{find_resource, Workdir};
+use serde_json::json;
+
+fn setup() -> (Moto, Ec2Proxy, Workdir) {
+    let moto = Moto::start();
+    let proxy = Ec2Proxy::start(&moto.endpoint);
+    let mut wd = Workdir::new();
+    for (k, v) in moto.env() {
+        wd.env(&k, &v);
+    }
+    (moto, proxy, wd)
+}
+
+fn config(proxy: &Ec2Proxy, max_attempts: u32, body: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "ecshost" {{
+  region       = "us-east-1"
+  max_attempts = {max_attempts}
+  endpoints {{
+    ec2 = "{}"
+  }}
+}}
+data "ecshost_user_data" "hosts" {{
+  host_format = "shell"
+  cluster     = "faults"
+}}
+resource "ecshost_launch_template" "hosts" {{
+  name             = "fault-hosts"
+  user_data_base64 = data.ecshost_user_data.hosts.base64
+}}
+{body}
+"#,
+        proxy.url()
+    )
+}
+
+/// Templates named `fault-hosts` in moto (out of band, not through the proxy).
+fn templates_in_ec2(moto: &Moto) -> usize {
+    moto.with_ec2(async |ec2| {
+        usize::from(
+            ec2.describe_template_by_name("fault-hosts")
+                .await
+                .expect("describe")
+                .is_some(),
+        )
+    })
+}
+
+#[test]
+fn throttling_storm_is_retried_and_exhausted_retries_name_action_and_code() {
+    let (moto, proxy, wd) = setup();
+    // Exhausted: 2 attempts, 5 throttles.
+    proxy.inject("CreateLaunchTemplate", 5, Fault::THROTTLE);
+    wd.write_config(&config(&proxy, 2, ""));
+    wd.init();
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0);
+    let err = r.stderr.replace('\n', " ");
+    assert!(err.contains("Unable to Create Launch Template"), "{err}");
+    assert!(
+        err.contains("CreateLaunchTemplate failed: RequestLimitExceeded"),
+        "names action and code: {err}"
+    );
+    assert!(!err.contains("panic"), "{err}");
+    assert_eq!(
+        proxy.faults_served()["CreateLaunchTemplate"],
+        2,
+        "both attempts throttled"
+    );
+    assert_eq!(templates_in_ec2(&moto), 0, "nothing was created");
+    assert!(find_resource(&wd.show(), "ecshost_launch_template.hosts").is_none());
+
+    // A storm the retry policy rides out: the 3 remaining throttles, 5 attempts.
+    wd.write_config(&config(&proxy, 5, ""));
+    let t = Instant::now();
+    wd.apply();
+    eprintln!(
+        "OBSERVED throttling storm (3 x RequestLimitExceeded) ridden out in {:?}",
+        t.elapsed()
+    );
+    assert_eq!(proxy.faults_served()["CreateLaunchTemplate"], 5);
+    assert_eq!(templates_in_ec2(&moto), 1);
+    wd.assert_empty_plan();
+
+    // 500s on reads during refresh are retried the same way.
+    proxy.inject("DescribeLaunchTemplates", 2, Fault::INTERNAL);
+    wd.assert_empty_plan();
+    assert_eq!(proxy.faults_served()["DescribeLaunchTemplates"], 2);
+}
+
+#[test]
+fn a_lost_create_answer_is_adopted_in_the_same_apply() {
+    let (moto, proxy, wd) = setup();
+    // The create reaches moto, its answer never comes back; the SDK's retry
+    // then meets the existing name (moto has no ClientToken idempotency).
+    proxy.inject("CreateLaunchTemplate", 1, Fault::LoseResponse);
+    wd.write_config(&config(&proxy, 3, ""));
+    wd.init();
+    let r = wd.apply();
+    let out = format!("{}{}", r.stdout, r.stderr).replace('\n', " ");
+    assert!(
+        out.contains("Adopted a Launch Template Whose Creation Was Not Confirmed"),
+        "{out}"
+    );
+    assert_eq!(templates_in_ec2(&moto), 1, "exactly one template");
+    let v = wd.values("ecshost_launch_template.hosts");
+    assert!(v["id"].as_str().unwrap().starts_with("lt-"));
+    assert!(
+        v["tags_all"].as_object().unwrap().is_empty(),
+        "the creation token stays hidden: {v:#}"
+    );
+    wd.assert_empty_plan();
+}
+
+#[test]
+fn a_lost_create_is_adopted_on_the_next_apply_when_even_the_lookup_failed() {
+    let (moto, proxy, wd) = setup();
+    // One attempt: the create takes effect, its answer is lost, and the
+    // lookup by name is dropped too. The apply fails; nothing in state.
+    proxy.inject("CreateLaunchTemplate", 1, Fault::LoseResponse);
+    proxy.inject("DescribeLaunchTemplates", 1, Fault::Drop);
+    wd.write_config(&config(&proxy, 1, ""));
+    wd.init();
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert_eq!(templates_in_ec2(&moto), 1, "the template exists in EC2");
+    assert!(find_resource(&wd.show(), "ecshost_launch_template.hosts").is_none());
+
+    // The next apply finds it by name and token instead of failing on the name.
+    let r = wd.apply();
+    let out = format!("{}{}", r.stdout, r.stderr).replace('\n', " ");
+    assert!(out.contains("Adopted a Launch Template"), "{out}");
+    assert_eq!(templates_in_ec2(&moto), 1, "still exactly one template");
+    wd.assert_empty_plan();
+}
+
+#[test]
+fn someone_elses_template_of_the_same_name_is_not_adopted() {
+    let (moto, proxy, wd) = setup();
+    let theirs = moto.create_template_out_of_band("fault-hosts", "IyEvYmluL3NoCg==");
+    wd.write_config(&config(&proxy, 2, ""));
+    wd.init();
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0);
+    let err = r.stderr.replace('\n', " ");
+    assert!(
+        err.contains("InvalidLaunchTemplateName.AlreadyExistsException"),
+        "{err}"
+    );
+    assert!(
+        err.contains("was not created by this configuration: import it"),
+        "{err}"
+    );
+    assert!(moto.template_exists(&theirs), "theirs is untouched");
+}
+
+#[test]
+fn ctrl_c_during_a_verification_wait_stops_promptly_and_saves_a_consistent_state() {
+    let (moto, proxy, wd) = setup();
+    wd.write_config(&config(&proxy, 2, ""));
+    wd.init();
+    wd.apply();
+    let id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    moto.run_instances(&acceptance_tests::moto::Launch::new(&id, "$Latest", 2));
+    // moto's console never holds a report: the gate would wait 10 minutes.
+    let gate = r#"
+resource "ecshost_instance_verification" "gate" {
+  launch_template_id = ecshost_launch_template.hosts.id
+  timeout            = "10m"
+  poll_interval      = "1s"
+}
+"#;
+    wd.write_config(&config(&proxy, 2, gate));
+    let child = wd
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("terraform apply");
+    // Wait until the provider is polling consoles.
+    let t0 = Instant::now();
+    while proxy
+        .actions()
+        .get("GetConsoleOutput")
+        .copied()
+        .unwrap_or(0)
+        < 4
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "verification never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = Instant::now();
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().expect("terraform exits");
+    let stopped_after = sent.elapsed();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .replace('\n', " ");
+    eprintln!("OBSERVED SIGINT → terraform exited in {stopped_after:?}: {text}");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stopped_after < Duration::from_secs(15),
+        "stopped in {stopped_after:?}, not after the 10m timeout"
+    );
+    assert!(text.contains("Verification Interrupted"), "{text}");
+    // Consistent state: the template is there, the gate is not.
+    let st = wd.show();
+    assert!(find_resource(&st, "ecshost_launch_template.hosts").is_some());
+    assert!(find_resource(&st, "ecshost_instance_verification.gate").is_none());
+    let lt = wd.values("ecshost_launch_template.hosts");
+    assert_eq!(lt["id"], json!(id));
+}
