@@ -338,7 +338,8 @@ impl Resource for LaunchTemplate {
             )
             .items(0, 1)])
             .description(
-                "Manages an EC2 launch template carrying the rendered host configuration. Template data changes create a new version; renames replace the template; tags update in place. Imports by ID (`lt-…`) or name, and adopts `aws_launch_template` via `moved` blocks.",
+                "Manages an EC2 launch template carrying the rendered host configuration. Template data changes create a new version; renames replace the template; tags update in place. Imports by ID (`lt-…`) or name, and adopts `aws_launch_template` via `moved` blocks. \
+                 A create whose answer is lost (timeout, dropped connection) orphans nothing: the template carries a hidden `ecshost:create-token` tag derived from the configuration (also its ClientToken), by which this or the next apply finds and adopts it.",
             ),
         )
     }
