@@ -117,15 +117,14 @@ impl Moto {
             .build()
             .expect("runtime");
         rt.block_on(async {
-            for (k, v) in self.env() {
-                // Only for this test process's out-of-band client.
-                if k.starts_with("AWS_ACCESS") || k.starts_with("AWS_SECRET") {
-                    std::env::set_var(k, v);
-                }
-            }
+            // Fixed test credentials: no process-wide environment changes
+            // (tests run on many threads).
             let ec2 = Ec2::connect(&Ec2Settings {
                 region: Some("us-east-1".into()),
                 endpoint: Some(self.endpoint.clone()),
+                static_credentials: Some(aws_sdk_ec2::config::Credentials::new(
+                    "testing", "testing", None, None, "moto",
+                )),
                 ..Default::default()
             })
             .await

@@ -33,6 +33,10 @@ pub struct Ec2Settings {
     pub max_attempts: Option<u32>,
     /// retry mode
     pub retry_mode: Option<RetryMode>,
+    /// fixed credentials instead of the default chain: for embedders and
+    /// tests (the provider block never sets them: credentials do not belong
+    /// in configuration). Their `Debug` output redacts the secret.
+    pub static_credentials: Option<aws_sdk_ec2::config::Credentials>,
 }
 
 /// An EC2 client that counts its calls per operation.
@@ -55,6 +59,9 @@ impl Ec2 {
         }
         if let Some(e) = &s.endpoint {
             loader = loader.endpoint_url(e);
+        }
+        if let Some(c) = &s.static_credentials {
+            loader = loader.credentials_provider(c.clone());
         }
         let sdk = loader.load().await;
         let mut retry = match s.retry_mode {

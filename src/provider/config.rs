@@ -45,6 +45,7 @@ impl ProviderState {
             endpoint,
             max_attempts,
             retry_mode,
+            static_credentials: None,
         });
         let tags = match cfg.attr("default_tags") {
             Value::List(items) => match items.first().map(|d| d.attr("tags")) {
