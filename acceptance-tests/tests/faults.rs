@@ -244,3 +244,40 @@ resource "ecshost_instance_verification" "gate" {
     let lt = wd.values("ecshost_launch_template.hosts");
     assert_eq!(lt["id"], json!(id));
 }
+
+#[test]
+fn verification_rides_out_throttled_per_instance_calls() {
+    let (moto, proxy, wd) = setup();
+    wd.write_config(&config(&proxy, 5, ""));
+    wd.init();
+    wd.apply();
+    let id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    moto.run_instances(&acceptance_tests::moto::Launch::new(&id, "$Latest", 6));
+    // Throttling is normal at fleet scale: per-instance calls in flight
+    // (concurrency 3) meet RequestLimitExceeded and are retried one by one.
+    proxy.inject("DescribeInstanceAttribute", 4, Fault::THROTTLE);
+    proxy.inject("GetConsoleOutput", 4, Fault::THROTTLE);
+    proxy.inject("DescribeInstances", 1, Fault::INTERNAL);
+    let body = r#"
+data "ecshost_instance_verification" "fleet" {
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  require_runtime_report    = false
+  concurrency               = 3
+}
+"#;
+    wd.write_config(&config(&proxy, 5, body));
+    wd.apply();
+    let v = wd.values("data.ecshost_instance_verification.fleet");
+    assert_eq!(v["instance_count"], json!(6));
+    assert_eq!(v["all_ok"], json!(true), "{v:#}");
+    let served = proxy.faults_served();
+    assert_eq!(served["DescribeInstanceAttribute"], 4);
+    assert_eq!(served["GetConsoleOutput"], 4);
+    assert_eq!(served["DescribeInstances"], 1);
+    // `api_calls` counts calls, not attempts.
+    assert_eq!(v["api_calls"]["DescribeInstanceAttribute"], json!(6));
+}
