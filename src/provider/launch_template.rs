@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::config::{error_chain, ProviderState};
 use crate::ec2::launch_templates::{user_data_sha256, MetadataOptions, Template, TemplateData};
 use crate::render::analyse::analyse_base64;
+use crate::render::user_data::MAX_USER_DATA_BYTES;
 use crate::sdk::schema::validators::{IntBetween, OneOf};
 use crate::sdk::typed::{decode, encode};
 use crate::sdk::{
@@ -247,6 +248,93 @@ impl LaunchTemplate {
     }
 }
 
+/// Create refused because the name is taken: on the attribute that chose
+/// the name, with the two ways out.
+fn name_taken(name_configured: bool, name: &str) -> Diagnostics {
+    let attr = if name_configured {
+        "name"
+    } else {
+        "name_prefix"
+    };
+    let mut d = Diagnostics::new();
+    d.attribute_error(
+        AttributePath::root(attr),
+        "Launch Template Name Already in Use",
+        format!("A launch template named {name:?} already exists in this account and Region. Import it (terraform import <address> {name}, or an import block) or choose another name."),
+    );
+    d
+}
+
+/// How an import ID names a template.
+#[derive(Debug, PartialEq, Eq)]
+enum ImportId<'a> {
+    /// `lt-` and 17 hex digits
+    Id(&'a str),
+    /// anything else EC2 accepts as a template name (which may start with
+    /// `lt-` too)
+    Name(&'a str),
+}
+
+/// EC2 ID prefixes of other resource types, for a pointed message.
+const OTHER_ID_PREFIXES: &[(&str, &str)] = &[
+    ("ami", "an AMI"),
+    ("i", "an instance"),
+    ("sg", "a security group"),
+    ("subnet", "a subnet"),
+    ("vpc", "a VPC"),
+    ("eni", "a network interface"),
+    ("vol", "a volume"),
+    ("snap", "a snapshot"),
+    ("key", "a key pair"),
+];
+
+fn is_template_id(id: &str) -> bool {
+    id.strip_prefix("lt-")
+        .is_some_and(|h| h.len() == 17 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Parses an import ID, refusing before any EC2 call what can name no
+/// launch template: another resource's ID, an ARN, or a string EC2 would
+/// not accept as a template name. The error is the diagnostic's detail.
+fn parse_import_id(id: &str) -> Result<ImportId<'_>, String> {
+    const FORMS: &str = "Import by launch template ID (lt- and 17 hex digits, e.g. lt-0123456789abcdef0) or by name";
+    if is_template_id(id) {
+        return Ok(ImportId::Id(id));
+    }
+    if id.trim() != id {
+        return Err(format!("{id:?} has surrounding whitespace. {FORMS}."));
+    }
+    if let Some(arn_id) = id
+        .strip_prefix("arn:")
+        .map(|rest| rest.rsplit('/').next().unwrap_or_default())
+    {
+        return Err(if is_template_id(arn_id) {
+            format!("{id:?} is an ARN. Import by the ID it ends with: {arn_id}.")
+        } else {
+            format!("{id:?} is an ARN, not a launch template ID. {FORMS}.")
+        });
+    }
+    if let Some((prefix, hex)) = id.split_once('-') {
+        if let Some((_, what)) = OTHER_ID_PREFIXES.iter().find(|(p, _)| *p == prefix) {
+            if (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "{id} is {what} ID, not a launch template ID. {FORMS}."
+                ));
+            }
+        }
+    }
+    let name_ok = (3..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"().-/_".contains(&b));
+    if !name_ok {
+        return Err(format!(
+            "{id:?} is neither a launch template ID nor a launch template name (3 to 128 letters, digits and ( ) . - / _). {FORMS}."
+        ));
+    }
+    Ok(ImportId::Name(id))
+}
+
 /// Warnings about a template this provider did not write, for import.
 fn explain_user_data(user_data_base64: Option<&str>, diags: &mut Diagnostics) {
     let Some(ud) = user_data_base64 else {
@@ -350,6 +438,17 @@ impl Resource for LaunchTemplate {
                 .is_err()
             {
                 diags.attribute_error(AttributePath::root("user_data_base64"), "Invalid Base64", "user_data_base64 must be standard base64 (use data.ecshost_user_data.x.base64 or base64encode()).");
+            } else if let Some(n) = base64::engine::general_purpose::STANDARD
+                .decode(ud.trim())
+                .ok()
+                .map(|b| b.len())
+                .filter(|n| *n > MAX_USER_DATA_BYTES)
+            {
+                diags.attribute_error(
+                    AttributePath::root("user_data_base64"),
+                    "User Data Too Large",
+                    format!("user_data_base64 decodes to {n} bytes but EC2 accepts at most {MAX_USER_DATA_BYTES}. Render it with data.ecshost_user_data and gzip = true (cloud-init formats), or drop extra parts."),
+                );
             }
         }
         let md = match config.attr("metadata_options") {
@@ -482,6 +581,9 @@ impl Resource for LaunchTemplate {
             .await
         {
             Ok(t) => t,
+            Err(e) if e.code() == Some("InvalidLaunchTemplateName.AlreadyExistsException") => {
+                return StateResponse::from_diags(name_taken(m.name.known().is_some(), &name))
+            }
             Err(e) => {
                 return StateResponse::from_diags(Diagnostics::from_error(
                     "Unable to Create Launch Template",
@@ -633,14 +735,22 @@ impl Resource for LaunchTemplate {
     }
 
     async fn import(&self, id: &str, _stop: &StopSignal) -> StateResponse {
+        let parsed = match parse_import_id(id) {
+            Ok(p) => p,
+            Err(detail) => {
+                return StateResponse::from_diags(Diagnostics::from_error(
+                    "Invalid Import ID",
+                    detail,
+                ))
+            }
+        };
         let ec2 = match self.state.ec2().await {
             Ok(c) => c,
             Err(d) => return StateResponse::from_diags(d),
         };
-        let found = if id.starts_with("lt-") {
-            ec2.describe_template_by_id(id).await
-        } else {
-            ec2.describe_template_by_name(id).await
+        let found = match parsed {
+            ImportId::Id(id) => ec2.describe_template_by_id(id).await,
+            ImportId::Name(name) => ec2.describe_template_by_name(name).await,
         };
         let t = match found {
             Ok(Some(t)) => t,
@@ -786,4 +896,96 @@ fn unique_suffix() -> String {
         t.as_secs(),
         (t.subsec_nanos() ^ std::process::id()) & 0xfffff
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testing::{errors, obj, schema_diags};
+
+    #[test]
+    fn import_ids() {
+        let ok: &[(&str, ImportId<'_>)] = &[
+            ("lt-0123456789abcdef0", ImportId::Id("lt-0123456789abcdef0")),
+            ("ecs-hosts", ImportId::Name("ecs-hosts")),
+            // A name may start with lt- too.
+            ("lt-web", ImportId::Name("lt-web")),
+            ("team/app_(v2).x", ImportId::Name("team/app_(v2).x")),
+        ];
+        for (id, want) in ok {
+            assert_eq!(parse_import_id(id).as_ref(), Ok(want), "{id}");
+        }
+        let bad: &[(&str, &str)] = &[
+            (
+                "sg-0123456789abcdef0",
+                "is a security group ID, not a launch template ID",
+            ),
+            ("ami-05fb4f25", "is an AMI ID"),
+            (
+                "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0123456789abcdef0",
+                "Import by the ID it ends with: lt-0123456789abcdef0",
+            ),
+            (
+                "arn:aws:iam::123456789012:role/x",
+                "is an ARN, not a launch template ID",
+            ),
+            (
+                "my template",
+                "is neither a launch template ID nor a launch template name",
+            ),
+            ("ab", "is neither"),
+            (" lt-0123456789abcdef0", "has surrounding whitespace"),
+        ];
+        for (id, want) in bad {
+            let got = parse_import_id(id).expect_err(id);
+            assert!(got.contains(want), "{id}: {got}");
+            assert!(got.contains("lt-"), "{id}: names the ID form: {got}");
+        }
+    }
+
+    async fn validate(attrs: &[(&str, Value)]) -> Diagnostics {
+        let lt = LaunchTemplate {
+            state: Arc::default(),
+        };
+        let cfg = obj(attrs);
+        let mut d = schema_diags(&lt.schema(), &cfg);
+        lt.validate(&cfg, &mut d).await;
+        d
+    }
+
+    #[tokio::test]
+    async fn oversized_user_data_is_refused_on_the_attribute() {
+        use base64::Engine as _;
+        let b64 = |n: usize| base64::engine::general_purpose::STANDARD.encode(vec![b'#'; n]);
+        let d = validate(&[("user_data_base64", Value::from(b64(MAX_USER_DATA_BYTES)))]).await;
+        assert_eq!(errors(&d), []);
+        let d = validate(&[(
+            "user_data_base64",
+            Value::from(b64(MAX_USER_DATA_BYTES + 1)),
+        )])
+        .await;
+        assert_eq!(
+            errors(&d),
+            [(
+                "user_data_base64".to_owned(),
+                "User Data Too Large".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_taken_name_points_at_the_attribute_that_chose_it() {
+        let d = name_taken(true, "hosts");
+        assert_eq!(
+            errors(&d),
+            [(
+                "name".to_owned(),
+                "Launch Template Name Already in Use".to_owned()
+            )]
+        );
+        assert!(d
+            .iter()
+            .all(|x| x.detail.contains("terraform import <address> hosts")));
+        assert_eq!(errors(&name_taken(false, "h-1"))[0].0, "name_prefix");
+    }
 }
