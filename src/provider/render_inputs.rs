@@ -25,14 +25,18 @@ pub(crate) const LOOPBACK_FORMATS: &[&str] = &[
     "shell",
 ];
 
-/// The attribute path a render problem points at.
+/// The attribute path a render problem points at. A problem inside a list
+/// element stops at the element (`extra_parts[1]`): Terraform places an
+/// index step on the element's expression, but a step past it into the
+/// element's fields falls back to the whole block, so the field is named
+/// by the diagnostic's text instead.
 fn problem_path(p: &Problem) -> AttributePath {
     let mut path = AttributePath::root(p.attribute);
     if let Some(k) = &p.key {
         path = path.key(k);
     }
-    if let Some((i, a)) = p.element {
-        path = path.index(i).attr(a);
+    if let Some((i, _field)) = p.element {
+        path = path.index(i);
     }
     path
 }

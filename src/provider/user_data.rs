@@ -243,7 +243,8 @@ mod tests {
         assert_eq!(names, ["part-001", "y.sh"]);
     }
 
-    /// Problems inside an extra part point at the element and its field.
+    /// Problems inside an extra part point at the element; the detail names
+    /// the field.
     #[tokio::test]
     async fn extra_part_problems_point_at_the_element() {
         let d = validate(vec![
@@ -254,9 +255,13 @@ mod tests {
         assert_eq!(
             errors(&d),
             [(
-                "extra_parts[1].filename".to_owned(),
+                "extra_parts[1]".to_owned(),
                 "Invalid part file name".to_owned()
             )]
+        );
+        assert!(
+            d.iter().any(|x| x.detail.starts_with("filename must be")),
+            "{d:?}"
         );
     }
 

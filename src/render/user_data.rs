@@ -205,7 +205,7 @@ impl UserDataInput {
                     Problem::error(
                         "extra_parts",
                         "Invalid content type",
-                        "Use a MIME type such as text/x-shellscript.",
+                        "content_type must be a MIME type such as text/x-shellscript (no parameters or spaces).",
                     )
                     .in_element(i, "content_type"),
                 );
@@ -229,7 +229,7 @@ impl UserDataInput {
                     Problem::error(
                         "extra_parts",
                         "Invalid part file name",
-                        "Use a plain file name without quotes, slashes or newlines.",
+                        "filename must be a plain file name without quotes, slashes or newlines.",
                     )
                     .in_element(i, "filename"),
                 );
