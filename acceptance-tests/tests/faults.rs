@@ -4,8 +4,9 @@
 //! - exhausted retries give one diagnostic naming the action and AWS code,
 //!   and nothing is created;
 //! - a CreateLaunchTemplate that reached EC2 but whose answer was lost
-//!   leaves nothing orphaned: the template is adopted in the same apply, or
-//!   on the next one when even the lookup failed;
+//!   leaves nothing orphaned: the template is adopted in the same apply, or,
+//!   when even the lookup failed, saved as a pending tainted object that the
+//!   next plan finds by its creation token and replaces;
 //! - Ctrl-C (SIGINT to terraform → StopProvider) during a long verification
 //!   wait stops promptly and leaves a consistent state.
 
@@ -133,24 +134,69 @@ fn a_lost_create_answer_is_adopted_in_the_same_apply() {
 }
 
 #[test]
-fn a_lost_create_is_adopted_on_the_next_apply_when_even_the_lookup_failed() {
+fn a_lost_create_is_saved_tainted_and_found_by_the_next_plan_when_even_the_lookup_failed() {
     let (moto, proxy, wd) = setup();
     // One attempt: the create takes effect, its answer is lost, and the
-    // lookup by name is dropped too. The apply fails; nothing in state.
+    // lookup by name is dropped too. The apply fails, but the state keeps a
+    // pending (tainted) object that knows the create's token.
     proxy.inject("CreateLaunchTemplate", 1, Fault::LoseResponse);
     proxy.inject("DescribeLaunchTemplates", 1, Fault::Drop);
     wd.write_config(&config(&proxy, 1, ""));
     wd.init();
     let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(r.code, 0, "{}", r.stdout);
-    assert_eq!(templates_in_ec2(&moto), 1, "the template exists in EC2");
-    assert!(find_resource(&wd.show(), "ecshost_launch_template.hosts").is_none());
+    let err = r.stderr.replace('\n', " ");
+    assert!(
+        err.contains("Launch Template Creation Unconfirmed"),
+        "{err}"
+    );
+    assert!(!err.contains("inconsistent"), "{err}");
+    let orphan = moto.with_ec2(async |ec2| {
+        ec2.describe_template_by_name("fault-hosts")
+            .await
+            .unwrap()
+            .expect("EC2 made it")
+            .id
+    });
+    let st = wd.show();
+    let pending = find_resource(&st, "ecshost_launch_template.hosts").expect("saved");
+    assert_eq!(pending["values"]["id"], json!(""), "{pending:#}");
+    assert_eq!(pending["tainted"], json!(true), "{pending:#}");
 
-    // The next apply finds it by name and token instead of failing on the name.
+    // The next plan finds it by its token and replaces it: one template,
+    // the orphan gone, a clean plan after.
+    let plan = wd.plan_with_changes();
+    assert!(
+        plan.contains("must be replaced") || plan.contains("is tainted"),
+        "{plan}"
+    );
+    wd.apply();
+    let v = wd.values("ecshost_launch_template.hosts");
+    assert_ne!(v["id"], json!(orphan));
+    assert!(!moto.template_exists(&orphan), "the orphan was deleted");
+    assert_eq!(templates_in_ec2(&moto), 1, "exactly one template");
+    wd.assert_empty_plan();
+}
+
+#[test]
+fn a_pending_create_that_never_happened_is_dropped_and_created() {
+    let (moto, proxy, wd) = setup();
+    // The request never reaches EC2 (dropped before forwarding) and the
+    // lookup is dropped too: outcome unknown to the provider.
+    proxy.inject("CreateLaunchTemplate", 1, Fault::Drop);
+    proxy.inject("DescribeLaunchTemplates", 1, Fault::Drop);
+    wd.write_config(&config(&proxy, 1, ""));
+    wd.init();
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0);
+    assert_eq!(templates_in_ec2(&moto), 0);
     let r = wd.apply();
     let out = format!("{}{}", r.stdout, r.stderr).replace('\n', " ");
-    assert!(out.contains("Adopted a Launch Template"), "{out}");
-    assert_eq!(templates_in_ec2(&moto), 1, "still exactly one template");
+    assert!(
+        out.contains("Unconfirmed Launch Template Was Not Created"),
+        "{out}"
+    );
+    assert_eq!(templates_in_ec2(&moto), 1);
     wd.assert_empty_plan();
 }
 
@@ -163,14 +209,8 @@ fn someone_elses_template_of_the_same_name_is_not_adopted() {
     let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(r.code, 0);
     let err = r.stderr.replace('\n', " ");
-    assert!(
-        err.contains("InvalidLaunchTemplateName.AlreadyExistsException"),
-        "{err}"
-    );
-    assert!(
-        err.contains("was not created by this configuration: import it"),
-        "{err}"
-    );
+    assert!(err.contains("Launch Template Name Already in Use"), "{err}");
+    assert!(err.contains("Import it (terraform import"), "{err}");
     assert!(moto.template_exists(&theirs), "theirs is untouched");
 }
 

@@ -80,3 +80,40 @@ impl DataSource for AgentOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testing::{errors, obj, schema_diags};
+
+    /// One error per bad attribute: when a schema validator has refused a
+    /// value, the renderer's view of the placeholder (a port of 70000 reaches
+    /// it as 0) is not reported on top.
+    #[tokio::test]
+    async fn a_refused_attribute_gets_one_error() {
+        let cases: &[(&str, Value, &str)] = &[
+            (
+                "credentials_port",
+                Value::from(70000i64),
+                "credentials_port must be a whole number from 1 to 65535; got 70000.",
+            ),
+            ("credentials_port", Value::from(0i64), "got 0."),
+            ("cluster", Value::from(""), "cluster must not be empty."),
+            ("log_level", Value::from("verbose"), "got \"verbose\"."),
+        ];
+        for (attr, v, detail) in cases {
+            let mut attrs = vec![("cluster", Value::from("c"))];
+            attrs.retain(|(k, _)| k != attr);
+            attrs.push((attr, v.clone()));
+            let cfg = obj(&attrs);
+            let mut d = schema_diags(&AgentOptions.schema(), &cfg);
+            AgentOptions.validate(&cfg, &mut d).await;
+            assert_eq!(
+                errors(&d),
+                [(attr.to_string(), "Invalid Attribute Value".to_owned())],
+                "{attr} = {v:?}"
+            );
+            assert!(d.iter().any(|x| x.detail.contains(detail)), "{attr}: {d:?}");
+        }
+    }
+}

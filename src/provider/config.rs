@@ -11,8 +11,11 @@ use std::sync::Mutex;
 use tokio::sync::OnceCell;
 
 use crate::ec2::client::{Ec2, Ec2Settings, RetryMode};
-use crate::sdk::schema::validators::{IntBetween, OneOf};
-use crate::sdk::{Attribute, Block, Diagnostics, NestedBlock, Nesting, Schema, Value};
+use crate::sdk::schema::validators::{HttpUrl, IntBetween, OneOf};
+use crate::sdk::schema::Validator;
+use crate::sdk::{
+    Attribute, AttributePath, Block, Diagnostics, NestedBlock, Nesting, Schema, Value,
+};
 
 /// Provider-wide state shared by the resources.
 #[derive(Default)]
@@ -100,11 +103,59 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// An AWS Region name such as `eu-west-1` or `us-gov-west-1`: without it
+/// the SDK builds an endpoint host that does not resolve, and the error
+/// surfaces on the first resource, far from the typo.
+struct AwsRegion;
+
+impl AwsRegion {
+    fn is_region(s: &str) -> bool {
+        let parts: Vec<&str> = s.split('-').collect();
+        parts.len() >= 3
+            && parts[0].len() >= 2
+            && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+            && parts[1..parts.len() - 1].iter().all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+            && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+            && !parts[parts.len() - 1].is_empty()
+    }
+}
+
+impl Validator for AwsRegion {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str().filter(|s| !s.is_empty()) else {
+            return;
+        };
+        if Self::is_region(s) {
+            return;
+        }
+        let az = s.trim_end_matches(|c: char| c.is_ascii_lowercase());
+        let hint = if az != s && Self::is_region(az) {
+            format!(" {s:?} is an Availability Zone; its Region is {az:?}.")
+        } else if Self::is_region(&s.trim().to_ascii_lowercase()) {
+            format!(" Write {:?}.", s.trim().to_ascii_lowercase())
+        } else {
+            String::new()
+        };
+        diags.attribute_error(
+            path.clone(),
+            "Invalid AWS Region",
+            format!("{path} must be a Region name such as \"eu-west-1\"; got {s:?}.{hint}"),
+        );
+    }
+    fn description(&self) -> String {
+        String::new()
+    }
+}
+
 /// The provider block schema.
 pub(crate) fn schema() -> Schema {
     Schema::new(
         Block::new(vec![
-            Attribute::string("region").optional().description(
+            Attribute::string("region").optional().validator(AwsRegion).description(
                 "AWS Region for EC2 calls. Falls back to `AWS_REGION`/`AWS_DEFAULT_REGION` and the shared config, like the AWS CLI.",
             ),
             Attribute::string("profile").optional().description(
@@ -121,7 +172,7 @@ pub(crate) fn schema() -> Schema {
             NestedBlock::new(
                 "endpoints",
                 Nesting::List,
-                Block::new(vec![Attribute::string("ec2").optional().description(
+                Block::new(vec![Attribute::string("ec2").optional().validator(HttpUrl).description(
                     "Custom EC2 endpoint URL (a VPC endpoint, or a local emulator such as moto).",
                 )]),
             )
@@ -140,4 +191,60 @@ pub(crate) fn schema() -> Schema {
              The render data sources contact nothing and need no credentials; resources that call EC2 use the standard AWS credential chain.",
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testing::{errors, obj, schema_diags};
+
+    #[test]
+    fn region_names() {
+        for (r, ok) in [
+            ("us-east-1", true),
+            ("eu-central-2", true),
+            ("us-gov-west-1", true),
+            ("us-isob-east-1", true),
+            ("cn-northwest-1", true),
+            ("us-east-1a", false),
+            ("US-EAST-1", false),
+            ("us-east1", false),
+            ("useast-1", false),
+            ("eu west 1", false),
+        ] {
+            assert_eq!(AwsRegion::is_region(r), ok, "{r}");
+        }
+    }
+
+    /// Bad endpoints and Regions are refused at validate time on their
+    /// attribute, before the SDK turns them into an error on the first
+    /// resource (for a bad URL, one that quotes the whole request).
+    #[test]
+    fn provider_block_refuses_bad_endpoint_and_region() {
+        let cfg = obj(&[
+            ("region", Value::from("us-east-1a")),
+            (
+                "endpoints",
+                Value::List(vec![obj(&[("ec2", Value::from("127.0.0.1:5000"))])]),
+            ),
+        ]);
+        let d = schema_diags(&schema(), &cfg);
+        assert_eq!(
+            errors(&d),
+            [
+                ("region".to_owned(), "Invalid AWS Region".to_owned()),
+                ("endpoints[0].ec2".to_owned(), "Invalid URL".to_owned()),
+            ]
+        );
+        assert!(
+            d.iter()
+                .any(|x| x.detail.contains("its Region is \"us-east-1\"")),
+            "{d:?}"
+        );
+        assert!(
+            d.iter()
+                .any(|x| x.detail.contains("has no http:// or https:// scheme")),
+            "{d:?}"
+        );
+    }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::config::{error_chain, ProviderState};
 use crate::ec2::launch_templates::{user_data_sha256, MetadataOptions, Template, TemplateData};
 use crate::render::analyse::analyse_base64;
+use crate::render::user_data::MAX_USER_DATA_BYTES;
 use crate::sdk::schema::validators::{IntBetween, OneOf};
 use crate::sdk::typed::{decode, encode};
 use crate::sdk::{
@@ -30,11 +31,12 @@ const VERSIONED: &[&str] = &[
     "metadata_options",
 ];
 
-/// Tag marking a template as made by a create of this provider: its value
-/// is [`create_token`] of the configuration, so a create whose answer was
-/// lost (the template exists, Terraform never heard of it) is recognised
-/// and adopted, in the same apply or the next one. Hidden from `tags` and
-/// `tags_all`. Also sent as the ClientToken (idempotent retries on EC2).
+/// Tag carrying the token of the create call that made a template (also
+/// sent as its ClientToken, so EC2 answers a retried create with the same
+/// template). Unique per create: a create whose answer was lost is
+/// recognised by it — adopted in the same apply, or saved as a pending,
+/// tainted object whose next refresh finds it — and a same-named template of
+/// another resource never is. Hidden from `tags` and `tags_all`.
 const CREATE_TOKEN_TAG: &str = "ecshost:create-token";
 
 /// The resource.
@@ -229,6 +231,61 @@ impl LaunchTemplate {
         }
     }
 
+    /// The state of a create with an unknown outcome: `id` empty, the
+    /// token in private state, and an error (Terraform saves it tainted).
+    fn pending_create(
+        &self,
+        m: &Model,
+        name: &str,
+        data: &TemplateData,
+        tags: &BTreeMap<String, String>,
+        token: &str,
+        e: &crate::ec2::error::Ec2Error,
+    ) -> StateResponse {
+        let t = Template {
+            id: String::new(),
+            name: name.to_owned(),
+            default_version: 0,
+            latest_version: 0,
+            tags: tags.clone(),
+            arn: String::new(),
+        };
+        let mut out = self.model_from_remote(&t, data, Some(m));
+        out.metadata_options = m.metadata_options.clone();
+        out.security_group_ids = m.security_group_ids.clone();
+        out.tags = m.tags.clone();
+        let mut resp = self.to_state(&out);
+        resp.private = token.as_bytes().to_vec();
+        resp.diags.error(
+            "Launch Template Creation Unconfirmed",
+            format!(
+                "CreateLaunchTemplate for {name:?} got no answer ({}), and the template could not be looked up. Terraform saves it as tainted: the next plan looks for it by its creation token and replaces it if EC2 made it, or creates it if not. Nothing is orphaned.",
+                error_chain(e)
+            ),
+        );
+        resp
+    }
+
+    /// A pending create (see [`Self::pending_create`]): the template of that
+    /// name carrying `token`, if EC2 made it.
+    async fn find_pending(
+        &self,
+        prior: &Model,
+        token: &[u8],
+    ) -> Result<Option<Template>, Diagnostics> {
+        let ec2 = self.state.ec2().await?;
+        let Some(name) = prior.name.known() else {
+            return Ok(None);
+        };
+        let token = String::from_utf8_lossy(token);
+        let t = ec2.describe_template_by_name(name).await.map_err(|e| {
+            Diagnostics::from_error("Unable to Read Launch Template", error_chain(&e))
+        })?;
+        Ok(t.filter(|t| {
+            !token.is_empty() && t.tags.get(CREATE_TOKEN_TAG).map(String::as_str) == Some(&*token)
+        }))
+    }
+
     async fn read_remote(
         &self,
         id: &str,
@@ -253,6 +310,93 @@ impl LaunchTemplate {
             })?;
         Ok(Some(self.model_from_remote(&t, &data, prior)))
     }
+}
+
+/// Create refused because the name is taken: on the attribute that chose
+/// the name, with the two ways out.
+fn name_taken(name_configured: bool, name: &str) -> Diagnostics {
+    let attr = if name_configured {
+        "name"
+    } else {
+        "name_prefix"
+    };
+    let mut d = Diagnostics::new();
+    d.attribute_error(
+        AttributePath::root(attr),
+        "Launch Template Name Already in Use",
+        format!("A launch template named {name:?} already exists in this account and Region. Import it (terraform import <address> {name}, or an import block) or choose another name."),
+    );
+    d
+}
+
+/// How an import ID names a template.
+#[derive(Debug, PartialEq, Eq)]
+enum ImportId<'a> {
+    /// `lt-` and 17 hex digits
+    Id(&'a str),
+    /// anything else EC2 accepts as a template name (which may start with
+    /// `lt-` too)
+    Name(&'a str),
+}
+
+/// EC2 ID prefixes of other resource types, for a pointed message.
+const OTHER_ID_PREFIXES: &[(&str, &str)] = &[
+    ("ami", "an AMI"),
+    ("i", "an instance"),
+    ("sg", "a security group"),
+    ("subnet", "a subnet"),
+    ("vpc", "a VPC"),
+    ("eni", "a network interface"),
+    ("vol", "a volume"),
+    ("snap", "a snapshot"),
+    ("key", "a key pair"),
+];
+
+fn is_template_id(id: &str) -> bool {
+    id.strip_prefix("lt-")
+        .is_some_and(|h| h.len() == 17 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Parses an import ID, refusing before any EC2 call what can name no
+/// launch template: another resource's ID, an ARN, or a string EC2 would
+/// not accept as a template name. The error is the diagnostic's detail.
+fn parse_import_id(id: &str) -> Result<ImportId<'_>, String> {
+    const FORMS: &str = "Import by launch template ID (lt- and 17 hex digits, e.g. lt-0123456789abcdef0) or by name";
+    if is_template_id(id) {
+        return Ok(ImportId::Id(id));
+    }
+    if id.trim() != id {
+        return Err(format!("{id:?} has surrounding whitespace. {FORMS}."));
+    }
+    if let Some(arn_id) = id
+        .strip_prefix("arn:")
+        .map(|rest| rest.rsplit('/').next().unwrap_or_default())
+    {
+        return Err(if is_template_id(arn_id) {
+            format!("{id:?} is an ARN. Import by the ID it ends with: {arn_id}.")
+        } else {
+            format!("{id:?} is an ARN, not a launch template ID. {FORMS}.")
+        });
+    }
+    if let Some((prefix, hex)) = id.split_once('-') {
+        if let Some((_, what)) = OTHER_ID_PREFIXES.iter().find(|(p, _)| *p == prefix) {
+            if (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "{id} is {what} ID, not a launch template ID. {FORMS}."
+                ));
+            }
+        }
+    }
+    let name_ok = (3..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"().-/_".contains(&b));
+    if !name_ok {
+        return Err(format!(
+            "{id:?} is neither a launch template ID nor a launch template name (3 to 128 letters, digits and ( ) . - / _). {FORMS}."
+        ));
+    }
+    Ok(ImportId::Name(id))
 }
 
 /// Warnings about a template this provider did not write, for import.
@@ -339,7 +483,7 @@ impl Resource for LaunchTemplate {
             .items(0, 1)])
             .description(
                 "Manages an EC2 launch template carrying the rendered host configuration. Template data changes create a new version; renames replace the template; tags update in place. Imports by ID (`lt-…`) or name, and adopts `aws_launch_template` via `moved` blocks. \
-                 A create whose answer is lost (timeout, dropped connection) orphans nothing: the template carries a hidden `ecshost:create-token` tag derived from the configuration (also its ClientToken), by which this or the next apply finds and adopts it.",
+                 A create whose answer is lost (timeout, dropped connection) orphans nothing: each create carries a unique token (its ClientToken and the hidden tag `ecshost:create-token`) by which the same apply adopts the template, or, when even the lookup fails, the object is saved tainted and the next plan finds it and replaces it.",
             ),
         )
     }
@@ -359,6 +503,17 @@ impl Resource for LaunchTemplate {
                 .is_err()
             {
                 diags.attribute_error(AttributePath::root("user_data_base64"), "Invalid Base64", "user_data_base64 must be standard base64 (use data.ecshost_user_data.x.base64 or base64encode()).");
+            } else if let Some(n) = base64::engine::general_purpose::STANDARD
+                .decode(ud.trim())
+                .ok()
+                .map(|b| b.len())
+                .filter(|n| *n > MAX_USER_DATA_BYTES)
+            {
+                diags.attribute_error(
+                    AttributePath::root("user_data_base64"),
+                    "User Data Too Large",
+                    format!("user_data_base64 decodes to {n} bytes but EC2 accepts at most {MAX_USER_DATA_BYTES}. Render it with data.ecshost_user_data and gzip = true (cloud-init formats), or drop extra parts."),
+                );
             }
         }
         let md = match config.attr("metadata_options") {
@@ -480,7 +635,7 @@ impl Resource for LaunchTemplate {
         let own = m.tags.known().cloned().unwrap_or_default();
         let mut tags = merged_tags(&self.state.default_tags(), &own);
         let data = template_data(&m);
-        let token = create_token(&name, m.description.known(), &data, &tags);
+        let token = create_token(&name);
         tags.insert(CREATE_TOKEN_TAG.to_owned(), token.clone());
         let mut diags = Diagnostics::new();
         let t = match ec2
@@ -499,27 +654,28 @@ impl Resource for LaunchTemplate {
                     diags.warning(
                         "Adopted a Launch Template Whose Creation Was Not Confirmed",
                         format!(
-                            "CreateLaunchTemplate did not answer cleanly ({}), but launch template {} named {name:?} carries this configuration's creation token, so it is the one this apply (or an interrupted earlier one) created. It is now in the state.",
+                            "CreateLaunchTemplate did not answer cleanly ({}), but launch template {} named {name:?} carries this call's creation token, so this apply created it. It is now in the state.",
                             error_chain(&e),
                             t.id
                         ),
                     );
                     t
                 }
-                None => {
-                    let mut detail = error_chain(&e);
-                    if e.code()
-                        .is_some_and(|c| c.ends_with("AlreadyExistsException"))
-                    {
-                        detail.push_str(&format!(
-                            ". A launch template named {name:?} exists and was not created by this configuration: import it (terraform import, or an import block with its lt- ID) or choose another name."
-                        ));
-                    }
+                // Taken by a template this configuration did not create.
+                None if e.code() == Some("InvalidLaunchTemplateName.AlreadyExistsException") => {
+                    return StateResponse::from_diags(name_taken(m.name.known().is_some(), &name))
+                }
+                // EC2 answered with an error, or the request never left:
+                // nothing was created.
+                None if e.code().is_some() || !e.may_have_reached_ec2() => {
                     return StateResponse::from_diags(Diagnostics::from_error(
                         "Unable to Create Launch Template",
-                        detail,
-                    ));
+                        error_chain(&e),
+                    ))
                 }
+                // No answer: it may exist. Save what is known (Terraform
+                // keeps it, tainted) so the next refresh finds it by token.
+                None => return self.pending_create(&m, &name, &data, &tags, &token, &e),
             },
         };
         let mut out = self.model_from_remote(&t, &data, Some(&m));
@@ -538,14 +694,32 @@ impl Resource for LaunchTemplate {
         resp
     }
 
-    async fn read(&self, state: &Value, _private: &[u8], _stop: &StopSignal) -> StateResponse {
+    async fn read(&self, state: &Value, private: &[u8], _stop: &StopSignal) -> StateResponse {
         let prior: Model = match decode(state) {
             Ok(m) => m,
             Err(d) => return StateResponse::from_diags(d),
         };
-        let Some(id) = prior.id.known().cloned() else {
+        let Some(mut id) = prior.id.known().cloned() else {
             return StateResponse::default();
         };
+        if id.is_empty() {
+            match self.find_pending(&prior, private).await {
+                Err(d) => return StateResponse::from_diags(d),
+                Ok(None) => {
+                    let mut d = Diagnostics::new();
+                    d.warning(
+                        "Unconfirmed Launch Template Was Not Created",
+                        "The create whose answer was lost did not take effect; it is removed from the state and will be created.",
+                    );
+                    return StateResponse {
+                        state: None,
+                        private: Vec::new(),
+                        diags: d,
+                    };
+                }
+                Ok(Some(t)) => id = t.id,
+            }
+        }
         match self.read_remote(&id, Some(&prior)).await {
             Ok(Some(m)) => self.to_state(&m),
             Ok(None) => {
@@ -652,10 +826,22 @@ impl Resource for LaunchTemplate {
         }
     }
 
-    async fn delete(&self, state: &Value, _private: &[u8], _stop: &StopSignal) -> Diagnostics {
-        let Some(id) = state.attr("id").as_str() else {
+    async fn delete(&self, state: &Value, private: &[u8], _stop: &StopSignal) -> Diagnostics {
+        let Some(mut id) = state.attr("id").as_str().map(str::to_owned) else {
             return Diagnostics::new();
         };
+        if id.is_empty() {
+            // A pending create that was never refreshed.
+            let Ok(prior) = decode::<Model>(state) else {
+                return Diagnostics::new();
+            };
+            match self.find_pending(&prior, private).await {
+                Err(d) => return d,
+                Ok(None) => return Diagnostics::new(),
+                Ok(Some(t)) => id = t.id,
+            }
+        }
+        let id = id.as_str();
         let ec2 = match self.state.ec2().await {
             Ok(c) => c,
             Err(d) => return d,
@@ -668,14 +854,22 @@ impl Resource for LaunchTemplate {
     }
 
     async fn import(&self, id: &str, _stop: &StopSignal) -> StateResponse {
+        let parsed = match parse_import_id(id) {
+            Ok(p) => p,
+            Err(detail) => {
+                return StateResponse::from_diags(Diagnostics::from_error(
+                    "Invalid Import ID",
+                    detail,
+                ))
+            }
+        };
         let ec2 = match self.state.ec2().await {
             Ok(c) => c,
             Err(d) => return StateResponse::from_diags(d),
         };
-        let found = if id.starts_with("lt-") {
-            ec2.describe_template_by_id(id).await
-        } else {
-            ec2.describe_template_by_name(id).await
+        let found = match parsed {
+            ImportId::Id(id) => ec2.describe_template_by_id(id).await,
+            ImportId::Name(name) => ec2.describe_template_by_name(name).await,
         };
         let t = match found {
             Ok(Some(t)) => t,
@@ -812,18 +1006,21 @@ fn model_from_aws(j: &serde_json::Value) -> Model {
 }
 
 /// A name suffix for `name_prefix`, unique enough across processes.
-/// The creation token of a configuration: the same name, data and tags
-/// give the same token (≤ 64 characters, EC2's ClientToken limit).
-fn create_token(
-    name: &str,
-    description: Option<&String>,
-    data: &TemplateData,
-    tags: &BTreeMap<String, String>,
-) -> String {
+/// A token unique to one create call (≤ 64 characters, EC2's ClientToken
+/// limit): name, time, process and a counter, hashed.
+fn create_token(name: &str) -> String {
     use sha2::{Digest as _, Sha256};
-    let mut h = Sha256::new();
-    h.update(format!("{name}\0{description:?}\0{data:?}\0{tags:?}"));
-    let d = h.finalize();
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let n = CALLS.fetch_add(1, Ordering::Relaxed);
+    let d = Sha256::digest(format!(
+        "{name}\0{}\0{}\0{n}",
+        t.as_nanos(),
+        std::process::id()
+    ));
     format!(
         "ecshost-{}",
         d.iter()
@@ -834,7 +1031,7 @@ fn create_token(
 }
 
 /// After a failed create: the template of this name, if it carries `token`
-/// (made by this configuration, answer lost). Lookup errors mean "no".
+/// (made by this very call, answer lost). Lookup errors mean "no".
 async fn adopt_lost_create(
     ec2: &crate::ec2::client::Ec2,
     name: &str,
@@ -853,4 +1050,96 @@ fn unique_suffix() -> String {
         t.as_secs(),
         (t.subsec_nanos() ^ std::process::id()) & 0xfffff
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testing::{errors, obj, schema_diags};
+
+    #[test]
+    fn import_ids() {
+        let ok: &[(&str, ImportId<'_>)] = &[
+            ("lt-0123456789abcdef0", ImportId::Id("lt-0123456789abcdef0")),
+            ("ecs-hosts", ImportId::Name("ecs-hosts")),
+            // A name may start with lt- too.
+            ("lt-web", ImportId::Name("lt-web")),
+            ("team/app_(v2).x", ImportId::Name("team/app_(v2).x")),
+        ];
+        for (id, want) in ok {
+            assert_eq!(parse_import_id(id).as_ref(), Ok(want), "{id}");
+        }
+        let bad: &[(&str, &str)] = &[
+            (
+                "sg-0123456789abcdef0",
+                "is a security group ID, not a launch template ID",
+            ),
+            ("ami-05fb4f25", "is an AMI ID"),
+            (
+                "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0123456789abcdef0",
+                "Import by the ID it ends with: lt-0123456789abcdef0",
+            ),
+            (
+                "arn:aws:iam::123456789012:role/x",
+                "is an ARN, not a launch template ID",
+            ),
+            (
+                "my template",
+                "is neither a launch template ID nor a launch template name",
+            ),
+            ("ab", "is neither"),
+            (" lt-0123456789abcdef0", "has surrounding whitespace"),
+        ];
+        for (id, want) in bad {
+            let got = parse_import_id(id).expect_err(id);
+            assert!(got.contains(want), "{id}: {got}");
+            assert!(got.contains("lt-"), "{id}: names the ID form: {got}");
+        }
+    }
+
+    async fn validate(attrs: &[(&str, Value)]) -> Diagnostics {
+        let lt = LaunchTemplate {
+            state: Arc::default(),
+        };
+        let cfg = obj(attrs);
+        let mut d = schema_diags(&lt.schema(), &cfg);
+        lt.validate(&cfg, &mut d).await;
+        d
+    }
+
+    #[tokio::test]
+    async fn oversized_user_data_is_refused_on_the_attribute() {
+        use base64::Engine as _;
+        let b64 = |n: usize| base64::engine::general_purpose::STANDARD.encode(vec![b'#'; n]);
+        let d = validate(&[("user_data_base64", Value::from(b64(MAX_USER_DATA_BYTES)))]).await;
+        assert_eq!(errors(&d), []);
+        let d = validate(&[(
+            "user_data_base64",
+            Value::from(b64(MAX_USER_DATA_BYTES + 1)),
+        )])
+        .await;
+        assert_eq!(
+            errors(&d),
+            [(
+                "user_data_base64".to_owned(),
+                "User Data Too Large".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_taken_name_points_at_the_attribute_that_chose_it() {
+        let d = name_taken(true, "hosts");
+        assert_eq!(
+            errors(&d),
+            [(
+                "name".to_owned(),
+                "Launch Template Name Already in Use".to_owned()
+            )]
+        );
+        assert!(d
+            .iter()
+            .all(|x| x.detail.contains("terraform import <address> hosts")));
+        assert_eq!(errors(&name_taken(false, "h-1"))[0].0, "name_prefix");
+    }
 }

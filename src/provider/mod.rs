@@ -60,3 +60,44 @@ impl Provider for EcsHostProvider {
         ]
     }
 }
+
+/// Helpers for the types' unit tests: configurations as Terraform sends
+/// them and validation as the RPC layer runs it.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::sdk::{plan, AttributePath, Diagnostics, Schema, Severity, Value};
+
+    /// An object from `(name, value)` pairs; absent attributes read as null.
+    pub(crate) fn obj(attrs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            attrs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// The schema validators' findings, which the RPC layer collects before
+    /// it calls the type's own `validate` with them.
+    pub(crate) fn schema_diags(schema: &Schema, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        plan::validate_block(&schema.block, config, &AttributePath::default(), &mut d);
+        d
+    }
+
+    /// `(attribute path, summary)` of each error.
+    pub(crate) fn errors(d: &Diagnostics) -> Vec<(String, String)> {
+        d.iter()
+            .filter(|x| x.severity == Severity::Error)
+            .map(|x| {
+                (
+                    x.attribute
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    x.summary.clone(),
+                )
+            })
+            .collect()
+    }
+}

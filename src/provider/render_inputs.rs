@@ -25,13 +25,26 @@ pub(crate) const LOOPBACK_FORMATS: &[&str] = &[
     "shell",
 ];
 
+/// The attribute path a render problem points at. A problem inside a list
+/// element stops at the element (`extra_parts[1]`): Terraform places an
+/// index step on the element's expression, but a step past it into the
+/// element's fields falls back to the whole block, so the field is named
+/// by the diagnostic's text instead.
+fn problem_path(p: &Problem) -> AttributePath {
+    let mut path = AttributePath::root(p.attribute);
+    if let Some(k) = &p.key {
+        path = path.key(k);
+    }
+    if let Some((i, _field)) = p.element {
+        path = path.index(i);
+    }
+    path
+}
+
 /// Render problems as diagnostics on their attributes.
 pub(crate) fn problems_to_diags(problems: &[Problem], diags: &mut Diagnostics) {
     for p in problems {
-        let mut path = AttributePath::root(p.attribute);
-        if let Some(k) = &p.key {
-            path = path.key(k);
-        }
+        let path = problem_path(p);
         match p.severity {
             Severity::Error => diags.attribute_error(path, p.summary.clone(), p.detail.clone()),
             Severity::Warning => diags.attribute_warning(path, p.summary.clone(), p.detail.clone()),
@@ -163,13 +176,24 @@ pub(crate) fn agent_input(cfg: &Value, address_name: &str) -> AgentInput {
 /// Runs validation that needs only known inputs, during validate/plan:
 /// unknown attributes are skipped by leaving them at harmless defaults and
 /// dropping problems that point at them.
+///
+/// `diags` already holds the schema validators' findings. An attribute the
+/// schema already refused gets no second error from the renderer: it would
+/// describe the placeholder the mapping put in its place (a port of 70000
+/// reaches the renderer as 0), not what the user wrote.
 pub(crate) fn validate_known(cfg: &Value, problems: Vec<Problem>, diags: &mut Diagnostics) {
+    let refused: Vec<AttributePath> = diags
+        .iter()
+        .filter(|d| d.severity == crate::sdk::Severity::Error)
+        .filter_map(|d| d.attribute.clone())
+        .collect();
     let known: Vec<Problem> = problems
         .into_iter()
         .filter(|p| {
             let v = cfg.attr(p.attribute);
-            !v.is_unknown() && (v.is_fully_known() || p.key.is_none())
+            !v.is_unknown() && (v.is_fully_known() || (p.key.is_none() && p.element.is_none()))
         })
+        .filter(|p| !(p.is_error() && refused.contains(&problem_path(p))))
         .collect();
     problems_to_diags(&known, diags);
 }

@@ -25,14 +25,18 @@ fn input(cfg: &Value) -> UserDataInput {
     let extra_parts = match cfg.attr("extra_parts") {
         Value::List(items) => items
             .iter()
-            .map(|p| ExtraPart {
+            .enumerate()
+            .map(|(i, p)| ExtraPart {
                 content_type: p
                     .attr("content_type")
                     .as_str()
                     .unwrap_or_default()
                     .to_owned(),
                 content: p.attr("content").as_str().unwrap_or_default().to_owned(),
-                filename: p.attr("filename").as_str().unwrap_or_default().to_owned(),
+                filename: p
+                    .attr("filename")
+                    .as_str()
+                    .map_or_else(|| default_part_filename(i), str::to_owned),
             })
             .collect(),
         _ => Vec::new(),
@@ -54,6 +58,26 @@ fn input(cfg: &Value) -> UserDataInput {
         self_check: !matches!(cfg.attr("self_check"), Value::Bool(false)),
         extra_parts,
     }
+}
+
+/// The file name of the `i`-th extra part when none is given: cloud-init's
+/// own name for unnamed parts (`part-001`, …).
+fn default_part_filename(i: usize) -> String {
+    format!("part-{:03}", i + 1)
+}
+
+/// The renderer reports the 16 KiB limit on the computed `rendered`, which
+/// is not in the configuration; with extra parts present they are what the
+/// user can shrink, so the diagnostic points there.
+fn place_size_problem(mut problems: Vec<Problem>, has_extra_parts: bool) -> Vec<Problem> {
+    if has_extra_parts {
+        for p in &mut problems {
+            if p.attribute == "rendered" {
+                p.attribute = "extra_parts";
+            }
+        }
+    }
+    problems
 }
 
 /// Both halves share one `address` attribute here.
@@ -98,7 +122,7 @@ impl DataSource for UserData {
                 vec![
                     Attribute::string("content_type").required().description("MIME type, e.g. `text/x-shellscript` or `text/cloud-config`."),
                     Attribute::string("content").required().description("The part's body."),
-                    Attribute::string("filename").optional().description("File name for the part."),
+                    Attribute::string("filename").optional().description("File name for the part. Defaults to `part-001`, `part-002`, … by position, as cloud-init names unnamed parts."),
                 ],
             )
             .optional()
@@ -127,13 +151,14 @@ impl DataSource for UserData {
         if !filled.is_fully_known() {
             problems.retain(|p| p.attribute != "rendered");
         }
+        let problems = place_size_problem(problems, !inp.extra_parts.is_empty());
         validate_known(&filled, problems, diags);
     }
 
     async fn read(&self, config: &Value, _stop: &StopSignal) -> StateResponse {
         let inp = input(config);
         let mut diags = Diagnostics::new();
-        let problems = rename(inp.validate());
+        let problems = place_size_problem(rename(inp.validate()), !inp.extra_parts.is_empty());
         if problems.iter().any(Problem::is_error) {
             problems_to_diags(&problems, &mut diags);
             return StateResponse::from_diags(diags);
@@ -141,7 +166,7 @@ impl DataSource for UserData {
         match user_data::render(&inp) {
             Err(e) => {
                 let mut e = e;
-                e.problems = rename(e.problems);
+                e.problems = place_size_problem(rename(e.problems), !inp.extra_parts.is_empty());
                 StateResponse::from_diags(render_error(&e))
             }
             Ok(out) => {
@@ -167,5 +192,89 @@ impl DataSource for UserData {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testing::{errors, obj, schema_diags};
+
+    fn part(content: &str, filename: Option<&str>) -> Value {
+        obj(&[
+            ("content_type", Value::from("text/x-shellscript")),
+            ("content", Value::from(content)),
+            ("filename", filename.map_or(Value::Null, Value::from)),
+        ])
+    }
+
+    async fn validate(parts: Vec<Value>) -> Diagnostics {
+        let cfg = obj(&[
+            ("host_format", Value::from("cloud_init")),
+            ("cluster", Value::from("c")),
+            ("extra_parts", Value::List(parts)),
+        ]);
+        let mut d = schema_diags(&UserData.schema(), &cfg);
+        UserData.validate(&cfg, &mut d).await;
+        d
+    }
+
+    /// `filename` is optional in the schema, so leaving it out is valid.
+    #[tokio::test]
+    async fn extra_parts_without_filename_are_named_by_position() {
+        let d = validate(vec![part("echo a", None), part("echo b", None)]).await;
+        assert_eq!(errors(&d), []);
+        let cfg = with_defaults(
+            &UserData.schema().block,
+            &obj(&[
+                ("host_format", Value::from("cloud_init")),
+                ("cluster", Value::from("c")),
+                (
+                    "extra_parts",
+                    Value::List(vec![part("x", None), part("y", Some("y.sh"))]),
+                ),
+            ]),
+        );
+        let names: Vec<String> = input(&cfg)
+            .extra_parts
+            .into_iter()
+            .map(|p| p.filename)
+            .collect();
+        assert_eq!(names, ["part-001", "y.sh"]);
+    }
+
+    /// Problems inside an extra part point at the element; the detail names
+    /// the field.
+    #[tokio::test]
+    async fn extra_part_problems_point_at_the_element() {
+        let d = validate(vec![
+            part("echo a", Some("a.sh")),
+            part("echo b", Some("b\"c")),
+        ])
+        .await;
+        assert_eq!(
+            errors(&d),
+            [(
+                "extra_parts[1]".to_owned(),
+                "Invalid part file name".to_owned()
+            )]
+        );
+        assert!(
+            d.iter().any(|x| x.detail.starts_with("filename must be")),
+            "{d:?}"
+        );
+    }
+
+    /// Oversized user data is reported where the user can shrink it.
+    #[tokio::test]
+    async fn oversized_user_data_points_at_extra_parts() {
+        let d = validate(vec![part(&"#".repeat(20_000), Some("big.sh"))]).await;
+        assert_eq!(
+            errors(&d),
+            [(
+                "extra_parts".to_owned(),
+                "User data exceeds 16 KiB".to_owned()
+            )]
+        );
     }
 }

@@ -24,6 +24,9 @@ pub struct Problem {
     pub attribute: &'static str,
     /// Map key when the problem is inside a map attribute such as `config`.
     pub key: Option<String>,
+    /// List index and nested attribute when the problem is inside a list of
+    /// objects such as `extra_parts` (`extra_parts[0].filename`).
+    pub element: Option<(usize, &'static str)>,
     /// One short line, Terraform's diagnostic summary.
     pub summary: String,
     /// One or two sentences saying why and what to do.
@@ -41,6 +44,7 @@ impl Problem {
             severity: Severity::Error,
             attribute,
             key: None,
+            element: None,
             summary: summary.into(),
             detail: detail.into(),
         }
@@ -64,6 +68,13 @@ impl Problem {
         self
     }
 
+    /// The same problem, addressed to attribute `attribute` of element
+    /// `index` of the list attribute.
+    pub fn in_element(mut self, index: usize, attribute: &'static str) -> Self {
+        self.element = Some((index, attribute));
+        self
+    }
+
     /// True for [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
@@ -76,10 +87,14 @@ impl fmt::Display for Problem {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        match &self.key {
-            Some(k) => write!(f, "{sev}: {}[{k:?}]: {}", self.attribute, self.summary),
-            None => write!(f, "{sev}: {}: {}", self.attribute, self.summary),
+        write!(f, "{sev}: {}", self.attribute)?;
+        if let Some(k) = &self.key {
+            write!(f, "[{k:?}]")?;
         }
+        if let Some((i, a)) = self.element {
+            write!(f, "[{i}].{a}")?;
+        }
+        write!(f, ": {}", self.summary)
     }
 }
 
@@ -153,5 +168,7 @@ mod tests {
     fn display_includes_key() {
         let p = Problem::error("config", "bad", "d").with_key("ECS_CLUSTER");
         assert_eq!(p.to_string(), "error: config[\"ECS_CLUSTER\"]: bad");
+        let p = Problem::error("extra_parts", "bad", "d").in_element(1, "filename");
+        assert_eq!(p.to_string(), "error: extra_parts[1].filename: bad");
     }
 }

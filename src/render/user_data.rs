@@ -195,7 +195,6 @@ impl UserDataInput {
             ));
         }
         for (i, part) in self.extra_parts.iter().enumerate() {
-            let key = i.to_string();
             if part.content_type.is_empty()
                 || part
                     .content_type
@@ -206,9 +205,9 @@ impl UserDataInput {
                     Problem::error(
                         "extra_parts",
                         "Invalid content type",
-                        "Use a MIME type such as text/x-shellscript.",
+                        "content_type must be a MIME type such as text/x-shellscript (no parameters or spaces).",
                     )
-                    .with_key(key.clone()),
+                    .in_element(i, "content_type"),
                 );
             } else if !CLOUD_INIT_TYPES.contains(&part.content_type.as_str()) {
                 out.push(
@@ -217,7 +216,7 @@ impl UserDataInput {
                         "cloud-init may ignore this content type",
                         format!("{} is not a type cloud-init handles.", part.content_type),
                     )
-                    .with_key(key.clone()),
+                    .in_element(i, "content_type"),
                 );
             }
             if part.filename.is_empty()
@@ -230,9 +229,9 @@ impl UserDataInput {
                     Problem::error(
                         "extra_parts",
                         "Invalid part file name",
-                        "Use a plain file name without quotes, slashes or newlines.",
+                        "filename must be a plain file name without quotes, slashes or newlines.",
                     )
-                    .with_key(key),
+                    .in_element(i, "filename"),
                 );
             }
         }
@@ -776,6 +775,26 @@ mod tests {
                 "{name}: {problems:?}"
             );
         }
+    }
+
+    #[test]
+    fn extra_part_problems_name_the_element_and_field() {
+        let mut input = base(HostFormat::CloudInit);
+        for (content_type, filename) in [("text/x-shellscript", "ok.sh"), ("text plain", "")] {
+            input.extra_parts.push(ExtraPart {
+                content_type: content_type.into(),
+                content: "x".into(),
+                filename: filename.into(),
+            });
+        }
+        let got: Vec<String> = input.validate().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "error: extra_parts[1].content_type: Invalid content type",
+                "error: extra_parts[1].filename: Invalid part file name",
+            ]
+        );
     }
 
     #[test]

@@ -372,6 +372,57 @@ pub mod validators {
         }
     }
 
+    /// The string, when not empty, is an absolute `http://` or `https://`
+    /// URL with a host (empty means "unset" to most providers).
+    pub struct HttpUrl;
+
+    impl HttpUrl {
+        /// Why `s` is not such a URL, if it is not.
+        pub fn problem(s: &str) -> Option<&'static str> {
+            if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Some("contains spaces or control characters");
+            }
+            let Some(rest) = s
+                .strip_prefix("https://")
+                .or_else(|| s.strip_prefix("http://"))
+            else {
+                return Some("has no http:// or https:// scheme");
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host_port = authority.rsplit('@').next().unwrap_or_default();
+            let (host, port) = match host_port.rsplit_once(':') {
+                Some((h, _)) if !h.ends_with(']') && h.contains(':') => (host_port, None),
+                Some((h, p)) => (h, Some(p)),
+                None => (host_port, None),
+            };
+            if host.is_empty() || host == "[]" {
+                return Some("has no host");
+            }
+            if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+                return Some("has an invalid port");
+            }
+            None
+        }
+    }
+
+    impl Validator for HttpUrl {
+        fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+            let Some(s) = value.as_str().filter(|s| !s.is_empty()) else {
+                return;
+            };
+            if let Some(why) = Self::problem(s) {
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid URL",
+                    format!("{path} must be an absolute http:// or https:// URL such as https://example.com or http://127.0.0.1:5000; {s:?} {why}."),
+                );
+            }
+        }
+        fn description(&self) -> String {
+            "An absolute `http://` or `https://` URL.".into()
+        }
+    }
+
     /// The string is not empty.
     pub struct NonEmpty;
 
@@ -421,13 +472,39 @@ mod tests {
     }
 
     #[test]
+    fn http_urls() {
+        for (url, problem) in [
+            ("http://127.0.0.1:5000", None),
+            ("https://ec2.eu-west-1.amazonaws.com", None),
+            ("https://vpce-1.ec2.us-east-1.vpce.amazonaws.com/", None),
+            ("http://[::1]:5000/x", None),
+            ("http://user@host:80", None),
+            ("not a url", Some("contains spaces or control characters")),
+            ("127.0.0.1:5000", Some("has no http:// or https:// scheme")),
+            ("ftp://host", Some("has no http:// or https:// scheme")),
+            ("http://", Some("has no host")),
+            ("http://:80", Some("has no host")),
+            ("http://host:99999", Some("has an invalid port")),
+            ("http://host:0", Some("has an invalid port")),
+            ("http://host:x", Some("has an invalid port")),
+        ] {
+            assert_eq!(validators::HttpUrl::problem(url), problem, "{url}");
+        }
+        let mut d = Diagnostics::new();
+        validators::HttpUrl.validate(&"".into(), &AttributePath::root("u"), &mut d);
+        assert!(d.is_empty(), "empty means unset");
+    }
+
+    #[test]
     fn validators_report_on_the_path() {
         let mut d = Diagnostics::new();
         validators::OneOf(&["a", "b"]).validate(&"c".into(), &AttributePath::root("f"), &mut d);
         validators::IntBetween(1, 10).validate(&Value::from(11), &AttributePath::root("p"), &mut d);
         validators::NonEmpty.validate(&"  ".into(), &AttributePath::root("n"), &mut d);
+        validators::HttpUrl.validate(&"not a url".into(), &AttributePath::root("u"), &mut d);
         let v = d.into_vec();
-        assert_eq!(v.len(), 3);
+        assert_eq!(v.len(), 4);
+        assert_eq!(v[3].attribute, Some(AttributePath::root("u")));
         assert_eq!(v[0].attribute, Some(AttributePath::root("f")));
         assert!(v[1].detail.contains("1 to 10"));
     }

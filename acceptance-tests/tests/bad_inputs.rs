@@ -1,0 +1,1766 @@
+//! The bad-input matrix: every row is a mistake a user can make in the
+//! provider block, a render data source or `ecshost_launch_template`, fed to
+//! the real Terraform CLI. Each row names the command stage that must refuse
+//! it, the summary of the one error diagnostic it gets, the attribute that
+//! diagnostic points at (checked on Terraform's JSON diagnostics: the
+//! resource address and the source line it highlights), and a substring of
+//! the detail. No output may show a provider crash.
+//!
+//! Rows share working directories: all validate-time rows go into one
+//! configuration (one `terraform validate -json` reports them all), the
+//! plan-time rows into a second, the apply-time rows by environment (no
+//! credentials at all; credentials and moto), and the import rows run one
+//! `terraform import` each against moto. The four groups run in parallel.
+//!
+//! The table is also the troubleshooting guide:
+//! `docs/guides/troubleshooting.md` is generated from it, and this test
+//! fails when the page is stale (`ECSHOST_UPDATE_DOCS=1` rewrites it).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use acceptance_tests::moto::Moto;
+use acceptance_tests::terraform::{workspace_root, Run, Workdir};
+use serde_json::Value as Json;
+
+const HEADER: &str = r#"terraform {
+  required_providers {
+    ecshost = { source = "ecshost/ecshost" }
+  }
+}
+"#;
+
+/// The provider's address in diagnostics of an aliased provider block.
+const PROVIDER: &str = r#"provider["registry.terraform.io/ecshost/ecshost"]"#;
+
+/// The command that refuses the input first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// `terraform validate` (and so every later command)
+    Validate,
+    /// `terraform plan`: values known only then (variables, import blocks)
+    Plan,
+    /// `terraform apply`: only EC2 can tell
+    Apply,
+    /// `terraform import`
+    Import,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::Validate => "validate",
+            Stage::Plan => "plan",
+            Stage::Apply => "apply",
+            Stage::Import => "import",
+        }
+    }
+}
+
+/// What the provider can reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Env {
+    /// the harness default: AWS calls go to a closed port
+    Offline,
+    /// no credentials anywhere (empty environment, a shared config without a
+    /// default profile, no instance metadata)
+    NoCredentials,
+    /// static test credentials and a moto server
+    Moto,
+}
+
+/// One bad input.
+struct Row {
+    /// unique; the block label and provider alias (`NAME` in `hcl`)
+    name: &'static str,
+    /// `provider` or the Terraform type the input is in
+    object: &'static str,
+    /// the input, for the troubleshooting page
+    input: &'static str,
+    /// the configuration; `NAME` is replaced by `name`
+    hcl: &'static str,
+    stage: Stage,
+    env: Env,
+    /// import rows: the ID given to `terraform import`
+    import_id: &'static str,
+    /// the attribute the diagnostic points at, as a Terraform path; empty
+    /// when it points at the whole block (or, for import, at nothing)
+    attribute: &'static str,
+    /// the diagnostic's summary, exactly
+    summary: &'static str,
+    /// a part of the detail a user can act on
+    detail: &'static str,
+    /// what to do, for the troubleshooting page
+    fix: &'static str,
+}
+
+const ROW: Row = Row {
+    name: "",
+    object: "",
+    input: "",
+    hcl: "",
+    stage: Stage::Validate,
+    env: Env::Offline,
+    import_id: "",
+    attribute: "",
+    summary: "",
+    detail: "",
+    fix: "",
+};
+
+const LO: &str = "ecshost_loopback_config";
+const AGENT: &str = "ecshost_agent_options";
+const UD: &str = "ecshost_user_data";
+const LT: &str = "ecshost_launch_template";
+
+const ROWS: &[Row] = &[
+    // ----- provider block ---------------------------------------------------
+    Row {
+        name: "p_attempts_zero",
+        object: "provider",
+        input: "`max_attempts = 0`",
+        hcl: r#"provider "ecshost" {
+  alias        = "NAME"
+  max_attempts = 0
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "max_attempts",
+        summary: "Invalid Attribute Value",
+        detail: "max_attempts must be a whole number from 1 to 25; got 0.",
+        fix: "Use 1–25 (attempts include the first call).",
+        ..ROW
+    },
+    Row {
+        name: "p_attempts_string",
+        object: "provider",
+        input: "`max_attempts = \"many\"` (wrong type)",
+        hcl: r#"provider "ecshost" {
+  alias        = "NAME"
+  max_attempts = "many"
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "max_attempts",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"max_attempts\": a number is required.",
+        fix: "Write a number without quotes.",
+        ..ROW
+    },
+    Row {
+        name: "p_retry_mode",
+        object: "provider",
+        input: "`retry_mode = \"fast\"`",
+        hcl: r#"provider "ecshost" {
+  alias      = "NAME"
+  retry_mode = "fast"
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "retry_mode",
+        summary: "Invalid Attribute Value",
+        detail: r#"retry_mode must be one of "standard", "adaptive"; got "fast"."#,
+        fix: "Use `standard` or `adaptive`.",
+        ..ROW
+    },
+    Row {
+        name: "p_region_az",
+        object: "provider",
+        input: "`region = \"us-east-1a\"` (an Availability Zone)",
+        hcl: r#"provider "ecshost" {
+  alias  = "NAME"
+  region = "us-east-1a"
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "region",
+        summary: "Invalid AWS Region",
+        detail: r#""us-east-1a" is an Availability Zone; its Region is "us-east-1"."#,
+        fix: "Use the Region name, e.g. `us-east-1`.",
+        ..ROW
+    },
+    Row {
+        name: "p_region_typo",
+        object: "provider",
+        input: "`region = \"us-east1\"`",
+        hcl: r#"provider "ecshost" {
+  alias  = "NAME"
+  region = "us-east1"
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "region",
+        summary: "Invalid AWS Region",
+        detail: r#"region must be a Region name such as "eu-west-1"; got "us-east1"."#,
+        fix: "Use a Region name such as `eu-west-1`.",
+        ..ROW
+    },
+    Row {
+        name: "p_endpoint_scheme",
+        object: "provider",
+        input: "`endpoints { ec2 = \"127.0.0.1:5000\" }` (no scheme)",
+        hcl: r#"provider "ecshost" {
+  alias = "NAME"
+  endpoints {
+    ec2 = "127.0.0.1:5000"
+  }
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "endpoints[0].ec2",
+        summary: "Invalid URL",
+        detail: "has no http:// or https:// scheme",
+        fix: "Write the full URL, e.g. `http://127.0.0.1:5000`.",
+        ..ROW
+    },
+    Row {
+        name: "p_endpoint_not_url",
+        object: "provider",
+        input: "`endpoints { ec2 = \"not a url\" }`",
+        hcl: r#"provider "ecshost" {
+  alias = "NAME"
+  endpoints {
+    ec2 = "not a url"
+  }
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "endpoints[0].ec2",
+        summary: "Invalid URL",
+        detail: "contains spaces or control characters",
+        fix: "Use an absolute `http://` or `https://` URL.",
+        ..ROW
+    },
+    Row {
+        name: "p_two_endpoints",
+        object: "provider",
+        input: "two `endpoints` blocks",
+        hcl: r#"provider "ecshost" {
+  alias = "NAME"
+  endpoints {
+    ec2 = "http://127.0.0.1:5000"
+  }
+  endpoints {
+    ec2 = "http://127.0.0.1:5001"
+  }
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "endpoints",
+        summary: "Too many endpoints blocks",
+        detail: "No more than 1 \"endpoints\" blocks are allowed",
+        fix: "Keep one `endpoints` block.",
+        ..ROW
+    },
+    Row {
+        name: "p_misspelt",
+        object: "provider",
+        input: "`regoin = \"us-east-1\"` (misspelt argument)",
+        hcl: r#"provider "ecshost" {
+  alias  = "NAME"
+  regoin = "us-east-1"
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "regoin",
+        summary: "Unsupported argument",
+        detail: "An argument named \"regoin\" is not expected here. Did you mean \"region\"?",
+        fix: "Fix the argument name.",
+        ..ROW
+    },
+    Row {
+        name: "p_default_tags_string",
+        object: "provider",
+        input: "`default_tags { tags = \"team=platform\" }` (wrong type)",
+        hcl: r#"provider "ecshost" {
+  alias = "NAME"
+  default_tags {
+    tags = "team=platform"
+  }
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "default_tags[0].tags",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"tags\": map of string required.",
+        fix: "Write a map: `tags = { team = \"platform\" }`.",
+        ..ROW
+    },
+    Row {
+        name: "p_no_credentials",
+        object: "provider",
+        input: "no credentials anywhere (no `AWS_*` keys, no default profile, no instance metadata)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "no-credentials"
+}"#,
+        stage: Stage::Apply,
+        env: Env::NoCredentials,
+        summary: "Unable to Create Launch Template",
+        detail: "CreateLaunchTemplate: no AWS credentials found; looked in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+        fix: "Provide credentials the AWS CLI would find (environment, `profile`, SSO, web identity, instance role). The render data sources need none.",
+        ..ROW
+    },
+    Row {
+        name: "p_missing_profile",
+        object: "provider",
+        input: "`profile = \"nope\"`, a profile the shared config does not define",
+        hcl: r#"provider "ecshost" {
+  alias   = "NAME"
+  profile = "nope"
+}
+resource "ecshost_launch_template" "NAME" {
+  provider = ecshost.NAME
+  name     = "missing-profile"
+}"#,
+        stage: Stage::Apply,
+        env: Env::NoCredentials,
+        summary: "Unable to Create Launch Template",
+        detail: "profile `nope` (the provider's `profile` or AWS_PROFILE) is not defined",
+        fix: "Fix the profile name or define it in `~/.aws/config` / `~/.aws/credentials`.",
+        ..ROW
+    },
+    Row {
+        name: "p_unreachable",
+        object: "provider",
+        input: "`endpoints { ec2 = \"http://127.0.0.1:9\" }` (nothing listens), `max_attempts = 1`",
+        hcl: r#"provider "ecshost" {
+  alias        = "NAME"
+  max_attempts = 1
+  endpoints {
+    ec2 = "http://127.0.0.1:9"
+  }
+}
+resource "ecshost_launch_template" "NAME" {
+  provider = ecshost.NAME
+  name     = "unreachable"
+}"#,
+        stage: Stage::Apply,
+        env: Env::Moto,
+        summary: "Unable to Create Launch Template",
+        detail: "CreateLaunchTemplate: no answer from EC2: dispatch failure: io error",
+        fix: "Check the endpoint (`endpoints.ec2` or `AWS_ENDPOINT_URL`), the network and any proxy.",
+        ..ROW
+    },
+    // ----- ecshost_loopback_config -------------------------------------------
+    Row {
+        name: "lo_typo_address",
+        object: LO,
+        input: "`address = \"169.254.170.20/32\"` (one digit too many)",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format  = "ifupdown"
+  address = "169.254.170.20/32"
+}"#,
+        attribute: "address",
+        summary: "Did you mean 169.254.170.2?",
+        detail: "169.254.170.20 is one typo away from 169.254.170.2, the only address AWS SDKs use for task credentials",
+        fix: "Use `169.254.170.2` (the default), or set `allow_custom_address = true` if you really mean another address.",
+        ..ROW
+    },
+    Row {
+        name: "lo_not_ip",
+        object: LO,
+        input: "`address = \"ecs-credentials\"` (not an IP)",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format  = "networkd"
+  address = "ecs-credentials"
+}"#,
+        attribute: "address",
+        summary: "Invalid IPv4 address",
+        detail: "\"ecs-credentials\" is not a dotted-quad IPv4 address such as 169.254.170.2.",
+        fix: "Leave `address` out (it defaults to `169.254.170.2`).",
+        ..ROW
+    },
+    Row {
+        name: "lo_prefix",
+        object: LO,
+        input: "`address = \"169.254.170.2/24\"`",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format  = "shell"
+  address = "169.254.170.2/24"
+}"#,
+        attribute: "address",
+        summary: "Only /32 is supported",
+        detail: "The credentials endpoint is a single address; got prefix /24.",
+        fix: "Write the bare address; the provider adds `/32`.",
+        ..ROW
+    },
+    Row {
+        name: "lo_imds",
+        object: LO,
+        input: "`address = \"169.254.169.254\"` (the metadata service)",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format               = "shell"
+  address              = "169.254.169.254"
+  allow_custom_address = true
+}"#,
+        attribute: "address",
+        summary: "Address cannot be used for the credentials endpoint",
+        detail: "169.254.169.254 is unspecified, broadcast, multicast or the IMDS address.",
+        fix: "Use `169.254.170.2`.",
+        ..ROW
+    },
+    Row {
+        name: "lo_unknown_format",
+        object: LO,
+        input: "`format = \"yaml\"` (unknown host format)",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format = "yaml"
+}"#,
+        attribute: "format",
+        summary: "Invalid Attribute Value",
+        detail: r#"format must be one of "networkd", "ignition", "coreos_cloud_config", "cloud_init", "ifupdown", "netplan", "networkmanager", "shell"; got "yaml"."#,
+        fix: "Pick the host's network configuration language from the list.",
+        ..ROW
+    },
+    Row {
+        name: "lo_format_missing",
+        object: LO,
+        input: "no `format`",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  address = "169.254.170.2"
+}"#,
+        summary: "Missing required argument",
+        detail: "The argument \"format\" is required, but no definition was found.",
+        fix: "Add `format`.",
+        ..ROW
+    },
+    Row {
+        name: "lo_format_list",
+        object: LO,
+        input: "`format = [\"shell\"]` (wrong type)",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format = ["shell"]
+}"#,
+        attribute: "format",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"format\": string required.",
+        fix: "One format per data source; use several data sources for several formats.",
+        ..ROW
+    },
+    Row {
+        name: "lo_ignition_version",
+        object: LO,
+        input: "`ignition_version = \"2.3.0\"` with `format = \"ignition\"`",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format           = "ignition"
+  ignition_version = "2.3.0"
+}"#,
+        attribute: "ignition_version",
+        summary: "Unsupported Ignition spec version",
+        detail: "\"2.3.0\" is not one of 3.0.0",
+        fix: "Use the newest 3.x spec the image's Ignition reads.",
+        ..ROW
+    },
+    Row {
+        name: "lo_device",
+        object: LO,
+        input: "`device = \"loopback device\"`",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format = "shell"
+  device = "loopback device"
+}"#,
+        attribute: "device",
+        summary: "Invalid device name",
+        detail: "\"loopback device\" is not a Linux interface name",
+        fix: "Leave `device` out (`lo`).",
+        ..ROW
+    },
+    Row {
+        name: "lo_allow_custom_string",
+        object: LO,
+        input: "`allow_custom_address = \"maybe\"` (wrong type)",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format               = "shell"
+  allow_custom_address = "maybe"
+}"#,
+        attribute: "allow_custom_address",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"allow_custom_address\": a bool is required.",
+        fix: "Write `true` or `false`.",
+        ..ROW
+    },
+    Row {
+        name: "lo_address_var",
+        object: LO,
+        input: "`address = var.x` where the variable is `169.254.170.20`",
+        hcl: r#"variable "NAME" {
+  default = "169.254.170.20"
+}
+data "ecshost_loopback_config" "NAME" {
+  format  = "netplan"
+  address = var.NAME
+}"#,
+        stage: Stage::Plan,
+        attribute: "address",
+        summary: "Did you mean 169.254.170.2?",
+        detail: "169.254.170.20 is one typo away from 169.254.170.2",
+        fix: "Fix the variable's value.",
+        ..ROW
+    },
+    // ----- ecshost_agent_options ---------------------------------------------
+    Row {
+        name: "ag_cluster_empty",
+        object: AGENT,
+        input: "`cluster = \"\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = ""
+}"#,
+        attribute: "cluster",
+        summary: "Invalid Attribute Value",
+        detail: "cluster must not be empty.",
+        fix: "Name the ECS cluster.",
+        ..ROW
+    },
+    Row {
+        name: "ag_cluster_spaces",
+        object: AGENT,
+        input: "`cluster = \"my cluster\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "my cluster"
+}"#,
+        attribute: "cluster",
+        summary: "Invalid cluster name",
+        detail: "Use the ECS cluster name (letters, digits, '-' and '_') or its ARN.",
+        fix: "Use the cluster's name or ARN.",
+        ..ROW
+    },
+    Row {
+        name: "ag_cluster_missing",
+        object: AGENT,
+        input: "no `cluster`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  log_level = "info"
+}"#,
+        summary: "Missing required argument",
+        detail: "The argument \"cluster\" is required, but no definition was found.",
+        fix: "Add `cluster`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_port_range",
+        object: AGENT,
+        input: "`credentials_port = 70000`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster          = "c"
+  credentials_port = 70000
+}"#,
+        attribute: "credentials_port",
+        summary: "Invalid Attribute Value",
+        detail: "credentials_port must be a whole number from 1 to 65535; got 70000.",
+        fix: "Leave it at 80: AWS SDKs only use port 80.",
+        ..ROW
+    },
+    Row {
+        name: "ag_port_zero",
+        object: AGENT,
+        input: "`credentials_port = 0`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster          = "c"
+  credentials_port = 0
+}"#,
+        attribute: "credentials_port",
+        summary: "Invalid Attribute Value",
+        detail: "credentials_port must be a whole number from 1 to 65535; got 0.",
+        fix: "Leave it at 80.",
+        ..ROW
+    },
+    Row {
+        name: "ag_port_string",
+        object: AGENT,
+        input: "`credentials_port = \"eighty\"` (wrong type)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster          = "c"
+  credentials_port = "eighty"
+}"#,
+        attribute: "credentials_port",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"credentials_port\": a number is required.",
+        fix: "Write a number, or leave it out (80).",
+        ..ROW
+    },
+    Row {
+        name: "ag_port_8080",
+        object: AGENT,
+        input: "`credentials_port = 8080`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster          = "c"
+  credentials_port = 8080
+}"#,
+        attribute: "credentials_port",
+        summary: "SDKs only use port 80",
+        detail: "port 8080 is only useful for labs. Set allow_custom_address = true to allow it.",
+        fix: "Use 80; other ports are for labs (`allow_custom_address = true`).",
+        ..ROW
+    },
+    Row {
+        name: "ag_port_var",
+        object: AGENT,
+        input: "`credentials_port = var.x` where the variable is 70000",
+        hcl: r#"variable "NAME" {
+  default = 70000
+}
+data "ecshost_agent_options" "NAME" {
+  cluster          = "c"
+  credentials_port = var.NAME
+}"#,
+        stage: Stage::Plan,
+        attribute: "credentials_port",
+        summary: "Invalid Attribute Value",
+        detail: "credentials_port must be a whole number from 1 to 65535; got 70000.",
+        fix: "Fix the variable's value (validate cannot see variable values).",
+        ..ROW
+    },
+    Row {
+        name: "ag_address_typo",
+        object: AGENT,
+        input: "`credentials_address = \"169.254.170.20\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster             = "c"
+  credentials_address = "169.254.170.20"
+}"#,
+        attribute: "credentials_address",
+        summary: "Did you mean 169.254.170.2?",
+        detail: "169.254.170.20 is one typo away from 169.254.170.2",
+        fix: "Use `169.254.170.2` (the default).",
+        ..ROW
+    },
+    Row {
+        name: "ag_managed_key",
+        object: AGENT,
+        input: "`config = { ECS_CLUSTER = \"other\" }`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_CLUSTER = "other" }
+}"#,
+        attribute: "config[\"ECS_CLUSTER\"]",
+        summary: "ECS_CLUSTER is set by the provider",
+        detail: "Use the cluster attribute.",
+        fix: "Set the matching attribute (`cluster`, `log_level`, …) instead.",
+        ..ROW
+    },
+    Row {
+        name: "ag_lower_key",
+        object: AGENT,
+        input: "`config = { ecs_loglevel = \"debug\" }` (lower-case key)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ecs_loglevel = "debug" }
+}"#,
+        attribute: "config[\"ecs_loglevel\"]",
+        summary: "Invalid setting name",
+        detail: "Agent settings are upper-case names such as ECS_LOGLEVEL_ON_INSTANCE.",
+        fix: "Write agent settings in upper case.",
+        ..ROW
+    },
+    Row {
+        name: "ag_foreign_key",
+        object: AGENT,
+        input: "`config = { DOCKER_HOST = \"…\" }` (not an agent setting)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { DOCKER_HOST = "unix:///run/docker.sock" }
+}"#,
+        attribute: "config[\"DOCKER_HOST\"]",
+        summary: "Not an agent setting",
+        detail: "Only ECS_* keys and HTTPS_PROXY, HTTP_PROXY, NO_PROXY are passed to the agent.",
+        fix: "Only `ECS_*` keys and the proxy variables belong in `config`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_newline_value",
+        object: AGENT,
+        input: "a `config` value with a newline",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_INSTANCE_ATTRIBUTES = "{\"a\":\"b\"}\nECS_CLUSTER=other" }
+}"#,
+        attribute: "config[\"ECS_INSTANCE_ATTRIBUTES\"]",
+        summary: "Value must be a single line",
+        detail: "ecs.config is read line by line; newlines and control characters would split it.",
+        fix: "Keep each value on one line.",
+        ..ROW
+    },
+    Row {
+        name: "ag_config_list",
+        object: AGENT,
+        input: "`config = [\"ECS_X=1\"]` (wrong type)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = ["ECS_X=1"]
+}"#,
+        attribute: "config",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"config\": map of string required.",
+        fix: "Write a map: `config = { ECS_X = \"1\" }`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_firewall",
+        object: AGENT,
+        input: "`firewall_backend = \"pf\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster          = "c"
+  firewall_backend = "pf"
+}"#,
+        attribute: "firewall_backend",
+        summary: "Invalid Attribute Value",
+        detail: r#"firewall_backend must be one of "iptables", "nftables"; got "pf"."#,
+        fix: "Use `iptables` or `nftables`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_log_level",
+        object: AGENT,
+        input: "`log_level = \"verbose\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster   = "c"
+  log_level = "verbose"
+}"#,
+        attribute: "log_level",
+        summary: "Invalid Attribute Value",
+        detail: r#"log_level must be one of "crit", "error", "warn", "info", "debug"; got "verbose"."#,
+        fix: "Use one of the listed levels.",
+        ..ROW
+    },
+    Row {
+        name: "ag_restart_policy",
+        object: AGENT,
+        input: "`restart_policy = \"sometimes\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster        = "c"
+  restart_policy = "sometimes"
+}"#,
+        attribute: "restart_policy",
+        summary: "Invalid restart policy",
+        detail: "Use no, on-failure[:N], always or unless-stopped.",
+        fix: "Leave it at `no` (systemd supervises the agent).",
+        ..ROW
+    },
+    Row {
+        name: "ag_host_network",
+        object: AGENT,
+        input: "`agent_network_name = \"host\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster            = "c"
+  agent_network_name = "host"
+}"#,
+        attribute: "agent_network_name",
+        summary: "Agent network must be its own bridge",
+        detail: "\"host\" is a Docker built-in network; the agent runs on a bridge network of its own (never host).",
+        fix: "Use a name of your own (default `ecs-agent`).",
+        ..ROW
+    },
+    Row {
+        name: "ag_docker0",
+        object: AGENT,
+        input: "`agent_network = false` with the metadata block on",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster       = "c"
+  agent_network = false
+}"#,
+        attribute: "agent_network",
+        summary: "Agent on docker0 would lose IMDS",
+        detail: "block_task_metadata drops docker0 -> 169.254.169.254, and the agent needs IMDS to register. Keep agent_network = true.",
+        fix: "Keep `agent_network = true`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_image",
+        object: AGENT,
+        input: "`image = \"amazon/ecs agent\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  image   = "amazon/ecs agent"
+}"#,
+        attribute: "image",
+        summary: "Invalid image reference",
+        detail: "\"amazon/ecs agent\" is not a Docker image reference",
+        fix: "Use an image reference such as the default.",
+        ..ROW
+    },
+    Row {
+        name: "ag_log_opts",
+        object: AGENT,
+        input: "`log_opts = { max-size = \"\" }`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster  = "c"
+  log_opts = { max-size = "" }
+}"#,
+        attribute: "log_opts[\"max-size\"]",
+        summary: "Invalid log option",
+        detail: "Keys are option names, values are non-empty single-line strings.",
+        fix: "Give every log option a value.",
+        ..ROW
+    },
+    // ----- ecshost_user_data -------------------------------------------------
+    Row {
+        name: "ud_host_format",
+        object: UD,
+        input: "`host_format = \"windows\"` (unknown host format)",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "windows"
+  cluster     = "c"
+}"#,
+        attribute: "host_format",
+        summary: "Invalid Attribute Value",
+        detail: r#"host_format must be one of "shell", "cloud_init", "ignition", "coreos_cloud_config"; got "windows"."#,
+        fix: "Pick how the host reads user data.",
+        ..ROW
+    },
+    Row {
+        name: "ud_gzip_ignition",
+        object: UD,
+        input: "`gzip = true` with `host_format = \"ignition\"`",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "ignition"
+  cluster     = "c"
+  gzip        = true
+}"#,
+        attribute: "gzip",
+        summary: "Ignition does not gunzip user data",
+        detail: "Ignition on AWS parses the raw user data bytes; set gzip = false",
+        fix: "Set `gzip = false`.",
+        ..ROW
+    },
+    Row {
+        name: "ud_parts_shell",
+        object: UD,
+        input: "`extra_parts` with `host_format = \"shell\"`",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "shell"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = "echo hi" }]
+}"#,
+        attribute: "extra_parts",
+        summary: "Extra parts need the cloud_init host format",
+        detail: "shell user data has no MIME parts.",
+        fix: "Use `host_format = \"cloud_init\"` or put the commands elsewhere.",
+        ..ROW
+    },
+    Row {
+        name: "ud_oversized",
+        object: UD,
+        input: "user data over 16384 bytes (a 20000-byte extra part)",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = join("", [for i in range(1000) : "0123456789abcdefghij"]) }]
+}"#,
+        attribute: "extra_parts",
+        summary: "User data exceeds 16 KiB",
+        detail: "EC2 accepts at most 16384 (measured before base64). Drop extra_parts, disable self_check, or enable gzip (cloud-init formats).",
+        fix: "Set `gzip = true` (cloud-init formats), shrink `extra_parts`, or `self_check = false`.",
+        ..ROW
+    },
+    Row {
+        name: "ud_oversized_var",
+        object: UD,
+        input: "user data over 16384 bytes, sized by a variable",
+        hcl: r#"variable "NAME" {
+  default = 1000
+}
+data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = join("", [for i in range(var.NAME) : "0123456789abcdefghij"]) }]
+}"#,
+        stage: Stage::Plan,
+        attribute: "extra_parts",
+        summary: "User data exceeds 16 KiB",
+        detail: "EC2 accepts at most 16384 (measured before base64)",
+        fix: "As above; the size is only known at plan time.",
+        ..ROW
+    },
+    Row {
+        name: "ud_part_filename",
+        object: UD,
+        input: "an extra part with `filename = \"scripts/a.sh\"`",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = "echo hi", filename = "scripts/a.sh" }]
+}"#,
+        attribute: "extra_parts[0]",
+        summary: "Invalid part file name",
+        detail: "filename must be a plain file name without quotes, slashes or newlines.",
+        fix: "Use a bare file name, e.g. `a.sh`.",
+        ..ROW
+    },
+    Row {
+        name: "ud_part_type",
+        object: UD,
+        input: "an extra part with `content_type = \"text/x-shellscript; charset=utf-8\"`",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript; charset=utf-8", content = "echo hi" }]
+}"#,
+        attribute: "extra_parts[0]",
+        summary: "Invalid content type",
+        detail: "content_type must be a MIME type such as text/x-shellscript (no parameters or spaces).",
+        fix: "Use the bare MIME type, e.g. `text/x-shellscript`.",
+        ..ROW
+    },
+    Row {
+        name: "ud_ignition_version",
+        object: UD,
+        input: "`ignition_version = \"4.0.0\"`",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format      = "ignition"
+  cluster          = "c"
+  ignition_version = "4.0.0"
+}"#,
+        attribute: "ignition_version",
+        summary: "Unsupported Ignition spec version",
+        detail: "\"4.0.0\" is not one of 3.0.0",
+        fix: "Use a 3.x spec the image supports.",
+        ..ROW
+    },
+    Row {
+        name: "ud_address_typo",
+        object: UD,
+        input: "`address = \"169.254.170.20\"`",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "shell"
+  cluster     = "c"
+  address     = "169.254.170.20"
+}"#,
+        attribute: "address",
+        summary: "Did you mean 169.254.170.2?",
+        detail: "169.254.170.20 is one typo away from 169.254.170.2",
+        fix: "Use `169.254.170.2` (the default).",
+        ..ROW
+    },
+    Row {
+        name: "ud_self_check_string",
+        object: UD,
+        input: "`self_check = \"yes\"` (wrong type)",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "shell"
+  cluster     = "c"
+  self_check  = "yes"
+}"#,
+        attribute: "self_check",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"self_check\": a bool is required.",
+        fix: "Write `true` or `false`.",
+        ..ROW
+    },
+    // ----- ecshost_launch_template -------------------------------------------
+    Row {
+        name: "lt_name_and_prefix",
+        object: LT,
+        input: "both `name` and `name_prefix`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name        = "hosts"
+  name_prefix = "hosts-"
+}"#,
+        attribute: "name_prefix",
+        summary: "Conflicting Attributes",
+        detail: "Set name or name_prefix, not both.",
+        fix: "Keep one of them.",
+        ..ROW
+    },
+    Row {
+        name: "lt_bad_base64",
+        object: LT,
+        input: "`user_data_base64 = \"#!/bin/sh\\necho hi\"` (not base64)",
+        hcl: r##"resource "ecshost_launch_template" "NAME" {
+  name             = "hosts"
+  user_data_base64 = "#!/bin/sh\necho hi"
+}"##,
+        attribute: "user_data_base64",
+        summary: "Invalid Base64",
+        detail: "user_data_base64 must be standard base64 (use data.ecshost_user_data.x.base64 or base64encode()).",
+        fix: "Use `data.ecshost_user_data.x.base64` or `base64encode()`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_bad_base64_var",
+        object: LT,
+        input: "`user_data_base64 = var.x` where the variable is not base64",
+        hcl: r##"variable "NAME" {
+  default = "#cloud-config"
+}
+resource "ecshost_launch_template" "NAME" {
+  name             = "hosts"
+  user_data_base64 = var.NAME
+}"##,
+        stage: Stage::Plan,
+        attribute: "user_data_base64",
+        summary: "Invalid Base64",
+        detail: "user_data_base64 must be standard base64",
+        fix: "Wrap the value in `base64encode()`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_oversized",
+        object: LT,
+        input: "`user_data_base64` decoding to 20000 bytes",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name             = "hosts"
+  user_data_base64 = base64encode(join("", [for i in range(1000) : "0123456789abcdefghij"]))
+}"#,
+        attribute: "user_data_base64",
+        summary: "User Data Too Large",
+        detail: "decodes to 20000 bytes but EC2 accepts at most 16384",
+        fix: "Render it with `ecshost_user_data` and `gzip = true`, or drop extra parts.",
+        ..ROW
+    },
+    Row {
+        name: "lt_hop_limit_1",
+        object: LT,
+        input: "`http_put_response_hop_limit = 1`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    http_put_response_hop_limit = 1
+  }
+}"#,
+        attribute: "metadata_options[0].http_put_response_hop_limit",
+        summary: "Hop Limit 1 Starves the ECS Agent",
+        detail: "with hop limit 1 it cannot obtain IMDSv2 tokens, region or instance-role credentials. Use 2",
+        fix: "Use 2 (the default); the `DOCKER-USER` rule keeps tasks away from metadata.",
+        ..ROW
+    },
+    Row {
+        name: "lt_hop_limit_var",
+        object: LT,
+        input: "`http_put_response_hop_limit = var.x` where the variable is 1",
+        hcl: r#"variable "NAME" {
+  default = 1
+}
+resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    http_put_response_hop_limit = var.NAME
+  }
+}"#,
+        stage: Stage::Plan,
+        attribute: "metadata_options[0].http_put_response_hop_limit",
+        summary: "Hop Limit 1 Starves the ECS Agent",
+        detail: "with hop limit 1 it cannot obtain IMDSv2 tokens, region or instance-role credentials. Use 2",
+        fix: "Fix the variable's value.",
+        ..ROW
+    },
+    Row {
+        name: "lt_hop_limit_0",
+        object: LT,
+        input: "`http_put_response_hop_limit = 0`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    http_put_response_hop_limit = 0
+  }
+}"#,
+        attribute: "metadata_options[0].http_put_response_hop_limit",
+        summary: "Invalid Attribute Value",
+        detail: "metadata_options[0].http_put_response_hop_limit must be a whole number from 1 to 64; got 0.",
+        fix: "Use 2.",
+        ..ROW
+    },
+    Row {
+        name: "lt_hop_limit_65",
+        object: LT,
+        input: "`http_put_response_hop_limit = 65`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    http_put_response_hop_limit = 65
+  }
+}"#,
+        attribute: "metadata_options[0].http_put_response_hop_limit",
+        summary: "Invalid Attribute Value",
+        detail: "metadata_options[0].http_put_response_hop_limit must be a whole number from 1 to 64; got 65.",
+        fix: "Use 2.",
+        ..ROW
+    },
+    Row {
+        name: "lt_http_tokens",
+        object: LT,
+        input: "`http_tokens = \"v2\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    http_tokens = "v2"
+  }
+}"#,
+        attribute: "metadata_options[0].http_tokens",
+        summary: "Invalid Attribute Value",
+        detail: r#"metadata_options[0].http_tokens must be one of "required", "optional"; got "v2"."#,
+        fix: "Use `required` (IMDSv2 only).",
+        ..ROW
+    },
+    Row {
+        name: "lt_http_endpoint",
+        object: LT,
+        input: "`http_endpoint = \"on\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    http_endpoint = "on"
+  }
+}"#,
+        attribute: "metadata_options[0].http_endpoint",
+        summary: "Invalid Attribute Value",
+        detail: r#"metadata_options[0].http_endpoint must be one of "enabled", "disabled"; got "on"."#,
+        fix: "Use `enabled` (the agent needs metadata).",
+        ..ROW
+    },
+    Row {
+        name: "lt_metadata_tags",
+        object: LT,
+        input: "`instance_metadata_tags = \"yes\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    instance_metadata_tags = "yes"
+  }
+}"#,
+        attribute: "metadata_options[0].instance_metadata_tags",
+        summary: "Invalid Attribute Value",
+        detail: r#"metadata_options[0].instance_metadata_tags must be one of "enabled", "disabled"; got "yes"."#,
+        fix: "Use `enabled` or `disabled`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_two_metadata_blocks",
+        object: LT,
+        input: "two `metadata_options` blocks",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  metadata_options {
+    http_tokens = "required"
+  }
+  metadata_options {
+    http_put_response_hop_limit = 2
+  }
+}"#,
+        attribute: "metadata_options",
+        summary: "Too many metadata_options blocks",
+        detail: "No more than 1 \"metadata_options\" blocks are allowed",
+        fix: "Merge them into one block.",
+        ..ROW
+    },
+    Row {
+        name: "lt_sg_string",
+        object: LT,
+        input: "`security_group_ids = \"sg-0123456789abcdef0\"` (wrong type)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name               = "hosts"
+  security_group_ids = "sg-0123456789abcdef0"
+}"#,
+        attribute: "security_group_ids",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"security_group_ids\": set of string required.",
+        fix: "Write a list: `[\"sg-…\"]`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_tags_list",
+        object: LT,
+        input: "`tags = [\"team\"]` (wrong type)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  tags = ["team"]
+}"#,
+        attribute: "tags",
+        summary: "Incorrect attribute value type",
+        detail: "Inappropriate value for attribute \"tags\": map of string required.",
+        fix: "Write a map: `{ team = \"platform\" }`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_user_data",
+        object: LT,
+        input: "`user_data = …` (the `aws_launch_template` spelling)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = "IyEvYmluL3NoCg=="
+}"#,
+        attribute: "user_data",
+        summary: "Unsupported argument",
+        detail: "An argument named \"user_data\" is not expected here.",
+        fix: "Use `user_data_base64`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_name_taken",
+        object: LT,
+        input: "`name` of a template that already exists",
+        hcl: r#"resource "ecshost_launch_template" "NAME_first" {
+  name = "taken"
+}
+resource "ecshost_launch_template" "NAME" {
+  name       = "taken"
+  depends_on = [ecshost_launch_template.NAME_first]
+}"#,
+        stage: Stage::Apply,
+        env: Env::Moto,
+        attribute: "name",
+        summary: "Launch Template Name Already in Use",
+        detail: "Import it (terraform import <address> taken, or an import block) or choose another name.",
+        fix: "Import the existing template or choose another name (or `name_prefix`).",
+        ..ROW
+    },
+    Row {
+        name: "lt_import_block_sg",
+        object: LT,
+        input: "an `import` block with `id = \"sg-0123456789abcdef0\"`",
+        hcl: r#"import {
+  to = ecshost_launch_template.NAME
+  id = "sg-0123456789abcdef0"
+}
+resource "ecshost_launch_template" "NAME" {
+  name = "imported"
+}"#,
+        stage: Stage::Plan,
+        summary: "Invalid Import ID",
+        detail: "sg-0123456789abcdef0 is a security group ID, not a launch template ID.",
+        fix: "Use the template's ID (`lt-…`) or name.",
+        ..ROW
+    },
+    Row {
+        name: "lt_import_sg",
+        object: LT,
+        input: "`terraform import … sg-0123456789abcdef0` (another resource's ID)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+}"#,
+        import_id: "sg-0123456789abcdef0",
+        stage: Stage::Import,
+        env: Env::Moto,
+        summary: "Invalid Import ID",
+        detail: "sg-0123456789abcdef0 is a security group ID, not a launch template ID.",
+        fix: "Use the template's ID (`lt-…`) or name.",
+        ..ROW
+    },
+    Row {
+        name: "lt_import_arn",
+        object: LT,
+        input: "`terraform import … arn:aws:ec2:…:launch-template/lt-…` (an ARN)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+}"#,
+        import_id: "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0123456789abcdef0",
+        stage: Stage::Import,
+        env: Env::Moto,
+        summary: "Invalid Import ID",
+        detail: "is an ARN. Import by the ID it ends with: lt-0123456789abcdef0.",
+        fix: "Import by the `lt-…` ID at the end of the ARN.",
+        ..ROW
+    },
+    Row {
+        name: "lt_import_bad_name",
+        object: LT,
+        input: "`terraform import … \"my template\"` (no such ID or name possible)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+}"#,
+        import_id: "my template",
+        stage: Stage::Import,
+        env: Env::Moto,
+        summary: "Invalid Import ID",
+        detail: "is neither a launch template ID nor a launch template name",
+        fix: "Use the template's ID (`lt-…`) or its exact name.",
+        ..ROW
+    },
+    Row {
+        name: "lt_import_missing_id",
+        object: LT,
+        input: "`terraform import … lt-0123456789abcdef0` (no such template)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+}"#,
+        import_id: "lt-0123456789abcdef0",
+        stage: Stage::Import,
+        env: Env::Moto,
+        summary: "Launch Template Not Found",
+        detail: "No launch template with ID or name \"lt-0123456789abcdef0\" exists in this account and Region.",
+        fix: "Check the account, the Region (`region`) and the ID.",
+        ..ROW
+    },
+    Row {
+        name: "lt_import_missing_name",
+        object: LT,
+        input: "`terraform import … lt-web` (a name that does not exist)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+}"#,
+        import_id: "lt-web",
+        stage: Stage::Import,
+        env: Env::Moto,
+        summary: "Launch Template Not Found",
+        detail: "No launch template with ID or name \"lt-web\" exists in this account and Region.",
+        fix: "Check the account, the Region and the name.",
+        ..ROW
+    },
+];
+
+/// A row's configuration text.
+fn hcl(row: &Row) -> String {
+    row.hcl.replace("NAME", row.name)
+}
+
+/// The address Terraform gives the row's object in diagnostics.
+fn address(row: &Row) -> String {
+    match row.object {
+        // What only EC2 can refuse is reported on the resource that called it.
+        "provider" if row.stage == Stage::Apply => format!("{LT}.{}", row.name),
+        "provider" => format!("{PROVIDER}.{}", row.name),
+        LT => format!("{LT}.{}", row.name),
+        ds => format!("data.{ds}.{}", row.name),
+    }
+}
+
+/// Collapses whitespace, so text Terraform wrapped at 78 columns compares
+/// equal to the original.
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+const CRASH_MARKERS: &[&str] = &["panic", "plugin crashed", "Plugin did not respond"];
+
+fn no_crash(what: &str, r: &Run, failures: &mut Vec<String>) {
+    let all = format!("{}\n{}", r.stdout, r.stderr);
+    for m in CRASH_MARKERS {
+        if all.to_ascii_lowercase().contains(&m.to_ascii_lowercase()) {
+            failures.push(format!("{what}: output mentions {m:?}:\n{all}"));
+        }
+    }
+}
+
+/// Writes the rows into one configuration and returns each row's line range
+/// (1-based, inclusive).
+fn write_rows(wd: &Workdir, rows: &[&Row]) -> Vec<(usize, usize)> {
+    let mut text = HEADER.to_owned();
+    let mut ranges = Vec::new();
+    for r in rows {
+        text.push('\n');
+        let start = text.lines().count() + 1;
+        let body = hcl(r);
+        text.push_str(&body);
+        text.push('\n');
+        ranges.push((start, start + body.lines().count() - 1));
+    }
+    wd.write_config(&text);
+    ranges
+}
+
+/// Error diagnostics from `validate -json` (one document) or from the JSON
+/// lines of `plan -json` / `apply -json`.
+fn error_diagnostics(stdout: &str) -> Vec<Json> {
+    let all: Vec<Json> = match serde_json::from_str::<Json>(stdout) {
+        Ok(doc) if doc.get("diagnostics").is_some() => {
+            doc["diagnostics"].as_array().cloned().unwrap_or_default()
+        }
+        _ => stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+            .filter(|l| l["type"] == "diagnostic")
+            .map(|l| l["diagnostic"].clone())
+            .collect(),
+    };
+    all.into_iter()
+        .filter(|d| d["severity"] == "error")
+        .collect()
+}
+
+/// Checks that `d` points at `row.attribute`: the source line Terraform
+/// highlights starts with the attribute's name (and holds the map key), or
+/// is the block's header when the row names no attribute.
+fn check_location(row: &Row, d: &Json) -> Result<(), String> {
+    let code = d["snippet"]["code"].as_str().unwrap_or_default();
+    let line = code.trim_start();
+    let header = ["provider \"", "data \"", "resource \"", "import {"]
+        .iter()
+        .any(|h| line.starts_with(h));
+    if row.attribute.is_empty() {
+        return if header {
+            Ok(())
+        } else {
+            Err(format!("expected the block, got line {code:?}"))
+        };
+    }
+    // `metadata_options[0].http_tokens` → name `http_tokens`;
+    // `config["ECS_CLUSTER"]` → name `config`, key `ECS_CLUSTER`.
+    let (path, key) = match row.attribute.split_once("[\"") {
+        Some((p, k)) => (p, Some(k.trim_end_matches("\"]"))),
+        None => (row.attribute, None),
+    };
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let name = last.split('[').next().unwrap_or(last);
+    let named = line
+        .strip_prefix(name)
+        .is_some_and(|rest| rest.starts_with([' ', '=']));
+    if header || !named || key.is_some_and(|k| !code.contains(k)) {
+        return Err(format!(
+            "expected {} to be highlighted, got line {code:?}",
+            row.attribute
+        ));
+    }
+    let from = d["snippet"]["highlight_start_offset"].as_u64().unwrap_or(0) as usize;
+    let to = d["snippet"]["highlight_end_offset"].as_u64().unwrap_or(0) as usize;
+    match key {
+        // A map key's diagnostic starts at its value (for `""` an empty
+        // range), after the key.
+        Some(k) if code.find(k).is_some_and(|at| from >= at + k.len()) => Ok(()),
+        Some(k) => Err(format!(
+            "expected the value of {k:?} highlighted in {code:?}"
+        )),
+        None if code.get(from..to).is_some_and(|h| !h.trim().is_empty()) => Ok(()),
+        None => Err(format!("nothing highlighted in {code:?}")),
+    }
+}
+
+/// Assigns each error diagnostic to the row whose lines it points into (or,
+/// without a source range, whose summary and detail it carries), then checks
+/// every row got exactly one, with the right summary, detail, address and
+/// location. A diagnostic no row accounts for is a failure too.
+fn check_diagnostics(
+    what: &str,
+    rows: &[&Row],
+    ranges: &[(usize, usize)],
+    diags: &[Json],
+    failures: &mut Vec<String>,
+) {
+    let mut per_row: BTreeMap<usize, Vec<&Json>> = BTreeMap::new();
+    for d in diags {
+        let line = d["range"]["start"]["line"].as_u64().map(|l| l as usize);
+        let idx = match line {
+            Some(l) => ranges.iter().position(|(a, b)| (*a..=*b).contains(&l)),
+            None => rows.iter().position(|r| {
+                d["summary"] == r.summary
+                    && squash(d["detail"].as_str().unwrap_or_default()).contains(&squash(r.detail))
+            }),
+        };
+        match idx {
+            Some(i) => per_row.entry(i).or_default().push(d),
+            None => failures.push(format!("{what}: a diagnostic no row expects: {d:#}")),
+        }
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let got = per_row.remove(&i).unwrap_or_default();
+        let [d] = got.as_slice() else {
+            failures.push(format!(
+                "{}: expected one error, got {}: {got:#?}",
+                row.name,
+                got.len()
+            ));
+            continue;
+        };
+        let detail = d["detail"].as_str().unwrap_or_default();
+        if d["summary"] != row.summary || !squash(detail).contains(&squash(row.detail)) {
+            failures.push(format!(
+                "{}: expected {:?} / …{:?}…, got {:?} / {detail:?}",
+                row.name, row.summary, row.detail, d["summary"]
+            ));
+        }
+        // Terraform's own checks (types, arguments, block counts) carry no
+        // address; the provider's always do.
+        if let Some(a) = d["address"].as_str() {
+            if a != address(row) {
+                failures.push(format!(
+                    "{}: diagnostic for {a}, expected {}",
+                    row.name,
+                    address(row)
+                ));
+            }
+        }
+        if d.get("range").is_some() {
+            if let Err(e) = check_location(row, d) {
+                failures.push(format!("{}: {e}", row.name));
+            }
+        } else if !row.attribute.is_empty() {
+            failures.push(format!(
+                "{}: no source range, expected {}",
+                row.name, row.attribute
+            ));
+        }
+    }
+}
+
+fn select(stage: Stage, env: Env) -> Vec<&'static Row> {
+    ROWS.iter()
+        .filter(|r| r.stage == stage && r.env == env)
+        .collect()
+}
+
+/// Validate-time rows, then plan-time rows (which must pass validate).
+fn offline_group() -> Vec<String> {
+    let mut failures = Vec::new();
+    let wd = Workdir::new();
+    wd.write_config(HEADER);
+    wd.init();
+
+    let rows = select(Stage::Validate, Env::Offline);
+    let ranges = write_rows(&wd, &rows);
+    let r = wd.run(&["validate", "-json", "-no-color"]);
+    no_crash("validate", &r, &mut failures);
+    check_diagnostics(
+        "validate",
+        &rows,
+        &ranges,
+        &error_diagnostics(&r.stdout),
+        &mut failures,
+    );
+
+    let rows = select(Stage::Plan, Env::Offline);
+    let ranges = write_rows(&wd, &rows);
+    let r = wd.run(&["validate", "-json", "-no-color"]);
+    no_crash("validate (plan rows)", &r, &mut failures);
+    let early = error_diagnostics(&r.stdout);
+    if !early.is_empty() {
+        failures.push(format!("plan rows fail already at validate: {early:#?}"));
+    }
+    let r = wd.run(&["plan", "-json", "-input=false", "-no-color"]);
+    no_crash("plan", &r, &mut failures);
+    check_diagnostics(
+        "plan",
+        &rows,
+        &ranges,
+        &error_diagnostics(&r.stdout),
+        &mut failures,
+    );
+    failures
+}
+
+/// Apply-time rows of one environment: validate and plan pass, apply fails.
+fn apply_group(wd: &Workdir, env: Env) -> Vec<String> {
+    let mut failures = Vec::new();
+    let rows = select(Stage::Apply, env);
+    let ranges = write_rows(wd, &rows);
+    wd.init();
+    let r = wd.run(&["plan", "-input=false", "-no-color"]);
+    no_crash("plan (apply rows)", &r, &mut failures);
+    if r.code != 0 {
+        failures.push(format!(
+            "{env:?}: apply rows fail already at plan:\n{}",
+            r.stderr
+        ));
+    }
+    let r = wd.run(&[
+        "apply",
+        "-auto-approve",
+        "-json",
+        "-input=false",
+        "-no-color",
+    ]);
+    no_crash("apply", &r, &mut failures);
+    check_diagnostics(
+        "apply",
+        &rows,
+        &ranges,
+        &error_diagnostics(&r.stdout),
+        &mut failures,
+    );
+    failures
+}
+
+fn no_credentials_group() -> Vec<String> {
+    let mut wd = Workdir::new();
+    let aws = wd.scratch("aws");
+    // A shared config with some other profile: no default profile, and
+    // `profile = "nope"` is reported as undefined.
+    std::fs::write(aws.join("config"), "[profile other]\nregion = us-east-1\n").unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = other\n",
+    )
+    .unwrap();
+    wd.env("AWS_CONFIG_FILE", aws.join("config").to_str().unwrap())
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            aws.join("credentials").to_str().unwrap(),
+        )
+        .env("AWS_ACCESS_KEY_ID", "")
+        .env("AWS_SECRET_ACCESS_KEY", "")
+        .env("AWS_SESSION_TOKEN", "");
+    apply_group(&wd, Env::NoCredentials)
+}
+
+fn moto_workdir(moto: &Moto) -> Workdir {
+    let mut wd = Workdir::new();
+    for (k, v) in moto.env() {
+        wd.env(&k, &v);
+    }
+    wd
+}
+
+fn import_group(moto: &Moto) -> Vec<String> {
+    let mut failures = Vec::new();
+    let wd = moto_workdir(moto);
+    let rows = select(Stage::Import, Env::Moto);
+    write_rows(&wd, &rows);
+    wd.init();
+    for row in rows {
+        let addr = address(row);
+        let r = wd.run(&["import", "-input=false", "-no-color", &addr, row.import_id]);
+        no_crash(row.name, &r, &mut failures);
+        let err = squash(&r.stderr);
+        if r.code == 0
+            || !err.contains(&format!("Error: {}", row.summary))
+            || !err.contains(&squash(row.detail))
+        {
+            failures.push(format!(
+                "{}: expected {:?} / …{:?}…, got exit {}:\n{}",
+                row.name, row.summary, row.detail, r.code, r.stderr
+            ));
+        }
+        if err.matches("Error:").count() != 1 {
+            failures.push(format!("{}: expected one error:\n{}", row.name, r.stderr));
+        }
+    }
+    failures
+}
+
+/// The troubleshooting page, from the table.
+fn troubleshooting_page() -> String {
+    let mut out = String::from(
+        r#"---
+page_title: "Troubleshooting bad input - ecshost"
+description: |-
+  What the ecshost provider says about bad input, where it points, and what to do.
+---
+
+# Troubleshooting bad input
+
+Each row is an input that the acceptance test
+`acceptance-tests/tests/bad_inputs.rs` gives to the real Terraform CLI. The
+test checks the first command that refuses the input, the summary of the one
+error it reports, the attribute Terraform points at, and that the provider
+never crashes. This page is generated from that test's table
+(`ECSHOST_UPDATE_DOCS=1 cargo test -p acceptance-tests --test bad_inputs`), and
+the test fails when the page is stale.
+
+**Stage** is the first command that refuses the input:
+
+- `validate`: `terraform validate` and every later command, before anything
+  is read or created;
+- `plan`: the value is known only at plan time (a variable, an `import` block);
+- `apply`: only EC2 can tell (credentials, endpoint, a name in use);
+- `import`: `terraform import`.
+
+**Attribute** is where Terraform's `on main.tf line N` points: an argument, a
+map key (`config["ECS_CLUSTER"]`), a list element (`extra_parts[0]`; the
+detail names the field), *(the block)* for a problem with the block as a
+whole, *(the resource)* for what EC2 refuses while creating it, and
+*(import ID)* for import errors, which point at no line. Terraform itself
+reports type errors, unknown arguments and block counts ("Incorrect attribute
+value type", "Unsupported argument", "Too many … blocks"); the provider
+reports the rest. The diagnostic column shows the summary and a part of the
+detail.
+"#,
+    );
+    let sections: &[(&str, &str)] = &[
+        ("provider", "Provider block"),
+        (LO, LO),
+        (AGENT, AGENT),
+        (UD, UD),
+        (LT, LT),
+    ];
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    for (object, title) in sections {
+        let _ = write!(
+            out,
+            "\n## {title}\n\n| Input | Stage | Diagnostic | Attribute | What to do |\n|---|---|---|---|---|\n"
+        );
+        for r in ROWS.iter().filter(|r| r.object == *object) {
+            let attr = if r.attribute.is_empty() {
+                if r.stage == Stage::Import || r.hcl.starts_with("import") {
+                    "(import ID)".to_owned()
+                } else if r.stage == Stage::Apply {
+                    "(the resource)".to_owned()
+                } else {
+                    "(the block)".to_owned()
+                }
+            } else {
+                format!("`{}`", r.attribute)
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | **{}**: {} | {} | {} |",
+                cell(r.input),
+                r.stage.as_str(),
+                cell(r.summary),
+                cell(r.detail),
+                cell(&attr),
+                cell(r.fix)
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn bad_input_matrix() {
+    let t0 = Instant::now();
+    let mut names = std::collections::BTreeSet::new();
+    for r in ROWS {
+        assert!(names.insert(r.name), "duplicate row name {}", r.name);
+        assert!(
+            !r.summary.is_empty() && !r.detail.is_empty() && !r.fix.is_empty(),
+            "{}",
+            r.name
+        );
+        assert_eq!(
+            r.stage == Stage::Import,
+            !r.import_id.is_empty(),
+            "{}",
+            r.name
+        );
+    }
+    assert!(ROWS.len() >= 40, "{} rows", ROWS.len());
+
+    let moto = Moto::start();
+    let moto = &moto;
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let offline = s.spawn(offline_group);
+        let no_creds = s.spawn(no_credentials_group);
+        let imports = s.spawn(move || import_group(moto));
+        let apply = {
+            let wd = moto_workdir(moto);
+            apply_group(&wd, Env::Moto)
+        };
+        let mut all = apply;
+        for h in [offline, no_creds, imports] {
+            all.extend(h.join().expect("group thread"));
+        }
+        all
+    });
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+
+    let page = troubleshooting_page();
+    let path = workspace_root().join("docs/guides/troubleshooting.md");
+    if std::env::var("ECSHOST_UPDATE_DOCS").as_deref() == Ok("1") {
+        std::fs::write(&path, &page).unwrap();
+    } else {
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some(page.as_str()),
+            "docs/guides/troubleshooting.md is stale (regenerate with ECSHOST_UPDATE_DOCS=1 cargo test -p acceptance-tests --test bad_inputs)"
+        );
+    }
+    eprintln!("{} rows in {:.1?}", ROWS.len(), t0.elapsed());
+}
