@@ -113,6 +113,7 @@ const LO: &str = "ecshost_loopback_config";
 const AGENT: &str = "ecshost_agent_options";
 const UD: &str = "ecshost_user_data";
 const LT: &str = "ecshost_launch_template";
+const IV: &str = "ecshost_instance_verification";
 
 const ROWS: &[Row] = &[
     // ----- provider block ---------------------------------------------------
@@ -1311,6 +1312,130 @@ resource "ecshost_launch_template" "NAME" {
         fix: "Check the account, the Region and the name.",
         ..ROW
     },
+    // ----- ecshost_instance_verification -------------------------------------
+    Row {
+        name: "iv_nothing_to_verify",
+        object: IV,
+        input: "neither `launch_template_id` nor `instance_ids`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  expected_user_data_sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+}"#,
+        attribute: "",
+        summary: "Missing Instances to Verify",
+        detail: "Set launch_template_id (instances launched from it), instance_ids, or both.",
+        fix: "Name the template (`ecshost_launch_template.x.id`) or the instances.",
+        ..ROW
+    },
+    Row {
+        name: "iv_template_name",
+        object: IV,
+        input: "`launch_template_id = \"ecs-hosts\"` (a name, not an ID)",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "ecs-hosts"
+}"#,
+        attribute: "launch_template_id",
+        summary: "Invalid Launch Template ID",
+        detail: "must be a template ID like lt-0123456789abcdef0",
+        fix: "Use `ecshost_launch_template.x.id`.",
+        ..ROW
+    },
+    Row {
+        name: "iv_instance_name",
+        object: IV,
+        input: "`instance_ids = [\"i-…\", \"web-1\"]` (a host name)",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  instance_ids = ["i-0123456789abcdef0", "web-1"]
+}"#,
+        attribute: "instance_ids[1]",
+        summary: "Invalid Instance ID",
+        detail: "Instance IDs look like i-0123456789abcdef0; got \"web-1\".",
+        fix: "List instance IDs, not names.",
+        ..ROW
+    },
+    Row {
+        name: "iv_sha",
+        object: IV,
+        input: "`expected_user_data_sha256 = \"abc\"`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id        = "lt-0123456789abcdef0"
+  expected_user_data_sha256 = "abc"
+}"#,
+        attribute: "expected_user_data_sha256",
+        summary: "Invalid SHA-256",
+        detail: "must be 64 hex digits",
+        fix: "Use `ecshost_launch_template.x.user_data_sha256`.",
+        ..ROW
+    },
+    Row {
+        name: "iv_state_typo",
+        object: IV,
+        input: "`states = [\"runing\"]`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  states             = ["runing"]
+}"#,
+        attribute: "states[0]",
+        summary: "Invalid Attribute Value",
+        detail: "must be one of \"pending\", \"running\"",
+        fix: "Use EC2 state names.",
+        ..ROW
+    },
+    Row {
+        name: "iv_timeout_words",
+        object: IV,
+        input: "`timeout = \"5 minutes\"`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  timeout            = "5 minutes"
+}"#,
+        attribute: "timeout",
+        summary: "Invalid Duration",
+        detail: "use a number and a unit such as 30s, 5m, 1h30m or 500ms",
+        fix: "Write `5m`.",
+        ..ROW
+    },
+    Row {
+        name: "iv_poll_fast",
+        object: IV,
+        input: "`poll_interval = \"100ms\"`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  poll_interval      = "100ms"
+}"#,
+        attribute: "poll_interval",
+        summary: "Poll Interval Too Short",
+        detail: "poll_interval must be at least 1s",
+        fix: "Poll every `1s` or slower.",
+        ..ROW
+    },
+    Row {
+        name: "iv_gate_concurrency",
+        object: IV,
+        input: "gate resource with `concurrency = 0`",
+        hcl: r#"resource "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  concurrency        = 0
+}"#,
+        attribute: "concurrency",
+        summary: "Invalid Attribute Value",
+        detail: "concurrency must be a whole number from 1 to 64; got 0.",
+        fix: "Use 1–64 (default 8).",
+        ..ROW
+    },
+    Row {
+        name: "iv_source",
+        object: IV,
+        input: "gate resource with `user_data_source = \"cache\"`",
+        hcl: r#"resource "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  user_data_source   = "cache"
+}"#,
+        attribute: "user_data_source",
+        summary: "Invalid Attribute Value",
+        detail: "user_data_source must be one of \"instance\", \"template\"; got \"cache\".",
+        fix: "`instance` (default, sees overrides) or `template` (cheap).",
+        ..ROW
+    },
 ];
 
 /// A row's configuration text.
@@ -1325,6 +1450,8 @@ fn address(row: &Row) -> String {
         "provider" if row.stage == Stage::Apply => format!("{LT}.{}", row.name),
         "provider" => format!("{PROVIDER}.{}", row.name),
         LT => format!("{LT}.{}", row.name),
+        // The verification is both: the HCL says which.
+        IV if row.hcl.starts_with("resource") => format!("{IV}.{}", row.name),
         ds => format!("data.{ds}.{}", row.name),
     }
 }
@@ -1674,7 +1801,17 @@ detail.
         (AGENT, AGENT),
         (UD, UD),
         (LT, LT),
+        (IV, "ecshost_instance_verification (data source and resource)"),
     ];
+    // Every row's object has a section: none can fall off the page.
+    for r in ROWS {
+        assert!(
+            sections.iter().any(|(o, _)| *o == r.object),
+            "{}: no troubleshooting section for {}",
+            r.name,
+            r.object
+        );
+    }
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     for (object, title) in sections {
         let _ = write!(
