@@ -148,10 +148,31 @@ pub fn find_report(console_text: &str) -> Option<Result<Report, ReportError>> {
     console_text
         .split('\n')
         .rfind(|l| l.contains(REPORT_PREFIX))
-        .map(|l| {
-            let from = l.rfind(REPORT_PREFIX).unwrap_or(0);
-            parse_report_line(&l[from..])
-        })
+        .map(|l| parse_report_line(&l[last_report_start(l)..]))
+}
+
+/// Where the last report on one console line starts: the last occurrence of
+/// the prefix that is not inside the JSON of an earlier, complete report
+/// (whose strings may contain the prefix). An earlier report cut off by
+/// console noise is not complete JSON, so the report after it still wins.
+fn last_report_start(line: &str) -> usize {
+    let mut start = line.find(REPORT_PREFIX).unwrap_or(0);
+    loop {
+        let body = start + REPORT_PREFIX.len();
+        let mut values =
+            serde_json::Deserializer::from_str(&line[body..]).into_iter::<serde::de::IgnoredAny>();
+        let next_search = match values.next() {
+            Some(Ok(_)) => body + values.byte_offset(),
+            _ => body,
+        };
+        match line
+            .get(next_search..)
+            .and_then(|rest| rest.find(REPORT_PREFIX))
+        {
+            Some(i) => start = next_search + i,
+            None => return start,
+        }
+    }
 }
 
 /// The self-check script for the agent and loopback settings.
@@ -460,11 +481,32 @@ mod tests {
                 Some(Err(ReportError::Truncated)),
             ),
             ("noise", format!("[  5.1] x: {ok_line}\r\n"), Some(Ok(true))),
+            (
+                "cut by a newer one on the same line",
+                format!("{}{ok_line}\r\n", &GOOD[..60]),
+                Some(Ok(true)),
+            ),
+            (
+                "two on one line",
+                format!("{GOOD} {ok_line}\r\n"),
+                Some(Ok(true)),
+            ),
         ];
         for (name, text, want) in cases {
             let got = find_report(&text).map(|r| r.map(|r| r.ok));
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    /// Found by the `self_check_report` fuzz target (minimized): the prefix
+    /// inside a string of the report was taken for the start of a newer one.
+    #[test]
+    fn prefix_inside_a_report_string_is_not_a_report() {
+        let line = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"d":"pass"},"address":"ECSHOST_SELF_CHECK "}"#;
+        let r = parse_report_line(line).unwrap();
+        assert_eq!(r.address.as_deref(), Some(REPORT_PREFIX));
+        assert_eq!(find_report(line), Some(Ok(r.clone())));
+        assert_eq!(find_report(&format!("boot\r\n{line}\r\n")), Some(Ok(r)));
     }
 
     fn base() -> (AgentInput, LoopbackInput) {
