@@ -6,9 +6,12 @@
 //! - [`moto`]: a moto server per test, the EC2 emulator.
 //! - [`ec2_proxy`]: a proxy in front of moto serving lab console output and
 //!   injecting faults.
+//! - [`bench`]: helpers of the benchmark drivers in `benches/` (figures
+//!   printed for `docs/performance.md`, never asserted).
 //! - [`terraform`]: building providers once, the mirror, the CLI config and
 //!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
 
+pub mod bench;
 pub mod ec2_proxy;
 pub mod hostlab;
 pub mod moto;

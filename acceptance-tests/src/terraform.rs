@@ -22,7 +22,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
+/// The cargo target directory (`CARGO_TARGET_DIR` or `<workspace>/target`).
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| {
@@ -104,22 +105,29 @@ impl Workdir {
     /// A working directory with the ecshost and sdktest providers
     /// installed in a private filesystem mirror.
     pub fn new() -> Self {
+        Self::with_providers(&[
+            ("ecshost", built_binary("terraform-provider-ecshost")),
+            ("sdktest", built_binary("terraform-provider-sdktest")),
+        ])
+    }
+
+    /// A working directory whose mirror holds the given `ecshost/<type>`
+    /// binaries (e.g. a release build for the benchmarks), plus the
+    /// hashicorp/aws mirror when the machine has one.
+    pub fn with_providers(providers: &[(&str, PathBuf)]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("ecshost-acc-")
             .tempdir()
             .expect("temp dir");
         let mirror = dir.path().join("mirror");
-        for (ty, bin) in [
-            ("ecshost", "terraform-provider-ecshost"),
-            ("sdktest", "terraform-provider-sdktest"),
-        ] {
+        for (ty, bin) in providers {
             let d = mirror.join(format!(
                 "registry.terraform.io/ecshost/{ty}/{MIRROR_VERSION}/linux_amd64"
             ));
             std::fs::create_dir_all(&d).expect("mirror dir");
             // A copy, not a symlink: the lock file pins the binary's hash.
             std::fs::copy(
-                built_binary(bin),
+                bin,
                 d.join(format!("terraform-provider-{ty}_v{MIRROR_VERSION}")),
             )
             .expect("installing provider into mirror");
@@ -175,14 +183,21 @@ impl Workdir {
 
     /// Runs terraform with `args`, returning whatever happened.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Like [`Workdir::run`], with extra environment for this command only
+    /// (after the work dir's own, so it wins).
+    pub fn run_with_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let mut c = self.command(args);
+        for (k, v) in extra {
+            c.env(k, v);
+        }
         let Output {
             status,
             stdout,
             stderr,
-        } = self
-            .command(args)
-            .output()
-            .expect("running terraform (is it on PATH?)");
+        } = c.output().expect("running terraform (is it on PATH?)");
         Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),

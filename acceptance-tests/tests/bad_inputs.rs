@@ -1801,7 +1801,10 @@ detail.
         (AGENT, AGENT),
         (UD, UD),
         (LT, LT),
-        (IV, "ecshost_instance_verification (data source and resource)"),
+        (
+            IV,
+            "ecshost_instance_verification (data source and resource)",
+        ),
     ];
     // Every row's object has a section: none can fall off the page.
     for r in ROWS {
