@@ -109,11 +109,7 @@ fn ecshost_template(name: &str, ud: &str) -> String {
 /// Wall seconds of one terraform command that must succeed.
 fn time(wd: &Workdir, args: &[&str]) -> (f64, usize) {
     let (r, s) = bench::timed(|| wd.run(args));
-    assert_eq!(
-        r.code, 0,
-        "terraform {args:?}:\n{}\n{}",
-        r.stderr, r.stdout
-    );
+    assert_eq!(r.code, 0, "terraform {args:?}:\n{}\n{}", r.stderr, r.stdout);
     (s, r.stdout.len())
 }
 
