@@ -54,6 +54,31 @@ fn rendered(f: &Format, cluster: &str) -> ecshost::render::user_data::UserData {
     .expect("renders")
 }
 
+/// The per-host values the renderer derives from the whole configuration
+/// (so they change with the cluster name): the agent configuration's
+/// SHA-256 (64 hex) and, for cloud-init, the MIME boundary (24 hex).
+fn derived(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, len) in [("CONFIG_SHA256=", 64), ("ECSHOST-MIME-BOUNDARY-", 24)] {
+        if let Some(i) = text.find(key) {
+            out.push(text[i + key.len()..i + key.len() + len].to_owned());
+        }
+    }
+    out
+}
+
+/// Template variables standing in for [`derived`] values: a SHA-256 of
+/// a per-host string (same size and kind of work as the provider's).
+const DERIVED_VARS: [(&str, &str); 2] = [
+    ("config_sha256", "sha256(\"ecs-c-${i}\")"),
+    ("boundary", "substr(sha256(\"mime-c-${i}\"), 0, 24)"),
+];
+
+/// Host 7's text with the derived values blanked, so both modules' texts
+/// compare through Terraform.
+const NORMALIZE: &str =
+    r#"replace(replace(TEXT, "/[0-9a-f]{64}/", "H"), "/BOUNDARY-[0-9a-f]{24}/", "B")"#;
+
 fn provider_config(f: &Format, n: usize) -> String {
     format!(
         r#"terraform {{
@@ -71,27 +96,44 @@ output "total_base64_bytes" {{
   value = sum([for h in data.ecshost_user_data.h : length(h.base64)])
 }}
 output "host7_sha256" {{
-  value = length(data.ecshost_user_data.h) > 7 ? sha256(data.ecshost_user_data.h[7].rendered) : ""
+  value = length(data.ecshost_user_data.h) > 7 ? sha256({}) : ""
 }}
 "#,
         f.host_format.as_str(),
-        f.gzip
+        f.gzip,
+        NORMALIZE.replace("TEXT", "data.ecshost_user_data.h[7].rendered")
     )
+}
+
+/// `{ cluster = "c-${i}", config_sha256 = …, boundary = … }`
+fn template_vars(i: &str) -> String {
+    let mut v = format!("{{ cluster = \"c-{i}\"");
+    for (name, expr) in DERIVED_VARS {
+        v.push_str(&format!(", {name} = {}", expr.replace("${i}", i)));
+    }
+    v.push_str(" }");
+    v
 }
 
 fn builtin_config(f: &Format, n: usize) -> String {
     let enc = if f.gzip { "base64gzip" } else { "base64encode" };
+    let host7 = format!(
+        "templatefile(\"${{path.module}}/user-data.tftpl\", {})",
+        template_vars("7")
+    );
     format!(
         r#"locals {{
-  user_data = [for i in range({n}) : {enc}(templatefile("${{path.module}}/user-data.tftpl", {{ cluster = "c-${{i}}" }}))]
+  user_data = [for i in range({n}) : {enc}(templatefile("${{path.module}}/user-data.tftpl", {}))]
 }}
 output "total_base64_bytes" {{
   value = sum([for u in local.user_data : length(u)])
 }}
 output "host7_sha256" {{
-  value = {n} > 7 ? sha256(templatefile("${{path.module}}/user-data.tftpl", {{ cluster = "c-7" }})) : ""
+  value = {n} > 7 ? sha256({}) : ""
 }}
-"#
+"#,
+        template_vars("${i}"),
+        NORMALIZE.replace("TEXT", &host7)
     )
 }
 
@@ -103,12 +145,13 @@ fn terraform_data_config(f: &Format, n: usize) -> String {
     format!(
         r#"resource "terraform_data" "h" {{
   count = {n}
-  input = {enc}(templatefile("${{path.module}}/user-data.tftpl", {{ cluster = "c-${{count.index}}" }}))
+  input = {enc}(templatefile("${{path.module}}/user-data.tftpl", {}))
 }}
 output "total_base64_bytes" {{
   value = sum([for h in terraform_data.h : length(h.input)])
 }}
-"#
+"#,
+        template_vars("${count.index}")
     )
 }
 
@@ -125,8 +168,11 @@ fn traced_plan(wd: &Workdir) -> String {
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for line in text.lines() {
         if let Some((_, rest)) = line.split_once("GRPCProvider.v6: ") {
-            let rpc = rest.split_whitespace().next().unwrap_or("").to_owned();
-            *counts.entry(rpc).or_default() += 1;
+            // RPC names only (not e.g. "returning cached schema").
+            let rpc = rest.split_whitespace().next().unwrap_or("");
+            if rpc.starts_with(|c: char| c.is_ascii_uppercase()) {
+                *counts.entry(rpc.to_owned()).or_default() += 1;
+            }
         }
         if line.contains("provider: plugin started") {
             *counts.entry("plugin processes started".into()).or_default() += 1;
@@ -163,13 +209,27 @@ fn main() {
     for f in &FORMATS {
         let marked = rendered(f, MARKER);
         assert!(marked.rendered.contains(MARKER));
-        let template = marked
+        let marked_derived = derived(&marked.rendered);
+        let mut template = marked
             .rendered
             .replace("${", "$${")
             .replace("%{", "%%{")
             .replace(MARKER, "${cluster}");
-        let in_process_equal =
-            marked.rendered.replace(MARKER, "c-7") == rendered(f, "c-7").rendered;
+        for (value, (var, _)) in marked_derived.iter().zip(DERIVED_VARS) {
+            template = template.replace(value.as_str(), &format!("${{{var}}}"));
+        }
+        // The template with host 7's own derived values is the provider's text.
+        let host7 = rendered(f, "c-7").rendered;
+        let mut substituted = marked.rendered.replace(MARKER, "c-7");
+        for (m, h) in marked_derived.iter().zip(derived(&host7)) {
+            substituted = substituted.replace(m.as_str(), &h);
+        }
+        let in_process_equal = substituted == host7;
+        let derived_names = DERIVED_VARS[..marked_derived.len()]
+            .iter()
+            .map(|(v, e)| format!("`{v}` = `{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let ours = Workdir::with_providers(&[("ecshost", bin.clone())]);
         let builtin = Workdir::with_providers(&[]);
         let control = Workdir::with_providers(&[]);
@@ -200,14 +260,18 @@ fn main() {
                     output(&builtin, "total_base64_bytes"),
                 );
                 notes.push(format!(
-                    "- {}: template {} bytes (the provider's `rendered` for cluster `{MARKER}`, `${{`/`%{{` escaped); \
-                     host 7's text through Terraform: SHA-256 {} ({}…); in-process substitution equals the provider's render: {}; \
+                    "- {}: template {} bytes: the provider's `rendered` for cluster `{MARKER}`, `${{`/`%{{` escaped, the cluster name \
+                     and the {} per-host value(s) the renderer derives from the whole configuration turned into template variables \
+                     ({derived_names}, i.e. a SHA-256 per host as the provider computes one). \
+                     With host 7's own derived values filled in, the template is byte-identical to the provider's render: {}. \
+                     Host 7's text through Terraform, derived hex values blanked: SHA-256 {} ({}…); \
                      base64 bytes for N = {n}: provider {ta}, built-in {tb}{}.",
                     f.label,
                     template.len(),
+                    marked_derived.len(),
+                    if in_process_equal { "yes" } else { "NO" },
                     if a == b { "identical" } else { "DIFFERENT" },
                     &a[..a.len().min(12)],
-                    if in_process_equal { "yes" } else { "no" },
                     if f.gzip {
                         " (both gzip at their own library's default level: Go's compress/gzip vs flate2)"
                     } else {
