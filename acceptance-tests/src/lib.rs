@@ -8,6 +8,8 @@
 //!   injecting faults.
 //! - [`bench`]: helpers of the benchmark drivers in `benches/` (figures
 //!   printed for `docs/performance.md`, never asserted).
+//! - [`plugin_client`]: go-plugin's client side of AutoMTLS (P-521
+//!   identity, pinned server certificate).
 //! - [`terraform`]: building providers once, the mirror, the CLI config and
 //!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
 
@@ -15,4 +17,5 @@ pub mod bench;
 pub mod ec2_proxy;
 pub mod hostlab;
 pub mod moto;
+pub mod plugin_client;
 pub mod terraform;

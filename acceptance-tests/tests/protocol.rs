@@ -4,36 +4,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use acceptance_tests::plugin_client::{tls_channel, ClientIdentity};
 use acceptance_tests::terraform::built_binary;
 use base64::Engine as _;
 use ecshost::sdk::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use ecshost::sdk::proto::tfplugin6::provider_client::ProviderClient;
 use ecshost::sdk::proto::tfplugin6::{get_provider_schema, validate_resource_config, DynamicValue};
 use ecshost::sdk::serve::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
-
-struct ClientIdentity {
-    pem: String,
-    der: Vec<u8>,
-    key: Vec<u8>,
-}
-
-fn client_identity() -> ClientIdentity {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
-    let mut p = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
-    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let c = p.self_signed(&key).unwrap();
-    ClientIdentity {
-        pem: c.pem(),
-        der: c.der().to_vec(),
-        key: key.serialize_der(),
-    }
-}
 
 struct Plugin {
     child: Child,
@@ -84,86 +63,11 @@ fn start(client_pem: Option<&str>) -> Plugin {
     }
 }
 
-/// Trusts exactly one server certificate, as go-plugin's client does.
-#[derive(Debug)]
-struct PinnedServer(Vec<u8>, rustls::crypto::WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        ee: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        name: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        assert_eq!(name.to_str(), "localhost");
-        if ee.as_ref() == self.0.as_slice() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(
-                "server certificate is not the one from the handshake".into(),
-            ))
-        }
-    }
-    fn verify_tls12_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(m, c, d, &self.1)
-    }
-    fn verify_tls13_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(m, c, d, &self.1)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.1.supported_schemes()
-    }
-}
-
 async fn channel(
     p: &Plugin,
     id: Option<&ClientIdentity>,
 ) -> Result<tonic::transport::Channel, tonic::transport::Error> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let algs = provider.signature_verification_algorithms;
-    let b = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer(p.server_cert.clone(), algs)));
-    let mut cfg = match id {
-        Some(id) => b
-            .with_client_auth_cert(
-                vec![CertificateDer::from(id.der.clone())],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key.clone())),
-            )
-            .unwrap(),
-        None => b.with_no_client_auth(),
-    };
-    cfg.alpn_protocols = vec![b"h2".to_vec()];
-    let cfg = Arc::new(cfg);
-    let sock = p.socket.clone();
-    tonic::transport::Endpoint::try_from("http://localhost")
-        .unwrap()
-        .connect_timeout(Duration::from_secs(5))
-        .connect_with_connector(tower::service_fn(move |_| {
-            let (sock, cfg) = (sock.clone(), cfg.clone());
-            async move {
-                let s = tokio::net::UnixStream::connect(sock).await?;
-                let tls = tokio_rustls::TlsConnector::from(cfg)
-                    .connect(ServerName::try_from("localhost").unwrap(), s)
-                    .await?;
-                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
-            }
-        }))
-        .await
+    tls_channel(&p.socket, &p.server_cert, id).await
 }
 
 /// Terraform's refusal message when the binary is started by hand.
@@ -198,8 +102,8 @@ fn refuses_protocol_5_only_clients() {
 /// certificate, or none, is refused; Shutdown ends the process.
 #[tokio::test]
 async fn automtls_pins_the_client_certificate() {
-    let good = client_identity();
-    let other = client_identity();
+    let good = ClientIdentity::generate();
+    let other = ClientIdentity::generate();
     let mut p = start(Some(&good.pem));
     assert!(
         !p.server_cert.is_empty(),

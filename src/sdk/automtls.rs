@@ -7,12 +7,23 @@
 //! the client check is a byte-for-byte pin plus the TLS handshake signature
 //! check, not WebPKI path building (which would also reject Terraform's
 //! certificate for being a CA used as an end entity).
+//!
+//! Everything that needs randomness here is ring's: the key, the
+//! certificate's signature, the TLS key exchange and handshake signatures.
+//! ring seeds from the kernel (`getrandom`); AWS-LC (which the EC2 client's
+//! TLS uses) first collects CPU jitter entropy for ≈30 ms, and every provider
+//! start (three per `terraform plan`) would pay that before its handshake
+//! line. Only the check of the client's signature is AWS-LC's: go-plugin's
+//! client key is ECDSA P-521, which ring cannot verify, and verifying needs
+//! no randomness.
 
 use std::sync::Arc;
 
 use base64::Engine as _;
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::crypto::{
+    verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -24,6 +35,9 @@ pub enum TlsError {
     /// `PLUGIN_CLIENT_CERT` held no PEM certificate.
     #[error("PLUGIN_CLIENT_CERT holds no PEM certificate")]
     NoClientCert,
+    /// The key pair could not be generated (the OS refused randomness).
+    #[error("generating the server key pair")]
+    KeyGeneration,
     /// Certificate generation failed.
     #[error("generating the server certificate")]
     Generate(#[source] rcgen::Error),
@@ -53,11 +67,10 @@ impl ServerIdentity {
     /// for server and client auth.
     pub fn generate() -> Result<Self, TlsError> {
         use rcgen::{
-            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
             KeyUsagePurpose,
         };
-        let key =
-            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(TlsError::Generate)?;
+        let key = RingKey::generate()?;
         let mut params =
             CertificateParams::new(vec!["localhost".to_owned()]).map_err(TlsError::Generate)?;
         params
@@ -83,7 +96,7 @@ impl ServerIdentity {
         let cert = params.self_signed(&key).map_err(TlsError::Generate)?;
         Ok(ServerIdentity {
             cert_der: cert.der().to_vec(),
-            key_der: key.serialize_der(),
+            key_der: key.pkcs8,
         })
     }
 
@@ -101,7 +114,7 @@ impl ServerIdentity {
             .and_then(Result::ok)
             .ok_or(TlsError::NoClientCert)?
             .into_owned();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(plugin_channel_provider());
         let verifier = PinnedClientCert {
             pinned,
             algs: provider.signature_verification_algorithms,
@@ -117,6 +130,61 @@ impl ServerIdentity {
             .map_err(TlsError::Config)?;
         cfg.alpn_protocols = vec![b"h2".to_vec()];
         Ok(cfg)
+    }
+}
+
+/// ring for everything but signature verification, which is AWS-LC's (see
+/// the module docs). Named explicitly: other crates in the build enable
+/// both of rustls's providers, so there is no process default to fall back
+/// on.
+fn plugin_channel_provider() -> CryptoProvider {
+    CryptoProvider {
+        signature_verification_algorithms: rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms,
+        ..rustls::crypto::ring::default_provider()
+    }
+}
+
+/// The server's ECDSA P-256 key, generated and used by ring. rcgen's own
+/// `KeyPair` is not used: with both of its back ends enabled in one build
+/// (Cargo unifies features across the workspace) it picks AWS-LC.
+struct RingKey {
+    pair: ring::signature::EcdsaKeyPair,
+    pkcs8: Vec<u8>,
+    rng: ring::rand::SystemRandom,
+}
+
+impl RingKey {
+    fn generate() -> Result<Self, TlsError> {
+        use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING as ALG};
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ALG, &rng)
+            .map_err(|_| TlsError::KeyGeneration)?
+            .as_ref()
+            .to_vec();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ALG, &pkcs8, &rng).map_err(|_| TlsError::KeyGeneration)?;
+        Ok(RingKey { pair, pkcs8, rng })
+    }
+}
+
+impl rcgen::PublicKeyData for RingKey {
+    fn der_bytes(&self) -> &[u8] {
+        use ring::signature::KeyPair as _;
+        self.pair.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for RingKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.pair
+            .sign(&self.rng, msg)
+            .map(|sig| sig.as_ref().to_vec())
+            .map_err(|_| rcgen::Error::RingUnspecified)
     }
 }
 
@@ -183,6 +251,25 @@ mod tests {
             .decode(&f)
             .unwrap();
         assert_eq!(der, id.cert_der);
+    }
+
+    #[test]
+    fn key_loads_into_rustls_and_go_plugin_client_keys_verify() {
+        let id = ServerIdentity::generate().unwrap();
+        // The key rustls will sign handshakes with matches the certificate.
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_der.clone()));
+        let signer = plugin_channel_provider()
+            .key_provider
+            .load_private_key(key)
+            .unwrap();
+        assert_eq!(signer.algorithm(), rustls::SignatureAlgorithm::ECDSA);
+        // A client key as go-plugin makes it (P-521) is one the server can
+        // check: Terraform sends no certificate otherwise.
+        let schemes = plugin_channel_provider()
+            .signature_verification_algorithms
+            .supported_schemes();
+        assert!(schemes.contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(schemes.contains(&SignatureScheme::ECDSA_NISTP256_SHA256));
     }
 
     #[test]
