@@ -155,7 +155,12 @@ impl Moto {
         };
         self.with_ec2(async |ec2| {
             let v = ec2
-                .create_version(id, Some("changed by hand"), &data)
+                .create_version(
+                    id,
+                    Some("changed by hand"),
+                    &data,
+                    &format!("by-hand-{id}-{}", std::process::id()),
+                )
                 .await
                 .expect("create version");
             ec2.set_default_version(id, v).await.expect("set default");

@@ -134,6 +134,50 @@ fn a_lost_create_answer_is_adopted_in_the_same_apply() {
 }
 
 #[test]
+fn a_lost_version_answer_is_adopted_in_the_same_update() {
+    let (moto, proxy, wd) = setup();
+    wd.write_config(&config(&proxy, 1, ""));
+    wd.init();
+    wd.apply();
+    let id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // New user data makes a version. One attempt: EC2 creates version 2,
+    // its answer never comes back.
+    proxy.inject("CreateLaunchTemplateVersion", 1, Fault::LoseResponse);
+    let changed =
+        config(&proxy, 1, "").replace(r#"cluster     = "faults""#, r#"cluster     = "faults-2""#);
+    assert_ne!(changed, config(&proxy, 1, ""));
+    wd.write_config(&changed);
+    let r = wd.apply();
+    let out = format!("{}{}", r.stdout, r.stderr).replace('\n', " ");
+    assert!(
+        out.contains("Adopted a Launch Template Version Whose Creation Was Not Confirmed"),
+        "{out}"
+    );
+    assert_eq!(
+        proxy.faults_served().get("CreateLaunchTemplateVersion"),
+        Some(&1),
+        "the fault was really served"
+    );
+    let v = wd.values("ecshost_launch_template.hosts");
+    assert_eq!(v["latest_version"], json!(2), "{v:#}");
+    assert_eq!(
+        v["default_version"],
+        json!(2),
+        "the adopted version became the default: {v:#}"
+    );
+    let t = moto.with_ec2(async |ec2| ec2.describe_template_by_id(&id).await.unwrap().unwrap());
+    assert_eq!(
+        (t.latest_version, t.default_version),
+        (2, 2),
+        "one new version, made default"
+    );
+    wd.assert_empty_plan();
+}
+
+#[test]
 fn a_lost_create_is_saved_tainted_and_found_by_the_next_plan_when_even_the_lookup_failed() {
     let (moto, proxy, wd) = setup();
     // One attempt: the create takes effect, its answer is lost, and the

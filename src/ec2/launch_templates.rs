@@ -239,11 +239,14 @@ impl Ec2 {
     }
 
     /// Creates a new version holding exactly `data`; returns its number.
+    /// `client_token` makes the SDK's retry of a request whose answer was
+    /// lost idempotent on EC2 (moto ignores it).
     pub async fn create_version(
         &self,
         id: &str,
         version_description: Option<&str>,
         data: &TemplateData,
+        client_token: &str,
     ) -> Result<i64, Ec2Error> {
         const OP: &str = "CreateLaunchTemplateVersion";
         self.count(OP);
@@ -253,6 +256,7 @@ impl Ec2 {
             .launch_template_id(id)
             .set_version_description(version_description.map(str::to_owned))
             .launch_template_data(request_data(data))
+            .client_token(client_token)
             .send()
             .await
             .map_err(|e| Ec2Error::from_sdk(OP, e))?;

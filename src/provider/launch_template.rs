@@ -483,7 +483,7 @@ impl Resource for LaunchTemplate {
             .items(0, 1)])
             .description(
                 "Manages an EC2 launch template carrying the rendered host configuration. Template data changes create a new version; renames replace the template; tags update in place. Imports by ID (`lt-…`) or name, and adopts `aws_launch_template` via `moved` blocks. \
-                 A create whose answer is lost (timeout, dropped connection) orphans nothing: each create carries a unique token (its ClientToken and the hidden tag `ecshost:create-token`) by which the same apply adopts the template, or, when even the lookup fails, the object is saved tainted and the next plan finds it and replaces it.",
+                 A create whose answer is lost (timeout, dropped connection) orphans nothing: each create carries a unique token (its ClientToken and the hidden tag `ecshost:create-token`) by which the same apply adopts the template, or, when even the lookup fails, the object is saved tainted and the next plan finds it and replaces it. A new version whose answer is lost is adopted by the same apply when the template's newest version is new and holds exactly the requested data (CreateLaunchTemplateVersion also carries a ClientToken, so the SDK's retries are idempotent on EC2).",
             ),
         )
     }
@@ -774,20 +774,42 @@ impl Resource for LaunchTemplate {
             .any(|k| !planned.attr(k).semantically_eq(prior.attr(k)));
         let mut version = None;
         if versioned {
+            let data = template_data(&new);
+            let token = create_token(&id);
             match ec2
                 .create_version(
                     &id,
                     new.description.known().map(String::as_str),
-                    &template_data(&new),
+                    &data,
+                    &token,
                 )
                 .await
             {
                 Ok(v) => version = Some(v),
                 Err(e) => {
-                    return StateResponse::from_diags(Diagnostics::from_error(
-                        "Unable to Create Launch Template Version",
-                        error_chain(&e),
-                    ))
+                    let prior_latest = old.latest_version.known().copied();
+                    let adopted = if e.may_have_reached_ec2() {
+                        adopt_lost_version(ec2, &id, prior_latest, &data).await
+                    } else {
+                        None
+                    };
+                    let Some(v) = adopted else {
+                        return StateResponse::from_diags(Diagnostics::from_error(
+                            "Unable to Create Launch Template Version",
+                            error_chain(&e),
+                        ));
+                    };
+                    diags.warning(
+                        "Adopted a Launch Template Version Whose Creation Was Not Confirmed",
+                        format!(
+                            "CreateLaunchTemplateVersion on {id} failed ({}), but version {v} \
+                             appeared since version {} and holds exactly the requested data, \
+                             so it is taken as this update's version.",
+                            error_chain(&e),
+                            prior_latest.unwrap_or_default()
+                        ),
+                    );
+                    version = Some(v);
                 }
             }
         }
@@ -1039,6 +1061,26 @@ async fn adopt_lost_create(
 ) -> Option<Template> {
     let t = ec2.describe_template_by_name(name).await.ok()??;
     (t.tags.get(CREATE_TOKEN_TAG).map(String::as_str) == Some(token)).then_some(t)
+}
+
+/// After a failed CreateLaunchTemplateVersion that may have reached EC2: the
+/// template's newest version, if it is newer than `prior_latest` and holds
+/// exactly `data` (made by this very call, its answer lost). Anything else,
+/// lookup errors included, means "no": the update then fails as it would
+/// have, and the next refresh reads whatever EC2 holds.
+async fn adopt_lost_version(
+    ec2: &crate::ec2::client::Ec2,
+    id: &str,
+    prior_latest: Option<i64>,
+    data: &TemplateData,
+) -> Option<i64> {
+    let prior_latest = prior_latest?;
+    let t = ec2.describe_template_by_id(id).await.ok()??;
+    if t.latest_version <= prior_latest {
+        return None;
+    }
+    let held = ec2.template_data(id, t.latest_version).await.ok()?;
+    (held == *data).then_some(t.latest_version)
 }
 
 fn unique_suffix() -> String {
