@@ -15,7 +15,8 @@ use super::config::{error_chain, ProviderState};
 use crate::ec2::client::Ec2;
 use crate::ec2::error::Ec2Error;
 use crate::ec2::instances::{Instance, InstanceQuery};
-use crate::ec2::launch_templates::{user_data_sha256, TemplateData};
+use crate::ec2::launch_templates::user_data_sha256;
+use crate::ec2::template_data::LaunchTemplateData;
 use crate::render::self_check::{find_report, CheckStatus, ReportError};
 use crate::sdk::duration::{self, IsDuration};
 use crate::sdk::schema::validators::{IntBetween, OneOf};
@@ -335,7 +336,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
         .map_err(|e| api_error("Unable to List Instances", &e, Some("instance_ids")))?;
 
     // One DescribeLaunchTemplateVersions per distinct (template, version).
-    let mut versions: BTreeMap<(String, String), Option<TemplateData>> = BTreeMap::new();
+    let mut versions: BTreeMap<(String, String), Option<LaunchTemplateData>> = BTreeMap::new();
     for i in &found {
         if let (Some(t), Some(v)) = (&i.launch_template_id, &i.launch_template_version) {
             versions.entry((t.clone(), v.clone())).or_insert(None);
@@ -343,8 +344,8 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
     }
     for ((t, v), data) in versions.iter_mut() {
         let Ok(n) = v.parse::<i64>() else { continue };
-        match ec2.template_data(t, n).await {
-            Ok(d) => *data = Some(d),
+        match ec2.template_version(t, n).await {
+            Ok(v) => *data = Some(v.data),
             // The template or version is gone: the instance is judged without it.
             Err(e) if e.is_not_found() => {}
             Err(e) => {
@@ -356,7 +357,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
             }
         }
     }
-    let version_of = |i: &Instance| -> Option<&TemplateData> {
+    let version_of = |i: &Instance| -> Option<&LaunchTemplateData> {
         let key = (
             i.launch_template_id.clone()?,
             i.launch_template_version.clone()?,
@@ -372,7 +373,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
             .map(|i| {
                 UserData::Template(
                     version_of(i)
-                        .and_then(|d| d.user_data_base64.as_deref())
+                        .and_then(|d| d.user_data())
                         .and_then(user_data_sha256),
                 )
             })
@@ -442,9 +443,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
                 hop_limit: md.http_put_response_hop_limit,
                 http_endpoint: md.http_endpoint.clone(),
             }),
-            template_hop_limit: version_of(i)
-                .and_then(|d| d.metadata_options.as_ref())
-                .map(|md| md.http_put_response_hop_limit),
+            template_hop_limit: version_of(i).and_then(LaunchTemplateData::hop_limit),
             user_data_sha256: ud,
             runtime: consoles.remove(&i.id).unwrap_or(Runtime::NotRead),
         };
