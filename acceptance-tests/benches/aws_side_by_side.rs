@@ -95,7 +95,7 @@ fn ecshost_template(name: &str, ud: &str) -> String {
   name             = "{name}"
   image_id         = "{AMI}"
   instance_type    = "t3.small"
-  user_data_base64 = "{ud}"
+  user_data        = "{ud}"
   metadata_options {{
     http_tokens                 = "required"
     http_put_response_hop_limit = 2

@@ -47,7 +47,7 @@ data "ecshost_user_data" "hosts" {{
 }}
 resource "ecshost_launch_template" "hosts" {{
   name             = "fault-hosts"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  user_data        = data.ecshost_user_data.hosts.base64
 }}
 {body}
 "#,

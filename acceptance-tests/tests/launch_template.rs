@@ -50,11 +50,12 @@ data "ecshost_user_data" "hosts" {{
   cluster     = "{cluster}"
 }}
 resource "ecshost_launch_template" "hosts" {{
-  name             = "ecs-hosts"
-  image_id         = "{AMI}"
-  instance_type    = "t3.small"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
-  tags             = {tags}
+  name                   = "ecs-hosts"
+  image_id               = "{AMI}"
+  instance_type          = "t3.small"
+  user_data              = data.ecshost_user_data.hosts.base64
+  update_default_version = true
+  tags                   = {tags}
 }}
 "#
     )
@@ -66,7 +67,7 @@ const IMPORT_COMPARE: &[&str] = &[
     "name",
     "image_id",
     "instance_type",
-    "user_data_base64",
+    "user_data",
     "user_data_sha256",
     "latest_version",
     "default_version",
@@ -139,8 +140,8 @@ fn launch_template_lifecycle() {
     moto.create_version_out_of_band(&id, "IyEvYmluL3NoCmVjaG8gaGFuZC13cml0dGVuCg==");
     let plan = wd.plan_with_changes();
     assert!(
-        plan.contains("user_data_base64"),
-        "drift shows in the plan: {plan}"
+        plan.contains("user_data") && plan.contains("image_id"),
+        "drift shows in the plan (moto's version holds the user data only): {plan}"
     );
     wd.apply();
     let v = wd.values("ecshost_launch_template.hosts");
@@ -242,13 +243,8 @@ fn import_block_generates_usable_config() {
 fn guard_rails_are_plan_time_diagnostics() {
     let moto = Moto::start();
     let wd = workdir(&moto);
-    let body = r#"
-resource "ecshost_launch_template" "x" {
-  name = "guarded"
-  metadata_options {
-    http_put_response_hop_limit = 1
-  }
-}
+    // Known at validate time: refused there.
+    let literal = r#"
 resource "ecshost_launch_template" "y" {
   name             = "warned"
   user_data_base64 = "%%%"
@@ -257,15 +253,10 @@ resource "ecshost_launch_template" "y" {
   }
 }
 "#;
-    wd.write_config(&config(&moto, body));
+    wd.write_config(&config(&moto, literal));
     wd.init();
     let r = wd.run(&["validate", "-no-color"]);
     assert_ne!(r.code, 0);
-    assert!(
-        r.stderr.contains("Hop Limit 1 Starves the ECS Agent"),
-        "{}",
-        r.stderr
-    );
     assert!(r.stderr.contains("Invalid Base64"), "{}", r.stderr);
     // Terraform prints warnings on stdout, errors on stderr.
     assert!(
@@ -274,6 +265,33 @@ resource "ecshost_launch_template" "y" {
         r.stdout,
         r.stderr
     );
+    // User data from a data source is known at plan time: the hop limit
+    // is judged then, against what the user data runs.
+    let rendered = r#"
+data "ecshost_user_data" "bridge" {
+  host_format = "shell"
+  cluster     = "guarded"
+}
+resource "ecshost_launch_template" "x" {
+  name      = "guarded"
+  user_data = data.ecshost_user_data.bridge.base64
+  metadata_options {
+    http_put_response_hop_limit = 1
+  }
+}
+"#;
+    wd.write_config(&config(&moto, rendered));
+    let r = wd.run(&["validate", "-no-color"]);
+    assert_eq!(r.code, 0, "unknown at validate: {}", r.stderr);
+    let r = wd.run(&["plan", "-no-color"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("Hop Limit 1 Starves the ECS Agent")
+            && r.stderr.contains("http_put_response_hop_limit = 1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("Error:").count(), 1, "{}", r.stderr);
 }
 
 #[test]
@@ -384,10 +402,10 @@ resource "aws_launch_template" "x" {
     let aws_v = wd.values("aws_launch_template.x");
     let new = r#"
 resource "ecshost_launch_template" "x" {
-  name             = "from-aws"
-  image_id         = "ami-05fb4f257abd42992"
-  instance_type    = "t3.small"
-  user_data_base64 = data.ecshost_user_data.u.base64
+  name          = "from-aws"
+  image_id      = "ami-05fb4f257abd42992"
+  instance_type = "t3.small"
+  user_data     = data.ecshost_user_data.u.base64
   metadata_options {}
   tags = { team = "platform" }
 }

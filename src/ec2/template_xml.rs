@@ -69,10 +69,11 @@ pub fn parse_versions(xml: &str) -> Result<Vec<ParsedVersion>, XmlError> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
         let mut unknown = Vec::new();
-        let data = match child(item, "launchTemplateData") {
+        let mut data = match child(item, "launchTemplateData") {
             Some(d) => parse_structure(d, SHAPE, "", "", &mut unknown)?,
             None => Map::new(),
         };
+        drop_template_tag_specifications(&mut data);
         out.push(ParsedVersion {
             number,
             description,
@@ -81,6 +82,22 @@ pub fn parse_versions(xml: &str) -> Result<Vec<ParsedVersion>, XmlError> {
         });
     }
     Ok(out)
+}
+
+/// Removes tag specifications for the launch template itself from version
+/// data. EC2 refuses `ResourceType = launch-template` inside
+/// `LaunchTemplateData.TagSpecifications` (the template's own tags go on
+/// the CreateLaunchTemplate request), so a real version never holds one;
+/// moto 5.2.5 copies the template's tags there (see
+/// `docs/guides/testing-against-moto.md`), and writing that back would be
+/// refused by EC2.
+fn drop_template_tag_specifications(data: &mut Map<String, Json>) {
+    if let Some(Json::Array(specs)) = data.get_mut("TagSpecifications") {
+        specs.retain(|s| s.get("ResourceType").and_then(Json::as_str) != Some("launch-template"));
+        if specs.is_empty() {
+            data.remove("TagSpecifications");
+        }
+    }
 }
 
 fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
@@ -274,6 +291,21 @@ mod tests {
                 "NetworkInterfaces[0].EnaQueueCount",
                 "NetworkPerformanceOptions"
             ]
+        );
+    }
+
+    #[test]
+    fn the_templates_own_tags_are_not_version_data() {
+        let xml = ANSWER.replace(
+            "<userData>",
+            "<tagSpecificationSet><item><resourceType>launch-template</resourceType><tagSet><item><key>a</key><value>b</value></item></tagSet></item><item><resourceType>instance</resourceType><tagSet><item><key>c</key><value>d</value></item></tagSet></item></tagSpecificationSet><userData>",
+        );
+        let v = parse_versions(&xml).unwrap();
+        assert_eq!(
+            v[0].data.get("TagSpecifications"),
+            Some(
+                &serde_json::json!([{"ResourceType": "instance", "Tags": [{"Key": "c", "Value": "d"}]}])
+            )
         );
     }
 

@@ -85,6 +85,8 @@ impl Validator for UserDataBase64 {
 
 /// Pairs of arguments of which at most one may be set: the second is
 /// reported (it is the one the message tells to remove or keep).
+/// `update_default_version` and `default_version` are judged at plan time
+/// by what they mean (an import writes both when they agree).
 const CONFLICTS: &[(&str, &str, &str)] = &[
     ("name", "name_prefix", "Set name or name_prefix, not both."),
     (
@@ -96,11 +98,6 @@ const CONFLICTS: &[(&str, &str, &str)] = &[
         "vpc_security_group_ids",
         "security_group_ids",
         "security_group_ids is the deprecated spelling of vpc_security_group_ids: keep vpc_security_group_ids only.",
-    ),
-    (
-        "update_default_version",
-        "default_version",
-        "default_version pins the default version; update_default_version moves it to each new version. Set one of them.",
     ),
 ];
 

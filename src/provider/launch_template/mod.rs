@@ -532,12 +532,17 @@ impl Resource for LaunchTemplate {
             }
             set(planned, "latest_version", Value::from(1i64));
             set(planned, "default_version", Value::from(1i64));
-            if pinned.is_some_and(|n| n != 1) {
-                resp.diags.attribute_error(
-                    AttributePath::root("default_version"),
-                    "Default Version Does Not Exist",
-                    "A new launch template has only version 1: set default_version = 1 or leave it unset.",
-                );
+            if let Some(n) = pinned.filter(|n| *n != 1) {
+                resp.diags.push(if udv {
+                    default_conflict(n, 1)
+                } else {
+                    crate::sdk::Diagnostic {
+                        severity: crate::sdk::Severity::Error,
+                        summary: "Default Version Does Not Exist".into(),
+                        detail: "A new launch template has only version 1: set default_version = 1 or leave it unset.".into(),
+                        attribute: Some(AttributePath::root("default_version")),
+                    }
+                });
             }
             return resp;
         }
@@ -564,7 +569,16 @@ impl Resource for LaunchTemplate {
                 Value::from(prior_latest)
             },
         );
+        let follows = if new_version {
+            prior_latest + 1
+        } else {
+            prior_latest
+        };
         let default = match pinned {
+            Some(n) if udv && n != follows => {
+                resp.diags.push(default_conflict(n, follows));
+                Value::from(n)
+            }
             Some(n) => {
                 let highest = prior_latest + i64::from(new_version);
                 if n < 1 || n > highest {
@@ -982,6 +996,17 @@ impl Resource for LaunchTemplate {
                 detail,
             )),
         }
+    }
+}
+
+/// `update_default_version = true` and a `default_version` that is not
+/// the version it moves the default to.
+fn default_conflict(pinned: i64, follows: i64) -> crate::sdk::Diagnostic {
+    crate::sdk::Diagnostic {
+        severity: crate::sdk::Severity::Error,
+        summary: "Conflicting Attributes".into(),
+        detail: format!("update_default_version = true makes version {follows} the default, but default_version = {pinned}. Remove one of them: default_version pins a version, update_default_version follows each new version."),
+        attribute: Some(AttributePath::root("default_version")),
     }
 }
 

@@ -96,19 +96,6 @@ async fn hop_limit_one_is_judged_by_the_user_data() {
 #[tokio::test]
 async fn conflicting_arguments_get_one_error_each() {
     let d = validate(&[
-        ("update_default_version", Value::Bool(true)),
-        ("default_version", Value::from(2i64)),
-        ("metadata_options", metadata(2)),
-    ])
-    .await;
-    assert_eq!(
-        errors(&d),
-        [(
-            "default_version".to_owned(),
-            "Conflicting Attributes".to_owned()
-        )]
-    );
-    let d = validate(&[
         ("user_data", b64("x")),
         ("user_data_base64", b64("x")),
         ("metadata_options", metadata(2)),
