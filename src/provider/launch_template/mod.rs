@@ -944,8 +944,9 @@ impl Resource for LaunchTemplate {
             }
         };
         let mut diags = Diagnostics::new();
+        // (Fields that cannot be written back are warned about by the
+        // refresh that follows every import.)
         explain_user_data(v.data.user_data(), &mut diags);
-        warn_unknown_fields(&t.id, &v.unknown, &mut diags);
         let st = self.state_of(&t, &v, &Value::Null);
         self.respond(
             st,
