@@ -184,7 +184,8 @@ impl Moto {
                         .version(l.version)
                         .build(),
                 )
-                .set_user_data(l.user_data_base64.map(str::to_owned));
+                .set_user_data(l.user_data_base64.map(str::to_owned))
+                .set_instance_type(l.instance_type.map(Into::into));
             if let Some((tokens, hops)) = l.metadata {
                 req = req.metadata_options(
                     InstanceMetadataOptionsRequest::builder()
@@ -238,6 +239,8 @@ pub struct Launch<'a> {
     /// metadata options to the instance (real EC2 does), so tests pass
     /// what EC2 would have inherited
     pub metadata: Option<(&'a str, i32)>,
+    /// overrides the template's instance type (RunInstances allows it)
+    pub instance_type: Option<&'a str>,
 }
 
 impl<'a> Launch<'a> {
@@ -250,6 +253,7 @@ impl<'a> Launch<'a> {
             count,
             user_data_base64: None,
             metadata: Some(("required", 2)),
+            instance_type: None,
         }
     }
 }

@@ -26,7 +26,9 @@ use crate::sdk::{
     Attribute, AttributePath, Block, DataSource, Diagnostics, Nesting, Resource, Schema,
     StateResponse, StopSignal, TfValue, Value,
 };
-use crate::verify::{judge, Expectation, Facts, Imds, Runtime, UserData};
+use crate::verify::{
+    judge, Expectation, Facts, Imds, Launched, Promise, Runtime, UserData, VolumeSpec,
+};
 
 const STATES: &[&str] = &[
     "pending",
@@ -431,6 +433,35 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
         states,
         require_runtime_report: require_report,
     };
+    // Volumes are read only when some version promises a size, type or
+    // encryption, and only for running instances.
+    let promises: BTreeMap<&str, Promise> = found
+        .iter()
+        .filter_map(|i| Some((i.id.as_str(), promise_of(version_of(i)?))))
+        .collect();
+    let volumes: Option<BTreeMap<String, Vec<VolumeSpec>>> =
+        if promises.values().any(|p| !p.volumes.is_empty()) {
+            let mut by_instance: BTreeMap<String, Vec<VolumeSpec>> =
+                running.iter().map(|id| (id.clone(), Vec::new())).collect();
+            let attached = ec2
+                .attached_volumes(&running)
+                .await
+                .map_err(|e| api_error("Unable to Read Volumes", &e, None))?;
+            for v in attached {
+                by_instance
+                    .entry(v.instance_id)
+                    .or_default()
+                    .push(VolumeSpec {
+                        device_name: v.device_name,
+                        size_gib: v.size_gib,
+                        volume_type: v.volume_type,
+                        encrypted: v.encrypted,
+                    });
+            }
+            Some(by_instance)
+        } else {
+            None
+        };
     let mut instances = Vec::with_capacity(found.len());
     for (i, ud) in found.iter().zip(user_data) {
         let facts = Facts {
@@ -446,6 +477,16 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
             template_hop_limit: version_of(i).and_then(LaunchTemplateData::hop_limit),
             user_data_sha256: ud,
             runtime: consoles.remove(&i.id).unwrap_or(Runtime::NotRead),
+            launched: Launched {
+                image_id: i.image_id.clone(),
+                instance_type: i.instance_type.clone(),
+                key_name: i.key_name.clone(),
+                instance_profile_arn: i.instance_profile_arn.clone(),
+                security_group_ids: i.security_group_ids.clone(),
+                tags: i.tags.clone(),
+                volumes: volumes.as_ref().and_then(|v| v.get(&i.id).cloned()),
+            },
+            promise: promises.get(i.id.as_str()).cloned(),
         };
         instances.push(instance_model(&facts, &judge(&exp, &facts)));
     }
@@ -766,5 +807,82 @@ mod tests {
             Some("10m".into())
         );
         assert!(ds.block.attribute("triggers").is_none());
+    }
+}
+
+/// What a launch template version promises that EC2 shows on an instance
+/// (see [`crate::verify`]): read from its data by EC2 API names.
+fn promise_of(d: &LaunchTemplateData) -> Promise {
+    let text = |path: &[&str]| {
+        d.at(path)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
+        v.and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut groups = strings(d.get("SecurityGroupIds"));
+    if let Some(nis) = d
+        .get("NetworkInterfaces")
+        .and_then(serde_json::Value::as_array)
+    {
+        for ni in nis {
+            groups.extend(strings(ni.get("Groups")));
+        }
+    }
+    let instance_tags = d
+        .get("TagSpecifications")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|s| s.get("ResourceType").and_then(serde_json::Value::as_str) == Some("instance"))
+        .flat_map(|s| {
+            s.get("Tags")
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_owned(),
+                t.get("Value")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let volumes = d
+        .get("BlockDeviceMappings")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let ebs = m.get("Ebs")?;
+            let v = VolumeSpec {
+                device_name: m.get("DeviceName")?.as_str()?.to_owned(),
+                size_gib: ebs.get("VolumeSize").and_then(serde_json::Value::as_i64),
+                volume_type: ebs
+                    .get("VolumeType")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned),
+                encrypted: ebs.get("Encrypted").and_then(serde_json::Value::as_bool),
+            };
+            (v.size_gib.is_some() || v.volume_type.is_some() || v.encrypted == Some(true))
+                .then_some(v)
+        })
+        .collect();
+    Promise {
+        image_id: text(&["ImageId"]),
+        instance_type: text(&["InstanceType"]),
+        key_name: text(&["KeyName"]),
+        instance_profile: text(&["IamInstanceProfile", "Arn"])
+            .or_else(|| text(&["IamInstanceProfile", "Name"])),
+        security_group_ids: groups,
+        instance_tags,
+        volumes,
     }
 }
