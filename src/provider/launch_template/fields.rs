@@ -418,7 +418,7 @@ const METADATA_OPTIONS: &[Field] = &[
     s("http_endpoint", "HttpEndpoint", "Instance metadata service: `enabled` or `disabled`. Kept as EC2 holds it when unset; EC2's default is `enabled`.").computed().check(Check::OneOf(ENABLED_DISABLED)),
     s("http_protocol_ipv6", "HttpProtocolIpv6", "IMDS IPv6 endpoint (`fd00:ec2::254`): `enabled` or `disabled`. Kept as EC2 holds it when unset; EC2's default is `disabled`.").computed().check(Check::OneOf(ENABLED_DISABLED)),
     f("http_put_response_hop_limit", "HttpPutResponseHopLimit", Kind::Int, "IMDSv2 token hop limit, 1 to 64. The agent on a bridge network (the design this provider renders) is one hop away and needs `2`; the DOCKER-USER guard keeps task containers away instead. `1` is refused for such user data and accepted for an agent on the host network (ecs-init on ECS-optimized AMIs). Kept as EC2 holds it when unset.").computed().check(Check::IntBetween(1, 64)),
-    s("http_tokens", "HttpTokens", "`required` (IMDSv2 only) or `optional` (IMDSv1 allowed: warned about). Kept as EC2 holds it when unset.").computed().check(Check::OneOf(&["optional", "required"])),
+    s("http_tokens", "HttpTokens", "`required` (IMDSv2 only) or `optional` (IMDSv1 allowed: warned about). Kept as EC2 holds it when unset.").computed().check(Check::OneOf(&["required", "optional"])),
     s("instance_metadata_tags", "InstanceMetadataTags", "Instance tags in instance metadata: `enabled` or `disabled`. Kept as EC2 holds it when unset; EC2's default is `disabled`.").computed().check(Check::OneOf(ENABLED_DISABLED)),
 ];
 
