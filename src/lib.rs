@@ -9,10 +9,12 @@
 //! - `verify`: pure judgement of an instance's facts against the applied
 //!   configuration (no I/O).
 //! - `ec2`: the EC2 API layer.
+//! - `ecs`: the ECS API layer (container instances of a cluster).
 //! - [`provider`]: thin Terraform types mapping schemas onto the layers
 //!   below.
 
 pub mod ec2;
+pub mod ecs;
 pub mod provider;
 pub mod render;
 pub mod sdk;

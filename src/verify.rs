@@ -19,7 +19,18 @@
 //!   the instance tags of its `tag_specifications`, and volume size, type
 //!   and encryption per device from DescribeVolumes): RunInstances
 //!   overrides and later changes leave the instance unlike its template;
-//! - **runtime**: the last self-check report on the console.
+//! - **runtime**: the last self-check report on the console;
+//! - **ECS membership** ([`ecs`]): a running host is an `ACTIVE`,
+//!   connected container instance of the expected cluster.
+//!
+//! Around the judgement of one instance: which instances get the
+//! per-instance checks ([`sample`]), whether a rollout is done
+//! ([`rollout`]) and the table people read ([`table`]).
+
+pub mod ecs;
+pub mod rollout;
+pub mod sample;
+pub mod table;
 
 use std::collections::BTreeMap;
 
@@ -41,6 +52,8 @@ pub struct Expectation {
     pub states: Vec<String>,
     /// a missing self-check report is a problem
     pub require_runtime_report: bool,
+    /// ECS membership to check (`None`: ECS is not asked)
+    pub ecs: Option<ecs::EcsExpectation>,
 }
 
 /// Metadata service settings as EC2 reports them for the instance.
@@ -70,6 +83,8 @@ pub enum UserData {
 pub enum Runtime {
     /// not read (the instance is not running)
     NotRead,
+    /// not read: the instance is not in the sample of deep-checked ones
+    NotSampled,
     /// no report line (yet)
     Missing,
     /// the last report line is unusable
@@ -153,6 +168,8 @@ pub struct Facts {
     pub launched: Launched,
     /// what its template version promises (`None`: version unknown)
     pub promise: Option<Promise>,
+    /// its ECS container instance record (`None`: ECS was not asked)
+    pub ecs: Option<ecs::EcsFacts>,
 }
 
 /// The verdict on one instance.
@@ -168,6 +185,16 @@ pub struct Verdict {
     pub ok: bool,
     /// reasons, in the order of the rules above
     pub problems: Vec<String>,
+    /// not problems yet, but not done either (e.g. not registered in ECS
+    /// within `registration_grace`)
+    pub pending: Vec<String>,
+}
+
+impl Verdict {
+    /// No problems and nothing pending: counts towards a rollout.
+    pub fn healthy(&self) -> bool {
+        self.ok && self.pending.is_empty()
+    }
 }
 
 fn short(hash: &str) -> &str {
@@ -178,6 +205,7 @@ fn short(hash: &str) -> &str {
 pub fn runtime_summary(r: &Runtime) -> String {
     match r {
         Runtime::NotRead => "not read (instance not running)".into(),
+        Runtime::NotSampled => "not read (not in the sample)".into(),
         Runtime::Missing => "no report yet".into(),
         Runtime::Unusable(e) => format!("unusable report: {e}"),
         Runtime::Reported(rep) if rep.ok => {
@@ -307,8 +335,13 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         promise_problems(p, &f.launched, &mut problems);
     }
 
+    let mut pending = Vec::new();
+    if let (Some(want), Some(got)) = (&exp.ecs, &f.ecs) {
+        ecs::judge(want, got, f.state == "running", &mut problems, &mut pending);
+    }
+
     match &f.runtime {
-        Runtime::NotRead => {}
+        Runtime::NotRead | Runtime::NotSampled => {}
         Runtime::Missing => {
             if exp.require_runtime_report {
                 problems.push(
@@ -334,6 +367,7 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         runtime_summary: runtime_summary(&f.runtime),
         ok: problems.is_empty(),
         problems,
+        pending,
     }
 }
 
@@ -455,6 +489,7 @@ mod tests {
             user_data_sha256: Some(SHA.into()),
             states: vec!["running".into()],
             require_runtime_report: true,
+            ecs: None,
         }
     }
 
@@ -510,6 +545,7 @@ mod tests {
                     encrypted: Some(true),
                 }],
             }),
+            ecs: None,
         }
     }
 
@@ -689,6 +725,41 @@ mod tests {
             runtime_summary(&Runtime::NotRead),
             "not read (instance not running)"
         );
+    }
+
+    #[test]
+    fn ecs_membership_is_judged_only_when_asked() {
+        use std::time::Duration;
+        let mut f = good();
+        f.ecs = Some(ecs::EcsFacts {
+            membership: ecs::Membership::NotRegistered,
+            since_launch: Some(Duration::from_secs(30)),
+        });
+        let v = judge(&exp(), &f);
+        assert!(v.ok && v.pending.is_empty(), "not asked: {v:?}");
+        let asked = Expectation {
+            ecs: Some(ecs::EcsExpectation {
+                cluster: "prod".into(),
+                registration_grace: Duration::from_secs(300),
+            }),
+            ..exp()
+        };
+        let v = judge(&asked, &f);
+        assert!(v.ok && !v.healthy(), "within grace: {v:?}");
+        assert_eq!(v.pending.len(), 1);
+        f.ecs.as_mut().unwrap().since_launch = Some(Duration::from_secs(301));
+        let v = judge(&asked, &f);
+        assert!(!v.ok && v.pending.is_empty(), "{v:?}");
+        assert!(v.problems[0].starts_with("not registered in ECS cluster prod"));
+    }
+
+    #[test]
+    fn instances_outside_the_sample_need_no_report() {
+        let mut f = good();
+        f.runtime = Runtime::NotSampled;
+        let v = judge(&exp(), &f);
+        assert!(v.healthy(), "{v:?}");
+        assert_eq!(v.runtime_summary, "not read (not in the sample)");
     }
 
     #[test]
