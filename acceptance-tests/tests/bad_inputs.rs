@@ -248,6 +248,26 @@ data "ecshost_loopback_config" "NAME" {
         ..ROW
     },
     Row {
+        name: "p_ecs_endpoint_scheme",
+        object: "provider",
+        input: "`endpoints { ecs = \"localhost:5000\" }` (no scheme)",
+        hcl: r#"provider "ecshost" {
+  alias = "NAME"
+  endpoints {
+    ecs = "localhost:5000"
+  }
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "endpoints[0].ecs",
+        summary: "Invalid URL",
+        detail: "has no http:// or https:// scheme",
+        fix: "Write the full URL, e.g. `http://127.0.0.1:5000`.",
+        ..ROW
+    },
+    Row {
         name: "p_two_endpoints",
         object: "provider",
         input: "two `endpoints` blocks",
@@ -1542,6 +1562,78 @@ resource "ecshost_launch_template" "NAME" {
         summary: "Invalid Attribute Value",
         detail: "concurrency must be a whole number from 1 to 64; got 0.",
         fix: "Use 1–64 (default 8).",
+        ..ROW
+    },
+    Row {
+        name: "iv_ecs_cluster",
+        object: IV,
+        input: "`ecs_cluster = \"web cluster\"`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  ecs_cluster        = "web cluster"
+}"#,
+        attribute: "ecs_cluster",
+        summary: "Invalid ECS Cluster",
+        detail: "ecs_cluster must be a cluster name (letters, digits, - and _, e.g. data.ecshost_user_data.x.cluster) or a cluster ARN",
+        fix: "Use the cluster the user data renders (`data.ecshost_user_data.x.cluster`) or its ARN.",
+        ..ROW
+    },
+    Row {
+        name: "iv_grace_words",
+        object: IV,
+        input: "`registration_grace = \"five minutes\"`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  ecs_cluster        = "web"
+  registration_grace = "five minutes"
+}"#,
+        attribute: "registration_grace",
+        summary: "Invalid Duration",
+        detail: "use a number and a unit such as 30s, 5m, 1h30m or 500ms",
+        fix: "Write `5m`.",
+        ..ROW
+    },
+    Row {
+        name: "iv_sample_negative",
+        object: IV,
+        input: "`sample_size = -1`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  sample_size        = -1
+}"#,
+        attribute: "sample_size",
+        summary: "Invalid Attribute Value",
+        detail: "sample_size must be a whole number from 0 to 100000; got -1.",
+        fix: "`0` for page-priced checks only, or the instances per version to deep-check; leave unset for all.",
+        ..ROW
+    },
+    Row {
+        name: "iv_gate_no_version",
+        object: IV,
+        input: "gate resource with `min_healthy_percent` but no `expected_version`",
+        hcl: r#"resource "ecshost_instance_verification" "NAME" {
+  launch_template_id  = "lt-0123456789abcdef0"
+  min_healthy_percent = 90
+}"#,
+        attribute: "min_healthy_percent",
+        summary: "Missing Expected Version",
+        detail: "set expected_version too, e.g. expected_version = ecshost_launch_template.x.latest_version.",
+        fix: "Add `expected_version = ecshost_launch_template.x.latest_version`.",
+        ..ROW
+    },
+    Row {
+        name: "iv_gate_percent",
+        object: IV,
+        input: "gate resource with `min_healthy_percent = 150`",
+        hcl: r#"resource "ecshost_instance_verification" "NAME" {
+  launch_template_id  = "lt-0123456789abcdef0"
+  expected_version    = 3
+  min_healthy_percent = 150
+}"#,
+        attribute: "min_healthy_percent",
+        summary: "Invalid Attribute Value",
+        detail: "min_healthy_percent must be a whole number from 0 to 100; got 150.",
+        fix: "A percentage, 0–100.",
         ..ROW
     },
     Row {

@@ -175,7 +175,7 @@ fn schema(kind: Kind) -> Schema {
             "Instance states to look for and to accept. Defaults to `[\"running\"]`.",
         )),
         input(s("user_data_source").default("instance").validator(OneOf(&["instance", "template"])).description(
-            "`instance` (default) reads and hashes each instance's own user data (one DescribeInstanceAttribute per instance): correct even when RunInstances overrode the template's user data. \
+            "`instance` (default) reads and hashes each deep-checked instance's own user data (one DescribeInstanceAttribute per instance): correct even when RunInstances overrode the template's user data; instances outside a `sample_size` sample are judged by their version's user data. \
              `template` trusts the launch-template tags and hashes the tagged template version's user data (one call per version): cheap for very large fleets, but **cannot see overrides**.",
         )),
         input(s("timeout").default(timeout).validator(IsDuration).description(&format!(
@@ -185,7 +185,7 @@ fn schema(kind: Kind) -> Schema {
             "Pause between looks while waiting. Each look lists the fleet again (its page-priced calls) and reads the consoles still without a report. At least `1s`. Defaults to `15s`.",
         )),
         input(Attribute::number("concurrency").default(8i64).validator(IntBetween(1, 64)).description(
-            "Per-instance calls (DescribeInstanceAttribute, GetConsoleOutput) in flight at once; each is retried under the provider's retry policy. Defaults to `8`.",
+            "Per-instance calls (DescribeInstanceAttribute, GetConsoleOutput) and DescribeContainerInstances batches in flight at once; each is retried under the provider's retry policy. Defaults to `8`.",
         )),
     ];
     attrs.extend(fleet::attributes(kind, &input));
@@ -200,9 +200,10 @@ fn schema(kind: Kind) -> Schema {
         ),
     ]);
     let description = match kind {
-        Kind::DataSource => "Verifies that instances launched from a launch template really run the applied configuration: their own user data, their metadata options and the boot-time self-check report on their console. \
+        Kind::DataSource => "Verifies that instances launched from a launch template really run the applied configuration and serve their ECS cluster: their own user data, their metadata options, what their template version promises, the boot-time self-check report on their console and (with `ecs_cluster`) their ECS container instance. \
+                             Every instance gets the checks DescribeInstances and ECS answer in pages; the per-instance ones run for all or for a sample (`sample_size`). \
                              Problems are reported in attributes, not as errors: use it in a `check` block (failed assertions are warnings) or in `precondition`s.",
-        Kind::Resource => "Verifies instances like the `ecshost_instance_verification` data source, but **fails the apply** with one error per failing instance: for pipelines that must gate on the fleet. \
+        Kind::Resource => "Verifies instances like the `ecshost_instance_verification` data source, but **fails the apply**: with one error per failing instance, or, as a rollout gate (`min_healthy`, `min_healthy_percent`, `max_old_versions`), when the instances of `expected_version` are not healthy enough or old versions still serve after `timeout`, with the fleet's table. For pipelines that must gate on the fleet. \
                            Verification runs on create; any input change (or a change of `triggers`) replaces it and verifies again. Nothing is created in AWS.",
     };
     if kind == Kind::Resource {
