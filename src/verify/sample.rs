@@ -72,7 +72,7 @@ pub fn seed_from(parts: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    fn fleet(ids: &[String], version: &'static str) -> Vec<Candidate<'_>> {
+    fn fleet<'a>(ids: &'a [String], version: &'static str) -> Vec<Candidate<'a>> {
         ids.iter()
             .map(|id| Candidate {
                 id,
