@@ -264,8 +264,9 @@ data "ecshost_instance_verification" "plain" {
     assert!(by_id(&p).values().all(|i| i["ecs"].is_null()));
 }
 
-/// The gate's seed is drawn at plan time and the apply uses it: the plan
-/// says which sample the apply judges.
+/// The gate's seed is known at plan time and the apply uses it: the plan
+/// says which sample the apply judges. A run with new `triggers` draws a
+/// new sample.
 #[test]
 fn the_gate_draws_its_sample_seed_at_plan_time() {
     let moto = Moto::start();
@@ -278,16 +279,21 @@ fn the_gate_draws_its_sample_seed_at_plan_time() {
         .unwrap()
         .to_owned();
     moto.run_instances(&Launch::new(&lt, "$Latest", 6));
-    let gate = r#"
-resource "ecshost_instance_verification" "gate" {
+    let gate = |run: &str| {
+        format!(
+            r#"
+resource "ecshost_instance_verification" "gate" {{
   launch_template_id        = ecshost_launch_template.hosts.id
   expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
   require_runtime_report    = false
   sample_size               = 2
   timeout                   = "0s"
-}
-"#;
-    wd.write_config(&config(&moto.endpoint, "seeded", gate));
+  triggers                  = {{ deployment = "{run}" }}
+}}
+"#
+        )
+    };
+    wd.write_config(&config(&moto.endpoint, "seeded", &gate("1")));
     wd.ok(&["plan", "-input=false", "-no-color", "-out=gate.plan"]);
     let plan: Json =
         serde_json::from_str(&wd.ok(&["show", "-json", "gate.plan"]).stdout).expect("plan JSON");
@@ -309,6 +315,11 @@ resource "ecshost_instance_verification" "gate" {
     assert_eq!(g["api_calls"]["DescribeInstanceAttribute"], json!(2));
     assert_eq!(g["api_calls"]["GetConsoleOutput"], json!(2));
     wd.assert_empty_plan();
+    wd.write_config(&config(&moto.endpoint, "seeded", &gate("2")));
+    wd.apply();
+    let g2 = wd.values("ecshost_instance_verification.gate");
+    assert_ne!(g2["sample_seed"], g["sample_seed"], "a new run draws anew");
+    assert_eq!(g2["deep_checked_count"], json!(2));
 }
 
 /// Item 4's formula, exactly, with moto's page sizes: 2,000 instances in

@@ -330,21 +330,49 @@ fn expectation(m: &Model, ecs: Option<EcsExpectation>) -> Expectation {
     }
 }
 
+/// The arguments the default `sample_seed` is made of: which fleet is
+/// verified, how, and (the resource) its `triggers`.
+const SEED_OF: &[&str] = &[
+    "launch_template_id",
+    "instance_ids",
+    "expected_version",
+    "expected_user_data_sha256",
+    "ecs_cluster",
+    "sample_size",
+    "triggers",
+];
+
+/// `v` with `sample_seed` filled in when it is not set: derived from
+/// [`SEED_OF`], so the resource's plan and its apply (and the data
+/// source's reads at plan and at apply time) draw the same sample, and a
+/// gate replaced with new `triggers` draws a new one. Left unknown while
+/// any of those arguments is.
+fn with_default_seed(v: &Value) -> Value {
+    let mut out = v.clone();
+    let parts: Option<Vec<String>> = SEED_OF
+        .iter()
+        .map(|a| {
+            let x = v.attr(a);
+            x.is_fully_known().then(|| x.to_json().to_string())
+        })
+        .collect();
+    if let Some(seed) = out.attr_mut("sample_seed") {
+        if seed.is_null() || seed.is_unknown() {
+            *seed = match parts {
+                Some(p) => {
+                    let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+                    Value::from(crate::verify::sample::seed_from(&refs))
+                }
+                None => Value::Unknown,
+            };
+        }
+    }
+    out
+}
+
 fn settings(m: &Model) -> Settings {
-    let fleet = m.fleet.settings(|| {
-        let mut parts = vec![
-            m.launch_template_id.known().cloned().unwrap_or_default(),
-            m.instance_ids.known().map(|v| v.join(",")).unwrap_or_default(),
-            m.expected_version
-                .known()
-                .map(i64::to_string)
-                .unwrap_or_default(),
-            m.expected_user_data_sha256.known().cloned().unwrap_or_default(),
-        ];
-        parts.extend(m.fleet.seed_parts());
-        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-        crate::verify::sample::seed_from(&refs)
-    });
+    // Reads and creates fill the seed in first (`with_default_seed`).
+    let fleet = m.fleet.settings(String::new);
     let exp = expectation(m, fleet.ecs.clone());
     Settings {
         query: InstanceQuery {
@@ -810,7 +838,7 @@ impl DataSource for InstanceVerificationData {
     }
 
     async fn read(&self, config: &Value, stop: &StopSignal) -> StateResponse {
-        let mut m: Model = match decode(config) {
+        let mut m: Model = match decode(&with_default_seed(config)) {
             Ok(m) => m,
             Err(d) => return StateResponse::from_diags(d),
         };
@@ -881,19 +909,15 @@ impl Resource for InstanceVerificationGate {
         validate(config, diags);
     }
 
-    /// A new verification draws a new sample: its seed is chosen here, so
-    /// the plan shows it and the apply uses it.
+    /// The sample's seed is in the plan whenever the arguments it is made
+    /// of are known, so the plan says which instances the apply deep-checks.
     async fn modify_plan(&self, _req: PlanRequest<'_>, planned: &mut Value) -> PlanResponse {
-        if let Some(seed) = planned.attr_mut("sample_seed") {
-            if seed.is_unknown() {
-                *seed = Value::from(fleet::random_seed());
-            }
-        }
+        *planned = with_default_seed(planned);
         PlanResponse::default()
     }
 
     async fn create(&self, _config: &Value, planned: &Value, stop: &StopSignal) -> StateResponse {
-        let mut m: Model = match decode(planned) {
+        let mut m: Model = match decode(&with_default_seed(planned)) {
             Ok(m) => m,
             Err(d) => return StateResponse::from_diags(d),
         };

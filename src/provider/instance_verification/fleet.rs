@@ -91,8 +91,8 @@ pub(super) fn attributes(kind: Kind, input: &dyn Fn(Attribute) -> Attribute) -> 
              every instance still gets the page-priced checks (state, template and version tags, metadata options, what the version promises, ECS). `0`: page-priced checks only. Unset (default): every instance is deep-checked.",
         )),
         input(Attribute::string("sample_seed").optional().computed().use_state_for_unknown().description(
-            "Seed of the sample. The same seed and fleet draw the same instances, so a plan and its apply judge the same ones. \
-             Default: the resource draws a new seed at plan time (kept in the plan and the state); the data source derives one from its arguments (stable across plan and apply; set it, e.g. to a pipeline run ID, to rotate the sample).",
+            "Seed of the sample: the same seed and fleet draw the same instances. \
+             Default: derived from the arguments that say which fleet is verified and how (and the resource's `triggers`), so a plan and its apply judge the same instances (the resource's plan shows the seed whenever those are known) and a gate run with new `triggers` draws a new sample. Set it, e.g. to a pipeline run ID, to rotate the data source's sample.",
         )),
     ];
     if kind == Kind::Resource {
@@ -226,28 +226,6 @@ impl FleetModel {
             },
         }
     }
-
-    /// The parts of the data source's default seed: the arguments that
-    /// say which fleet is verified and how.
-    pub(super) fn seed_parts(&self) -> Vec<String> {
-        vec![
-            self.ecs_cluster.known().cloned().unwrap_or_default(),
-            self.sample_size
-                .known()
-                .map(i64::to_string)
-                .unwrap_or_default(),
-        ]
-    }
-}
-
-/// A seed for the resource's plan: 16 hex digits from the system's
-/// CSPRNG.
-pub(super) fn random_seed() -> String {
-    use ring::rand::SecureRandom as _;
-    let mut b = [0u8; 8];
-    // The system RNG does not fail on Linux; a zero seed is still a seed.
-    let _ = ring::rand::SystemRandom::new().fill(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The instances that get the deep checks.
@@ -445,10 +423,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn random_seeds_differ() {
-        let (a, b) = (random_seed(), random_seed());
-        assert_eq!(a.len(), 16);
-        assert_ne!(a, b);
-    }
 }
