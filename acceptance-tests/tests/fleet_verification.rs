@@ -488,6 +488,9 @@ impl Agent {
                             .instance_id(&i.id)
                             .http_tokens(aws_sdk_ec2::types::HttpTokensState::Required)
                             .http_put_response_hop_limit(2)
+                            .http_endpoint(
+                                aws_sdk_ec2::types::InstanceMetadataEndpointState::Enabled,
+                            )
                             .send()
                             .await;
                         let doc = format!(r#"{{"instanceId": "{}"}}"#, i.id);
