@@ -241,3 +241,24 @@ fn version_zero_state_upgrades() {
         ])])
     );
 }
+
+#[test]
+fn an_import_reads_name_prefix_from_a_generated_name() {
+    // hashicorp/aws's name_prefix = "extra-prefix-" (moto, 5.100.0).
+    assert_eq!(
+        name_prefix_of("extra-prefix-20261129202906240100000001"),
+        Some("extra-prefix-")
+    );
+    // This provider's generated names read back the same way.
+    let ours = format!("hosts-{}", unique_suffix());
+    assert_eq!(name_prefix_of(&ours), Some("hosts-"), "{ours}");
+    assert_ne!(unique_suffix(), unique_suffix(), "unique per call");
+    // Chosen names have none.
+    for name in [
+        "ecs-orders-prod-host",
+        "20261129202906240100000001",
+        "x-2026112920290624010000000g",
+    ] {
+        assert_eq!(name_prefix_of(name), None, "{name}");
+    }
+}
