@@ -891,6 +891,9 @@ fn run(way: Way) {
             );
         }
     }
+    if !summary_ok {
+        report(way, &cases, &outcomes, |_| "adoption plans no-op".into());
+    }
     assert!(
         summary_ok,
         "[{}] the adoption plan must say {summary:?}:\n{}",
@@ -1056,27 +1059,12 @@ fn run(way: Way) {
         generate_config(&moto, &cases, &ids, &mut outcomes);
     }
 
-    // One line per file.
-    let mut failed = 0;
-    for c in &cases {
-        let o = &outcomes[&c.label];
-        if o.failures.is_empty() {
-            let notes = if o.notes.is_empty() {
-                String::new()
-            } else {
-                format!(" (moto: {})", o.notes.join("; "))
-            };
-            println!(
-                "[{}] {}: ok — adoption plans no-op, no version; user-data change → one version equal to v1 but UserData; default v{}; plan empty{notes}",
-                way.name(),
-                c.file,
-                template(&moto, &ids[&c.label]).default_version
-            );
-        } else {
-            failed += 1;
-            println!("[{}] {}: FAIL — {}", way.name(), c.file, o.failures.join(" | "));
-        }
-    }
+    let failed = report(way, &cases, &outcomes, |c| {
+        format!(
+            "adoption plans no-op, no version; user-data change → one version equal to v1 but UserData; default v{}; plan empty",
+            template(&moto, &ids[&c.label]).default_version
+        )
+    });
     println!(
         "[{}] {} configurations, {failed} failed; create {:.1} s, adopt {:.1} s, change {:.1} s, total {:.1} s",
         way.name(),
@@ -1087,6 +1075,32 @@ fn run(way: Way) {
         t0.elapsed().as_secs_f64()
     );
     assert_eq!(failed, 0, "[{}] {failed} configuration(s) failed (see the lines above)", way.name());
+}
+
+/// Prints one line per file (`ok — <what held>` or `FAIL — <what did not>`);
+/// returns how many failed.
+fn report(
+    way: Way,
+    cases: &[Case],
+    outcomes: &BTreeMap<String, Outcome>,
+    held: impl Fn(&Case) -> String,
+) -> usize {
+    let mut failed = 0;
+    for c in cases {
+        let o = &outcomes[&c.label];
+        if o.failures.is_empty() {
+            let notes = if o.notes.is_empty() {
+                String::new()
+            } else {
+                format!(" (moto: {})", o.notes.join("; "))
+            };
+            println!("[{}] {}: ok — {}{notes}", way.name(), c.file, held(c));
+        } else {
+            failed += 1;
+            println!("[{}] {}: FAIL — {}", way.name(), c.file, o.failures.join(" | "));
+        }
+    }
+    failed
 }
 
 /// `-generate-config-out` on the richest corpus template (most leaves in
