@@ -67,6 +67,12 @@ struct Private {
     /// fields the current version holds that this provider cannot write
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     unknown_fields: Vec<String>,
+    /// `update_default_version` in state was inferred by an import (the
+    /// default was the latest version), not configured: a configuration
+    /// that leaves it unset follows hashicorp/aws's rule and is not warned
+    /// about (cleared once the configuration sets it)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    default_flag_from_import: bool,
 }
 
 impl Private {
@@ -554,6 +560,7 @@ impl Resource for LaunchTemplate {
             && pinned.is_none()
             && config.attr("update_default_version").is_null()
             && prior.attr("update_default_version") == &Value::Bool(true)
+            && !Private::parse(req.prior_private).default_flag_from_import
         {
             resp.diags.attribute_warning(
                 AttributePath::root("update_default_version"),
@@ -772,6 +779,9 @@ impl Resource for LaunchTemplate {
         _stop: &StopSignal,
     ) -> StateResponse {
         let mut private = Private::parse(private);
+        if !config.attr("update_default_version").is_null() {
+            private.default_flag_from_import = false;
+        }
         let ec2 = match self.state.ec2().await {
             Ok(c) => c,
             Err(d) => return StateResponse::from_diags(d),
@@ -954,6 +964,7 @@ impl Resource for LaunchTemplate {
             st,
             &Private {
                 unknown_fields: v.unknown.clone(),
+                default_flag_from_import: true,
                 ..Default::default()
             },
             diags,
