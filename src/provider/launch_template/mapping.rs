@@ -617,8 +617,12 @@ mod tests {
             "InstanceMarketOptions": {"MarketType": "spot", "SpotOptions": {"ValidUntil": "2030-01-01T00:00:00.000Z"}}
         }));
         let state = Value::Object(read(FIELDS, &held, &Value::Null));
-        let spot = &items(&items(state.attr("instance_market_options"))[0].attr("spot_options").clone())[0].clone();
-        assert_eq!(spot.attr("valid_until"), &Value::from("2030-01-01T00:00:00Z"));
+        let market = &items(state.attr("instance_market_options"))[0];
+        let spot = &items(market.attr("spot_options"))[0];
+        assert_eq!(
+            spot.attr("valid_until"),
+            &Value::from("2030-01-01T00:00:00Z")
+        );
         // The held spelling is still what a new version sends.
         let sent = write(FIELDS, &state, Some(&held));
         assert_eq!(Json::Object(sent), Json::Object(held));
