@@ -51,7 +51,11 @@ fn settable(a: &Json) -> bool {
 }
 
 fn mode(a: &Json) -> &'static str {
-    match (flag(a, "required"), flag(a, "optional"), flag(a, "computed")) {
+    match (
+        flag(a, "required"),
+        flag(a, "optional"),
+        flag(a, "computed"),
+    ) {
         (true, _, _) => "required",
         (_, true, true) => "optional+computed",
         (_, true, false) => "optional",
@@ -72,19 +76,32 @@ fn compare(theirs: &Json, ours: &Json, at: &str, gaps: &mut Vec<String>, extras:
             continue;
         };
         if t["type"] != o["type"] {
-            gaps.push(format!("{p}: type {} here, {} in hashicorp/aws", o["type"], t["type"]));
+            gaps.push(format!(
+                "{p}: type {} here, {} in hashicorp/aws",
+                o["type"], t["type"]
+            ));
         }
         if settable(t) && !settable(o) {
-            gaps.push(format!("{p}: {} here, settable ({}) in hashicorp/aws", mode(o), mode(t)));
+            gaps.push(format!(
+                "{p}: {} here, settable ({}) in hashicorp/aws",
+                mode(o),
+                mode(t)
+            ));
         }
         if flag(o, "required") && !flag(t, "required") {
-            gaps.push(format!("{p}: required here, {} in hashicorp/aws (a pasted body may omit it)", mode(t)));
+            gaps.push(format!(
+                "{p}: required here, {} in hashicorp/aws (a pasted body may omit it)",
+                mode(t)
+            ));
         }
         if flag(t, "required") && !flag(o, "required") {
             gaps.push(format!("{p}: {} here, required in hashicorp/aws", mode(o)));
         }
         if !settable(t) && settable(o) {
-            gaps.push(format!("{p}: settable ({}) here, computed-only in hashicorp/aws", mode(o)));
+            gaps.push(format!(
+                "{p}: settable ({}) here, computed-only in hashicorp/aws",
+                mode(o)
+            ));
         }
     }
     for (k, t) in &tb {
@@ -100,7 +117,11 @@ fn compare(theirs: &Json, ours: &Json, at: &str, gaps: &mut Vec<String>, extras:
                 Some(v) => v.clone(),
             };
             if norm(t.get(f)) != norm(o.get(f)) {
-                gaps.push(format!("{p}: block {f} {} here, {} in hashicorp/aws", norm(o.get(f)), norm(t.get(f))));
+                gaps.push(format!(
+                    "{p}: block {f} {} here, {} in hashicorp/aws",
+                    norm(o.get(f)),
+                    norm(t.get(f))
+                ));
             }
         }
         compare(&t["block"], &o["block"], &format!("{p}."), gaps, extras);
@@ -132,8 +153,10 @@ fn every_aws_launch_template_argument_exists_with_the_same_shape() {
     let r = wd.ok(&["providers", "schema", "-json"]);
     let s: Json = serde_json::from_str(&r.stdout).expect("schema JSON");
     let schemas = &s["provider_schemas"];
-    let aws = &schemas["registry.terraform.io/hashicorp/aws"]["resource_schemas"]["aws_launch_template"]["block"];
-    let ours = &schemas["registry.terraform.io/ecshost/ecshost"]["resource_schemas"]["ecshost_launch_template"]["block"];
+    let aws = &schemas["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
+        ["aws_launch_template"]["block"];
+    let ours = &schemas["registry.terraform.io/ecshost/ecshost"]["resource_schemas"]
+        ["ecshost_launch_template"]["block"];
     assert!(aws.is_object(), "hashicorp/aws reports aws_launch_template");
     assert!(ours.is_object(), "ecshost reports ecshost_launch_template");
 
@@ -151,7 +174,11 @@ fn every_aws_launch_template_argument_exists_with_the_same_shape() {
     for g in &gaps {
         println!("GAP: {g}");
     }
-    println!("gap list: {} entr{}", gaps.len(), if gaps.len() == 1 { "y" } else { "ies" });
+    println!(
+        "gap list: {} entr{}",
+        gaps.len(),
+        if gaps.len() == 1 { "y" } else { "ies" }
+    );
     // Every known difference still exists (otherwise the list is stale).
     for (k, _) in KNOWN_DIFFERENCES {
         assert!(
@@ -159,10 +186,17 @@ fn every_aws_launch_template_argument_exists_with_the_same_shape() {
             "{k} is listed as a deliberate difference but no longer differs: remove it from KNOWN_DIFFERENCES"
         );
     }
-    assert!(gaps.is_empty(), "ecshost_launch_template differs from aws_launch_template 5.100.0:\n{}", gaps.join("\n"));
+    assert!(
+        gaps.is_empty(),
+        "ecshost_launch_template differs from aws_launch_template 5.100.0:\n{}",
+        gaps.join("\n")
+    );
 
     let documented: Vec<&str> = OUR_EXTRAS.iter().map(|(k, _)| *k).collect();
-    let undocumented: Vec<&String> = extras.iter().filter(|e| !documented.contains(&e.as_str())).collect();
+    let undocumented: Vec<&String> = extras
+        .iter()
+        .filter(|e| !documented.contains(&e.as_str()))
+        .collect();
     for (k, why) in OUR_EXTRAS {
         println!("extra here: {k} — {why}");
     }
@@ -171,7 +205,10 @@ fn every_aws_launch_template_argument_exists_with_the_same_shape() {
         "arguments only ecshost_launch_template has, not documented as extras: {undocumented:?}"
     );
     for k in &documented {
-        assert!(extras.iter().any(|e| e == k), "{k} is listed as an extra but the schema lacks it");
+        assert!(
+            extras.iter().any(|e| e == k),
+            "{k} is listed as an extra but the schema lacks it"
+        );
     }
     // The deprecated aliases say so in the schema.
     for k in ["user_data_base64", "security_group_ids"] {
