@@ -53,9 +53,21 @@ pub(crate) fn json_to_tf(kind: Kind, j: &Json) -> Value {
                 })
                 .collect(),
         ),
+        (Kind::Time, Json::String(s)) => Value::from(rfc3339(s).unwrap_or_else(|| s.clone())),
         (_, Json::String(s)) => Value::from(s.as_str()),
         (_, other) => Value::from(other.to_string()),
     }
+}
+
+/// An instant as hashicorp/aws spells it in state (Go's `time.RFC3339`,
+/// whole seconds, `Z` for UTC): EC2 answers `2030-01-01T00:00:00.000Z`,
+/// a configuration says `2030-01-01T00:00:00Z`, and an import (no prior
+/// value to keep) must read as the latter, as `aws_launch_template` does.
+fn rfc3339(s: &str) -> Option<String> {
+    use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
+    DateTime::from_secs(instant(s)?)
+        .fmt(DateTimeFormat::DateTime)
+        .ok()
 }
 
 /// A Terraform leaf value as EC2's JSON; `None` when it sends nothing.
@@ -595,6 +607,25 @@ mod tests {
             serde_json::json!({"Max": 0, "Min": 0})
         );
         assert_eq!(ir["MemoryMiB"], serde_json::json!({"Min": 1024}));
+    }
+
+    #[test]
+    fn an_imported_spot_valid_until_reads_as_a_configuration_spells_it() {
+        // EC2 (and moto) answer with milliseconds; hashicorp/aws's state
+        // and a pasted configuration say whole seconds.
+        let held = data(serde_json::json!({
+            "InstanceMarketOptions": {"MarketType": "spot", "SpotOptions": {"ValidUntil": "2030-01-01T00:00:00.000Z"}}
+        }));
+        let state = Value::Object(read(FIELDS, &held, &Value::Null));
+        let market = &items(state.attr("instance_market_options"))[0];
+        let spot = &items(market.attr("spot_options"))[0];
+        assert_eq!(
+            spot.attr("valid_until"),
+            &Value::from("2030-01-01T00:00:00Z")
+        );
+        // The held spelling is still what a new version sends.
+        let sent = write(FIELDS, &state, Some(&held));
+        assert_eq!(Json::Object(sent), Json::Object(held));
     }
 
     #[test]

@@ -67,6 +67,12 @@ struct Private {
     /// fields the current version holds that this provider cannot write
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     unknown_fields: Vec<String>,
+    /// `update_default_version` in state was inferred by an import (the
+    /// default was the latest version), not configured: a configuration
+    /// that leaves it unset follows hashicorp/aws's rule and is not warned
+    /// about (cleared once the configuration sets it)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    default_flag_from_import: bool,
 }
 
 impl Private {
@@ -215,6 +221,9 @@ impl LaunchTemplate {
         m.insert("name".into(), Value::from(t.name.as_str()));
         let prefix = match prior.attr("name_prefix") {
             Value::String(s) => Value::from(s.as_str()),
+            // Import: what the name says, as hashicorp/aws reads it, so a
+            // configuration with name_prefix plans no replacement.
+            _ if prior.is_null() => name_prefix_of(&t.name).map_or(Value::Null, Value::from),
             _ => Value::Null,
         };
         m.insert("name_prefix".into(), prefix);
@@ -551,6 +560,7 @@ impl Resource for LaunchTemplate {
             && pinned.is_none()
             && config.attr("update_default_version").is_null()
             && prior.attr("update_default_version") == &Value::Bool(true)
+            && !Private::parse(req.prior_private).default_flag_from_import
         {
             resp.diags.attribute_warning(
                 AttributePath::root("update_default_version"),
@@ -769,6 +779,9 @@ impl Resource for LaunchTemplate {
         _stop: &StopSignal,
     ) -> StateResponse {
         let mut private = Private::parse(private);
+        if !config.attr("update_default_version").is_null() {
+            private.default_flag_from_import = false;
+        }
         let ec2 = match self.state.ec2().await {
             Ok(c) => c,
             Err(d) => return StateResponse::from_diags(d),
@@ -952,6 +965,7 @@ impl Resource for LaunchTemplate {
             st,
             &Private {
                 unknown_fields: v.unknown.clone(),
+                default_flag_from_import: true,
                 ..Default::default()
             },
             diags,
@@ -1062,16 +1076,38 @@ async fn adopt_lost_version(
     held.data.same_as(data).then_some(t.latest_version)
 }
 
-/// A name suffix for `name_prefix`, unique enough across processes.
+/// Hex digits of a generated name's suffix: hashicorp/aws's length
+/// (terraform-plugin-sdk's `id.UniqueIDSuffixLength`).
+const NAME_SUFFIX_LEN: usize = 26;
+
+/// A name suffix for `name_prefix`, unique enough across processes:
+/// [`NAME_SUFFIX_LEN`] hex digits (time, process, call), the shape
+/// hashicorp/aws's generated names end in, so that [`name_prefix_of`]
+/// reads the prefix back whichever provider made the name.
 fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CALLS: AtomicU32 = AtomicU32::new(0);
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     format!(
-        "{:x}{:05x}",
-        t.as_secs(),
-        (t.subsec_nanos() ^ std::process::id()) & 0xfffff
+        "{:016x}{:05x}{:05x}",
+        t.as_nanos() as u64,
+        std::process::id() & 0xfffff,
+        CALLS.fetch_add(1, Ordering::Relaxed) & 0xfffff
     )
+}
+
+/// The `name_prefix` a generated name was made from, by hashicorp/aws's
+/// rule (`create.NamePrefixFromName`): a non-empty prefix followed by
+/// [`NAME_SUFFIX_LEN`] hex digits. `None` for other names.
+fn name_prefix_of(name: &str) -> Option<&str> {
+    let cut = name.len().checked_sub(NAME_SUFFIX_LEN).filter(|n| *n > 0)?;
+    let (prefix, suffix) = (name.get(..cut)?, name.get(cut..)?);
+    suffix
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then_some(prefix)
 }
 
 #[cfg(test)]

@@ -194,6 +194,7 @@ fn private_state_reads_the_first_releases_bare_token() {
     let p = Private {
         create_token: None,
         unknown_fields: vec!["NetworkPerformanceOptions".into()],
+        default_flag_from_import: true,
     };
     assert_eq!(Private::parse(&p.bytes()), p);
     assert!(Private::default().bytes().is_empty());
@@ -240,4 +241,100 @@ fn version_zero_state_upgrades() {
             ("name", Value::Null)
         ])])
     );
+}
+
+#[test]
+fn an_import_reads_name_prefix_from_a_generated_name() {
+    // hashicorp/aws's name_prefix = "extra-prefix-" (moto, 5.100.0).
+    assert_eq!(
+        name_prefix_of("extra-prefix-20261129202906240100000001"),
+        Some("extra-prefix-")
+    );
+    // This provider's generated names read back the same way.
+    let ours = format!("hosts-{}", unique_suffix());
+    assert_eq!(name_prefix_of(&ours), Some("hosts-"), "{ours}");
+    assert_ne!(unique_suffix(), unique_suffix(), "unique per call");
+    // Chosen names have none.
+    for name in [
+        "ecs-orders-prod-host",
+        "20261129202906240100000001",
+        "x-2026112920290624010000000g",
+    ] {
+        assert_eq!(name_prefix_of(name), None, "{name}");
+    }
+}
+
+/// After `terraform import`, update_default_version reads as true (the
+/// default was the latest version), so that a configuration saying true
+/// plans nothing. A configuration that leaves it unset follows
+/// hashicorp/aws's rule (the default stays): its next version must not be
+/// warned about as if an earlier release had set the flag.
+#[tokio::test]
+async fn an_import_does_not_warn_that_the_default_stays() {
+    use crate::ec2::template_data::LaunchTemplateData;
+    let lt = LaunchTemplate {
+        state: Arc::default(),
+    };
+    let t = Template {
+        id: "lt-1".into(),
+        name: "hosts".into(),
+        default_version: 1,
+        latest_version: 1,
+        tags: BTreeMap::new(),
+        arn: "arn:aws:ec2:us-east-1:1:launch-template/lt-1".into(),
+    };
+    let mut data = serde_json::Map::new();
+    data.insert("ImageId".into(), "ami-1".into());
+    data.insert("UserData".into(), "IyEvYmluL2Jhc2gK".into());
+    let v = Version {
+        number: 1,
+        description: None,
+        data: LaunchTemplateData(data),
+        unknown: vec![],
+    };
+    let imported = lt.state_of(&t, &v, &Value::Null);
+    assert_eq!(imported.attr("update_default_version"), &Value::Bool(true));
+    // The pasted configuration: same data, new user data, no flag.
+    let mut config = imported.clone();
+    for k in [
+        "id",
+        "arn",
+        "latest_version",
+        "default_version",
+        "update_default_version",
+        "tags_all",
+        "user_data_sha256",
+    ] {
+        set(&mut config, k, Value::Null);
+    }
+    set(&mut config, "user_data", b64("#!/bin/bash\n# changed\n"));
+    let warned = async |private: Private| {
+        let mut planned = config.clone();
+        set(&mut planned, "update_default_version", Value::Bool(true));
+        let bytes = private.bytes();
+        let resp = lt
+            .modify_plan(
+                PlanRequest {
+                    prior_state: &imported,
+                    config: &config,
+                    prior_private: &bytes,
+                },
+                &mut planned,
+            )
+            .await;
+        let warned = resp
+            .diags
+            .iter()
+            .any(|d| d.summary == "New Version Will Not Become the Default");
+        warned
+    };
+    assert!(
+        !warned(Private {
+            default_flag_from_import: true,
+            ..Default::default()
+        })
+        .await
+    );
+    // A state whose flag an earlier release set still gets the warning.
+    assert!(warned(Private::default()).await);
 }
