@@ -76,7 +76,9 @@ data "ecshost_instance_verification" "fleet" {{
   require_runtime_report    = false
 {}}}
 "#,
-        sample.map_or(String::new(), |k| format!("  sample_size               = {k}\n"))
+        sample.map_or(String::new(), |k| format!(
+            "  sample_size               = {k}\n"
+        ))
     )
 }
 
@@ -105,8 +107,11 @@ fn plan(wd: &Workdir) -> (f64, Option<Json>) {
     assert_eq!(r.code, 0, "plan: {}", r.stderr);
     let shown = wd.run(&["show", "-json", "b.plan"]);
     let plan: Json = serde_json::from_str(&shown.stdout).expect("plan JSON");
-    let v = find_resource(&plan["prior_state"], "data.ecshost_instance_verification.fleet")
-        .map(|r| r["values"].clone());
+    let v = find_resource(
+        &plan["prior_state"],
+        "data.ecshost_instance_verification.fleet",
+    )
+    .map(|r| r["values"].clone());
     (s, v)
 }
 
@@ -203,7 +208,12 @@ fn main() {
             }
             let v = values.expect("the data source is read at plan time");
             assert_eq!(v["instance_count"], serde_json::json!(n), "{label}");
-            assert_eq!(v["all_ok"], serde_json::json!(true), "{:#}", v["instances"][0]);
+            assert_eq!(
+                v["all_ok"],
+                serde_json::json!(true),
+                "{:#}",
+                v["instances"][0]
+            );
             let deep = sample.map_or(n, |k| k.min(n));
             // With moto's page sizes: DescribeInstances pages hold 1,000
             // reservations (of 100 here), ListContainerInstances one page.

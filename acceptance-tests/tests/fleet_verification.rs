@@ -193,11 +193,24 @@ data "ecshost_instance_verification" "{name}" {{
     for (id, want, status) in expect {
         let i = &got[id];
         assert_eq!(i["ok"], json!(false), "{id}");
-        assert_eq!(problems(i).matches(" | ").count(), 0, "one problem: {}", problems(i));
-        assert!(problems(i).contains(want), "{id}: want {want:?} in {}", problems(i));
+        assert_eq!(
+            problems(i).matches(" | ").count(),
+            0,
+            "one problem: {}",
+            problems(i)
+        );
+        assert!(
+            problems(i).contains(want),
+            "{id}: want {want:?} in {}",
+            problems(i)
+        );
         assert_eq!(
             i["ecs"]["status"],
-            if status.is_empty() { Json::Null } else { json!(status) },
+            if status.is_empty() {
+                Json::Null
+            } else {
+                json!(status)
+            },
             "{id}"
         );
     }
@@ -219,7 +232,10 @@ data "ecshost_instance_verification" "{name}" {{
         assert_eq!(calls[op], json!(n), "{op}: {calls}");
     }
     let table = v["summary_table"].as_str().unwrap();
-    assert!(table.lines().next().unwrap().contains("INSTANCE"), "{table}");
+    assert!(
+        table.lines().next().unwrap().contains("INSTANCE"),
+        "{table}"
+    );
     assert!(
         table.lines().last().unwrap().contains(serving.as_str()),
         "healthy last: {table}"
@@ -237,7 +253,10 @@ data "ecshost_instance_verification" "{name}" {{
             json!(["not registered in ECS cluster blue yet (registration_grace 1h since launch has not passed)"])
         );
     }
-    assert!(early["api_calls"].get("ListClusters").is_none(), "{early:#}");
+    assert!(
+        early["api_calls"].get("ListClusters").is_none(),
+        "{early:#}"
+    );
 
     // Without ecs_cluster: no ECS call at all, on the wire or counted.
     let plain = r#"
@@ -372,8 +391,11 @@ data "ecshost_instance_verification" "fleet" {
     let plan_s = t.elapsed();
     let plan: Json =
         serde_json::from_str(&wd.ok(&["show", "-json", "fleet.plan"]).stdout).expect("plan JSON");
-    let planned = find_resource(&plan["prior_state"], "data.ecshost_instance_verification.fleet")
-        .expect("read at plan time")["values"]
+    let planned = find_resource(
+        &plan["prior_state"],
+        "data.ecshost_instance_verification.fleet",
+    )
+    .expect("read at plan time")["values"]
         .clone();
     wd.apply();
     let v = wd.values("data.ecshost_instance_verification.fleet");
@@ -575,14 +597,19 @@ fn refresh(
         .collect();
     let mut new = Vec::new();
     for k in 0..launch {
-        let id = moto.run_instances(&Launch::new(template, version, 1)).remove(0);
+        let id = moto
+            .run_instances(&Launch::new(template, version, 1))
+            .remove(0);
         new.push(id.clone());
         if agent.refuse.lock().unwrap().contains(&id) {
             continue;
         }
         let t = Instant::now();
         while agent.arn(&id).is_none() && !agent.refuse.lock().unwrap().contains(&id) {
-            assert!(t.elapsed() < Duration::from_secs(60), "agent never registered {id}");
+            assert!(
+                t.elapsed() < Duration::from_secs(60),
+                "agent never registered {id}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         if replace {
@@ -756,7 +783,13 @@ fn the_gate_follows_an_auto_scaling_instance_refresh() {
     let (failed, v3) = std::thread::scope(|s| {
         let r = s.spawn(|| {
             let t = Instant::now();
-            while proxy.actions().get("StartInstanceRefresh").copied().unwrap_or(0) < 2 {
+            while proxy
+                .actions()
+                .get("StartInstanceRefresh")
+                .copied()
+                .unwrap_or(0)
+                < 2
+            {
                 assert!(t.elapsed() < Duration::from_secs(240), "no refresh");
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -794,13 +827,22 @@ fn the_gate_follows_an_auto_scaling_instance_refresh() {
             .to_owned()
     };
     let stuck = line(&v3.1);
-    assert!(stuck.contains(" 3 ") && stuck.contains("running"), "{stuck}");
+    assert!(
+        stuck.contains(" 3 ") && stuck.contains("running"),
+        "{stuck}"
+    );
     assert!(stuck.contains("not registered"), "{stuck}");
-    assert!(stuck.contains("pending: not registered in ECS cluster web yet"), "{stuck}");
+    assert!(
+        stuck.contains("pending: not registered in ECS cluster web yet"),
+        "{stuck}"
+    );
     for old in &v2 {
         let l = line(old);
         assert!(l.contains(" 2 ") && l.contains("ACTIVE"), "{l}");
-        assert!(l.contains("launched from template version 2, expected version 3"), "{l}");
+        assert!(
+            l.contains("launched from template version 2, expected version 3"),
+            "{l}"
+        );
     }
     assert!(
         find_resource(&wd.show(), "ecshost_instance_verification.rollout").is_none(),

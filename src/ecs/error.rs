@@ -44,7 +44,9 @@ impl EcsError {
         R: std::fmt::Debug + 'static,
     {
         match Ec2Error::from_sdk(operation, e) {
-            Ec2Error::NoCredentials { operation, hint } => EcsError::NoCredentials { operation, hint },
+            Ec2Error::NoCredentials { operation, hint } => {
+                EcsError::NoCredentials { operation, hint }
+            }
             Ec2Error::Api {
                 operation,
                 code,

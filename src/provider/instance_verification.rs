@@ -28,8 +28,8 @@ use crate::sdk::schema::validators::{IntBetween, OneOf};
 use crate::sdk::schema::Validator as _;
 use crate::sdk::typed::{decode, encode};
 use crate::sdk::{
-    Attribute, AttributePath, Block, DataSource, Diagnostics, Nesting, PlanRequest,
-    PlanResponse, Resource, Schema, StateResponse, StopSignal, TfValue, Value,
+    Attribute, AttributePath, Block, DataSource, Diagnostics, Nesting, PlanRequest, PlanResponse,
+    Resource, Schema, StateResponse, StopSignal, TfValue, Value,
 };
 use crate::verify::ecs::EcsExpectation;
 use crate::verify::rollout::Counts;
@@ -478,8 +478,11 @@ async fn look(
         );
         versions.get(&key)?.as_ref()
     };
-    let template_user_data =
-        |i: &Instance| version_of(i).and_then(|d| d.user_data()).and_then(user_data_sha256);
+    let template_user_data = |i: &Instance| {
+        version_of(i)
+            .and_then(|d| d.user_data())
+            .and_then(user_data_sha256)
+    };
 
     let deep = fleet::sample(&found, &s.fleet);
 
@@ -491,7 +494,9 @@ async fn look(
             .map(|i| i.id.clone())
             .collect();
         let read = ec2
-            .for_each_instance(&to_read, s.concurrency, |ec2, id| ec2.instance_user_data(id))
+            .for_each_instance(&to_read, s.concurrency, |ec2, id| {
+                ec2.instance_user_data(id)
+            })
             .await
             .map_err(|e| api_error("Unable to Read Instance User Data", &e, None))?;
         for (id, ud) in to_read.into_iter().zip(read) {
@@ -671,9 +676,11 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
     let (judged, deep, counts, shortfalls) = loop {
         let (judged, deep) = look(&ec2, ecs.as_ref(), &s, &mut memo).await?;
         looks += 1;
-        let counts = s.exp.version.as_deref().map(|v| {
-            fleet::counts(&judged, s.query.launch_template_id.as_deref(), v)
-        });
+        let counts = s
+            .exp
+            .version
+            .as_deref()
+            .map(|v| fleet::counts(&judged, s.query.launch_template_id.as_deref(), v));
         let shortfalls = match (&counts, &s.exp.version) {
             (Some(c), Some(v)) if s.fleet.goal.is_set() => {
                 crate::verify::rollout::shortfalls(&s.fleet.goal, c, v)
@@ -977,6 +984,83 @@ impl Resource for InstanceVerificationGate {
     }
 }
 
+/// What a launch template version promises that EC2 shows on an instance
+/// (see [`crate::verify`]): read from its data by EC2 API names.
+fn promise_of(d: &LaunchTemplateData) -> Promise {
+    let text = |path: &[&str]| {
+        d.at(path)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
+        v.and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut groups = strings(d.get("SecurityGroupIds"));
+    if let Some(nis) = d
+        .get("NetworkInterfaces")
+        .and_then(serde_json::Value::as_array)
+    {
+        for ni in nis {
+            groups.extend(strings(ni.get("Groups")));
+        }
+    }
+    let instance_tags = d
+        .get("TagSpecifications")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|s| s.get("ResourceType").and_then(serde_json::Value::as_str) == Some("instance"))
+        .flat_map(|s| {
+            s.get("Tags")
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_owned(),
+                t.get("Value")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let volumes = d
+        .get("BlockDeviceMappings")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let ebs = m.get("Ebs")?;
+            let v = VolumeSpec {
+                device_name: m.get("DeviceName")?.as_str()?.to_owned(),
+                size_gib: ebs.get("VolumeSize").and_then(serde_json::Value::as_i64),
+                volume_type: ebs
+                    .get("VolumeType")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned),
+                encrypted: ebs.get("Encrypted").and_then(serde_json::Value::as_bool),
+            };
+            (v.size_gib.is_some() || v.volume_type.is_some() || v.encrypted == Some(true))
+                .then_some(v)
+        })
+        .collect();
+    Promise {
+        image_id: text(&["ImageId"]),
+        instance_type: text(&["InstanceType"]),
+        key_name: text(&["KeyName"]),
+        instance_profile: text(&["IamInstanceProfile", "Arn"])
+            .or_else(|| text(&["IamInstanceProfile", "Name"])),
+        security_group_ids: groups,
+        instance_tags,
+        volumes,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1112,82 +1196,5 @@ mod tests {
             Some("10m".into())
         );
         assert!(ds.block.attribute("triggers").is_none());
-    }
-}
-
-/// What a launch template version promises that EC2 shows on an instance
-/// (see [`crate::verify`]): read from its data by EC2 API names.
-fn promise_of(d: &LaunchTemplateData) -> Promise {
-    let text = |path: &[&str]| {
-        d.at(path)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
-    };
-    let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
-        v.and_then(serde_json::Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut groups = strings(d.get("SecurityGroupIds"));
-    if let Some(nis) = d
-        .get("NetworkInterfaces")
-        .and_then(serde_json::Value::as_array)
-    {
-        for ni in nis {
-            groups.extend(strings(ni.get("Groups")));
-        }
-    }
-    let instance_tags = d
-        .get("TagSpecifications")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|s| s.get("ResourceType").and_then(serde_json::Value::as_str) == Some("instance"))
-        .flat_map(|s| {
-            s.get("Tags")
-                .and_then(serde_json::Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|t| {
-            Some((
-                t.get("Key")?.as_str()?.to_owned(),
-                t.get("Value")?.as_str()?.to_owned(),
-            ))
-        })
-        .collect();
-    let volumes = d
-        .get("BlockDeviceMappings")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|m| {
-            let ebs = m.get("Ebs")?;
-            let v = VolumeSpec {
-                device_name: m.get("DeviceName")?.as_str()?.to_owned(),
-                size_gib: ebs.get("VolumeSize").and_then(serde_json::Value::as_i64),
-                volume_type: ebs
-                    .get("VolumeType")
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_owned),
-                encrypted: ebs.get("Encrypted").and_then(serde_json::Value::as_bool),
-            };
-            (v.size_gib.is_some() || v.volume_type.is_some() || v.encrypted == Some(true))
-                .then_some(v)
-        })
-        .collect();
-    Promise {
-        image_id: text(&["ImageId"]),
-        instance_type: text(&["InstanceType"]),
-        key_name: text(&["KeyName"]),
-        instance_profile: text(&["IamInstanceProfile", "Arn"])
-            .or_else(|| text(&["IamInstanceProfile", "Name"])),
-        security_group_ids: groups,
-        instance_tags,
-        volumes,
     }
 }

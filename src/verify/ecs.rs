@@ -82,9 +82,8 @@ impl EcsFacts {
     /// ECS is taking the host out of service (`DRAINING`, `DEREGISTERING`
     /// or `INACTIVE`): it no longer counts as serving its version.
     pub fn leaving(&self) -> bool {
-        self.registration().is_some_and(|r| {
-            matches!(r.status.as_str(), "DRAINING" | "DEREGISTERING" | "INACTIVE")
-        })
+        self.registration()
+            .is_some_and(|r| matches!(r.status.as_str(), "DRAINING" | "DEREGISTERING" | "INACTIVE"))
     }
 }
 
@@ -250,12 +249,18 @@ mod tests {
         let mut other = active();
         other.cluster = "staging".into();
         let (p, _) = judged(Membership::Elsewhere(other), Some(10));
-        assert!(p[0].starts_with("registered in ECS cluster staging (container instance arn:"), "{p:?}");
+        assert!(
+            p[0].starts_with("registered in ECS cluster staging (container instance arn:"),
+            "{p:?}"
+        );
 
         let mut draining = active();
         draining.status = "DRAINING".into();
         let (p, _) = judged(Membership::InCluster(draining.clone()), Some(10));
-        assert!(p[0].starts_with("draining in ECS cluster prod: ECS places no new tasks"), "{p:?}");
+        assert!(
+            p[0].starts_with("draining in ECS cluster prod: ECS places no new tasks"),
+            "{p:?}"
+        );
         assert!(EcsFacts {
             membership: Membership::InCluster(draining),
             since_launch: None
@@ -316,7 +321,13 @@ mod tests {
 
     #[test]
     fn durations_read_like_terraform_durations() {
-        for (s, want) in [(0, "0s"), (45, "45s"), (300, "5m"), (5400, "1h30m"), (3601, "1h1s")] {
+        for (s, want) in [
+            (0, "0s"),
+            (45, "45s"),
+            (300, "5m"),
+            (5400, "1h30m"),
+            (3601, "1h1s"),
+        ] {
             assert_eq!(human(Duration::from_secs(s)), want);
         }
     }

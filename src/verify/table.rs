@@ -18,7 +18,14 @@ pub struct Row {
     pub failing: String,
 }
 
-const HEADERS: [&str; 6] = ["INSTANCE", "VERSION", "STATE", "ECS", "DEEP", "FAILING CHECKS"];
+const HEADERS: [&str; 6] = [
+    "INSTANCE",
+    "VERSION",
+    "STATE",
+    "ECS",
+    "DEEP",
+    "FAILING CHECKS",
+];
 
 /// The table, at most `limit` rows (then a line saying how many were left
 /// out). Every line starts with two spaces: Terraform prints diagnostic
@@ -58,7 +65,11 @@ pub fn render(rows: &[Row], limit: usize) -> String {
         out.push(format!(
             "  … and {} more instance{} (see the instances attribute)",
             rows.len() - shown.len(),
-            if rows.len() - shown.len() == 1 { "" } else { "s" }
+            if rows.len() - shown.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         ));
     }
     if rows.is_empty() {
@@ -84,7 +95,13 @@ mod tests {
 
     #[test]
     fn columns_line_up_and_lines_start_with_spaces() {
-        let t = render(&[row("i-1", "ok"), row("i-0123456789abcdef0", "not registered")], 10);
+        let t = render(
+            &[
+                row("i-1", "ok"),
+                row("i-0123456789abcdef0", "not registered"),
+            ],
+            10,
+        );
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines.iter().all(|l| l.starts_with("  ")), "{t}");

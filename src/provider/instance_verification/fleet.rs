@@ -344,11 +344,7 @@ pub(super) fn instance_fleet(f: &Facts, v: &Verdict, deep: bool) -> InstanceFlee
 /// What the rollout gate counts: instances of `expected` (of the
 /// template `template`, when given), how many of them are healthy, and
 /// the template's instances of other versions still serving.
-pub(super) fn counts(
-    found: &[(Facts, Verdict)],
-    template: Option<&str>,
-    expected: &str,
-) -> Counts {
+pub(super) fn counts(found: &[(Facts, Verdict)], template: Option<&str>, expected: &str) -> Counts {
     let mut c = Counts::default();
     for (f, v) in found {
         let ours = template.is_none_or(|t| f.launch_template_id.as_deref() == Some(t));
@@ -422,5 +418,4 @@ mod tests {
             assert_eq!(valid_cluster(c), ok, "{c}");
         }
     }
-
 }
