@@ -16,7 +16,7 @@ use crate::ec2::client::Ec2;
 use crate::ec2::error::Ec2Error;
 use crate::ec2::instances::{Instance, InstanceQuery};
 use crate::ec2::launch_templates::{user_data_sha256, TemplateData};
-use crate::render::self_check::{find_report, CheckStatus, ReportError};
+use crate::render::self_check::{find_report, CheckStatus, ReportError, CHECKS};
 use crate::sdk::duration::{self, IsDuration};
 use crate::sdk::schema::validators::{IntBetween, OneOf};
 use crate::sdk::schema::Validator as _;
@@ -25,7 +25,7 @@ use crate::sdk::{
     Attribute, AttributePath, Block, DataSource, Diagnostics, Nesting, Resource, Schema,
     StateResponse, StopSignal, TfValue, Value,
 };
-use crate::verify::{judge, Expectation, Facts, Imds, Runtime, UserData};
+use crate::verify::{judge, Expectation, Facts, Imds, Runtime, UserData, DEFAULT_REQUIRED_CHECKS};
 
 const STATES: &[&str] = &[
     "pending",
@@ -74,6 +74,7 @@ struct Model {
     expected_user_data_sha256: TfValue<String>,
     expected_version: TfValue<i64>,
     require_runtime_report: TfValue<bool>,
+    required_checks: TfValue<Vec<String>>,
     states: TfValue<Vec<String>>,
     user_data_source: TfValue<String>,
     timeout: TfValue<String>,
@@ -119,7 +120,7 @@ fn schema(kind: Kind) -> Schema {
             Attribute::bool("reported").computed().description("A self-check report was found on the console."),
             Attribute::bool("ok").computed().description("The report's verdict (no check failed); null without a report."),
             s("summary").computed().description("`pass`, `pass with warnings: …`, `fail: <checks>`, `no report yet`, `unusable report: …` or `not read (instance not running)`."),
-            Attribute::string_map("checks").computed().description("Check name → `pass`, `fail`, `warn` or `skip` (alias, endpoint, agent_network, metadata_guard, userland_proxy, task_path, imds_blocked)."),
+            Attribute::string_map("checks").computed().description("Check name → `pass`, `fail`, `warn` or `skip` (alias, endpoint, agent_network, metadata_guard, userland_proxy, task_path, imds_blocked, agent_imds)."),
         ],
     )
     .computed()
@@ -154,6 +155,13 @@ fn schema(kind: Kind) -> Schema {
         input(Attribute::bool("require_runtime_report").default(true).description(
             "An instance without a self-check report on its console is a problem. A failing report is always a problem. Defaults to `true`.",
         )),
+        input(Attribute::string_list("required_checks").default(Value::List(
+            DEFAULT_REQUIRED_CHECKS.iter().map(|c| Value::from(*c)).collect(),
+        )).description(&format!(
+            "Self-check checks that must report `pass`: a required check at `skip` or `warn` proved nothing, and is a problem naming the check and the script's reason (a `fail` is always a problem). \
+             Defaults to `[{}]`; the checks are described in the self-check report guide. Use `[]` to accept whatever did not fail.",
+            DEFAULT_REQUIRED_CHECKS.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+        ))),
         input(Attribute::string_list("states").default(Value::List(vec![Value::from("running")])).description(
             "Instance states to look for and to accept. Defaults to `[\"running\"]`.",
         )),
@@ -241,6 +249,11 @@ fn validate(config: &Value, diags: &mut Diagnostics) {
                 "Invalid SHA-256",
                 "expected_user_data_sha256 must be 64 hex digits, e.g. ecshost_launch_template.x.user_data_sha256 or data.ecshost_user_data.x.sha256.",
             );
+        }
+    }
+    if let Value::List(items) = config.attr("required_checks") {
+        for (i, v) in items.iter().enumerate() {
+            OneOf(&CHECKS).validate(v, &AttributePath::root("required_checks").index(i), diags);
         }
     }
     if let Value::List(items) = config.attr("states") {
@@ -429,6 +442,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
         user_data_sha256: m.expected_user_data_sha256.known().cloned(),
         states,
         require_runtime_report: require_report,
+        required_checks: m.required_checks.known().cloned().unwrap_or_default(),
     };
     let mut instances = Vec::with_capacity(found.len());
     for (i, ud) in found.iter().zip(user_data) {
@@ -734,6 +748,19 @@ mod tests {
         assert_eq!(
             attrs,
             ["expected_user_data_sha256", "states[0]", "poll_interval"]
+        );
+        assert_eq!(
+            errors(&config(&[
+                ("launch_template_id", "lt-1".into()),
+                (
+                    "required_checks",
+                    Value::List(vec!["task_path".into(), "imds_block".into()])
+                ),
+            ])),
+            [(
+                "required_checks[1]".to_owned(),
+                "Invalid Attribute Value".to_owned()
+            )]
         );
     }
 
