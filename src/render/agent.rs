@@ -1452,7 +1452,7 @@ esac
         fake_command(
             &bin,
             "iptables",
-            "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \"$*\" in *-C*) exit 1 ;; esac\n",
+            "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \"$*\" in *-C* | *-D*) exit 1 ;; esac\n",
         );
         fake_command(&bin, "ip6tables", "exit 1\n");
         fake_command(

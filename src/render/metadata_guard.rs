@@ -80,12 +80,16 @@ NFT="${NFT:-nft}"
 /// POSIX sh functions `apply_metadata_guard` (idempotent) and
 /// `metadata_guard_present` for `backend`.
 ///
-/// iptables: the rule only acts while `FORWARD` jumps to `DOCKER-USER`.
-/// Docker keeps that jump first in `FORWARD`, but a rewrite of the ruleset
-/// (`nft flush ruleset`, an `iptables-restore` of a set saved without
-/// Docker's chains) takes it away, so applying also restores the jump and
-/// "present" means rule *and* jump. Docker's own `EnsureJumpRule` deletes
-/// one jump before inserting its own, so there is never more than one.
+/// iptables: the rule only acts while `FORWARD` jumps to `DOCKER-USER`
+/// *before* Docker's own `ACCEPT` for traffic leaving docker0. Docker keeps
+/// the jump first, but a rewrite of the ruleset takes it away (`nft flush
+/// ruleset`, an `iptables-restore` of a set saved without it) or moves it:
+/// after `firewall-cmd --reload`, dockerd 20.10 re-creates the jump first and
+/// then inserts its bridge rules above it (seen in the host lab), so the
+/// DOCKER-USER rule is never reached. Applying therefore puts the jump back
+/// at the top, and "present" means the rule *and* the jump as FORWARD's
+/// first rule. Docker's `EnsureJumpRule` deletes a jump before inserting
+/// its own, so there is never more than one.
 pub fn shell_function(backend: FirewallBackend) -> String {
     format!("{}\n{}", apply_function(backend), present_function(backend))
 }
@@ -99,7 +103,8 @@ apply_metadata_guard() {{
     if ! "$IPTABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null; then
         "$IPTABLES" -w -I DOCKER-USER 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP
     fi
-    if ! "$IPTABLES" -w -C FORWARD -j DOCKER-USER 2>/dev/null; then
+    if [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" != "-A FORWARD -j DOCKER-USER" ]; then
+        while "$IPTABLES" -w -D FORWARD -j DOCKER-USER 2>/dev/null; do :; done
         "$IPTABLES" -w -I FORWARD 1 -j DOCKER-USER
     fi
     # IPv6 IMDS: only where Docker manages IPv6 (the chain exists).
@@ -136,10 +141,10 @@ ECSHOST_NFT
 pub fn present_function(backend: FirewallBackend) -> String {
     match backend {
         FirewallBackend::Iptables => format!(
-            r#"# True when the IPv4 rule is in place and FORWARD reaches it.
+            r#"# True when the IPv4 rule is in place and FORWARD's first rule reaches it.
 metadata_guard_present() {{
     "$IPTABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null &&
-        "$IPTABLES" -w -C FORWARD -j DOCKER-USER 2>/dev/null
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ]
 }}
 "#
         ),
@@ -165,7 +170,9 @@ pub const FIREWALLD_SIGNALS: [&str; 2] = [
 /// POSIX sh functions `recheck_metadata_guard WHY` (re-apply only when the
 /// guard is missing, and say so on stderr, which the journal keeps) and
 /// `watch_metadata_guard` (re-check now, then on every firewalld reload or
-/// restart, three times over 4 s since dockerd reacts to the same signal).
+/// restart every second for 10 s: dockerd reacts to the same signal and
+/// re-inserts its rules above the jump, and a restarting firewalld takes its
+/// bus name before it has rewritten the ruleset).
 /// Backend-independent: they call the two functions of [`shell_function`].
 pub fn maintenance_functions() -> String {
     format!(
@@ -188,9 +195,11 @@ watch_metadata_guard() {{
     dbus-monitor --system "{reloaded}" "{owner}" 2>/dev/null | while read -r line; do
         case $line in
             signal*member=Reloaded* | signal*member=NameOwnerChanged*)
-                for delay in 0 1 3; do
-                    sleep "$delay"
+                i=0
+                while [ "$i" -le 10 ]; do
                     recheck_metadata_guard firewalld
+                    sleep 1
+                    i=$((i + 1))
                 done
                 ;;
             *) ;;
@@ -372,17 +381,27 @@ mod tests {
         assert!(unit_path().ends_with(UNIT_NAME));
     }
 
-    /// Fake iptables keeping rules as `CHAIN RULE` lines: `-C` greps, `-I` appends.
+    /// Fake iptables keeping rules as ordered `CHAIN RULE` lines: `-C`
+    /// greps, `-I CHAIN 1` prepends, `-D` deletes the first match, `-S`
+    /// prints like iptables.
     const FAKE_IPTABLES: &str = r#"echo "$*" >> "$FAKE_LOG"
 [ "$1" = -w ] && shift
 op=$1 chain=$2
 shift 2
 if [ "$op" = -I ] && [ "$1" = 1 ]; then shift; fi
 rule="$chain $*"
+touch "$FAKE_RULES"
 case $op in
   -N) exit 1 ;;
-  -C) grep -qxF -e "$rule" "$FAKE_RULES" 2>/dev/null ;;
-  -I) echo "$rule" >> "$FAKE_RULES" ;;
+  -C) grep -qxF -e "$rule" "$FAKE_RULES" ;;
+  -I) { echo "$rule"; cat "$FAKE_RULES"; } > "$FAKE_RULES.new" && mv "$FAKE_RULES.new" "$FAKE_RULES" ;;
+  -D)
+    grep -qxF -e "$rule" "$FAKE_RULES" || exit 1
+    awk -v r="$rule" '!done && $0 == r { done = 1; next } { print }' "$FAKE_RULES" > "$FAKE_RULES.new"
+    mv "$FAKE_RULES.new" "$FAKE_RULES" ;;
+  -S)
+    echo "-P $chain ACCEPT"
+    grep "^$chain " "$FAKE_RULES" | sed "s/^$chain /-A $chain /" ;;
   *) exit 1 ;;
 esac
 "#;
@@ -399,7 +418,7 @@ esac
         (dir, env)
     }
 
-    const WANT_RULES: &str = "DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\nFORWARD -j DOCKER-USER\n";
+    const WANT_RULES: &str = "FORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n";
 
     #[test]
     fn iptables_rule_is_idempotent() {
@@ -424,7 +443,12 @@ esac
         assert_eq!(rc, 0);
         let (rc, quiet) = run_sh(&script, &["recheck"], &env, &bin);
         assert_eq!((rc, quiet.as_str()), (0, ""), "nothing to do, nothing said");
-        for rewritten in ["", "DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n"] {
+        for rewritten in [
+            "",
+            "DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
+            // dockerd after a firewalld reload: its ACCEPT above the jump
+            "FORWARD -i docker0 ! -o docker0 -j ACCEPT\nFORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
+        ] {
             std::fs::write(dir.join("rules"), rewritten).unwrap();
             let (rc, out) = run_sh(&script, &["recheck"], &env, &bin);
             assert_eq!(rc, 0, "{out}");
@@ -432,13 +456,15 @@ esac
                 out.contains("metadata-guard: the IMDS block was missing (timer); re-applied"),
                 "{out}"
             );
-            let mut rules: Vec<String> = std::fs::read_to_string(dir.join("rules"))
-                .unwrap()
-                .lines()
-                .map(str::to_owned)
-                .collect();
-            rules.sort();
-            assert_eq!(rules.join("\n") + "\n", WANT_RULES, "after {rewritten:?}");
+            let rules = std::fs::read_to_string(dir.join("rules")).unwrap();
+            let forward: Vec<&str> = rules.lines().filter(|l| l.starts_with("FORWARD ")).collect();
+            assert_eq!(forward[0], "FORWARD -j DOCKER-USER", "after {rewritten:?}: {rules}");
+            assert_eq!(
+                rules.matches("FORWARD -j DOCKER-USER").count(),
+                1,
+                "after {rewritten:?}: {rules}"
+            );
+            assert!(rules.contains("DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n"));
         }
     }
 

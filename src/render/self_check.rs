@@ -869,7 +869,10 @@ esac
                 ("curl", FAKE_CURL),
                 ("docker", FAKE_DOCKER),
                 ("sleep", "exit 0\n"),
-                ("iptables", "exit 0\n"),
+                (
+                    "iptables",
+                    "case \"$*\" in *-S*) printf -- '-P FORWARD ACCEPT\\n-A FORWARD -j DOCKER-USER\\n' ;; esac\n",
+                ),
             ] {
                 fake_command(&bin, cmd, body);
             }

@@ -50,7 +50,8 @@ apply_metadata_guard() {
     if ! "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null; then
         "$IPTABLES" -w -I DOCKER-USER 1 -i docker0 -d 169.254.169.254/32 -j DROP
     fi
-    if ! "$IPTABLES" -w -C FORWARD -j DOCKER-USER 2>/dev/null; then
+    if [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" != "-A FORWARD -j DOCKER-USER" ]; then
+        while "$IPTABLES" -w -D FORWARD -j DOCKER-USER 2>/dev/null; do :; done
         "$IPTABLES" -w -I FORWARD 1 -j DOCKER-USER
     fi
     # IPv6 IMDS: only where Docker manages IPv6 (the chain exists).
@@ -61,10 +62,10 @@ apply_metadata_guard() {
     fi
 }
 
-# True when the IPv4 rule is in place and FORWARD reaches it.
+# True when the IPv4 rule is in place and FORWARD's first rule reaches it.
 metadata_guard_present() {
     "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null &&
-        "$IPTABLES" -w -C FORWARD -j DOCKER-USER 2>/dev/null
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ]
 }
 
 # Re-apply the guard when something removed it; logs when it had to.
@@ -86,9 +87,11 @@ watch_metadata_guard() {
     dbus-monitor --system "type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'" "type='signal',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.fedoraproject.FirewallD1'" 2>/dev/null | while read -r line; do
         case $line in
             signal*member=Reloaded* | signal*member=NameOwnerChanged*)
-                for delay in 0 1 3; do
-                    sleep "$delay"
+                i=0
+                while [ "$i" -le 10 ]; do
                     recheck_metadata_guard firewalld
+                    sleep 1
+                    i=$((i + 1))
                 done
                 ;;
             *) ;;

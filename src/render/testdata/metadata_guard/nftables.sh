@@ -47,9 +47,11 @@ watch_metadata_guard() {
     dbus-monitor --system "type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'" "type='signal',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.fedoraproject.FirewallD1'" 2>/dev/null | while read -r line; do
         case $line in
             signal*member=Reloaded* | signal*member=NameOwnerChanged*)
-                for delay in 0 1 3; do
-                    sleep "$delay"
+                i=0
+                while [ "$i" -le 10 ]; do
                     recheck_metadata_guard firewalld
+                    sleep 1
+                    i=$((i + 1))
                 done
                 ;;
             *) ;;
