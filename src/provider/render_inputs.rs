@@ -98,7 +98,10 @@ pub(crate) fn agent_attributes() -> Vec<Attribute> {
             "How the metadata block is written: `iptables` (a rule in Docker's `DOCKER-USER` chain) or `nftables` (an own table; Docker's nftables backend has no `DOCKER-USER`). Defaults to `iptables`.",
         ),
         Attribute::string_map("config").optional().description(
-            "Extra agent settings written to `/etc/ecs/ecs.config` (`ECS_*` keys and the proxy variables), sorted by key. Keys the provider sets itself are refused.",
+            "Extra agent settings written to `/etc/ecs/ecs.config` (`ECS_*` keys, `NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE`, `NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE` and the proxy variables), sorted by key. Keys the provider sets itself are refused. \
+             Values are checked the way ECS agent 1.105.1 parses them, each on `config[\"KEY\"]`: no surrounding quotes (`docker --env-file` would pass them on), booleans and Go durations where the agent expects them, \
+             enumerations (`ECS_IMAGE_PULL_BEHAVIOR`, `ECS_INSTANCE_IP_COMPATIBILITY`, …), and JSON of the agent's shape (`ECS_INSTANCE_ATTRIBUTES` within ECS's attribute limits, `ECS_AVAILABLE_LOGGING_DRIVERS` with known drivers, `ECS_RESERVED_PORTS_UDP`, `ECS_ENGINE_AUTH_DATA` by `ECS_ENGINE_AUTH_TYPE`); `ECS_AWSVPC_*` settings, which need task ENIs, get a warning. \
+             On IPv6-only hosts set `ECS_INSTANCE_IP_COMPATIBILITY = \"ipv6\"`: inside its bridge network the agent sees an IPv4 default route and would pick IPv4-only AWS endpoints.",
         ),
         Attribute::string("log_level").default("info").validator(OneOf(&["crit", "error", "warn", "info", "debug"])).description("`ECS_LOGLEVEL`. Defaults to `info`."),
         Attribute::string("restart_policy").default("no").description(
