@@ -52,11 +52,7 @@ fn build_image(lab: &Lab) {
         Duration::from_secs(20),
     )
     .unwrap();
-    for lib in ldd
-        .stdout
-        .split_whitespace()
-        .filter(|w| w.starts_with('/'))
-    {
+    for lib in ldd.stdout.split_whitespace().filter(|w| w.starts_with('/')) {
         let dest = root.join(lib.trim_start_matches('/'));
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::copy(lib, &dest).unwrap();
@@ -113,7 +109,13 @@ fn bridged_up(lab: &Lab, env: &[(String, String)]) {
         ..AgentInput::default()
     };
     let out = agent::render(&input).unwrap();
-    let cfg = Path::new(&env.iter().find(|(k, _)| k == "ECSHOST_ECS_CONFIG").unwrap().1).to_owned();
+    let cfg = Path::new(
+        &env.iter()
+            .find(|(k, _)| k == "ECSHOST_ECS_CONFIG")
+            .unwrap()
+            .1,
+    )
+    .to_owned();
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     std::fs::write(&cfg, &out.ecs_config).unwrap();
     std::fs::create_dir_all(lab.dir().join("root/sys/fs/cgroup")).unwrap();
@@ -179,11 +181,19 @@ fn round(lab: &Lab, env: &[(String, String)], tag: &str, clients: usize, n: usiz
         })
         .collect();
     sh(lab, &create.join(" && "), env);
-    sh(lab, &format!("\"$DOCKER\" start {} >/dev/null", names.join(" ")), env);
+    sh(
+        lab,
+        &format!("\"$DOCKER\" start {} >/dev/null", names.join(" ")),
+        env,
+    );
     // Every client waits for this file: released together.
     let release = sys_now_ms() + 300;
     std::fs::write(go.join("start"), release.to_string()).unwrap();
-    sh(lab, &format!("\"$DOCKER\" wait {} >/dev/null", names.join(" ")), env);
+    sh(
+        lab,
+        &format!("\"$DOCKER\" wait {} >/dev/null", names.join(" ")),
+        env,
+    );
     let mut lines = Vec::new();
     for name in &names {
         let out = sh(lab, &format!("\"$DOCKER\" logs {name}"), env);
@@ -192,7 +202,11 @@ fn round(lab: &Lab, env: &[(String, String)], tag: &str, clients: usize, n: usiz
         });
         lines.push(serde_json::from_str(line).unwrap());
     }
-    sh(lab, &format!("\"$DOCKER\" rm -f {} >/dev/null", names.join(" ")), env);
+    sh(
+        lab,
+        &format!("\"$DOCKER\" rm -f {} >/dev/null", names.join(" ")),
+        env,
+    );
     lines
 }
 
@@ -216,8 +230,16 @@ struct Totals {
 
 impl Totals {
     fn add(&mut self, lines: &[Json]) {
-        let start = lines.iter().filter_map(|l| l["start_us"].as_u64()).min().unwrap();
-        let end = lines.iter().filter_map(|l| l["end_us"].as_u64()).max().unwrap();
+        let start = lines
+            .iter()
+            .filter_map(|l| l["start_us"].as_u64())
+            .min()
+            .unwrap();
+        let end = lines
+            .iter()
+            .filter_map(|l| l["end_us"].as_u64())
+            .max()
+            .unwrap();
         let window = (end - start) as f64 / 1e6;
         let mut ok = 0;
         for l in lines {
@@ -237,7 +259,11 @@ impl Totals {
             );
         }
         self.ok += ok;
-        self.requests += ok + lines.iter().map(|l| l["errors"].as_u64().unwrap()).sum::<u64>();
+        self.requests += ok
+            + lines
+                .iter()
+                .map(|l| l["errors"].as_u64().unwrap())
+                .sum::<u64>();
         self.window_s += window;
         self.throughputs.push(ok as f64 / window);
     }
@@ -287,11 +313,19 @@ fn main() {
         load.end(),
         t0.elapsed().as_secs_f64()
     );
-    println!("| path | requests | errors | throughput (req/s) | per round | p50 latency | p99 latency |");
+    println!(
+        "| path | requests | errors | throughput (req/s) | per round | p50 latency | p99 latency |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for (name, t) in [
-        ("bridged agent (this provider: `lo` alias, docker-proxy, in-namespace DNAT)", &bridged),
-        ("host-network agent (AWS: `route_localnet=1`, host DNAT to 127.0.0.1:51679)", &host),
+        (
+            "bridged agent (this provider: `lo` alias, docker-proxy, in-namespace DNAT)",
+            &bridged,
+        ),
+        (
+            "host-network agent (AWS: `route_localnet=1`, host DNAT to 127.0.0.1:51679)",
+            &host,
+        ),
     ] {
         let rounds: Vec<String> = t.throughputs.iter().map(|x| format!("{x:.0}")).collect();
         println!(

@@ -193,9 +193,7 @@ impl Host {
             preexisting,
             _serial: serial,
         };
-        let image = host
-            .lab
-            .docker(&["image", "inspect", "busybox:latest"]);
+        let image = host.lab.docker(&["image", "inspect", "busybox:latest"]);
         assert!(!image.success(), "no probe image may be present in the lab");
         Some(host)
     }
@@ -711,11 +709,19 @@ fn self_check_reports_each_missing_piece() {
     // No probe image anywhere: the task-side checks came from namespaces
     // plugged into docker0, and none was left behind.
     assert!(!out.stdout.contains("busybox"), "{out}");
-    let left = ok(h.sh("ip netns list; ip -o link show type veth"), "leftovers");
-    assert!(!left.stdout.contains("ecshost-probe-") && !left.stdout.contains("ecsp"), "{left}");
+    let left = ok(
+        h.sh("ip netns list; ip -o link show type veth"),
+        "leftovers",
+    );
+    assert!(
+        !left.stdout.contains("ecshost-probe-") && !left.stdout.contains("ecsp"),
+        "{left}"
+    );
 
     // One piece removed at a time (each an assertion), then repaired.
-    let agent_netns = |cmd: &str| format!("nsenter -t \"$(\"$DOCKER\" inspect -f '{{{{.State.Pid}}}}' ecs-agent)\" -n {cmd}");
+    let agent_netns = |cmd: &str| {
+        format!("nsenter -t \"$(\"$DOCKER\" inspect -f '{{{{.State.Pid}}}}' ecs-agent)\" -n {cmd}")
+    };
     let dnat = "iptables -w -t nat -D PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679";
     type Step = (&'static str, String, &'static [&'static str], String);
     let steps: Vec<Step> = vec![
@@ -746,12 +752,7 @@ fn self_check_reports_each_missing_piece() {
             &["agent_imds"],
             agent_netns(&format!("ip route del unreachable {IMDS_ADDR}/32")),
         ),
-        (
-            "hop limit 1",
-            "true".into(),
-            &["agent_imds"],
-            "true".into(),
-        ),
+        ("hop limit 1", "true".into(), &["agent_imds"], "true".into()),
         (
             "agent stopped",
             "\"$DOCKER\" stop -t 5 ecs-agent".into(),
@@ -770,7 +771,10 @@ fn self_check_reports_each_missing_piece() {
         assert!(!r.ok, "[{what}] {console}");
         assert_eq!(r.failed(), want_failed.to_vec(), "[{what}] {console}");
         for c in want_failed {
-            assert!(r.reasons.contains_key(*c), "[{what}] reason for {c}: {console}");
+            assert!(
+                r.reasons.contains_key(*c),
+                "[{what}] reason for {c}: {console}"
+            );
         }
         imds.set_hop_limit(2).unwrap();
         let fixed = match repair.as_str() {
@@ -943,7 +947,7 @@ data "ecshost_user_data" "hosts" {{
 }}
 resource "ecshost_launch_template" "hosts" {{
   name             = "lab-hosts"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  user_data        = data.ecshost_user_data.hosts.base64
 }}
 "#,
         proxy.url(),
@@ -1085,7 +1089,10 @@ impl Host {
     /// True when a docker0 task gets an answer from the metadata stand-in.
     fn task_reaches_imds(&self) -> bool {
         let probe = format!("timeout 3 wget -qO- http://{IMDS_ADDR}/latest/meta-data/instance-id");
-        self.lab.run_task("bridge", &probe).stdout.contains(INSTANCE_ID)
+        self.lab
+            .run_task("bridge", &probe)
+            .stdout
+            .contains(INSTANCE_ID)
     }
 }
 
@@ -1127,11 +1134,17 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
         (&h.agent.firewall_watch_unit, "watch"),
     ] {
         assert!(
-            unit.contains(&format!("ExecStart=/bin/sh {} {step}\n", agent::START_SCRIPT_PATH)),
+            unit.contains(&format!(
+                "ExecStart=/bin/sh {} {step}\n",
+                agent::START_SCRIPT_PATH
+            )),
             "{unit}"
         );
     }
-    assert!(h.agent.firewall_watch_unit.contains("PartOf=firewalld.service\n"));
+    assert!(h
+        .agent
+        .firewall_watch_unit
+        .contains("PartOf=firewalld.service\n"));
     let env: Vec<(String, String)> = h
         .env_with(&[])
         .into_iter()
@@ -1165,13 +1178,21 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
             ok(h.lab.host_sh("nft flush ruleset"), "nft flush ruleset");
         }),
         ("firewalld restart (into the iptables backend)", |h| {
-            h.lab.firewalld_mut().unwrap().restart(Backend::Iptables).unwrap();
+            h.lab
+                .firewalld_mut()
+                .unwrap()
+                .restart(Backend::Iptables)
+                .unwrap();
         }),
         ("firewall-cmd --reload (iptables backend)", |h| {
             h.lab.firewalld().unwrap().reload().unwrap();
         }),
         ("firewalld restart (into the nftables backend)", |h| {
-            h.lab.firewalld_mut().unwrap().restart(Backend::Nftables).unwrap();
+            h.lab
+                .firewalld_mut()
+                .unwrap()
+                .restart(Backend::Nftables)
+                .unwrap();
         }),
     ];
     let mut table = Vec::new();
@@ -1187,7 +1208,7 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
         let back = h.guard_back_within(bound);
         let after = t.elapsed();
         observe(
-            &format!("{what}"),
+            what,
             &format!("guard removed: {removed}; task reached IMDS meanwhile: {reached}; back after {back:?} (timer every {RECHECK_SECONDS}s)"),
         );
         assert!(removed, "[{what}] the rewrite did not remove the guard");
@@ -1205,18 +1226,28 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
         );
         let log = timer_loop.output();
         assert!(
-            log.matches("metadata-guard: the IMDS block was missing (timer); re-applied").count() > before,
+            log.matches("metadata-guard: the IMDS block was missing (timer); re-applied")
+                .count()
+                > before,
             "[{what}] the timer did not log the re-apply:\n{log}"
         );
-        table.push(format!("{what}: back after {:.1} s (reached IMDS meanwhile: {reached})", back.as_secs_f64()));
+        table.push(format!(
+            "{what}: back after {:.1} s (reached IMDS meanwhile: {reached})",
+            back.as_secs_f64()
+        ));
         let _ = after;
         // After `nft flush ruleset` Docker's chains and firewalld's table are
         // gone (firewalld cannot even reload: its table is missing); a
         // firewalld restart makes both re-create theirs, so the next rewrite
         // starts from a working host.
         if what == "nft flush ruleset" {
-            h.lab.firewalld_mut().unwrap().restart(Backend::Nftables).unwrap();
-            h.guard_back_within(bound).expect("guard after the repairing restart");
+            h.lab
+                .firewalld_mut()
+                .unwrap()
+                .restart(Backend::Nftables)
+                .unwrap();
+            h.guard_back_within(bound)
+                .expect("guard after the repairing restart");
         }
     }
     timer_loop.stop();
@@ -1227,22 +1258,31 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
         .spawn_host_sh("watcher", &format!("sh {script} watch"), &env)
         .expect("watcher");
     std::thread::sleep(Duration::from_secs(2)); // dbus-monitor subscribed
-    // A reload is undone at once; a restart once firewalld has rewritten
-    // the ruleset and dockerd re-inserted its rules (the watcher re-checks
-    // every second for 10 s after each signal).
-    let bound_for = |what: &str| Duration::from_secs(if what.contains("--reload") { 3 } else { 12 });
+                                                // A reload is undone at once; a restart once firewalld has rewritten
+                                                // the ruleset and dockerd re-inserted its rules (the watcher re-checks
+                                                // every second for 10 s after each signal).
+    let bound_for =
+        |what: &str| Duration::from_secs(if what.contains("--reload") { 3 } else { 12 });
     let events: [Rewrite; 4] = [
         ("firewall-cmd --reload (nftables backend), watcher", |h| {
             h.lab.firewalld().unwrap().reload().unwrap();
         }),
         ("firewalld restart (into iptables), watcher", |h| {
-            h.lab.firewalld_mut().unwrap().restart(Backend::Iptables).unwrap();
+            h.lab
+                .firewalld_mut()
+                .unwrap()
+                .restart(Backend::Iptables)
+                .unwrap();
         }),
         ("firewall-cmd --reload (iptables backend), watcher", |h| {
             h.lab.firewalld().unwrap().reload().unwrap();
         }),
         ("firewalld restart (into nftables), watcher", |h| {
-            h.lab.firewalld_mut().unwrap().restart(Backend::Nftables).unwrap();
+            h.lab
+                .firewalld_mut()
+                .unwrap()
+                .restart(Backend::Nftables)
+                .unwrap();
         }),
     ];
     for (what, event) in events {
@@ -1250,7 +1290,10 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
         event(&mut h);
         let at_once = bound_for(what);
         let back = h.guard_back_within(at_once).unwrap_or_else(|| {
-            panic!("[{what}] guard not back within {at_once:?}; watcher log:\n{}", watcher.output())
+            panic!(
+                "[{what}] guard not back within {at_once:?}; watcher log:\n{}",
+                watcher.output()
+            )
         });
         std::thread::sleep(Duration::from_millis(500));
         let log = watcher.output();
@@ -1272,10 +1315,23 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
     // endpoint and the agent bridge -> IMDS (a dockerd restart fixes it).
     let (_, console, report) = h.self_check();
     observe("self-check after firewalld restarts", &console);
-    let zones = h.lab.firewalld().unwrap().cmd(&["--get-active-zones"]).unwrap();
+    let zones = h
+        .lab
+        .firewalld()
+        .unwrap()
+        .cmd(&["--get-active-zones"])
+        .unwrap();
     observe("firewalld active zones after its restarts", &zones.stdout);
-    assert_eq!(status(&report, "metadata_guard"), CheckStatus::Pass, "{console}");
-    assert_eq!(status(&report, "imds_blocked"), CheckStatus::Pass, "{console}");
+    assert_eq!(
+        status(&report, "metadata_guard"),
+        CheckStatus::Pass,
+        "{console}"
+    );
+    assert_eq!(
+        status(&report, "imds_blocked"),
+        CheckStatus::Pass,
+        "{console}"
+    );
     assert!(!zones.stdout.contains("docker0"), "{zones}");
     assert_eq!(report.failed(), ["agent_imds", "task_path"], "{console}");
     // `systemctl restart docker` with the rendered units (with firewalld,
@@ -1286,7 +1342,12 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
     ok(h.agent_sh("guard"), "ecshost-metadata-guard.service");
     ok(h.agent_sh("start"), "ecs-agent ExecStart");
     ok(h.agent_sh("reapply"), "ecs-agent ExecStartPost");
-    let zones = h.lab.firewalld().unwrap().cmd(&["--get-active-zones"]).unwrap();
+    let zones = h
+        .lab
+        .firewalld()
+        .unwrap()
+        .cmd(&["--get-active-zones"])
+        .unwrap();
     assert!(zones.stdout.contains("docker0"), "{zones}");
     let (_, console, report) = h.self_check();
     observe("self-check after a dockerd restart", &console);

@@ -76,7 +76,11 @@ impl DataSource for AgentOptions {
                 set(&mut st, "firewall_rules", out.firewall_rules);
                 set(&mut st, "firewall_unit", out.firewall_unit);
                 set(&mut st, "firewall_recheck_unit", out.firewall_recheck_unit);
-                set(&mut st, "firewall_recheck_timer", out.firewall_recheck_timer);
+                set(
+                    &mut st,
+                    "firewall_recheck_timer",
+                    out.firewall_recheck_timer,
+                );
                 set(&mut st, "firewall_watch_unit", out.firewall_watch_unit);
                 StateResponse {
                     state: Some(st),

@@ -429,7 +429,14 @@ fn validate_config_entry(key: &str, value: &str, ctx: &agent_config::Context<'_>
     } else if out.is_empty() {
         let checked = agent_config::check(key, value, ctx);
         if checked.is_empty() && value.trim() != value {
-            out.push(Problem::warning("config", "Value is used verbatim", "ecs.config values are not trimmed; the spaces become part of the value.").with_key(key));
+            out.push(
+                Problem::warning(
+                    "config",
+                    "Value is used verbatim",
+                    "ecs.config values are not trimmed; the spaces become part of the value.",
+                )
+                .with_key(key),
+            );
         }
         out.extend(checked);
     }
@@ -1113,20 +1120,27 @@ mod tests {
                     r#"'["json-file","journald"]'"#.into(),
                 );
             },
-            &[(Severity::Error, "config", Some("ECS_AVAILABLE_LOGGING_DRIVERS"))],
+            &[(
+                Severity::Error,
+                "config",
+                Some("ECS_AVAILABLE_LOGGING_DRIVERS"),
+            )],
         ),
         (
             "attributes as an array",
             |i| {
-                i.config
-                    .insert("ECS_INSTANCE_ATTRIBUTES".into(), r#"[{"env":"dev"}]"#.into());
+                i.config.insert(
+                    "ECS_INSTANCE_ATTRIBUTES".into(),
+                    r#"[{"env":"dev"}]"#.into(),
+                );
             },
             &[(Severity::Error, "config", Some("ECS_INSTANCE_ATTRIBUTES"))],
         ),
         (
             "awsvpc imds block",
             |i| {
-                i.config.insert("ECS_AWSVPC_BLOCK_IMDS".into(), "true".into());
+                i.config
+                    .insert("ECS_AWSVPC_BLOCK_IMDS".into(), "true".into());
             },
             &[(Severity::Warning, "config", Some("ECS_AWSVPC_BLOCK_IMDS"))],
         ),
@@ -1141,7 +1155,8 @@ mod tests {
             "udp ports twice",
             |i| {
                 i.reserved_ports_udp = vec![53];
-                i.config.insert("ECS_RESERVED_PORTS_UDP".into(), "[123]".into());
+                i.config
+                    .insert("ECS_RESERVED_PORTS_UDP".into(), "[123]".into());
             },
             &[(Severity::Error, "config", Some("ECS_RESERVED_PORTS_UDP"))],
         ),
@@ -1264,7 +1279,11 @@ mod tests {
             (8080, &[], "[22,2375,2376,8080,51678,51679]"),
             (22, &[], "[22,2375,2376,51678,51679]"),
             (51679, &[], "[22,2375,2376,51678,51679]"),
-            (80, &[9100, 443, 9100], "[22,80,443,2375,2376,9100,51678,51679]"),
+            (
+                80,
+                &[9100, 443, 9100],
+                "[22,80,443,2375,2376,9100,51678,51679]",
+            ),
             (80, &[22], "[22,80,2375,2376,51678,51679]"),
         ];
         for (port, extra, want) in cases {

@@ -183,7 +183,10 @@ const SETTINGS: &[(&str, Kind)] = &[
     ("ECS_ENABLE_TASK_CPU_MEM_LIMIT", Kind::Bool),
     ("ECS_ENABLE_UNTRACKED_IMAGE_CLEANUP", Kind::Bool),
     ("ECS_ENGINE_AUTH_DATA", Kind::AuthData),
-    ("ECS_ENGINE_AUTH_TYPE", Kind::OneOf(&["docker", "dockercfg"])),
+    (
+        "ECS_ENGINE_AUTH_TYPE",
+        Kind::OneOf(&["docker", "dockercfg"]),
+    ),
     (
         "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION",
         Kind::Duration(Some(Bound {
@@ -192,7 +195,10 @@ const SETTINGS: &[(&str, Kind)] = &[
             action: "uses its default of 3h instead",
         })),
     ),
-    ("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION_JITTER", Kind::Duration(None)),
+    (
+        "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION_JITTER",
+        Kind::Duration(None),
+    ),
     ("ECS_EXCLUDE_IPV6_PORTBINDING", Kind::Bool),
     ("ECS_EXTERNAL", Kind::Bool),
     ("ECS_GMSA_SUPPORTED", Kind::Bool),
@@ -648,7 +654,9 @@ fn check_attributes(m: &BTreeMap<String, String>) -> Option<String> {
             && k.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_/\\.".contains(c));
         if !name_ok {
-            return Some(format!("Attribute name {k:?} must have 1–128 letters, digits, '-', '_', '/', '\\' or '.'."));
+            return Some(format!(
+                "Attribute name {k:?} must have 1–128 letters, digits, '-', '_', '/', '\\' or '.'."
+            ));
         }
         let value_ok = (1..=128).contains(&v.chars().count())
             && v.chars()
@@ -673,7 +681,10 @@ fn check_auth_data(auth_type: Option<&str>, value: &str) -> Option<(&'static str
     };
     let shape_ok = match t {
         "dockercfg" => serde_json::from_str::<BTreeMap<String, serde_json::Value>>(value)
-            .is_ok_and(|m| m.values().all(|e| e.get("auth").is_some_and(serde_json::Value::is_string))),
+            .is_ok_and(|m| {
+                m.values()
+                    .all(|e| e.get("auth").is_some_and(serde_json::Value::is_string))
+            }),
         "docker" => serde_json::from_str::<BTreeMap<String, serde_json::Value>>(value)
             .is_ok_and(|m| m.values().all(serde_json::Value::is_object)),
         // An unknown type is reported on ECS_ENGINE_AUTH_TYPE itself.
@@ -756,7 +767,9 @@ pub fn go_parse_duration(s: &str) -> Option<i128> {
         if !(b == b'.' || b.is_ascii_digit()) {
             return None;
         }
-        let int_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let int_len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let int_part: i128 = if int_len == 0 {
             0
         } else {
@@ -887,9 +900,17 @@ mod tests {
     #[test]
     fn each_kind_refuses_what_the_agent_refuses() {
         use Severity::{Error as E, Warning as W};
-        type Case = (&'static str, &'static str, &'static [(Severity, &'static str)]);
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static [(Severity, &'static str)],
+        );
         let cases: &[Case] = &[
-            ("ECS_AVAILABLE_LOGGING_DRIVERS", r#"["json-file","journald"]"#, &[]),
+            (
+                "ECS_AVAILABLE_LOGGING_DRIVERS",
+                r#"["json-file","journald"]"#,
+                &[],
+            ),
             (
                 "ECS_AVAILABLE_LOGGING_DRIVERS",
                 r#"'["json-file","journald"]'"#,
@@ -940,24 +961,52 @@ mod tests {
             ("ECS_IMAGE_PULL_BEHAVIOR", "prefer-cached", &[]),
             ("ECS_IMAGE_PULL_BEHAVIOR", "cached", &[(E, "Invalid value")]),
             ("ECS_INSTANCE_IP_COMPATIBILITY", "IPv6", &[]),
-            ("ECS_INSTANCE_IP_COMPATIBILITY", "dual", &[(E, "Invalid value")]),
+            (
+                "ECS_INSTANCE_IP_COMPATIBILITY",
+                "dual",
+                &[(E, "Invalid value")],
+            ),
             ("ECS_ENABLE_SPOT_INSTANCE_DRAINING", "True", &[]),
-            ("ECS_ENABLE_SPOT_INSTANCE_DRAINING", "yes", &[(E, "Not a boolean")]),
+            (
+                "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+                "yes",
+                &[(E, "Not a boolean")],
+            ),
             ("ECS_CONTAINER_STOP_TIMEOUT", "2m", &[]),
-            ("ECS_CONTAINER_STOP_TIMEOUT", "2 minutes", &[(E, "Not a duration")]),
-            ("ECS_CONTAINER_STOP_TIMEOUT", "120", &[(E, "Not a duration")]),
+            (
+                "ECS_CONTAINER_STOP_TIMEOUT",
+                "2 minutes",
+                &[(E, "Not a duration")],
+            ),
+            (
+                "ECS_CONTAINER_STOP_TIMEOUT",
+                "120",
+                &[(E, "Not a duration")],
+            ),
             (
                 "ECS_CONTAINER_START_TIMEOUT",
                 "10s",
                 &[(W, "Outside the agent's bounds")],
             ),
             ("ECS_TASK_PIDS_LIMIT", "100", &[]),
-            ("ECS_TASK_PIDS_LIMIT", "0", &[(E, "Outside the agent's bounds")]),
+            (
+                "ECS_TASK_PIDS_LIMIT",
+                "0",
+                &[(E, "Outside the agent's bounds")],
+            ),
             ("ECS_RESERVED_MEMORY", "-1", &[(E, "Not a whole number")]),
             ("ECS_TASK_METADATA_RPS_LIMIT", "100,150", &[]),
-            ("ECS_TASK_METADATA_RPS_LIMIT", "100", &[(E, "Invalid value")]),
+            (
+                "ECS_TASK_METADATA_RPS_LIMIT",
+                "100",
+                &[(E, "Invalid value")],
+            ),
             ("ECS_DYNAMIC_HOST_PORT_RANGE", "100-200", &[]),
-            ("ECS_DYNAMIC_HOST_PORT_RANGE", "200-100", &[(E, "Invalid value")]),
+            (
+                "ECS_DYNAMIC_HOST_PORT_RANGE",
+                "200-100",
+                &[(E, "Invalid value")],
+            ),
             (
                 "ECS_CONTAINER_INSTANCE_TAGS",
                 r#"["a"]"#,
@@ -993,9 +1042,17 @@ mod tests {
     fn auth_data_follows_its_type_and_is_never_quoted() {
         let secret = "s3cr3tValue";
         for (t, data, ok) in [
-            ("dockercfg", format!(r#"{{"https://r":{{"auth":"{secret}"}}}}"#), true),
+            (
+                "dockercfg",
+                format!(r#"{{"https://r":{{"auth":"{secret}"}}}}"#),
+                true,
+            ),
             ("dockercfg", format!(r#"{{"https://r":"{secret}"}}"#), false),
-            ("docker", format!(r#"{{"https://r":{{"username":"u","password":"{secret}"}}}}"#), true),
+            (
+                "docker",
+                format!(r#"{{"https://r":{{"username":"u","password":"{secret}"}}}}"#),
+                true,
+            ),
             ("docker", format!(r#"["{secret}"]"#), false),
             ("docker", format!("'{secret}'"), false),
         ] {
@@ -1006,7 +1063,10 @@ mod tests {
             let got = check("ECS_ENGINE_AUTH_DATA", &data, &ctx(&cfg));
             assert_eq!(got.is_empty(), ok, "{t} {data}: {got:?}");
             for p in got {
-                assert!(!p.detail.contains(secret) && !p.summary.contains(secret), "{p:?}");
+                assert!(
+                    !p.detail.contains(secret) && !p.summary.contains(secret),
+                    "{p:?}"
+                );
             }
         }
     }
@@ -1020,8 +1080,9 @@ mod tests {
             &ctx(&cfg),
         )[0];
         assert!(
-            p.detail
-                .contains(r#"Write ECS_AVAILABLE_LOGGING_DRIVERS = "[\"json-file\",\"journald\"]" instead."#),
+            p.detail.contains(
+                r#"Write ECS_AVAILABLE_LOGGING_DRIVERS = "[\"json-file\",\"journald\"]" instead."#
+            ),
             "{}",
             p.detail
         );
@@ -1030,7 +1091,10 @@ mod tests {
     #[test]
     fn block_imds_warning_says_whether_the_guard_is_on() {
         let cfg = BTreeMap::new();
-        for (block, says) in [(true, "block_task_metadata is on"), (false, "set block_task_metadata = true")] {
+        for (block, says) in [
+            (true, "block_task_metadata is on"),
+            (false, "set block_task_metadata = true"),
+        ] {
             let c = Context {
                 block_task_metadata: block,
                 ..ctx(&cfg)

@@ -418,7 +418,8 @@ esac
         (dir, env)
     }
 
-    const WANT_RULES: &str = "FORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n";
+    const WANT_RULES: &str =
+        "FORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n";
 
     #[test]
     fn iptables_rule_is_idempotent() {
@@ -473,9 +474,15 @@ esac
         let timer = render_recheck_timer(60);
         assert!(timer.contains("OnUnitActiveSec=60s\n") && timer.contains("AccuracySec=1s\n"));
         consumer_tools::systemd_analyze_verify(&[
-            (RECHECK_UNIT_NAME, &render_recheck_unit(&format!("/bin/sh {SCRIPT_PATH} recheck"))),
+            (
+                RECHECK_UNIT_NAME,
+                &render_recheck_unit(&format!("/bin/sh {SCRIPT_PATH} recheck")),
+            ),
             (RECHECK_TIMER_NAME, &timer),
-            (WATCH_UNIT_NAME, &render_watch_unit(&format!("/bin/sh {SCRIPT_PATH} watch"))),
+            (
+                WATCH_UNIT_NAME,
+                &render_watch_unit(&format!("/bin/sh {SCRIPT_PATH} watch")),
+            ),
         ]);
     }
 }

@@ -692,7 +692,10 @@ mod tests {
             r#""reasons":{"endpoint":"no answer like the agent's from http://169.254.170.2:80/v2/credentials/","task_path":"no docker0 bridge with an IPv4 subnet"},"#,
             "",
         );
-        assert!(parse_report_line(&before_reasons).unwrap().reasons.is_empty());
+        assert!(parse_report_line(&before_reasons)
+            .unwrap()
+            .reasons
+            .is_empty());
     }
 
     #[test]
@@ -835,13 +838,24 @@ esac
         );
         let cases: &[Case] = &[
             ("healthy", &[], &[]),
-            ("host network", &[("FAKE_MODE", "host")], &[("agent_network", CheckStatus::Fail)]),
+            (
+                "host network",
+                &[("FAKE_MODE", "host")],
+                &[("agent_network", CheckStatus::Fail)],
+            ),
             (
                 "endpoint dead",
                 &[("FAKE_ENDPOINT", NONE)],
-                &[("endpoint", CheckStatus::Fail), ("task_path", CheckStatus::Fail)],
+                &[
+                    ("endpoint", CheckStatus::Fail),
+                    ("task_path", CheckStatus::Fail),
+                ],
             ),
-            ("no alias", &[("FAKE_LO", "10.0.0.1/8")], &[("alias", CheckStatus::Fail)]),
+            (
+                "no alias",
+                &[("FAKE_LO", "10.0.0.1/8")],
+                &[("alias", CheckStatus::Fail)],
+            ),
             (
                 "tasks reach IMDS",
                 &[("FAKE_TASK_IMDS", "<html>401</html> HTTP_STATUS=401")],
@@ -855,7 +869,10 @@ esac
             (
                 "no docker0",
                 &[("FAKE_DOCKER0", "")],
-                &[("task_path", CheckStatus::Skip), ("imds_blocked", CheckStatus::Skip)],
+                &[
+                    ("task_path", CheckStatus::Skip),
+                    ("imds_blocked", CheckStatus::Skip),
+                ],
             ),
         ];
         let (a, l) = base();
@@ -881,7 +898,10 @@ esac
             let log = dir.join("ip.log");
             let mut env: Vec<(&str, String)> = vec![
                 ("ECSHOST_CONSOLES", console.display().to_string()),
-                ("ECSHOST_DOCKER_DAEMON_JSON", dir.join("none.json").display().to_string()),
+                (
+                    "ECSHOST_DOCKER_DAEMON_JSON",
+                    dir.join("none.json").display().to_string(),
+                ),
                 ("FAKE_LOG", log.display().to_string()),
                 ("FAKE_LO", "169.254.170.2/32".into()),
                 ("FAKE_DOCKER0", "172.17.0.1/16".into()),
@@ -910,20 +930,35 @@ esac
                     "{name}: reason for {c}: {out}"
                 );
             }
-            assert_eq!(report.ok, !want.iter().any(|(_, s)| *s == CheckStatus::Fail), "{name}");
+            assert_eq!(
+                report.ok,
+                !want.iter().any(|(_, s)| *s == CheckStatus::Fail),
+                "{name}"
+            );
             assert_eq!(rc == 0, report.ok, "{name}");
             let on_console = std::fs::read_to_string(&console).unwrap();
             assert_eq!(find_report(&on_console).unwrap().unwrap(), report, "{name}");
             let calls = std::fs::read_to_string(&log).unwrap_or_default();
             if *name == "no docker0" {
-                assert_eq!(report.reasons["task_path"], "no docker0 bridge with an IPv4 subnet");
+                assert_eq!(
+                    report.reasons["task_path"],
+                    "no docker0 bridge with an IPv4 subnet"
+                );
                 assert!(!calls.contains("netns add"), "{calls}");
                 continue;
             }
             // Two probes, each in its own namespace, both removed.
             let pid_free = |l: &str| {
                 l.split(' ')
-                    .map(|w| if w.starts_with("ecshost-probe-") { "NS" } else if w.starts_with("ecsp") { "VETH" } else { w })
+                    .map(|w| {
+                        if w.starts_with("ecshost-probe-") {
+                            "NS"
+                        } else if w.starts_with("ecsp") {
+                            "VETH"
+                        } else {
+                            w
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" ")
             };

@@ -925,26 +925,62 @@ mod tests {
     fn extra_part_content_is_checked_like_cloud_init() {
         type Case = (&'static str, &'static str, Option<&'static str>);
         let cases: &[Case] = &[
-            ("text/x-shellscript", "#!/bin/sh
+            (
+                "text/x-shellscript",
+                "#!/bin/sh
 echo hi
-", None),
-            ("text/x-shellscript", "echo hi
-", Some("Script part has no #! line")),
-            ("text/x-shellscript-per-boot", " #!/bin/sh
-", Some("Script part has no #! line")),
-            ("text/cloud-config", "#cloud-config
+",
+                None,
+            ),
+            (
+                "text/x-shellscript",
+                "echo hi
+",
+                Some("Script part has no #! line"),
+            ),
+            (
+                "text/x-shellscript-per-boot",
+                " #!/bin/sh
+",
+                Some("Script part has no #! line"),
+            ),
+            (
+                "text/cloud-config",
+                "#cloud-config
 packages: [jq]
-", None),
-            ("text/cloud-config", "packages: [jq]
-", None),
-            ("text/cloud-config", "- packages: [jq]
-", Some("cloud-config part is not a YAML mapping")),
-            ("text/cloud-config", "#cloud-config
-", Some("cloud-config part is not a YAML mapping")),
-            ("text/cloud-config", "packages: [jq
-", Some("cloud-config part is not a YAML mapping")),
-            ("text/cloud-config", "just words
-", Some("cloud-config part is not a YAML mapping")),
+",
+                None,
+            ),
+            (
+                "text/cloud-config",
+                "packages: [jq]
+",
+                None,
+            ),
+            (
+                "text/cloud-config",
+                "- packages: [jq]
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "#cloud-config
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "packages: [jq
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "just words
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
         ];
         for (ctype, content, want) in cases {
             let part = ExtraPart {

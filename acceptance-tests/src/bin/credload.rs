@@ -150,7 +150,9 @@ fn main() {
             Ok(n) => client(&args[2], &args[3], n, &args[5]),
             _ => Err("N is a number".into()),
         },
-        _ => Err("usage: credload serve ADDR | credload client HOST:PORT PATH N START|@FILE".into()),
+        _ => {
+            Err("usage: credload serve ADDR | credload client HOST:PORT PATH N START|@FILE".into())
+        }
     };
     if let Err(e) = r {
         eprintln!("credload: {e}");

@@ -199,7 +199,8 @@ impl Firewalld {
     /// `firewall-cmd <args>` against this firewalld.
     pub fn cmd(&self, args: &[&str]) -> Result<CmdOutput> {
         let mut c = sys::command("firewall-cmd")?;
-        c.args(args).env("DBUS_SYSTEM_BUS_ADDRESS", self.bus_address());
+        c.args(args)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", self.bus_address());
         sys::run(&mut c, Duration::from_secs(60))
     }
 

@@ -311,7 +311,12 @@ impl Lab {
     /// [`Lab::script_env`] plus `env`; output goes to `<lab>/bg-<label>.log`.
     /// This is how the tests run what systemd would keep running (the guard
     /// watcher, a timer's loop).
-    pub fn spawn_host_sh(&self, label: &str, script: &str, env: &[(&str, &str)]) -> Result<Background> {
+    pub fn spawn_host_sh(
+        &self,
+        label: &str,
+        script: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Background> {
         let log = self.dir.join(format!("bg-{label}.log"));
         let out = std::fs::File::create(&log)
             .map_err(|e| Error::new(format!("create {}: {e}", log.display())))?;
