@@ -1901,7 +1901,8 @@ fn diagnostics(stdout: &str, severity: &str) -> Vec<Json> {
 }
 
 /// Checks that `d` points at `row.attribute`: the source line Terraform
-/// highlights starts with the attribute's name (and holds the map key), or
+/// highlights starts with the attribute's name or the map key (and holds
+/// the key), or
 /// is the block's header when the row names no attribute.
 fn check_location(row: &Row, d: &Json) -> Result<(), String> {
     let code = d["snippet"]["code"].as_str().unwrap_or_default();
@@ -1924,9 +1925,13 @@ fn check_location(row: &Row, d: &Json) -> Result<(), String> {
     };
     let last = path.rsplit('.').next().unwrap_or(path);
     let name = last.split('[').next().unwrap_or(last);
-    let named = line
-        .strip_prefix(name)
-        .is_some_and(|rest| rest.starts_with([' ', '=']));
+    // A map written over several lines is highlighted on the key's own
+    // line (`KEY = value`), one written on one line on `config = {…}`.
+    let starts = |word: &str| {
+        line.strip_prefix(word)
+            .is_some_and(|rest| rest.starts_with([' ', '=']))
+    };
+    let named = starts(name) || key.is_some_and(starts);
     if header || !named || key.is_some_and(|k| !code.contains(k)) {
         return Err(format!(
             "expected {} to be highlighted, got line {code:?}",
