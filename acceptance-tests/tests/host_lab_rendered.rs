@@ -1257,10 +1257,11 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
         .lab
         .spawn_host_sh("watcher", &format!("sh {script} watch"), &env)
         .expect("watcher");
-    std::thread::sleep(Duration::from_secs(2)); // dbus-monitor subscribed
-                                                // A reload is undone at once; a restart once firewalld has rewritten
-                                                // the ruleset and dockerd re-inserted its rules (the watcher re-checks
-                                                // every second for 10 s after each signal).
+    // Let dbus-monitor subscribe.
+    std::thread::sleep(Duration::from_secs(2));
+    // A reload is undone at once; a restart once firewalld has rewritten
+    // the ruleset and dockerd re-inserted its rules (the watcher re-checks
+    // every second for 10 s after each signal).
     let bound_for =
         |what: &str| Duration::from_secs(if what.contains("--reload") { 3 } else { 12 });
     let events: [Rewrite; 4] = [
