@@ -286,6 +286,8 @@ fn main() {
     let runs = bench::runs(3);
     build_image(&lab);
     let env = env(&lab);
+    // Time, commit and load at the start, as the other benches' sections.
+    let provenance = bench::provenance();
     let load = LoadSpan::start();
     let t0 = Instant::now();
     let mut bridged = Totals::default();
@@ -308,6 +310,7 @@ fn main() {
         .trim()
         .to_owned();
     println!("### The credentials path under load\n");
+    println!("{provenance}\n");
     println!(
         "{clients} task containers on `docker0`, {n} requests each (a new TCP connection per request) to `http://169.254.170.2/v2/credentials/<id>`, all released together; {runs} rounds per path, alternating; Docker {engine} in the host lab, agent stand-in `credload serve` (one thread per connection). Load {} over {:.0} s.\n",
         load.end(),
