@@ -128,7 +128,9 @@ fn releases(dir: &Path, ty: &str) -> BTreeMap<String, Release> {
         let platforms = names
             .iter()
             .filter_map(|z| {
-                let plat = z.strip_prefix(&format!("{prefix}{v}_"))?.strip_suffix(".zip")?;
+                let plat = z
+                    .strip_prefix(&format!("{prefix}{v}_"))?
+                    .strip_suffix(".zip")?;
                 let (os, arch) = plat.split_once('_')?;
                 Some((os.to_owned(), arch.to_owned()))
             })
@@ -223,8 +225,12 @@ fn route(path: &str, host: &str, sh: &Shared) -> Response<Body> {
                 .iter()
                 .map(|(os, arch)| {
                     let zip = format!("terraform-provider-{ty}_{v}_{os}_{arch}.zip");
-                    let hashes: Vec<String> =
-                        r.sums.get(&zip).map(|h| format!("zh:{h}")).into_iter().collect();
+                    let hashes: Vec<String> = r
+                        .sums
+                        .get(&zip)
+                        .map(|h| format!("zh:{h}"))
+                        .into_iter()
+                        .collect();
                     (
                         format!("{os}_{arch}"),
                         json!({"url": zip, "hashes": hashes}),
@@ -259,7 +265,9 @@ impl Registry {
         let srv_key = rcgen::KeyPair::generate().expect("server key");
         let srv_params =
             rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server params");
-        let srv_cert = srv_params.signed_by(&srv_key, &ca).expect("server certificate");
+        let srv_cert = srv_params
+            .signed_by(&srv_key, &ca)
+            .expect("server certificate");
 
         let ca_dir = tempfile::Builder::new()
             .prefix("ecshost-registry-ca-")
@@ -318,7 +326,9 @@ impl Registry {
                                 let path = req.uri().path().to_owned();
                                 let mut g = sh.lock().unwrap_or_else(|e| e.into_inner());
                                 g.requests.push(format!("{} {path}", req.method()));
-                                let resp = if req.method() == hyper::Method::GET {
+                                let resp = if req.method() == hyper::Method::GET
+                                    || req.method() == hyper::Method::HEAD
+                                {
                                     route(&path, &h, &g)
                                 } else {
                                     reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "")

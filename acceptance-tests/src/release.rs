@@ -21,7 +21,11 @@ pub fn cargo_toml_version() -> String {
             in_package = l == "[package]";
         } else if in_package {
             if let Some(v) = l.strip_prefix("version") {
-                let v = v.trim_start().strip_prefix('=').expect("version = …").trim();
+                let v = v
+                    .trim_start()
+                    .strip_prefix('=')
+                    .expect("version = …")
+                    .trim();
                 return v.trim_matches('"').to_owned();
             }
         }

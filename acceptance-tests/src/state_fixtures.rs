@@ -175,8 +175,11 @@ impl Fixture {
             .expect("temp dir");
         let rec = tmp.path().join("ec2-requests.jsonl");
         std::fs::copy(self.dir.join("ec2-requests.jsonl"), &rec).expect("copying recording");
-        let moto = Moto::start_with_env(&[("MOTO_RECORDER_FILEPATH", rec.to_str().expect("utf-8"))]);
-        let seed = self.meta["moto_seed"].as_u64().expect("fixture.json: moto_seed");
+        let moto =
+            Moto::start_with_env(&[("MOTO_RECORDER_FILEPATH", rec.to_str().expect("utf-8"))]);
+        let seed = self.meta["moto_seed"]
+            .as_u64()
+            .expect("fixture.json: moto_seed");
         moto.api_post(&format!("seed?a={seed}"));
         moto.api_post("recorder/replay-recording");
         (moto, tmp)
@@ -201,7 +204,8 @@ impl Recording {
             .tempdir()
             .expect("temp dir");
         let file = tmp.path().join("ec2-requests.jsonl");
-        let moto = Moto::start_with_env(&[("MOTO_RECORDER_FILEPATH", file.to_str().expect("utf-8"))]);
+        let moto =
+            Moto::start_with_env(&[("MOTO_RECORDER_FILEPATH", file.to_str().expect("utf-8"))]);
         moto.api_post(&format!("seed?a={seed}"));
         moto.api_post("recorder/start-recording");
         Recording {

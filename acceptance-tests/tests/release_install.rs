@@ -80,7 +80,11 @@ fn zip_entry(zip: &[u8]) -> (String, u32, u16, u16) {
     let u16_at = |o: usize| u16::from_le_bytes([zip[o], zip[o + 1]]);
     let u32_at = |o: usize| u32::from_le_bytes([zip[o], zip[o + 1], zip[o + 2], zip[o + 3]]);
     let eocd = zip.len() - 22;
-    assert_eq!(u32_at(eocd), 0x0605_4b50, "end of central directory (no comment)");
+    assert_eq!(
+        u32_at(eocd),
+        0x0605_4b50,
+        "end of central directory (no comment)"
+    );
     assert_eq!(u16_at(eocd + 10), 1, "one entry");
     let cd = u32_at(eocd + 16) as usize;
     assert_eq!(u32_at(cd), 0x0201_4b50, "central directory header");
@@ -108,7 +112,9 @@ fn dos(epoch: u64) -> (u16, u16) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     let date = (((y - 1980) as u16) << 9) | ((m as u16) << 5) | d as u16;
-    let time = (((secs / 3600) as u16) << 11) | ((((secs % 3600) / 60) as u16) << 5) | ((secs % 60) / 2) as u16;
+    let time = (((secs / 3600) as u16) << 11)
+        | ((((secs % 3600) / 60) as u16) << 5)
+        | ((secs % 60) / 2) as u16;
     (date, time)
 }
 
@@ -215,7 +221,11 @@ fn released() -> Released {
 #[test]
 fn release_artifacts_are_the_registry_layout_and_reproducible() {
     let v = ecshost::VERSION;
-    assert_eq!(v, cargo_toml_version(), "the crate's VERSION is Cargo.toml's");
+    assert_eq!(
+        v,
+        cargo_toml_version(),
+        "the crate's VERSION is Cargo.toml's"
+    );
     let r = released();
     assert_eq!(listing(&r.out), artifact_names(v), "exactly the four files");
 
@@ -223,7 +233,11 @@ fn release_artifacts_are_the_registry_layout_and_reproducible() {
     let (entry, mode, date, time) = zip_entry(&zip);
     assert_eq!(entry, format!("{NAME}_v{v}"));
     assert_eq!(mode, 0o100_755, "regular file, rwxr-xr-x: {mode:o}");
-    assert_eq!((date, time), dos(EPOCH), "SOURCE_DATE_EPOCH as the entry's time");
+    assert_eq!(
+        (date, time),
+        dos(EPOCH),
+        "SOURCE_DATE_EPOCH as the entry's time"
+    );
 
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(r.out.join(format!("{NAME}_{v}_manifest.json"))).expect("manifest"),
@@ -255,7 +269,8 @@ fn release_artifacts_are_the_registry_layout_and_reproducible() {
         .output()
         .expect("gpg --verify");
     assert!(
-        verify.status.success() && String::from_utf8_lossy(&verify.stderr).contains("Good signature"),
+        verify.status.success()
+            && String::from_utf8_lossy(&verify.stderr).contains("Good signature"),
         "{}",
         String::from_utf8_lossy(&verify.stderr)
     );
@@ -268,7 +283,8 @@ fn release_artifacts_are_the_registry_layout_and_reproducible() {
     release(&out2, &bins2, &r.gpg, &r.key);
     for f in artifact_names(v).iter().filter(|f| !f.ends_with(".sig")) {
         assert!(
-            std::fs::read(r.out.join(f)).expect("first") == std::fs::read(out2.join(f)).expect("second"),
+            std::fs::read(r.out.join(f)).expect("first")
+                == std::fs::read(out2.join(f)).expect("second"),
             "{f} differs between two runs"
         );
     }
@@ -291,17 +307,28 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
             let source = format!("{}/ecshost/ecshost", reg.host);
             let mut wd = workdir(&reg, &direct(&reg), &source);
             let out = init(&wd);
-            assert_eq!(out.code, 0, "init from the registry:\n{}\n{}", out.stdout, out.stderr);
+            assert_eq!(
+                out.code, 0,
+                "init from the registry:\n{}\n{}",
+                out.stdout, out.stderr
+            );
             let key_id = &r.key.signing_key().key_id;
             assert!(
-                out.stdout
-                    .contains(&format!("Installed {source} v{v} (self-signed, key ID {key_id})")),
+                out.stdout.contains(&format!(
+                    "Installed {source} v{v} (self-signed, key ID {key_id})"
+                )),
                 "Terraform says it checked the signature:\n{}",
                 out.stdout
             );
             let hashes = locked_hashes(&wd, &source);
-            assert!(hashes.contains(&zh), "zip hash from the signed SHA256SUMS: {hashes:?}");
-            assert!(hashes.contains(&h1), "hash of the installed package: {hashes:?}");
+            assert!(
+                hashes.contains(&zh),
+                "zip hash from the signed SHA256SUMS: {hashes:?}"
+            );
+            assert!(
+                hashes.contains(&h1),
+                "hash of the installed package: {hashes:?}"
+            );
             assert_eq!(
                 reg.requests(),
                 [
@@ -310,6 +337,7 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
                     format!("GET /v1/providers/ecshost/ecshost/{v}/download/linux/amd64"),
                     format!("GET /files/{NAME}_{v}_SHA256SUMS"),
                     format!("GET /files/{NAME}_{v}_SHA256SUMS.sig"),
+                    format!("HEAD /files/{zip_name}"),
                     format!("GET /files/{zip_name}"),
                 ],
                 "the registry protocol, in Terraform's order"
@@ -340,6 +368,7 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
             let out = init(&wd);
             assert_ne!(out.code, 0, "a tampered zip must not install");
             let text = failure_text(&out);
+            eprintln!("terraform init refused, as it must: {text}");
             assert!(
                 text.contains(&format!("Error while installing {source} v{v}"))
                     && text.contains("archive has incorrect checksum")
@@ -356,13 +385,18 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
             let other = Gnupg::new();
             let intruder = other.generate("intruder <intruder@ecshost.invalid>");
             let sums_file = tmp.path().join(format!("{NAME}_{v}_SHA256SUMS"));
-            other.sign(&intruder, &sums_file, &tmp.path().join(format!("{NAME}_{v}_SHA256SUMS.sig")));
+            other.sign(
+                &intruder,
+                &sums_file,
+                &tmp.path().join(format!("{NAME}_{v}_SHA256SUMS.sig")),
+            );
             let reg = Registry::start(tmp.path(), r.key.signing_key());
             let source = format!("{}/ecshost/ecshost", reg.host);
             let wd = workdir(&reg, &direct(&reg), &source);
             let out = init(&wd);
             assert_ne!(out.code, 0, "a signature by another key must not install");
             let text = failure_text(&out);
+            eprintln!("terraform init refused, as it must: {text}");
             assert!(
                 text.contains(&format!("Error while installing {source} v{v}"))
                     && text.contains("authentication signature from unknown issuer"),
@@ -391,6 +425,7 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
             let out = init(&wd);
             assert_ne!(out.code, 0, "a forged checksum file must not install");
             let text = failure_text(&out);
+            eprintln!("terraform init refused, as it must: {text}");
             assert!(
                 text.contains(&format!("Error while installing {source} v{v}"))
                     && text.contains("error checking signature: openpgp: invalid signature"),
@@ -414,14 +449,18 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
                 "{}",
                 out.stdout
             );
-            let hashes = locked_hashes(&wd, "registry.terraform.io/ecshost/ecshost");
-            assert!(hashes.contains(&zh), "{hashes:?}");
-            assert!(hashes.contains(&h1), "{hashes:?}");
+            // Terraform checked the mirror's zh: hash; an unsigned source
+            // gets only the hash of what was installed into the lock file.
+            assert_eq!(
+                locked_hashes(&wd, "registry.terraform.io/ecshost/ecshost"),
+                [h1.clone()]
+            );
             assert_eq!(
                 reg.requests(),
                 [
                     "GET /mirror/registry.terraform.io/ecshost/ecshost/index.json".to_owned(),
                     format!("GET /mirror/registry.terraform.io/ecshost/ecshost/{v}.json"),
+                    format!("HEAD /mirror/registry.terraform.io/ecshost/ecshost/{zip_name}"),
                     format!("GET /mirror/registry.terraform.io/ecshost/ecshost/{zip_name}"),
                 ]
             );
@@ -444,8 +483,11 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
             let out = init(&wd);
             assert_ne!(out.code, 0, "a tampered zip must not install from the mirror");
             let text = failure_text(&out);
+            eprintln!("terraform init refused, as it must: {text}");
             assert!(
-                text.contains(&format!("Error while installing ecshost/ecshost v{v}")),
+                text.contains(&format!(
+                    "Error while installing ecshost/ecshost v{v}: provider package doesn't match the expected checksum \"{zh}\""
+                )),
                 "{text}"
             );
         });
@@ -460,7 +502,11 @@ fn release_refuses_without_a_changelog_entry_or_a_signing_key() {
     let checkout = tmp.path().join("checkout");
     std::fs::create_dir_all(checkout.join(".ci")).expect("mkdir");
     let root = workspace_root();
-    for f in [".ci/release", "Cargo.toml", "terraform-registry-manifest.json"] {
+    for f in [
+        ".ci/release",
+        "Cargo.toml",
+        "terraform-registry-manifest.json",
+    ] {
         std::fs::copy(root.join(f), checkout.join(f)).expect("copy");
     }
     let changelog = std::fs::read_to_string(root.join("CHANGELOG.md")).expect("CHANGELOG.md");
@@ -468,7 +514,15 @@ fn release_refuses_without_a_changelog_entry_or_a_signing_key() {
         changelog.contains("## [Unreleased]"),
         "keep-a-changelog: an Unreleased section on top"
     );
-    let bins = prebuilt_dir(tmp.path(), &built_binary(NAME));
+    // Packaging is not under test here: a stand-in that answers --version.
+    let stand_in = tmp.path().join("stand-in");
+    std::fs::write(&stand_in, format!("#!/bin/sh\necho '{NAME} {v}'\n")).expect("stand-in");
+    std::fs::set_permissions(
+        &stand_in,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let bins = prebuilt_dir(tmp.path(), &stand_in);
     let gpg = Gnupg::new();
     let key = gpg.generate("ecshost release test <release-test@ecshost.invalid>");
     let run = |key_id: Option<&str>| {
@@ -481,10 +535,16 @@ fn release_refuses_without_a_changelog_entry_or_a_signing_key() {
             source_date_epoch: EPOCH,
         }
         .run();
-        (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned(), out)
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+            out,
+        )
     };
     let heading = format!("## [{v}] - ");
-    let entry_at = changelog.find(&heading).expect("the current version has an entry");
+    let entry_at = changelog
+        .find(&heading)
+        .expect("the current version has an entry");
 
     // The real CHANGELOG releases.
     std::fs::write(checkout.join("CHANGELOG.md"), &changelog).expect("write");
@@ -492,9 +552,19 @@ fn release_refuses_without_a_changelog_entry_or_a_signing_key() {
     assert!(ok, "{err}");
     assert_eq!(listing(&out), artifact_names(v));
 
-    let no_entry = format!("{}## [0.0.1] - 2020-01-01\n\n- old\n", &changelog[..entry_at]);
-    let undated = changelog.replacen(&heading, &format!("## [{v}] - soon\n\n- x\n\n## [0.0.0] - "), 1);
-    let empty = format!("{}{heading}2026-11-29\n\n### Added\n\n## [0.0.1] - 2020-01-01\n\n- old\n", &changelog[..entry_at]);
+    let no_entry = format!(
+        "{}## [0.0.1] - 2020-01-01\n\n- old\n",
+        &changelog[..entry_at]
+    );
+    let undated = changelog.replacen(
+        &heading,
+        &format!("## [{v}] - soon\n\n- x\n\n## [0.0.0] - "),
+        1,
+    );
+    let empty = format!(
+        "{}{heading}2026-11-29\n\n### Added\n\n## [0.0.1] - 2020-01-01\n\n- old\n",
+        &changelog[..entry_at]
+    );
     for (what, text) in [
         ("no entry for the version", no_entry.as_str()),
         ("an entry without a date", undated.as_str()),

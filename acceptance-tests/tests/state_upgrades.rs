@@ -52,7 +52,10 @@ fn plan_fixture(f: &Fixture, current: &BTreeMap<String, u64>) -> Result<String, 
     for r in f.state()["resources"].as_array().into_iter().flatten() {
         if r["mode"] == "managed" && r["type"] == "ecshost_launch_template" {
             for i in r["instances"].as_array().into_iter().flatten() {
-                let id = i["attributes"]["id"].as_str().unwrap_or_default().to_owned();
+                let id = i["attributes"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
                 if !moto.template_exists(&id) {
                     return Err(format!(
                         "replaying {} did not recreate {id}: moto's ID generation changed (fixture written with moto {}, see .ci/moto-requirements.txt)",
@@ -83,7 +86,8 @@ fn plan_fixture(f: &Fixture, current: &BTreeMap<String, u64>) -> Result<String, 
         ));
     }
     let plan: Json = serde_json::from_str(
-        &wd.ok(&["show", "-json", "-no-color", "upgrade.tfplan"]).stdout,
+        &wd.ok(&["show", "-json", "-no-color", "upgrade.tfplan"])
+            .stdout,
     )
     .expect("plan JSON");
     let mut problems = Vec::new();
