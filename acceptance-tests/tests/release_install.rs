@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 const NAME: &str = "terraform-provider-ecshost";
 /// 2026-11-29T12:34:56Z: an even second (zip keeps 2-second resolution).
-const EPOCH: u64 = 1_796_906_096;
+const EPOCH: u64 = 1_795_955_696;
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -333,7 +333,7 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
                 reg.requests(),
                 [
                     "GET /.well-known/terraform.json".to_owned(),
-                    format!("GET /v1/providers/ecshost/ecshost/versions"),
+                    "GET /v1/providers/ecshost/ecshost/versions".to_owned(),
                     format!("GET /v1/providers/ecshost/ecshost/{v}/download/linux/amd64"),
                     format!("GET /files/{NAME}_{v}_SHA256SUMS"),
                     format!("GET /files/{NAME}_{v}_SHA256SUMS.sig"),
@@ -453,7 +453,7 @@ fn terraform_init_installs_from_a_registry_and_a_network_mirror() {
             // gets only the hash of what was installed into the lock file.
             assert_eq!(
                 locked_hashes(&wd, "registry.terraform.io/ecshost/ecshost"),
-                [h1.clone()]
+                std::slice::from_ref(&h1)
             );
             assert_eq!(
                 reg.requests(),
