@@ -13,7 +13,7 @@ const NAME: &str = "terraform-provider-ecshost";
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // `--version` answers without serving (and without a terminal check):
+    // `--version` answers without serving (and without the magic-cookie check):
     // release checks and people debugging an installation use it.
     if args.iter().any(|a| a == "--version" || a == "-version") {
         println!("{NAME} {VERSION}");
