@@ -80,7 +80,7 @@ fn plan_fixture(f: &Fixture, current: &BTreeMap<String, u64>) -> Result<String, 
         "-out=upgrade.tfplan",
     ]);
     let declared = declared_changes(&f.config_dir().0);
-    if r.code != 0 && !(r.code == 2 && !declared.is_empty()) {
+    if r.code != 0 && (r.code != 2 || declared.is_empty()) {
         return Err(format!(
             "{} ({label} configuration): plan exit {} (2 = changes, 1 = error):\n{}\n{}",
             f.id(),
