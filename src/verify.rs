@@ -19,7 +19,9 @@
 //!   the instance tags of its `tag_specifications`, and volume size, type
 //!   and encryption per device from DescribeVolumes): RunInstances
 //!   overrides and later changes leave the instance unlike its template;
-//! - **runtime**: the last self-check report on the console;
+//! - **runtime**: the last self-check report on the console: no check may
+//!   fail, and each *required* check must `pass` — a `skip` or `warn` proves
+//!   nothing, so it is a problem naming the check and the script's reason;
 //! - **ECS membership** ([`ecs`]): a running host is an `ACTIVE`,
 //!   connected container instance of the expected cluster.
 //!
@@ -39,6 +41,18 @@ use crate::render::self_check::{CheckStatus, Report, ReportError};
 /// The hop limit this provider renders when the template does not say.
 pub const DEFAULT_HOP_LIMIT: i64 = 2;
 
+/// Self-check checks that must `pass` unless `required_checks` says
+/// otherwise: the claims the design makes (`userland_proxy` is advice).
+pub const DEFAULT_REQUIRED_CHECKS: [&str; 7] = [
+    "alias",
+    "endpoint",
+    "agent_network",
+    "metadata_guard",
+    "task_path",
+    "imds_blocked",
+    "agent_imds",
+];
+
 /// What the applied configuration says instances should look like.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Expectation {
@@ -54,6 +68,9 @@ pub struct Expectation {
     pub require_runtime_report: bool,
     /// ECS membership to check (`None`: ECS is not asked)
     pub ecs: Option<ecs::EcsExpectation>,
+    /// self-check checks that must be `pass` in a report (a `skip`, `warn`
+    /// or absent one is a problem)
+    pub required_checks: Vec<String>,
 }
 
 /// Metadata service settings as EC2 reports them for the instance.
@@ -354,11 +371,33 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
             "self-check report version {found} is newer than this provider understands: upgrade the provider"
         )),
         Runtime::Unusable(e) => problems.push(format!("self-check report unusable: {e}")),
-        Runtime::Reported(rep) if !rep.ok => problems.push(format!(
-            "self-check failed: {} (see the self-check report guide for each check)",
-            rep.failed().join(", ")
-        )),
-        Runtime::Reported(_) => {}
+        Runtime::Reported(rep) => {
+            if !rep.ok {
+                problems.push(format!(
+                    "self-check failed: {} (see the self-check report guide for each check)",
+                    rep.failed().join(", ")
+                ));
+            }
+            for check in &exp.required_checks {
+                let reason = rep
+                    .reasons
+                    .get(check)
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                match rep.checks.get(check) {
+                    None => problems.push(format!(
+                        "required self-check {check} is not in the report (the host runs an older self-check script)"
+                    )),
+                    Some(CheckStatus::Skip) => problems.push(format!(
+                        "required self-check {check} was skipped{reason}"
+                    )),
+                    Some(CheckStatus::Warn) => problems.push(format!(
+                        "required self-check {check} only warned{reason}"
+                    )),
+                    Some(CheckStatus::Pass | CheckStatus::Fail) => {}
+                }
+            }
+        }
     }
 
     Verdict {
@@ -479,8 +518,12 @@ mod tests {
 
     const SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     const OTHER: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-    const PASS: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
-    const FAIL: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"fail","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"skip","imds_blocked":"skip"}}"#;
+    const PASS: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass","agent_imds":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+    const FAIL: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"fail","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"fail","imds_blocked":"pass","agent_imds":"pass"}}"#;
+    /// What the self-check printed before issue 13 on a host without a
+    /// probe image: every check it could run passed, the two task-side ones
+    /// were skipped, and `ok` was true.
+    const SKIPPED: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"skip","imds_blocked":"skip"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
 
     fn exp() -> Expectation {
         Expectation {
@@ -490,6 +533,7 @@ mod tests {
             states: vec!["running".into()],
             require_runtime_report: true,
             ecs: None,
+            required_checks: DEFAULT_REQUIRED_CHECKS.map(String::from).to_vec(),
         }
     }
 
@@ -645,7 +689,7 @@ mod tests {
             ("imds off", |f| f.imds.as_mut().unwrap().http_endpoint = "disabled".into(), "metadata endpoint disabled"),
             ("no report", |f| f.runtime = Runtime::Missing, "no self-check report on the console yet"),
             ("truncated", |f| f.runtime = Runtime::Unusable(ReportError::Truncated), "self-check report unusable: self-check report is truncated"),
-            ("failed checks", |f| f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap()), "self-check failed: alias, endpoint"),
+            ("failed checks", |f| f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap()), "self-check failed: alias, endpoint, task_path"),
         ];
         for (what, change, want) in cases {
             let mut f = good();
@@ -694,7 +738,10 @@ mod tests {
         let mut f = good();
         f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap());
         assert!(!judge(&e, &f).ok);
-        assert_eq!(judge(&e, &f).runtime_summary, "fail: alias, endpoint");
+        assert_eq!(
+            judge(&e, &f).runtime_summary,
+            "fail: alias, endpoint, task_path"
+        );
     }
 
     #[test]
@@ -725,6 +772,49 @@ mod tests {
             runtime_summary(&Runtime::NotRead),
             "not read (instance not running)"
         );
+    }
+
+    /// Skip is not a pass: with the default required checks, the report the
+    /// self-check printed on hosts without a probe image (every check it ran
+    /// passed, `ok: true`) fails verification, naming each skipped check and
+    /// the script's reason; an older script without `agent_imds` too.
+    #[test]
+    fn a_required_check_that_was_skipped_or_warned_is_a_problem() {
+        let mut f = good();
+        f.runtime = Runtime::Reported(parse_report_line(SKIPPED).unwrap());
+        assert_eq!(
+            problems(&f),
+            [
+                "required self-check task_path was skipped",
+                "required self-check imds_blocked was skipped",
+                "required self-check agent_imds is not in the report (the host runs an older self-check script)",
+            ]
+        );
+        let with_reasons = PASS
+            .replace(r#""task_path":"pass""#, r#""task_path":"skip""#)
+            .replace(r#""agent_imds":"pass""#, r#""agent_imds":"warn""#)
+            .replace(
+                r#""probe":"curl""#,
+                r#""probe":"curl","reasons":{"task_path":"no docker0 bridge with an IPv4 subnet","agent_imds":"busybox wget cannot send the token PUT"}"#,
+            );
+        f.runtime = Runtime::Reported(parse_report_line(&with_reasons).unwrap());
+        assert_eq!(
+            problems(&f),
+            [
+                "required self-check task_path was skipped: no docker0 bridge with an IPv4 subnet",
+                "required self-check agent_imds only warned: busybox wget cannot send the token PUT",
+            ]
+        );
+        // Not required: not a problem.
+        let e = Expectation {
+            required_checks: vec!["alias".into()],
+            ..exp()
+        };
+        assert!(judge(&e, &f).ok, "{:?}", judge(&e, &f).problems);
+        // A warning outside the required set stays a note in the summary.
+        let line = PASS.replace(r#""userland_proxy":"pass""#, r#""userland_proxy":"warn""#);
+        f.runtime = Runtime::Reported(parse_report_line(&line).unwrap());
+        assert!(judge(&exp(), &f).ok);
     }
 
     #[test]

@@ -55,12 +55,12 @@ fn free_port() -> u16 {
 }
 
 /// A minimal HTTP request to the local server; returns the status code.
-fn http(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
+fn http(port: u16, method: &str, path: &str, body: &str, timeout: Duration) -> Option<u16> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    s.set_read_timeout(Some(timeout)).ok()?;
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .ok()?;
@@ -72,10 +72,17 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
 impl Moto {
     /// Starts a server and waits until it answers (bounded: 60 s).
     pub fn start() -> Moto {
+        Self::start_with_env(&[])
+    }
+
+    /// Like [`Moto::start`], with extra environment for the server (e.g.
+    /// `MOTO_RECORDER_FILEPATH`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let bin = moto_server();
         let port = free_port();
         let child = Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -85,7 +92,7 @@ impl Moto {
             child,
         };
         let t0 = Instant::now();
-        while http(port, "GET", "/moto-api/", "") != Some(200) {
+        while http(port, "GET", "/moto-api/", "", Duration::from_secs(10)) != Some(200) {
             assert!(
                 t0.elapsed() < Duration::from_secs(60),
                 "moto did not come up on port {port}"
@@ -93,6 +100,26 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(100));
         }
         m
+    }
+
+    /// POSTs to moto's own API (`/moto-api/…`, e.g. `seed?a=42` or
+    /// `recorder/start-recording`); panics unless it answers 200 within
+    /// 5 minutes (a replay runs every recorded request first).
+    pub fn api_post(&self, path: &str) {
+        let port: u16 = self
+            .endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
+        let status = http(
+            port,
+            "POST",
+            &format!("/moto-api/{path}"),
+            "",
+            Duration::from_secs(300),
+        );
+        assert_eq!(status, Some(200), "POST /moto-api/{path}");
     }
 
     /// The environment terraform (and the provider) needs for this server:

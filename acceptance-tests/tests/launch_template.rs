@@ -539,9 +539,9 @@ fn drift_on_any_field_shows_and_is_written_back() {
         .to_owned();
     let v1 = version(&moto, &id, 1);
     assert!(v1.unknown.is_empty(), "{:?}", v1.unknown);
-    /// (what drifted, a word the plan shows, how to edit the stored data)
-    type DriftCase = (&'static str, &'static str, fn(&mut Json));
-    let cases: &[DriftCase] = &[
+    /// What drifted, the word the plan shows, and the out-of-band change.
+    type Drift = (&'static str, &'static str, fn(&mut Json));
+    let cases: &[Drift] = &[
         ("volume size", "volume_size", |d| {
             d["BlockDeviceMappings"][1]["Ebs"]["VolumeSize"] = json!(200)
         }),

@@ -22,7 +22,7 @@ use crate::ec2::instances::{Instance, InstanceQuery};
 use crate::ec2::launch_templates::user_data_sha256;
 use crate::ec2::template_data::LaunchTemplateData;
 use crate::ecs::client::Ecs;
-use crate::render::self_check::{find_report, CheckStatus, ReportError};
+use crate::render::self_check::{find_report, CheckStatus, ReportError, CHECKS};
 use crate::sdk::duration::{self, IsDuration};
 use crate::sdk::schema::validators::{IntBetween, OneOf};
 use crate::sdk::schema::Validator as _;
@@ -35,6 +35,7 @@ use crate::verify::ecs::EcsExpectation;
 use crate::verify::rollout::Counts;
 use crate::verify::{
     judge, Expectation, Facts, Imds, Launched, Promise, Runtime, UserData, Verdict, VolumeSpec,
+    DEFAULT_REQUIRED_CHECKS,
 };
 
 const STATES: &[&str] = &[
@@ -86,6 +87,7 @@ struct Model {
     expected_user_data_sha256: TfValue<String>,
     expected_version: TfValue<i64>,
     require_runtime_report: TfValue<bool>,
+    required_checks: TfValue<Vec<String>>,
     states: TfValue<Vec<String>>,
     user_data_source: TfValue<String>,
     timeout: TfValue<String>,
@@ -133,7 +135,7 @@ fn schema(kind: Kind) -> Schema {
             Attribute::bool("reported").computed().description("A self-check report was found on the console."),
             Attribute::bool("ok").computed().description("The report's verdict (no check failed); null without a report."),
             s("summary").computed().description("`pass`, `pass with warnings: …`, `fail: <checks>`, `no report yet`, `unusable report: …` or `not read (instance not running)`."),
-            Attribute::string_map("checks").computed().description("Check name → `pass`, `fail`, `warn` or `skip` (alias, endpoint, agent_network, metadata_guard, userland_proxy, task_path, imds_blocked)."),
+            Attribute::string_map("checks").computed().description("Check name → `pass`, `fail`, `warn` or `skip` (alias, endpoint, agent_network, metadata_guard, userland_proxy, task_path, imds_blocked, agent_imds)."),
         ],
     )
     .computed()
@@ -171,6 +173,13 @@ fn schema(kind: Kind) -> Schema {
         input(Attribute::bool("require_runtime_report").default(true).description(
             "An instance without a self-check report on its console is a problem. A failing report is always a problem. Defaults to `true`.",
         )),
+        input(Attribute::string_list("required_checks").default(Value::List(
+            DEFAULT_REQUIRED_CHECKS.iter().map(|c| Value::from(*c)).collect(),
+        )).description(&format!(
+            "Self-check checks that must report `pass`: a required check at `skip` or `warn` proved nothing, and is a problem naming the check and the script's reason (a `fail` is always a problem). \
+             Defaults to `[{}]`; the checks are described in the self-check report guide. Use `[]` to accept whatever did not fail.",
+            DEFAULT_REQUIRED_CHECKS.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+        ))),
         input(Attribute::string_list("states").default(Value::List(vec![Value::from("running")])).description(
             "Instance states to look for and to accept. Defaults to `[\"running\"]`.",
         )),
@@ -264,6 +273,11 @@ fn validate(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
+    if let Value::List(items) = config.attr("required_checks") {
+        for (i, v) in items.iter().enumerate() {
+            OneOf(&CHECKS).validate(v, &AttributePath::root("required_checks").index(i), diags);
+        }
+    }
     if let Value::List(items) = config.attr("states") {
         for (i, v) in items.iter().enumerate() {
             OneOf(STATES).validate(v, &AttributePath::root("states").index(i), diags);
@@ -326,6 +340,7 @@ fn expectation(m: &Model, ecs: Option<EcsExpectation>) -> Expectation {
         user_data_sha256: m.expected_user_data_sha256.known().cloned(),
         states: m.states.known().cloned().unwrap_or_default(),
         require_runtime_report: m.require_runtime_report.known().copied().unwrap_or(true),
+        required_checks: m.required_checks.known().cloned().unwrap_or_default(),
         ecs,
     }
 }
@@ -1124,6 +1139,19 @@ mod tests {
         assert_eq!(
             attrs,
             ["expected_user_data_sha256", "states[0]", "poll_interval"]
+        );
+        assert_eq!(
+            errors(&config(&[
+                ("launch_template_id", "lt-1".into()),
+                (
+                    "required_checks",
+                    Value::List(vec!["task_path".into(), "imds_block".into()])
+                ),
+            ])),
+            [(
+                "required_checks[1]".to_owned(),
+                "Invalid Attribute Value".to_owned()
+            )]
         );
     }
 

@@ -29,6 +29,7 @@
 //!   size check against EC2's 16 KiB limit.
 
 pub mod agent;
+pub mod agent_config;
 pub mod analyse;
 pub mod loopback;
 pub mod metadata_guard;

@@ -222,7 +222,14 @@ fn version_zero_state_upgrades() {
             ("name", "ecs-instance".into())
         ])])
     );
-    assert_eq!(v.attr("user_data_base64"), &Value::from("IyEvYmluL3NoCg=="));
+    // The deprecated names move to the ones the migration guide writes.
+    assert_eq!(v.attr("user_data"), &Value::from("IyEvYmluL3NoCg=="));
+    assert_eq!(v.attr("user_data_base64"), &Value::Null);
+    assert_eq!(
+        v.attr("vpc_security_group_ids"),
+        &Value::Set(vec!["sg-1".into()])
+    );
+    assert_eq!(v.attr("security_group_ids"), &Value::Null);
     assert_eq!(v.attr("block_device_mappings"), &Value::List(vec![]));
     assert_eq!(v.attr("license_specification"), &Value::Set(vec![]));
     assert_eq!(v.attr("metadata_options").clone(), {

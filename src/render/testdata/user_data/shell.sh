@@ -3,7 +3,9 @@
 # Puts the credentials address on the loopback device, runs the ECS agent on
 # its own bridge network with the endpoint made reachable, blocks docker0 tasks
 # from IMDS and reports a self-check on the serial console.
-# ECSHOST_ROOT prefixes every written file (default: the real root).
+# The two large scripts are packed (gzip+base64, see write_packed); the
+# units below say what they do. ECSHOST_ROOT prefixes every written file
+# (default: the real root).
 set -eu
 
 ECSHOST_ROOT="${ECSHOST_ROOT:-}"
@@ -17,6 +19,16 @@ export ECSHOST_ECS_CONFIG ECSHOST_LOG_DIR ECSHOST_DATA_DIR ECSHOST_ETC_DIR
 write_file() {
     mkdir -p "$(dirname "$1")"
     cat >"$1.ecshost-tmp"
+    chmod "$2" "$1.ecshost-tmp"
+    mv -f "$1.ecshost-tmp" "$1"
+}
+
+# write_packed PATH MODE < gzip+base64 content: decoded, atomic replace
+write_packed() {
+    mkdir -p "$(dirname "$1")"
+    base64 -d >"$1.ecshost-gz"
+    gzip -dc <"$1.ecshost-gz" >"$1.ecshost-tmp"
+    rm -f "$1.ecshost-gz"
     chmod "$2" "$1.ecshost-tmp"
     mv -f "$1.ecshost-tmp" "$1"
 }
@@ -37,9 +49,6 @@ echo "ecs-loopback: added $ADDRESS to $DEVICE"
 fi
 ECSHOST_EOF_1
 write_file "$ECSHOST_ECS_CONFIG" 600 <<'ECSHOST_EOF_2'
-# Managed by terraform-provider-ecshost. Unquoted KEY=VALUE lines (docker --env-file).
-# ECS_RESERVED_PORTS lists every port: setting it replaces the agent's defaults, and
-# the credentials port is taken on the host by the published endpoint.
 ECS_CLUSTER=prod
 ECS_DATADIR=/data
 ECS_ENABLE_TASK_ENI=false
@@ -49,332 +58,113 @@ ECS_LOGFILE=/log/ecs-agent.log
 ECS_LOGLEVEL=info
 ECS_RESERVED_PORTS=[22,80,2375,2376,51678,51679]
 ECS_UPDATES_ENABLED=false
-# Settings (defaults and the config attribute), sorted by key.
 ECS_AVAILABLE_LOGGING_DRIVERS=["json-file","awslogs","syslog","none"]
 ECSHOST_EOF_2
-write_file "$ECSHOST_ROOT/opt/ecshost/ecs-agent.sh" 755 <<'ECSHOST_EOF_3'
-#!/bin/sh
-# Managed by terraform-provider-ecshost (compacted copy).
-set -eu
-DOCKER="${DOCKER:-docker}"
-NSENTER="${NSENTER:-nsenter}"
-IPTABLES="${IPTABLES:-iptables}"
-IP6TABLES="${IP6TABLES:-ip6tables}"
-NFT="${NFT:-nft}"
-ECSHOST_ECS_CONFIG="${ECSHOST_ECS_CONFIG:-/etc/ecs/ecs.config}"
-ECSHOST_RUN_DIR="${ECSHOST_RUN_DIR:-/var/run}"
-ECSHOST_LOG_DIR="${ECSHOST_LOG_DIR:-/var/log/ecs}"
-ECSHOST_DATA_DIR="${ECSHOST_DATA_DIR:-/var/lib/ecs/data}"
-ECSHOST_ETC_DIR="${ECSHOST_ETC_DIR:-/etc/ecs}"
-ECSHOST_CGROUP_DIR="${ECSHOST_CGROUP_DIR:-/sys/fs/cgroup}"
-ECSHOST_WAIT_SECONDS="${ECSHOST_WAIT_SECONDS:-120}"
-NAME=ecs-agent
-NETWORK=ecs-agent
-OWN_NETWORK=yes
-ENDPOINT_URL=http://169.254.170.2:80/v2/credentials/
-CONFIG_SHA256=97619a33ca68a866ff3e7e84268ad1b25348082bb118ff217f29e31cfc4f28d9
-log() {
-echo "ecs-agent.sh: $*" >&2
-}
-apply_metadata_guard() {
-"$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
-if ! "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null; then
-"$IPTABLES" -w -I DOCKER-USER 1 -i docker0 -d 169.254.169.254/32 -j DROP
-fi
-if "$IP6TABLES" -w -n -L DOCKER-USER >/dev/null 2>&1; then
-if ! "$IP6TABLES" -w -C DOCKER-USER -i docker0 -d fd00:ec2::254/128 -j DROP 2>/dev/null; then
-"$IP6TABLES" -w -I DOCKER-USER 1 -i docker0 -d fd00:ec2::254/128 -j DROP
-fi
-fi
-}
-metadata_guard_present() {
-"$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null
-}
-apply_endpoint_dnat() {
-pid=$("$DOCKER" inspect -f '{{.State.Pid}}' "$NAME")
-if [ -z "$pid" ] || [ "$pid" = 0 ]; then
-log "container $NAME is not running"
-return 1
-fi
-if ! "$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -C PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679 2>/dev/null; then
-"$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -A PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679
-fi
-}
-probe_endpoint() {
-probe_out=""
-if command -v curl >/dev/null 2>&1; then
-probe_out=$(curl --noproxy '*' -s -m 5 -w ' HTTP_STATUS=%{http_code}' "$1" 2>/dev/null) || true
-elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
-else
-probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
-fi
-case $probe_out in
-*NoIdInRequest*) echo agent ;;
-*" 400 "* | *"HTTP_STATUS=400"*) echo status400 ;;
-*"HTTP_STATUS=000"* | "") echo unreachable ;;
-*HTTP/* | *HTTP_STATUS=*) echo other ;;
-*) echo unreachable ;;
-esac
-}
-wait_for_docker() {
-i=0
-until "$DOCKER" info >/dev/null 2>&1; do
-i=$((i + 1))
-if [ "$i" -ge 60 ]; then
-log "docker is not answering"
-return 1
-fi
-sleep 1
-done
-}
-ensure_network() {
-if [ "$OWN_NETWORK" = yes ] && ! "$DOCKER" network inspect "$NETWORK" >/dev/null 2>&1; then
-"$DOCKER" network create --driver bridge "$NETWORK" >/dev/null ||
-"$DOCKER" network inspect "$NETWORK" >/dev/null
-log "created network $NETWORK"
-fi
-}
-container_is_current() {
-state=$("$DOCKER" inspect -f '{{.State.Running}} {{index .Config.Labels "io.ecshost.config-sha256"}}' "$NAME" 2>/dev/null) || return 1
-[ "$state" = "true $CONFIG_SHA256" ]
-}
-start_container() {
-if container_is_current; then
-log "container $NAME is running with the current configuration"
-return 0
-fi
-"$DOCKER" rm -f "$NAME" >/dev/null 2>&1 || true
-"$DOCKER" run \
-"--name=ecs-agent" \
-"--detach" \
-"--init" \
-"--restart=no" \
-"--network=ecs-agent" \
-"--publish=169.254.170.2:80:51679" \
-"--publish=127.0.0.1:51678:51678" \
-"--sysctl=net.ipv4.conf.all.route_localnet=1" \
-"--volume=${ECSHOST_RUN_DIR}:/var/run" \
-"--volume=${ECSHOST_LOG_DIR}:/log" \
-"--volume=${ECSHOST_DATA_DIR}:/data" \
-"--volume=${ECSHOST_ETC_DIR}:/etc/ecs" \
-"--volume=${ECSHOST_CGROUP_DIR}:/sys/fs/cgroup" \
-"--env-file=${ECSHOST_ECS_CONFIG}" \
-"--log-driver=json-file" \
-"--log-opt=max-file=4" \
-"--log-opt=max-size=16m" \
-"--label=io.ecshost.config-sha256=97619a33ca68a866ff3e7e84268ad1b25348082bb118ff217f29e31cfc4f28d9" \
-"public.ecr.aws/ecs/amazon-ecs-agent:latest" >/dev/null
-log "started container $NAME"
-}
-wait_reachable() {
-waited=0
-while :; do
-result=$(probe_endpoint "$ENDPOINT_URL")
-case $result in
-agent | status400)
-log "endpoint $ENDPOINT_URL answers ($result)"
-return 0
-;;
-*) ;;
-esac
-if [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null || true)" != true ]; then
-log "container $NAME is not running"
-return 1
-fi
-if [ "$waited" -ge "$ECSHOST_WAIT_SECONDS" ]; then
-log "endpoint $ENDPOINT_URL not answering after ${waited}s ($result)"
-return 1
-fi
-sleep 2
-waited=$((waited + 2))
-done
-}
-cmd_start() {
-wait_for_docker
-if [ ! -f "$ECSHOST_ECS_CONFIG" ]; then
-log "missing $ECSHOST_ECS_CONFIG"
-return 1
-fi
-mkdir -p "$ECSHOST_LOG_DIR" "$ECSHOST_DATA_DIR" "$ECSHOST_ETC_DIR"
-apply_metadata_guard
-ensure_network
-start_container
-apply_endpoint_dnat
-wait_reachable
-}
-cmd_run() {
-cmd_start
-if [ -n "${NOTIFY_SOCKET:-}" ] && command -v systemd-notify >/dev/null 2>&1; then
-systemd-notify --ready --pid="$$" || true
-fi
-code=$("$DOCKER" wait "$NAME")
-log "container $NAME exited with $code"
-exit "$code"
-}
-cmd_reapply() {
-apply_metadata_guard
-apply_endpoint_dnat
-}
-cmd_stop() {
-"$DOCKER" stop -t 30 "$NAME" >/dev/null 2>&1 || true
-"$DOCKER" rm -f "$NAME" >/dev/null 2>&1 || true
-}
-case "${1:-start}" in
-start) cmd_start ;;
-run) cmd_run ;;
-reapply) cmd_reapply ;;
-guard) apply_metadata_guard ;;
-stop) cmd_stop ;;
-*)
-log "usage: $0 start|run|reapply|guard|stop"
-exit 2
-;;
-esac
+write_packed "$ECSHOST_ROOT/opt/ecshost/ecs-agent.sh" 755 <<'ECSHOST_EOF_3'
+H4sIAAAAAAAC/61YbXPaSBL+rl8x0fqM8UWAZAfbpEgda3BCrQMuwJXa2rtSDdIIFAtJOxqZOIb/
+fj0vEhIW5eRyldiWRt09Pf3ydE//9qY598NmstR+Q59xiBfERfMnxAil2Ivoyohp9Oi7hBrESZZR
+wtCJE61i7DAgdKL4qd7QEsKQQVKtP77+YzDp6kfP8qljuJHzQOhW10bTwWgmv6nHjhEmJGTi6/Bu
+1vv9djDln7PnjuHHDM8DkgiCdpGivSNp5zSjm5kQfzMD0R6DlcH19NN4OrPhr309Ht0MP3KCl6sd
+o0mY04QD8p+GE4WevyjwT+5Hdn84KTKrJeB8xLRJ07BAfjv+uE+ulhR5EC34RgWWfm/W2+fJ1jIm
+fy40dDHDxbPNrvcZ1dLuVAXy64+T8f3dPsduFZiSp6TpJU1nQaM0LrLeju/79nA0hNMPpve3s5KE
+/Y8FrZ0gSl2hd5OSJA1Y42sSFQ32pQds0wE4oz8tCi2udwzTanEv9z4PunAmAyI1ZNpoMPsynvxR
+WBl/GdnZ6hNJtMGofzcejmb2/eS2u2Qs7jSbZvuqYb07b5gXrYbVuWw1H62mQ4kL/D4OkqYm48Ke
+fupZ79rdq4u2eYXPzhzcvsSX7bbnnZELcnluwatrzq13Z+eXrUtrPjfNS8+zzAvPuiJnpuM55551
+6V5p4PCTOnrWiLOMkJ7r2kiWHXR0qqMPx5a21XAcB0/2ijDMbWUvUkxdwaYfZUmhI2ONjBGS+WXc
+TwcTZH1ouuSxGaZBgDYbxGhKNN9Db9A+23WJzfCRzM4WMlyUW0T+bZ5ZyPiK+pPxXVH+e8SWJHyh
+z7Ak2Pxh0Zrnc03/Ak1P9mVO0c148qU36ZfPhxKAHSNEVlzX0Zsu0o1eTsil7vTQ0X+UuuulH5AX
+1ugf4Cuf141Qh/8OScWpMwHmngh1Ls7QLnKEyLgtbVU4mfXh2FT65s5r/6j3PLfV6hDH6nS4gU3r
+8hXntX/cewdF80PC/61WDlg7hhyH2K4M3F+PQHR8rP3P8fJKuMBZKGQocR6qkhC8Un1SZVdKWEpD
+1OJGqcpklfzZoiEWO5wXDT/3p2gegC3QGido5SeJHy7QyZFZf48oMbg4n7gZTqwxc5ZVKlZrjwS9
+kTBMmYwtKOArHIJdHpE7TxNjFYU+i+iBcKzWO4xKvO+R51OyxkHgIj+Br0xuC9Y/4Udk/opQfhah
+YVKXZynarKSJYUAVYmSFdPYUk24t8RchDmpvfd4weNiBpYguGh5xI4qhQ/lKHNa4URr0zdrbFVnN
+Ce3WJiSIsEvcmv6aKEoA/5MHFsWN/u9pshMxwisyXoeEXi9xCO1R7S2mi9YrCuh7YSgxiBIMVqco
+8EPCUUVzcELQEX9FfqhJ1U7VxpnqpzyKS1/2NTqta363pXCOZ4cPOQGPZotjIGxzIDByl2lJQEiM
+TBBzdHLio38is17XBOq9f6+d1hH8Jgl25FJ1QJT8R0I3i1flYzMvcPAtjsD6thtiCROx73Z5Rst0
+1MEUSQz2RIaHas/PjSnDjDTufHe7rcHheAeg12XhML7DArBD9vLa91f21kWtHP6h+CIdejqGwcwU
+Cf4sRqFxCyHV9J2WEro5/qo+FUzJMrEAJPu4wxCcgiPb3WQATdRsOPoI3ABtQYSMGDEnhmCGA1OG
+3pntiysBO6PeDFZZZEDEMR8E+BHsbV00WvDP7EjCKuj+KZ16/3edJOBDuM9J7kbpQbEUpayr69x+
+BYRxUhocQJYd19GJIDOMMILFb0+odlpDRoKMFXrHj1RDn2azO3s6683up91/PPM+znYil4iIMEvZ
+Vs+7IBKAKusFv50Yj4Qm/ETltFxQCHvjb1T7OLpHX4CyVqGakhBGhtQN6I0Z14vxajmFTzy6oBIY
+UWjAvYnj1xgZmWLHZlGjhJRkc1yEJ5Amd/kTRZ4ndjggATwgQSOXwpHjdBQN3WE4IX+n4D1IWJGj
+osnkuQst5nmrhXQOJad60ZSwrGfkUCFYmnBCwVIka3EyYNZ1RZuGgGXOkt+9BDUnbgrxRbZMcgQ2
+pUhCSRW7wBZe2Hxmw6XTlm2BLLsAbCm05QEq4oMXvQwpwLkSfKnOkmPhgqD2HiDILTIcwGGyJvQF
+EmSwKGBvq5EwSSmxQ8LWEX3IugK+SeHSwcEH7h0ASMfHAkcyrRVbjm6QzRlHdXq8ZIU7CkAhT17q
+Q0CjOfXdBTkgabPRfnJzBZViEzdnySll9udIavuJDVlLs2aPhw95HccnEnK3W/T87EOZ+IYa1+LC
+3bjFc8gPpPtRQ80a1FXcSJYY7mF6Af9fJHzuNu4OoYro93jOoKPSdU52eqIdsvPDZM6sOt0rdUTV
+ELT22VK0c4oNSeVTKqBULzU7OxvRFTdPdqq9QMizXkxYDFXzOPnBe/fu2iN5oOU1HqMgXYFrDl/W
+X7mrd2ik76md8rLzLx39W4MNQmhIdldwtehCg+As1YsPfYF6BLnc9t0wyrhloL0QEKfzwE+W3f3b
+uqxF+0SlSnUpfysa6CUdFnRhn4YfP56LqGpA39OACQcjNjTeOICPXVPRZ/ban/ZsO9m05xChmvMA
+IUTLIaJssANU3NCHyNQYB6jUGOcQ4W56A7Sl6Y3iIOGj4UFv2K0afm0VESisYKXLXS4YCp+imHVX
++JuUc17xIfG/E3DVKvvEk7l7KJV/eaQidhG+d2AH2sBrMbtr4hX+zqtwFkqdAJAgYS9RTsSgGGGW
+ElrPylBenwQy8CXi5j12R3XVPEEA8coNEc/OwswJWlVZsCU5r9ayLm92BbcudcollASo4pTAfVCK
+qBewpNye74YpPwbBlXCagY4csAgA/ZVWmiskzScL8Q67iuM9vbzHAUuUSjXCHuNKPEvp2yoDFaq4
+lTkRWgT5BH2ClV1zoK6tXFsERe7wQisiD/KmjL27HNrTPrvAV1GWNFs9uD7lLflOqEIQvbCU4UVx
+TYGDfmDUUGpU9mtd1T1sL+iVPcCnwhq5bVQF4tj/PBrPhjd/2lMeaTDu3eqy5Sm0/vIO70LnzHzv
+6UCXs0fE6wN2+V9+K9SPjvRS6wstf6nF4Grv7oSV8Um+CWeL8nzEBegaXwIu+aKOSoRVxHErbVpl
+tCxqoliNuzK1+BK/H5y1Xi3tP9sKbCWcgAPMjhzqbHUxPOCPdZS7ioMC+E+u8HLN3+Uh1Zp84evi
+hHVUdW7JJsYHdXRgjiCHO0AoRj51VDWg4p+5VTINwT4Cu6TP0gQwEWbhLSR034C+G6XfRrBv1NYb
+IXvD+ZUbLS1Dv/8ClhGcxssaAAA=
 ECSHOST_EOF_3
-write_file "$ECSHOST_ROOT/opt/ecshost/self-check.sh" 755 <<'ECSHOST_EOF_4'
-#!/bin/sh
-# Managed by terraform-provider-ecshost (compacted copy).
-set -u
-DOCKER="${DOCKER:-docker}"
-IP="${IP:-ip}"
-IPTABLES="${IPTABLES:-iptables}"
-IP6TABLES="${IP6TABLES:-ip6tables}"
-NFT="${NFT:-nft}"
-ECSHOST_CONSOLES="${ECSHOST_CONSOLES:-/dev/console /dev/ttyS0}"
-ECSHOST_PROBE_IMAGE="${ECSHOST_PROBE_IMAGE:-busybox:latest}"
-ECSHOST_DOCKER_DAEMON_JSON="${ECSHOST_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
-ADDRESS=169.254.170.2
-PORT=80
-DEVICE=lo
-NAME=ecs-agent
-NETWORK=ecs-agent
-OWN_NETWORK=yes
-BLOCK=yes
-URL=http://169.254.170.2:80/v2/credentials/
-apply_metadata_guard() {
-"$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
-if ! "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null; then
-"$IPTABLES" -w -I DOCKER-USER 1 -i docker0 -d 169.254.169.254/32 -j DROP
-fi
-if "$IP6TABLES" -w -n -L DOCKER-USER >/dev/null 2>&1; then
-if ! "$IP6TABLES" -w -C DOCKER-USER -i docker0 -d fd00:ec2::254/128 -j DROP 2>/dev/null; then
-"$IP6TABLES" -w -I DOCKER-USER 1 -i docker0 -d fd00:ec2::254/128 -j DROP
-fi
-fi
-}
-metadata_guard_present() {
-"$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null
-}
-probe_endpoint() {
-probe_out=""
-if command -v curl >/dev/null 2>&1; then
-probe_out=$(curl --noproxy '*' -s -m 5 -w ' HTTP_STATUS=%{http_code}' "$1" 2>/dev/null) || true
-elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
-else
-probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
-fi
-case $probe_out in
-*NoIdInRequest*) echo agent ;;
-*" 400 "* | *"HTTP_STATUS=400"*) echo status400 ;;
-*"HTTP_STATUS=000"* | "") echo unreachable ;;
-*HTTP/* | *HTTP_STATUS=*) echo other ;;
-*) echo unreachable ;;
-esac
-}
-userland_proxy_disabled() {
-for p in /proc/[0-9]*; do
-if [ "$(cat "$p/comm" 2>/dev/null)" = dockerd ]; then
-case $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) in
-*userland-proxy=false* | *"userland-proxy false"*) return 0 ;;
-*) ;;
-esac
-fi
-done
-grep -Eq '"userland-proxy"[[:space:]]*:[[:space:]]*false' "$ECSHOST_DOCKER_DAEMON_JSON" 2>/dev/null
-}
-if "$IP" -4 -o addr show dev "$DEVICE" 2>/dev/null | grep -q " inet $ADDRESS/32 "; then
-alias=pass
-else
-alias=fail
-fi
-if command -v curl >/dev/null 2>&1; then
-probe=curl
-elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-probe=wget
-elif command -v wget >/dev/null 2>&1; then
-probe=busybox-wget
-else
-probe=none
-fi
-endpoint=fail
-attempt=0
-while [ "$attempt" -lt 3 ]; do
-attempt=$((attempt + 1))
-case $(probe_endpoint "$URL") in
-agent)
-endpoint=pass
-break
-;;
-status400)
-endpoint=warn
-break
-;;
-*) sleep 2 ;;
-esac
-done
-mode=$("$DOCKER" inspect -f '{{.HostConfig.NetworkMode}}' "$NAME" 2>/dev/null) || mode=missing
-if [ "$mode" = "$NETWORK" ] || { [ "$NETWORK" = bridge ] && [ "$mode" = default ]; }; then
-agent_network=pass
-else
-agent_network=fail
-fi
-metadata_guard=skip
-if [ "$BLOCK" = yes ]; then
-if metadata_guard_present; then metadata_guard=pass; else metadata_guard=fail; fi
-fi
-userland_proxy=skip
-if [ "$OWN_NETWORK" = yes ]; then
-if userland_proxy_disabled; then userland_proxy=warn; else userland_proxy=pass; fi
-fi
-task_path=skip
-imds_blocked=skip
-if "$DOCKER" image inspect "$ECSHOST_PROBE_IMAGE" >/dev/null 2>&1; then
-out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 5 -O - "$URL" 2>&1)
-rc=$?
-case $rc:$out in
-12[567]:* | 13[249]:*) ;;
-*NoIdInRequest* | *" 400 "*) task_path=pass ;;
-*) task_path=fail ;;
-esac
-if [ "$BLOCK" = yes ]; then
-out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "http://169.254.169.254/" 2>&1)
-rc=$?
-case $rc:$out in
-12[567]:* | 13[249]:*) ;;
-0:* | *"server returned"* | *HTTP/*) imds_blocked=fail ;;
-*) imds_blocked=pass ;;
-esac
-fi
-if [ "$task_path" = pass ] && [ "$userland_proxy" = warn ]; then
-userland_proxy=pass
-fi
-fi
-ok=true
-for s in "$alias" "$endpoint" "$agent_network" "$metadata_guard" "$userland_proxy" "$task_path" "$imds_blocked"; do
-if [ "$s" = fail ]; then ok=false; fi
-done
-json=$(printf '{"v":1,"ok":%s,"checks":{"alias":"%s","endpoint":"%s","agent_network":"%s","metadata_guard":"%s","userland_proxy":"%s","task_path":"%s","imds_blocked":"%s"},"address":"%s","port":%s,"probe":"%s"}' \
-"$ok" "$alias" "$endpoint" "$agent_network" "$metadata_guard" "$userland_proxy" "$task_path" "$imds_blocked" "$ADDRESS" "$PORT" "$probe")
-line="ECSHOST_SELF_CHECK $json"
-printf '%s\n' "$line"
-for console in $ECSHOST_CONSOLES; do
-if [ -w "$console" ]; then
-printf '%s\n' "$line" >"$console" 2>/dev/null || true
-fi
-done
-[ "$ok" = true ]
+write_packed "$ECSHOST_ROOT/opt/ecshost/self-check.sh" 755 <<'ECSHOST_EOF_4'
+H4sIAAAAAAAC/70aa1fbRva7fsXNxMSPIst2gLZOlV0CTsM2GA52Nt0DrI+wBlCxJVUjQ1nX/33v
+nRlJI9nQ5LSnJzmxNI/7fisvXzhXQeiIW+slHHuhd8N9uHqElCeJdx0lcztOovvA54nNp+I2Eik0
+ptE89qYpHpxG8WOzbQmegr2wDk8Ofhqcuay2VE9924+mdzxZMevolJaPTvt2EOPrcDQYjtVR/di3
+Q8HDVB8e77/7OBipK+qZLqbe1YwLeWDPPLFXHNnLzwzfjyX492MEfZ3iyuBg9OFkNJ4cnAxHJ/py
+da1vOz6/d6ZRKKIZB/mSpo+jjnH/9Ozk3WBydLz/48AEYSz37auFeLyKfuvPvJQLE7mSzORwf3B8
+Mpz8a3QyNGGs7yJBPJ06SpCO7/F5FLZ/EVGIMPcPD88Go5Hb3fu+3dvdaXe/7bR71unJ2dj9rmMd
+Dv59dDBwZ5E13D8euKg9G5UbptZwMP58cvaTsXLyeTjJVh+5sN59RDrk06ezj+5tmsZ9xylh6X/X
+ce57zjThPgIIvJlwrKPjw9HaYfVrvTs7OkRxKTY6RMJwNDk8OnOdey9xkkXohDwNhTXnqed7qTe5
+WXiJP4kTTlbRaMLSYrXMFhjYD2AfgJKW/Wk0OAM7AA0cbB8q6J3XPbB/gcOzk1PovZVKDRezGbx6
+ZZ0DqzWqoEfw/uTs8/7ZYen07yDQ5O0QenGTgQvM3s/PEfSCGgaX1spKuId6Ei5j1sPto+QhX6rp
+p9pSP/S/2V5dsFr3gvXxp3eBl1ZWcI0eNp97IaK9h+kimYFBT+/tq+4bSG95aKGPXnGXDlh8hrce
+bsgj7XueiCAKK1zcJDwG+1eo/zj8BJ/xZL0Ehe4qKAZuCfA53NrgbX1bcL0eRiG3rgOL7EKK4HYy
+d2s9/Fm4tdf4k7q1HWKUFNElsdpwqSCDDCv2GyBw+gUP6YDBUP42Go2Lt94AYph6eKomsUIQWiSM
+JhrNP5kSHB6OcPO3R6i36mALsOcIDPGjyn+WT3N8+gD1n23vQWCw69mZMdppdMdDO01ntuAYGnzR
+h71OnUylDh/G49PJaLw//jRyt5bE5mQa+XxVlzAXzBS+9eaNRQJqIt/RAklvSPq0tsLIVgSibuxx
+TlwKXbJI20bMKTqDHYU2BucowSWk8Dby3Yx6+5Z7GKndr+HhBOyC0lddIo3oR9riJAjTa6hviYtQ
+cYM0s8IN6sL5L7SI/wvnvGN/375swUWDni6Lfy6a7ZZz0XXiOl5MvWBGNxFLAbwsQWFgwsCoiOnb
+nQ5FYBSfaWfNzG4k9y9c+HEwzownR2BCJ2OsK9suKSAN5hxfM5ErffwHoutrqYuqiCoYKiz0Op2C
+B+UKXyPS9t8qUfQbFGqrCU+KC3CfC2+K4cgLxQPHiC/9WLlbl1ytZV5CuEhXqwqnCQlPFwlSSgBL
+2618rwOKGPOoxh3EvVDiDSYJunwbf0O3Y2GFAhOkAc/24DXsvMEsILdqjQb+QAt6u3vwDdSWeG9r
+q91aNZsKBC28bLVXlk8Rik9vI5QOXqG4G/YCFaz0cqOBjL59C70deIUAd5vNdr7W3Vtf+66ypN8k
+aDEJvTmnpICP9+i/LsNEHNdqcmGh8KKBvjDDLyUoVo2/8Pvv1VN5bNwcqsNoQsknjCCIASWnS64M
+BrMywZNdIDWzIOSuSo8YXXbAjsDz/QSwDnwARIAYVWIvRbkmXZ0GPglZA3nZQh2hU63KW/S0tQWt
+lbYmvSRtqi3/SDe4JIPK3rs95QZNZSsGT5oWuEoC/4bDQ5DeghfC0en9DojFFeI3GMwsC1HePBjU
+OC1J44yHxeLLliMXPbKqRq1Btoisy6usicQ1Gl344QdoUJkB6naziY/d7F+pWvRxVxYbqlJggBQ9
+RMkdsitiPk0zwm10w+Uy8UJ8bh9g0PdQdolYrZbLNjGzjyrgAt9hueShv8JUY0ofFGEOVR0B1rB9
+6RNSwEzuESFMyhjfG2TrihmPNR2G3pdxSr+aCeWWV1ir3OU+Kf0mN2fdHNgy/9q1mo1pWZmxsh5Z
+3pH1KFx0qWQ0mYUa7qEUO/XCMEoBK00spcHLhUbHBLYhvGq1KOO8vHRyXESLogTt8a4ghDwQE8Bj
+zIEeIeboD3QD8K2jyTZIxpLRAENFiQFm7glyp8IrFrG6sFazhIJBBc4s+pLj0v8U9RXV1ZThMemY
+kvgvRi1PfwHyBJMIl9h9fu0tZincB17uCVqFWSzXMcSPHsKKLuPZ4gY1KeWNWSf3XEOTq+xqFg7P
+KcsZesjSvMGJz2emMsy6y7TB/NiaDZrWh8TnjKysNPFi0BTB4OejsVqp898CLM+wCPx0CkfDMaDc
+ji30r2SG4XQiq7mJHwjqSVXWpHwVU75ycHOqoltLJS1VyjSmHplU7FBMLodVKo5Vj+Pn7Ku42UgT
+qF9g2UF/fpC35z7F3TIA6fMZdarWdK+xdeMtCrCsvANyh60n58z/UUIyBKh2YoD9RAUCOz/vSw/t
+X162+uaLBE1lydN9b1kxq8J9N6ch1eyyJzodprJPTTfM1A5m1urNAk+4sSeEKtXU+zWWVdS0gXxF
++MbNQAAZMbZVGVYSBQbiOEJjVle1MmUwJLVRBZTrLD8q7oJYYslWgNIYlUYwnQWYmnHUQq0L2ows
+d3U16aUpn8cpVj8qwBMmvYbiQad8TajQpLKDGMv1I1ZClI201VCzggGeqmZWw06fwa6ykWF05B+F
+Z/zXBQ4vMMfmFEs5yTRgVau4nU7HOPjgJWGFtSicPZIAAE+CSL10IeABhSs4tnoNXder2vsW501C
+nr2K/Efku0DZBDHjqNVeOQ9pgWfYSOakiLyVXJOyqmUxcNxxiUgOQuoCrpNoDlIYsqnEv3NVuhdp
+O0vXKk+3P2Dawyx9Hdy0hyo3HVP/JxtAmrxUfBCLNglxHggRhDcZ5bQmhwo1PYjBEEdnl3I3X3Oz
+IuESg3XpYhaRkeNVZtvE00QnTNPGS+uFrZvLwHKpwDSrQYqKRYBCLAVUmtkoq9ZcyUESUYezpNz+
+cW/zmEfvV+AVdFc2csLL64ryBLVNvQrQVAquZhg3M8/F6CtPLHBQSDUheS+B3wRKXpyknribZFsE
+BjtDea8c6kusGzO1DQJ4IkfoAxWwuTOV14Fl2QDnZ0LVu5uiuw4bFaBSrMrCJXuxh62IYmDui4lk
+nGtt6vTNno9rRSX+fAhDILLTgawtUZ24jEZMVhuliJQXESpqUZ++IUZBwQRxBhvDU3EmF2m+9OcC
+lOpFCvi5bRrwvyTqyLSSVUNGpi3704uyPREeU2nPm61UAJZT/yNhk8qYCiZKJ71suFHVyekn0gl5
+k6OG2o4XB46cKmGEa1o3fKMSzQtEik20OPJGplckJ5sskG3hnCLzE9MQc4mWOfWkhA2xwQ26OLZ9
+WtRYXZKgiYz7HkhyiRUtBgMv0v8X4yUBbGBdeWMJh+GLRqlr6EYvbfjUoA8Y2WmORpXnqCfubB4P
+ZBOxDBSGFZwpJnOQjYAM/Dr7PAFWDc7k9HI3G5tJL1aTReXA/+hnPtztne/ufXvZp/Kz+/q8t/M9
+Pqtms+zdsjyVbsk2e7q5KPN+5jrP5aG/kt3XGbvS3r+e4U5fMYkxGof2uuTGNr2VzdIcPLdml5r3
+NVsya/SNNlUkIpJOLjuSEAX8UtlkRDB9X1ZG+q6Ju7ieFSeb5A7rzmTCLUCXyJJs5XDLuYz2KaDn
+fD2R6lSBQ6iVV8eB/1xhN8IUwNungf9cLUcwOk/kxa8f0BkU5s1BsbbWHtAIL1qf4pkRHunTleR5
+9uZiK2emDhPBpqJPl03oHiEWrDp+mTlb9bIE3AkFfcj7g2yx26zk8sr4vGmQtDmby4lyJXE8Tczz
+mWi3ydaln9cHpnBKJYCeZaDsfZlh8tTSVyWnogxHXoR+Wx65jWJM/XMcGWiR0qd1FEhRflZ0rXOJ
+rA4kUF26ZmXDhlmYHuhXJvJNeBr6ExnyD3FBo+Dnis+wFe9ta4uUcyKcV6jwVEUtOUn4Nc0hN6OW
+DD/PqBniojs3TRZcDlcE0Y39MPXtrNQR4qLZ4NBCudpnGwJLKQpVo10GkVaZOcQRa/1ndKdqcRni
+ZMdK3/CNL0JLds/63W0W3bH+lthm01s+vROsv2SKlT7bEmyb5ezo9zJLerHCll6tsKZXC/b0QonF
+EhbJplxZbTP92RoJ3BL46qmZdHYhjpJU8aFCorpVhwucxEVS9H+/giD/6M6KgQ490n+YYHn0blry
+qwfLMv5o8PH95ODD4OAnqJHOmFX9iCcHbdL4sv82giZYq/7PksI+8LMxq+mjbO17ZQkqvDVOlmZb
++OlPmry2JrI6Eqwrl+HS+j+2mf0M1yMAAA==
 ECSHOST_EOF_4
 
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
@@ -397,7 +187,7 @@ Description=Amazon ECS agent on its own bridge network (terraform-provider-ecsho
 Documentation=https://github.com/aws/amazon-ecs-agent
 Requires=docker.service
 Wants=network-online.target ecshost-loopback.service ecshost-metadata-guard.service
-After=docker.service network-online.target systemd-networkd.service ecshost-loopback.service ecshost-metadata-guard.service
+After=docker.service network-online.target systemd-networkd.service cloud-final.service ecshost-loopback.service ecshost-metadata-guard.service
 [Service]
 Type=notify
 NotifyAccess=all
@@ -414,7 +204,7 @@ WantedBy=multi-user.target
 ECSHOST_EOF_6
     write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard.service" 644 <<'ECSHOST_EOF_7'
 [Unit]
-Description=Block docker0 containers from IMDS (terraform-provider-ecshost)
+Description=Drop docker0 -> 169.254.169.254 in DOCKER-USER (terraform-provider-ecshost)
 After=docker.service
 PartOf=docker.service
 [Service]
@@ -424,9 +214,42 @@ ExecStart=/bin/sh /opt/ecshost/ecs-agent.sh guard
 [Install]
 WantedBy=docker.service multi-user.target
 ECSHOST_EOF_7
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-self-check.service" 644 <<'ECSHOST_EOF_8'
+    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-recheck.service" 644 <<'ECSHOST_EOF_8'
 [Unit]
-Description=ECS host self-check, reported on the serial console (terraform-provider-ecshost)
+Description=Re-apply the docker0 IMDS block if missing (terraform-provider-ecshost)
+After=docker.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /opt/ecshost/ecs-agent.sh recheck
+ECSHOST_EOF_8
+    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-recheck.timer" 644 <<'ECSHOST_EOF_9'
+[Unit]
+Description=Re-check the docker0 IMDS block every 60s
+[Timer]
+OnActiveSec=60s
+OnUnitActiveSec=60s
+AccuracySec=1s
+Unit=ecshost-metadata-guard-recheck.service
+[Install]
+WantedBy=timers.target
+ECSHOST_EOF_9
+    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-watch.service" 644 <<'ECSHOST_EOF_10'
+[Unit]
+Description=Re-apply the docker0 IMDS block after firewalld reloads (terraform-provider-ecshost)
+After=firewalld.service docker.service
+PartOf=firewalld.service
+ConditionPathExists=|/usr/sbin/firewalld
+ConditionPathExists=|/usr/bin/firewalld
+[Service]
+ExecStart=/bin/sh /opt/ecshost/ecs-agent.sh watch
+Restart=on-failure
+RestartSec=5
+[Install]
+WantedBy=firewalld.service
+ECSHOST_EOF_10
+    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-self-check.service" 644 <<'ECSHOST_EOF_11'
+[Unit]
+Description=ECS host self-check: one ECSHOST_SELF_CHECK line on the serial console (terraform-provider-ecshost)
 Wants=ecs-agent.service
 After=ecs-agent.service
 [Service]
@@ -435,11 +258,11 @@ ExecStart=/bin/sh /opt/ecshost/self-check.sh
 StandardOutput=journal+console
 [Install]
 WantedBy=multi-user.target
-ECSHOST_EOF_8
+ECSHOST_EOF_11
     systemctl daemon-reload
-    systemctl enable ecshost-loopback.service ecs-agent.service ecshost-metadata-guard.service ecshost-self-check.service
+    systemctl enable ecshost-loopback.service ecs-agent.service ecshost-metadata-guard.service ecshost-metadata-guard-recheck.timer ecshost-metadata-guard-watch.service ecshost-self-check.service
     systemctl start ecshost-loopback.service
-    systemctl start --no-block ecs-agent.service ecshost-metadata-guard.service ecshost-self-check.service
+    systemctl start --no-block ecs-agent.service ecshost-metadata-guard.service ecshost-metadata-guard-recheck.timer ecshost-metadata-guard-watch.service ecshost-self-check.service
 else
     sh "$ECSHOST_ROOT/opt/ecshost/ecs-loopback.sh"
     if ! sh "$ECSHOST_ROOT/opt/ecshost/ecs-agent.sh" start; then
