@@ -1480,6 +1480,60 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
+        name: "lt_type_and_requirements",
+        object: LT,
+        input: "both `instance_type` and `instance_requirements` (hashicorp/aws refuses the pair too)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name          = "hosts"
+  instance_type = "t3.large"
+  instance_requirements {
+    memory_mib {
+      min = 4096
+    }
+    vcpu_count {
+      min = 2
+    }
+  }
+}"#,
+        attribute: "instance_type",
+        summary: "Conflicting Attributes",
+        detail: "Set instance_type or instance_requirements, not both: instance_requirements lets EC2 choose the instance type (attribute-based selection), so it cannot be combined with a fixed instance_type.",
+        fix: "Keep `instance_type` for one type, or `instance_requirements` to let EC2 choose.",
+        ..ROW
+    },
+    Row {
+        name: "lt_sg_names_and_ids",
+        object: LT,
+        input: "both `vpc_security_group_ids` and `security_group_names`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name                   = "hosts"
+  vpc_security_group_ids = ["sg-0123456789abcdef0"]
+  security_group_names   = ["default"]
+}"#,
+        attribute: "security_group_names",
+        summary: "Conflicting Attributes",
+        detail: "Set vpc_security_group_ids or security_group_names, not both: security group names work only in a default VPC or EC2-Classic; use vpc_security_group_ids.",
+        fix: "Keep `vpc_security_group_ids`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_profile_arn_and_name",
+        object: LT,
+        input: "`iam_instance_profile` with both `arn` and `name`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  iam_instance_profile {
+    arn  = "arn:aws:iam::123456789012:instance-profile/ecs"
+    name = "ecs"
+  }
+}"#,
+        attribute: "iam_instance_profile[0].name",
+        summary: "Conflicting Attributes",
+        detail: "Set the instance profile's arn or its name, not both.",
+        fix: "Keep one of them (`arn` or `name`).",
+        ..ROW
+    },
+    Row {
         name: "lt_profile_string",
         object: LT,
         input: "`iam_instance_profile = \"ecs\"` (the first release's spelling)",
