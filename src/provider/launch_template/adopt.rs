@@ -134,10 +134,7 @@ pub(crate) fn from_aws(json: &[u8], schema: &Schema) -> Result<Value, String> {
 pub(crate) fn upgrade_v0(json: &[u8], schema: &Schema) -> Result<Value, String> {
     let mut src: Map<String, Json> = serde_json::from_slice(json)
         .map_err(|e| format!("The stored state (schema version 0) is not JSON: {e}."))?;
-    for (main, alias) in [
-        ("user_data", "user_data_base64"),
-        ("vpc_security_group_ids", "security_group_ids"),
-    ] {
+    for (main, alias) in super::ALIASES {
         let aliased = src.remove(alias).unwrap_or(Json::Null);
         if src.get(main).is_none_or(Json::is_null) {
             src.insert(main.into(), aliased);
