@@ -3,8 +3,12 @@
 //!
 //! * **bridged** — this provider's design, rendered: `169.254.170.2/32` on
 //!   `lo`, the agent on its own bridge network published on
-//!   `169.254.170.2:80` (docker-proxy), the in-namespace DNAT to
+//!   `169.254.170.2:80`, the task DNAT (`render::task_dnat`: docker0 →
+//!   the agent's address in the kernel) and the in-namespace DNAT to
 //!   `127.0.0.1:51679`; the rendered loopback and start scripts set it up.
+//! * **bridged via docker-proxy** — the same with the task DNAT's chains
+//!   flushed: what the design gave before the task DNAT (and gives for a
+//!   moment after a ruleset rewrite, until the re-check writes it again).
 //! * **host network** — AWS's recipe: the agent on the host network on
 //!   `127.0.0.1:51679`, `net.ipv4.conf.all.route_localnet=1` host-wide and a
 //!   host DNAT `169.254.170.2:80 → 127.0.0.1:51679` in `PREROUTING`.
@@ -291,17 +295,24 @@ fn main() {
     let load = LoadSpan::start();
     let t0 = Instant::now();
     let mut bridged = Totals::default();
+    let mut proxied = Totals::default();
     let mut host = Totals::default();
     for r in 0..runs {
         bridged_up(&lab, &env);
         bridged.add(&round(&lab, &env, &format!("b{r}"), clients, n));
+        sh(
+            &lab,
+            "iptables -w -t nat -F ECSHOST-CREDENTIALS && iptables -w -F ECSHOST-CREDENTIALS",
+            &env,
+        );
+        proxied.add(&round(&lab, &env, &format!("p{r}"), clients, n));
         bridged_down(&lab, &env);
         host_network_up(&lab, &env);
         host.add(&round(&lab, &env, &format!("h{r}"), clients, n));
         host_network_down(&lab, &env);
         eprintln!(
-            "round {r}: bridged {:.0} req/s, host network {:.0} req/s",
-            bridged.throughputs[r], host.throughputs[r]
+            "round {r}: bridged {:.0} req/s, via docker-proxy {:.0} req/s, host network {:.0} req/s",
+            bridged.throughputs[r], proxied.throughputs[r], host.throughputs[r]
         );
     }
     let engine = lab
@@ -312,7 +323,7 @@ fn main() {
     println!("### The credentials path under load\n");
     println!("{provenance}\n");
     println!(
-        "{clients} task containers on `docker0`, {n} requests each (a new TCP connection per request) to `http://169.254.170.2/v2/credentials/<id>`, all released together; {runs} rounds per path, alternating; Docker {engine} in the host lab, agent stand-in `credload serve` (one thread per connection). Load {} over {:.0} s.\n",
+        "{clients} task containers on `docker0`, {n} requests each (a new TCP connection per request) to `http://169.254.170.2/v2/credentials/<id>`, all released together; {runs} rounds per path, alternating; Docker {engine} in the host lab, agent stand-in `credload serve` (one thread per connection); paths in the order of the table within each round. Load {} over {:.0} s.\n",
         load.end(),
         t0.elapsed().as_secs_f64()
     );
@@ -322,8 +333,12 @@ fn main() {
     println!("|---|---|---|---|---|---|---|");
     for (name, t) in [
         (
-            "bridged agent (this provider: `lo` alias, docker-proxy, in-namespace DNAT)",
+            "bridged agent (this provider: `lo` alias, task DNAT, in-namespace DNAT)",
             &bridged,
+        ),
+        (
+            "bridged agent via docker-proxy (task DNAT flushed: the design before it)",
+            &proxied,
         ),
         (
             "host-network agent (AWS: `route_localnet=1`, host DNAT to 127.0.0.1:51679)",
@@ -342,10 +357,15 @@ fn main() {
         );
     }
     println!(
-        "\nBridged / host-network throughput: **{:.2}×**.",
-        bridged.throughput() / host.throughput()
+        "\nBridged / host-network throughput: **{:.2}×** (via docker-proxy: {:.2}×).",
+        bridged.throughput() / host.throughput(),
+        proxied.throughput() / host.throughput()
     );
-    for (name, t) in [("bridged", &bridged), ("host network", &host)] {
+    for (name, t) in [
+        ("bridged", &bridged),
+        ("via docker-proxy", &proxied),
+        ("host network", &host),
+    ] {
         if !t.samples.is_empty() {
             println!("\nFirst errors ({name}): {}", t.samples.join("; "));
         }

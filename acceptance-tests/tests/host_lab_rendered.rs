@@ -726,9 +726,13 @@ fn self_check_reports_each_missing_piece() {
     type Step = (&'static str, String, &'static [&'static str], String);
     let steps: Vec<Step> = vec![
         (
+            // Tasks keep their path: the task DNAT sends docker0 traffic to
+            // the agent's own address in the kernel, which needs no local
+            // 169.254.170.2 (docker-proxy, the host and a re-created agent
+            // container do).
             "alias deleted",
             "ip addr del 169.254.170.2/32 dev lo".into(),
-            &["alias", "endpoint", "task_path"],
+            &["alias", "endpoint"],
             "loopback".into(),
         ),
         (
@@ -787,6 +791,34 @@ fn self_check_reports_each_missing_piece() {
     let (_, console, report) = h.self_check();
     assert_all_pass(&report, &console);
 
+    // The task probes went through the kernel path (task_dnat), not
+    // docker-proxy: the DNAT to the agent's own address counted them.
+    let counted = |h: &Host| -> u64 {
+        let out = ok(
+            h.sh("iptables -w -t nat -L ECSHOST-CREDENTIALS -n -v -x | awk 'NR == 3 { print $1 }'"),
+            "task DNAT counter",
+        );
+        out.stdout.trim().parse().unwrap_or(0)
+    };
+    let before = counted(&h);
+    assert!(before > 0, "no task request took the kernel path");
+    // Without it the path still works (docker-proxy copies the bytes):
+    // slower, never broken, and the next reapply/recheck writes it again.
+    ok(
+        h.sh("iptables -w -t nat -F ECSHOST-CREDENTIALS && iptables -w -F ECSHOST-CREDENTIALS"),
+        "task DNAT flushed",
+    );
+    let (_, console, report) = h.self_check();
+    observe(
+        "self-check, task DNAT flushed (docker-proxy path)",
+        &console,
+    );
+    assert_all_pass(&report, &console);
+    ok(h.agent_sh("recheck"), "recheck writes the task DNAT again");
+    let (_, console, report) = h.self_check();
+    assert_all_pass(&report, &console);
+    assert!(counted(&h) > 0, "task DNAT not re-applied by recheck");
+
     // Keep the real console text of the healthy run for the replay tests.
     let (_, console, report) = h.self_check();
     assert_all_pass(&report, &console);
@@ -835,8 +867,10 @@ fn restart_and_reboot_restore_everything_and_proxy_off_is_reported() {
     h.assert_endpoint("after reboot");
     h.assert_imds("after reboot");
 
-    // 8b. userland-proxy=false: docker0 -> agent bridge breaks on 20.10; the
-    //     self-check must say so.
+    // 8b. userland-proxy=false: Docker then DNATs docker0 traffic itself but
+    //     its isolation chains drop it between the bridges (Docker 20.10);
+    //     the task DNAT's DOCKER-USER accept carries it across, so the host
+    //     is healthy. Without the task DNAT the self-check must say so.
     let restart = h
         .lab
         .set_userland_proxy(false)
@@ -847,6 +881,16 @@ fn restart_and_reboot_restore_everything_and_proxy_off_is_reported() {
     );
     let (_, (_, console, report)) = systemd_boot(&h);
     observe("self-check with userland-proxy=false", &console);
+    assert_all_pass(&report, &console);
+    ok(
+        h.sh("iptables -w -D DOCKER-USER -j ECSHOST-CREDENTIALS && iptables -w -t nat -F ECSHOST-CREDENTIALS"),
+        "task DNAT removed",
+    );
+    let (_, console, report) = h.self_check();
+    observe(
+        "self-check with userland-proxy=false, task DNAT removed",
+        &console,
+    );
     assert!(!report.ok, "self-check claims success: {console}");
     assert_eq!(status(&report, "task_path"), CheckStatus::Fail, "{console}");
     assert_eq!(
@@ -855,6 +899,9 @@ fn restart_and_reboot_restore_everything_and_proxy_off_is_reported() {
         "{console}"
     );
     assert_eq!(report.failed(), vec!["task_path"], "{console}");
+    ok(h.agent_sh("reapply"), "reapply");
+    let (_, console, report) = h.self_check();
+    assert_all_pass(&report, &console);
 }
 
 /// Regression test for a bug the lab found in the rendered self-check: every

@@ -24,6 +24,7 @@ use super::loopback::validate_address;
 pub use super::metadata_guard::FirewallBackend;
 use super::metadata_guard::{self, TOOL_VARS};
 use super::problem::{Problem, RenderError};
+use super::task_dnat;
 use super::{sh_quote, CREDENTIALS_ADDRESS, SYSTEMD_DIR};
 
 /// Where the start script is installed.
@@ -785,10 +786,10 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
 #            (bounded) until the endpoint answers like the agent
 #   run      start, notify systemd, then wait for the container to exit and
 #            exit with its code (ExecStart of {UNIT_NAME})
-#   reapply  re-apply the metadata guard and the DNAT (idempotent)
+#   reapply  re-apply the metadata guard and both DNATs (idempotent)
 #   guard    apply the metadata guard only
-#   recheck  re-apply the metadata guard only if it is missing, and log it
-#            (the re-check timer's step)
+#   recheck  re-apply the metadata guard and the task DNAT only where they
+#            are missing, and log it (the re-check timer's step)
 #   watch    recheck now and after every firewalld reload or restart
 #   stop     stop and remove the container
 #
@@ -812,6 +813,7 @@ log() {{
 
 {guard}
 {dnat}
+{task_dnat}
 {PROBE_FUNCTION}
 wait_for_docker() {{
     i=0
@@ -890,6 +892,7 @@ cmd_start() {{
     ensure_network
     start_container
     apply_endpoint_dnat
+    apply_task_dnat
     wait_reachable
 }}
 
@@ -906,6 +909,7 @@ cmd_run() {{
 cmd_reapply() {{
     apply_metadata_guard
     apply_endpoint_dnat
+    apply_task_dnat
 }}
 
 cmd_stop() {{
@@ -918,7 +922,10 @@ case "${{1:-start}}" in
     run) cmd_run ;;
     reapply) cmd_reapply ;;
     guard) apply_metadata_guard ;;
-    recheck) recheck_metadata_guard timer ;;
+    recheck)
+        recheck_metadata_guard timer
+        apply_task_dnat
+        ;;
     watch) watch_metadata_guard ;;
     stop) cmd_stop ;;
     *)
@@ -935,6 +942,11 @@ esac
         own = if input.agent_network { "yes" } else { "no" },
         url = sh_quote(&url),
         dnat = dnat_function(input.firewall_backend),
+        task_dnat = task_dnat::shell_function(
+            input.firewall_backend,
+            input.address(),
+            input.credentials_port
+        ),
         run_words = run_words.join(" \\\n"),
     )
 }
@@ -1450,6 +1462,7 @@ case "$1" in
     [ -f "$d/ctr" ] || exit 1
     case "$3" in
       *Pid*) echo 4242 ;;
+      *IPAddress*) echo 172.18.0.2 ;;
       *Labels*) cat "$d/ctr" ;;
       *) echo true ;;
     esac ;;
@@ -1471,7 +1484,7 @@ esac
         fake_command(
             &bin,
             "iptables",
-            "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \"$*\" in *-C* | *-D*) exit 1 ;; esac\n",
+            "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \" $* \" in *\" -C \"* | *\" -D \"*) exit 1 ;; esac\n",
         );
         fake_command(&bin, "ip6tables", "exit 1\n");
         fake_command(
@@ -1524,6 +1537,16 @@ esac
             "{fw}"
         );
         assert!(fw.contains("netns iptables -w -t nat -A PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679"), "{fw}");
+        // The kernel path for tasks, to the address the container has.
+        for rule in [
+            "-t nat -A ECSHOST-CREDENTIALS -p tcp -j DNAT --to-destination 172.18.0.2:51679",
+            "-t nat -I PREROUTING 1 -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS",
+            "-A ECSHOST-CREDENTIALS -i docker0 -d 172.18.0.2/32 -p tcp --dport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT",
+            "-A ECSHOST-CREDENTIALS -o docker0 -s 172.18.0.2/32 -p tcp --sport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT",
+            "-I DOCKER-USER 1 -j ECSHOST-CREDENTIALS",
+        ] {
+            assert!(fw.contains(rule), "{rule}: {fw}");
+        }
 
         // A cloud-init host: the result file exists, so a new container
         // (the configuration changed) gets it read-only, like ecs-init does.

@@ -9,10 +9,10 @@
 #            (bounded) until the endpoint answers like the agent
 #   run      start, notify systemd, then wait for the container to exit and
 #            exit with its code (ExecStart of ecs-agent.service)
-#   reapply  re-apply the metadata guard and the DNAT (idempotent)
+#   reapply  re-apply the metadata guard and both DNATs (idempotent)
 #   guard    apply the metadata guard only
-#   recheck  re-apply the metadata guard only if it is missing, and log it
-#            (the re-check timer's step)
+#   recheck  re-apply the metadata guard and the task DNAT only where they
+#            are missing, and log it (the re-check timer's step)
 #   watch    recheck now and after every firewalld reload or restart
 #   stop     stop and remove the container
 #
@@ -111,6 +111,47 @@ apply_endpoint_dnat() {
     if ! "$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -C PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679 2>/dev/null; then
         "$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -A PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679
     fi
+}
+
+# Tasks on docker0 reach the agent in the kernel, not through docker-proxy:
+# DNAT 169.254.170.2:80 -> <agent ip>:51679, and accept exactly those
+# connections across to the agent's bridge ahead of Docker's isolation.
+# Rewritten (and logged) whenever it is not exactly right: the agent's
+# address changes with every new container.
+apply_task_dnat() {
+    [ "$OWN_NETWORK" = yes ] || return 0
+    agent_ip=$("$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$NAME" 2>/dev/null) || agent_ip=""
+    case $agent_ip in
+        *.*.*.*) ;;
+        *)
+            log "no IPv4 address for $NAME; tasks use docker-proxy"
+            return 0
+            ;;
+    esac
+    if "$IPTABLES" -w -t nat -C ECSHOST-CREDENTIALS -p tcp -j DNAT --to-destination "$agent_ip:51679" 2>/dev/null &&
+        [ "$("$IPTABLES" -w -t nat -S ECSHOST-CREDENTIALS | wc -l)" -eq 2 ] &&
+        "$IPTABLES" -w -t nat -C PREROUTING -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS 2>/dev/null &&
+        "$IPTABLES" -w -C ECSHOST-CREDENTIALS -i docker0 -d "$agent_ip/32" -p tcp --dport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT 2>/dev/null &&
+        "$IPTABLES" -w -C ECSHOST-CREDENTIALS -o docker0 -s "$agent_ip/32" -p tcp --sport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT 2>/dev/null &&
+        [ "$("$IPTABLES" -w -S ECSHOST-CREDENTIALS | wc -l)" -eq 3 ] &&
+        "$IPTABLES" -w -C DOCKER-USER -j ECSHOST-CREDENTIALS 2>/dev/null; then
+        return 0
+    fi
+    "$IPTABLES" -w -t nat -N ECSHOST-CREDENTIALS 2>/dev/null || true
+    "$IPTABLES" -w -t nat -F ECSHOST-CREDENTIALS
+    "$IPTABLES" -w -t nat -A ECSHOST-CREDENTIALS -p tcp -j DNAT --to-destination "$agent_ip:51679"
+    if ! "$IPTABLES" -w -t nat -C PREROUTING -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS 2>/dev/null; then
+        "$IPTABLES" -w -t nat -I PREROUTING 1 -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS
+    fi
+    "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
+    "$IPTABLES" -w -N ECSHOST-CREDENTIALS 2>/dev/null || true
+    "$IPTABLES" -w -F ECSHOST-CREDENTIALS
+    "$IPTABLES" -w -A ECSHOST-CREDENTIALS -i docker0 -d "$agent_ip/32" -p tcp --dport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT
+    "$IPTABLES" -w -A ECSHOST-CREDENTIALS -o docker0 -s "$agent_ip/32" -p tcp --sport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT
+    if ! "$IPTABLES" -w -C DOCKER-USER -j ECSHOST-CREDENTIALS 2>/dev/null; then
+        "$IPTABLES" -w -I DOCKER-USER 1 -j ECSHOST-CREDENTIALS
+    fi
+    log "task DNAT: docker0 -> 169.254.170.2:80 goes to $agent_ip:51679 in the kernel"
 }
 
 probe_endpoint() {
@@ -226,6 +267,7 @@ cmd_start() {
     ensure_network
     start_container
     apply_endpoint_dnat
+    apply_task_dnat
     wait_reachable
 }
 
@@ -242,6 +284,7 @@ cmd_run() {
 cmd_reapply() {
     apply_metadata_guard
     apply_endpoint_dnat
+    apply_task_dnat
 }
 
 cmd_stop() {
@@ -254,7 +297,10 @@ case "${1:-start}" in
     run) cmd_run ;;
     reapply) cmd_reapply ;;
     guard) apply_metadata_guard ;;
-    recheck) recheck_metadata_guard timer ;;
+    recheck)
+        recheck_metadata_guard timer
+        apply_task_dnat
+        ;;
     watch) watch_metadata_guard ;;
     stop) cmd_stop ;;
     *)
