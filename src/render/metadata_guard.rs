@@ -3,7 +3,8 @@
 //! (on its own bridge) and the host keep reaching it.
 //!
 //! * **iptables backend**: one rule at the top of `DOCKER-USER`, scoped with
-//!   `-i docker0` (AWS's unscoped rule would also cut off a bridged agent).
+//!   `-i docker0` (AWS's unscoped rule would also cut off a bridged agent),
+//!   and the same rule first in `raw PREROUTING` (see [`shell_function`]).
 //!   Container → IMDS traffic is *forwarded*, so OUTPUT rules never see it.
 //!   Idempotent by `-C || -I`. Docker keeps `DOCKER-USER` across dockerd
 //!   restarts but nothing keeps it across reboots (facts §4.2), hence a oneshot
@@ -90,6 +91,13 @@ NFT="${NFT:-nft}"
 /// at the top, and "present" means the rule *and* the jump as FORWARD's
 /// first rule. Docker's `EnsureJumpRule` deletes a jump before inserting
 /// its own, so there is never more than one.
+///
+/// The same drop also sits first in `raw PREROUTING`, which dockerd never
+/// touches: after a `firewall-cmd --reload` the watcher re-applies both
+/// within milliseconds, and dockerd, reacting to the same signal a moment
+/// later, can reorder `FORWARD` but not `raw` (the lab saw a task reach
+/// IMDS for half a second in that window while only `DOCKER-USER` held the
+/// rule). "Present" requires both, so the re-check repairs either.
 pub fn shell_function(backend: FirewallBackend) -> String {
     format!("{}\n{}", apply_function(backend), present_function(backend))
 }
@@ -107,10 +115,17 @@ apply_metadata_guard() {{
         while "$IPTABLES" -w -D FORWARD -j DOCKER-USER 2>/dev/null; do :; done
         "$IPTABLES" -w -I FORWARD 1 -j DOCKER-USER
     fi
+    # The same drop before routing, where dockerd never reorders anything.
+    if ! "$IPTABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null; then
+        "$IPTABLES" -w -t raw -I PREROUTING 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP
+    fi
     # IPv6 IMDS: only where Docker manages IPv6 (the chain exists).
     if "$IP6TABLES" -w -n -L DOCKER-USER >/dev/null 2>&1; then
         if ! "$IP6TABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP 2>/dev/null; then
             "$IP6TABLES" -w -I DOCKER-USER 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP
+        fi
+        if ! "$IP6TABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP 2>/dev/null; then
+            "$IP6TABLES" -w -t raw -I PREROUTING 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP
         fi
     fi
 }}
@@ -141,10 +156,12 @@ ECSHOST_NFT
 pub fn present_function(backend: FirewallBackend) -> String {
     match backend {
         FirewallBackend::Iptables => format!(
-            r#"# True when the IPv4 rule is in place and FORWARD's first rule reaches it.
+            r#"# True when both IPv4 rules are in place and FORWARD's first rule reaches
+# the DOCKER-USER one.
 metadata_guard_present() {{
     "$IPTABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null &&
-        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ]
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
+        "$IPTABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null
 }}
 "#
         ),
@@ -381,12 +398,14 @@ mod tests {
         assert!(unit_path().ends_with(UNIT_NAME));
     }
 
-    /// Fake iptables keeping rules as ordered `CHAIN RULE` lines: `-C`
-    /// greps, `-I CHAIN 1` prepends, `-D` deletes the first match, `-S`
-    /// prints like iptables.
+    /// Fake iptables keeping rules as ordered `CHAIN RULE` lines (`raw:CHAIN`
+    /// for `-t raw`): `-C` greps, `-I CHAIN 1` prepends, `-D` deletes the
+    /// first match, `-S` prints like iptables.
     const FAKE_IPTABLES: &str = r#"echo "$*" >> "$FAKE_LOG"
 [ "$1" = -w ] && shift
-op=$1 chain=$2
+table=""
+if [ "$1" = -t ]; then table="$2:"; shift 2; fi
+op=$1 chain=$table$2
 shift 2
 if [ "$op" = -I ] && [ "$1" = 1 ]; then shift; fi
 rule="$chain $*"
@@ -418,8 +437,9 @@ esac
         (dir, env)
     }
 
-    const WANT_RULES: &str =
-        "FORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n";
+    const WANT_RULES: &str = "raw:PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP\n\
+        FORWARD -j DOCKER-USER\n\
+        DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n";
 
     #[test]
     fn iptables_rule_is_idempotent() {
@@ -434,7 +454,7 @@ esac
     }
 
     /// `recheck` does nothing while the guard is in force, and re-applies
-    /// rule and FORWARD jump (saying so) once a rewrite took them away.
+    /// the rules and FORWARD jump (saying so) once a rewrite took one away.
     #[test]
     fn recheck_reapplies_only_what_is_missing_and_says_so() {
         let (dir, env) = fake_host("guard-recheck");
@@ -448,7 +468,9 @@ esac
             "",
             "DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
             // dockerd after a firewalld reload: its ACCEPT above the jump
-            "FORWARD -i docker0 ! -o docker0 -j ACCEPT\nFORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
+            "raw:PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP\nFORWARD -i docker0 ! -o docker0 -j ACCEPT\nFORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
+            // only the raw copy gone
+            "FORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
         ] {
             std::fs::write(dir.join("rules"), rewritten).unwrap();
             let (rc, out) = run_sh(&script, &["recheck"], &env, &bin);
@@ -466,6 +488,13 @@ esac
                 "after {rewritten:?}: {rules}"
             );
             assert!(rules.contains("DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n"));
+            assert_eq!(
+                rules
+                    .matches("raw:PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP\n")
+                    .count(),
+                1,
+                "after {rewritten:?}: {rules}"
+            );
         }
     }
 

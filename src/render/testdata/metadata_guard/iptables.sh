@@ -18,18 +18,27 @@ apply_metadata_guard() {
         while "$IPTABLES" -w -D FORWARD -j DOCKER-USER 2>/dev/null; do :; done
         "$IPTABLES" -w -I FORWARD 1 -j DOCKER-USER
     fi
+    # The same drop before routing, where dockerd never reorders anything.
+    if ! "$IPTABLES" -w -t raw -C PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null; then
+        "$IPTABLES" -w -t raw -I PREROUTING 1 -i docker0 -d 169.254.169.254/32 -j DROP
+    fi
     # IPv6 IMDS: only where Docker manages IPv6 (the chain exists).
     if "$IP6TABLES" -w -n -L DOCKER-USER >/dev/null 2>&1; then
         if ! "$IP6TABLES" -w -C DOCKER-USER -i docker0 -d fd00:ec2::254/128 -j DROP 2>/dev/null; then
             "$IP6TABLES" -w -I DOCKER-USER 1 -i docker0 -d fd00:ec2::254/128 -j DROP
         fi
+        if ! "$IP6TABLES" -w -t raw -C PREROUTING -i docker0 -d fd00:ec2::254/128 -j DROP 2>/dev/null; then
+            "$IP6TABLES" -w -t raw -I PREROUTING 1 -i docker0 -d fd00:ec2::254/128 -j DROP
+        fi
     fi
 }
 
-# True when the IPv4 rule is in place and FORWARD's first rule reaches it.
+# True when both IPv4 rules are in place and FORWARD's first rule reaches
+# the DOCKER-USER one.
 metadata_guard_present() {
     "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null &&
-        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ]
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
+        "$IPTABLES" -w -t raw -C PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null
 }
 
 # Re-apply the guard when something removed it; logs when it had to.

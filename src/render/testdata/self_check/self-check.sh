@@ -28,10 +28,12 @@ IMDS=http://169.254.169.254
 BRIDGE=docker0
 NETNS_DIR=/var/run/netns
 
-# True when the IPv4 rule is in place and FORWARD's first rule reaches it.
+# True when both IPv4 rules are in place and FORWARD's first rule reaches
+# the DOCKER-USER one.
 metadata_guard_present() {
     "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null &&
-        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ]
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
+        "$IPTABLES" -w -t raw -C PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null
 }
 # why CHECK TEXT: why a check is not pass, for the report's "reasons"
 reasons=""
