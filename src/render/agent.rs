@@ -892,7 +892,7 @@ cmd_start() {{
     ensure_network
     start_container
     apply_endpoint_dnat
-    apply_task_dnat
+    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
     wait_reachable
 }}
 
@@ -909,7 +909,7 @@ cmd_run() {{
 cmd_reapply() {{
     apply_metadata_guard
     apply_endpoint_dnat
-    apply_task_dnat
+    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
 }}
 
 cmd_stop() {{
@@ -924,7 +924,7 @@ case "${{1:-start}}" in
     guard) apply_metadata_guard ;;
     recheck)
         recheck_metadata_guard timer
-        apply_task_dnat
+        apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
         ;;
     watch) watch_metadata_guard ;;
     stop) cmd_stop ;;

@@ -50,8 +50,10 @@ use super::metadata_guard::{FirewallBackend, TASK_BRIDGE};
 pub const CHAIN: &str = "ECSHOST-CREDENTIALS";
 
 /// POSIX sh function `apply_task_dnat` for the start script, which defines
-/// `$DOCKER`, `$IPTABLES`, `$NAME`, `$OWN_NETWORK` and `log`. `address` and
-/// `port` are where the agent is published (`169.254.170.2`, `80`).
+/// `$DOCKER`, `$IPTABLES`, `$NAME`, `$NETWORK`, `$OWN_NETWORK` and `log`.
+/// `address` and `port` are where the agent is published (`169.254.170.2`,
+/// `80`). Callers run it as `apply_task_dnat || log …`: it is a fast path,
+/// and a failure leaves the docker-proxy path working.
 pub fn shell_function(backend: FirewallBackend, address: &str, port: u16) -> String {
     let cport = AGENT_CREDENTIALS_PORT;
     match backend {
@@ -69,11 +71,15 @@ pub fn shell_function(backend: FirewallBackend, address: &str, port: u16) -> Str
 # address changes with every new container.
 apply_task_dnat() {{
     [ "$OWN_NETWORK" = yes ] || return 0
-    agent_ip=$("$DOCKER" inspect -f '{{{{range .NetworkSettings.Networks}}}}{{{{.IPAddress}}}}{{{{end}}}}' "$NAME" 2>/dev/null) || agent_ip=""
+    agent_ip=$("$DOCKER" inspect -f "{{{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}}}" "$NAME" 2>/dev/null) || agent_ip=""
     case $agent_ip in
+        "" | *[!0-9.]* | *..* | .* | *.)
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+            return 0
+            ;;
         *.*.*.*) ;;
         *)
-            log "no IPv4 address for $NAME; tasks use docker-proxy"
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
             return 0
             ;;
     esac

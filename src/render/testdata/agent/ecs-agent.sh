@@ -129,11 +129,15 @@ apply_endpoint_dnat() {
 # address changes with every new container.
 apply_task_dnat() {
     [ "$OWN_NETWORK" = yes ] || return 0
-    agent_ip=$("$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$NAME" 2>/dev/null) || agent_ip=""
+    agent_ip=$("$DOCKER" inspect -f "{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}" "$NAME" 2>/dev/null) || agent_ip=""
     case $agent_ip in
+        "" | *[!0-9.]* | *..* | .* | *.)
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+            return 0
+            ;;
         *.*.*.*) ;;
         *)
-            log "no IPv4 address for $NAME; tasks use docker-proxy"
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
             return 0
             ;;
     esac
@@ -276,7 +280,7 @@ cmd_start() {
     ensure_network
     start_container
     apply_endpoint_dnat
-    apply_task_dnat
+    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
     wait_reachable
 }
 
@@ -293,7 +297,7 @@ cmd_run() {
 cmd_reapply() {
     apply_metadata_guard
     apply_endpoint_dnat
-    apply_task_dnat
+    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
 }
 
 cmd_stop() {
@@ -308,7 +312,7 @@ case "${1:-start}" in
     guard) apply_metadata_guard ;;
     recheck)
         recheck_metadata_guard timer
-        apply_task_dnat
+        apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
         ;;
     watch) watch_metadata_guard ;;
     stop) cmd_stop ;;
