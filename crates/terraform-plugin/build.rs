@@ -3,15 +3,15 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
-        "proto/tfplugin6.proto",
-        "proto/plugin/grpc_controller.proto",
-        "proto/plugin/grpc_stdio.proto",
-        "proto/plugin/grpc_broker.proto",
+        "../../proto/tfplugin6.proto",
+        "../../proto/plugin/grpc_controller.proto",
+        "../../proto/plugin/grpc_stdio.proto",
+        "../../proto/plugin/grpc_broker.proto",
     ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }
-    let fds = protox::compile(files, ["proto"])?;
+    let fds = protox::compile(files, ["../../proto"])?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)

@@ -982,8 +982,8 @@ pub fn unit_path() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::consumer_tools::{self, fake_command, run_sh, temp_dir};
-    use crate::render::problem::Severity;
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
+    use crate::problem::Severity;
 
     fn base() -> AgentInput {
         AgentInput {
@@ -1429,8 +1429,8 @@ mod tests {
             (UNIT_NAME, &out.systemd_unit),
             (metadata_guard::UNIT_NAME, &out.firewall_unit),
             (
-                crate::render::loopback::shell::UNIT_NAME,
-                &crate::render::loopback::shell::render_unit(),
+                crate::loopback::shell::UNIT_NAME,
+                &crate::loopback::shell::render_unit(),
             ),
         ]);
         assert!(unit_path().ends_with(UNIT_NAME));

@@ -837,7 +837,7 @@ fn fmt_ns(ns: i128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::problem::Severity;
+    use crate::problem::Severity;
 
     fn ctx(config: &BTreeMap<String, String>) -> Context<'_> {
         Context {

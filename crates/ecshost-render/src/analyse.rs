@@ -295,7 +295,7 @@ fn hex(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::user_data::{self, HostFormat, UserDataInput};
+    use crate::user_data::{self, HostFormat, UserDataInput};
     use proptest::prelude::*;
 
     fn rendered(host_format: HostFormat, gzip: bool) -> Vec<u8> {

@@ -5,7 +5,7 @@
 //! A missing tool prints `SKIP: <tool> not installed` and the check returns,
 //! unless `ECSHOST_REQUIRE_TOOLS=1`, which turns the skip into a panic (CI sets
 //! it after installing the Debian packages listed in the report). Golden files
-//! live in `src/render/testdata/`; `ECSHOST_UPDATE_GOLDEN=1` rewrites them.
+//! live in `src/testdata/` (of this crate); `ECSHOST_UPDATE_GOLDEN=1` rewrites them.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -63,10 +63,10 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// Compares `content` with `src/render/testdata/<name>`.
+/// Compares `content` with `src/testdata/<name>`.
 pub(crate) fn golden(name: &str, content: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/render/testdata")
+        .join("src/testdata")
         .join(name);
     if std::env::var("ECSHOST_UPDATE_GOLDEN").as_deref() == Ok("1") {
         fs::create_dir_all(path.parent().unwrap()).unwrap();

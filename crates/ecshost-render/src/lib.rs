@@ -2,7 +2,7 @@
 //!
 //! # Purity rule
 //!
-//! Nothing in this module does I/O, reads clocks or environment, draws random
+//! Nothing in this crate does I/O, reads clocks or environment, draws random
 //! numbers, spawns tasks or knows about AWS SDK types. Equal input gives
 //! byte-identical output (maps are `BTreeMap`, JSON keeps insertion order, gzip is
 //! written with mtime 0 and no file name). That is what lets Terraform call the
@@ -27,6 +27,10 @@
 //! * [`user_data`]: assembles all of the above for one host format (shell,
 //!   cloud-init MIME multipart, Ignition, CoreOS cloud-config), gzip, base64,
 //!   size check against EC2's 16 KiB limit.
+//! * [`analyse`]: reads existing user data back (what an imported template
+//!   already does for the host).
+//! * [`verify`]: judges one instance's gathered facts (EC2, ECS, the
+//!   self-check report) against what was applied.
 
 pub mod agent;
 pub mod agent_config;
@@ -36,6 +40,7 @@ pub mod metadata_guard;
 pub mod problem;
 pub mod self_check;
 pub mod user_data;
+pub mod verify;
 
 #[cfg(test)]
 mod consumer_tools;

@@ -17,7 +17,7 @@
 //! Only `daddr` IMDS is matched, so `169.254.170.2` (local delivery via `lo`,
 //! or DNAT to the agent bridge with `userland-proxy=false`) is never dropped.
 
-use crate::render::{IMDS_ADDRESS, SYSTEMD_DIR};
+use crate::{IMDS_ADDRESS, SYSTEMD_DIR};
 
 /// The bridge ECS bridge-mode tasks use.
 pub const TASK_BRIDGE: &str = "docker0";
@@ -344,8 +344,8 @@ pub fn render_watch_unit(exec_start: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::consumer_tools::{self, fake_command, run_sh, temp_dir};
-    use crate::render::LIB_DIR;
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
+    use crate::LIB_DIR;
 
     const BACKENDS: [FirewallBackend; 2] = [FirewallBackend::Iptables, FirewallBackend::Nftables];
 

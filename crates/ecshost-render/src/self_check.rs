@@ -597,7 +597,7 @@ pub fn unit_path() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::consumer_tools::{self, fake_command, run_sh, temp_dir};
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
 
     const GOOD: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"pass","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"skip","imds_blocked":"skip","agent_imds":"pass"},"reasons":{"endpoint":"no answer like the agent's from http://169.254.170.2:80/v2/credentials/","task_path":"no docker0 bridge with an IPv4 subnet"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
 

@@ -703,8 +703,8 @@ pub fn render(input: &UserDataInput) -> Result<UserData, RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::consumer_tools::{self, fake_command, run_sh, temp_dir};
-    use crate::render::problem::Severity;
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
+    use crate::problem::Severity;
 
     const FORMATS: [HostFormat; 4] = [
         HostFormat::Shell,

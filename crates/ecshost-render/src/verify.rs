@@ -36,7 +36,7 @@ pub mod table;
 
 use std::collections::BTreeMap;
 
-use crate::render::self_check::{CheckStatus, Report, ReportError};
+use crate::self_check::{CheckStatus, Report, ReportError};
 
 /// The hop limit this provider renders when the template does not say.
 pub const DEFAULT_HOP_LIMIT: i64 = 2;
@@ -514,7 +514,7 @@ fn promise_problems(p: &Promise, l: &Launched, problems: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::self_check::parse_report_line;
+    use crate::self_check::parse_report_line;
 
     const SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     const OTHER: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";

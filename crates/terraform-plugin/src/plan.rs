@@ -222,7 +222,7 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::schema::{validators::OneOf, Attribute, NestedBlock};
+    use crate::schema::{validators::OneOf, Attribute, NestedBlock};
     use std::collections::BTreeMap;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {

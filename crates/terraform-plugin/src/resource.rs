@@ -3,7 +3,7 @@
 //! else an opt-in method with a safe default.
 //!
 //! Requests carry [`Value`]s typed by the schema; use
-//! [`crate::sdk::typed::decode`] to work with plain structs. Responses carry
+//! [`crate::typed::decode`] to work with plain structs. Responses carry
 //! diagnostics *and* values, so "failed, but this object exists" is
 //! expressible: return the state together with the error and Terraform
 //! saves it (nothing half-created is forgotten).

@@ -13,7 +13,7 @@
 use serde_json::{json, Value};
 
 use super::{networkd, LoopbackInput};
-use crate::render::problem::Problem;
+use crate::problem::Problem;
 
 /// Default Ignition spec version (see module docs for why not the newest).
 pub const DEFAULT_VERSION: &str = "3.3.0";
@@ -151,7 +151,7 @@ pub fn render(input: &LoopbackInput, version: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::consumer_tools;
+    use crate::consumer_tools;
 
     #[test]
     fn version_table() {

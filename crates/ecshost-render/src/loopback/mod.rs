@@ -359,7 +359,7 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::problem::Severity;
+    use crate::problem::Severity;
 
     fn input(address: &str, device: &str, allow: bool) -> LoopbackInput {
         LoopbackInput {

@@ -69,7 +69,7 @@ pub fn render(input: &LoopbackInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::consumer_tools;
+    use crate::consumer_tools;
 
     #[test]
     fn golden_default() {

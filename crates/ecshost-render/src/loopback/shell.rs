@@ -7,7 +7,7 @@
 //! configurable at run time.
 
 use super::LoopbackInput;
-use crate::render::{sh_quote, SYSTEMD_DIR};
+use crate::{sh_quote, SYSTEMD_DIR};
 
 /// Where the script is installed.
 pub const PATH: &str = "/opt/ecshost/ecs-loopback.sh";
@@ -70,7 +70,7 @@ pub fn render_unit() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{consumer_tools, LIB_DIR};
+    use crate::{consumer_tools, LIB_DIR};
 
     #[test]
     fn golden_default() {
@@ -107,7 +107,7 @@ mod tests {
 #[cfg(test)]
 mod idempotency_tests {
     use super::*;
-    use crate::render::consumer_tools::{fake_command, run_sh, temp_dir};
+    use crate::consumer_tools::{fake_command, run_sh, temp_dir};
 
     /// A fake `ip` keeping the address state in a file and logging every change.
     const FAKE_IP: &str = r#"case "$*" in

@@ -1,6 +1,6 @@
 //! Is the host serving its ECS cluster? One instance's container-instance
 //! record, judged. Pure: the record comes in already read (by
-//! [`crate::ecs`]), with the time since launch computed by the caller.
+//! `ecshost_aws::ecs`), with the time since launch computed by the caller.
 //!
 //! The rules, and why:
 //! - a running instance must be a container instance of the expected
