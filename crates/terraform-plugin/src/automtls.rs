@@ -10,8 +10,8 @@
 //!
 //! Everything that needs randomness here is ring's: the key, the
 //! certificate's signature, the TLS key exchange and handshake signatures.
-//! ring seeds from the kernel (`getrandom`); AWS-LC (which the EC2 client's
-//! TLS uses) first collects CPU jitter entropy for ≈30 ms, and every provider
+//! ring seeds from the kernel (`getrandom`); AWS-LC (which other TLS clients in
+//! a provider's process often use) first collects CPU jitter entropy for ≈30 ms, and every provider
 //! start (three per `terraform plan`) would pay that before its handshake
 //! line. Only the check of the client's signature is AWS-LC's: go-plugin's
 //! client key is ECDSA P-521, which ring cannot verify, and verifying needs

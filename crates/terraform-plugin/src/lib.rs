@@ -1,5 +1,8 @@
-//! The plugin SDK: everything needed to serve a Terraform provider over
-//! plugin protocol 6, and nothing about ECS or AWS.
+//! A Terraform plugin SDK: everything needed to serve a Terraform provider
+//! written in Rust over plugin protocol 6 (Terraform 1.0 and newer), and
+//! nothing about any particular provider or cloud. README.md shows a
+//! minimal provider; `examples/greeting.rs` is one that its tests drive
+//! through the real `terraform` CLI.
 //!
 //! - [`resource`]: the traits a provider implements;
 //! - [`schema`], [`types`], [`value`], [`typed`]: schemas and values;

@@ -15,8 +15,12 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Installs the stderr logger for the process.
-pub fn init(module: &'static str) {
+/// Installs the stderr logger for the process. `module` is the hclog module
+/// name Terraform shows (by convention `provider.terraform-provider-<name>`);
+/// `targets` are the provider's own tracing targets (its crate names) that
+/// log at the level Terraform asks for. This crate's own target always does;
+/// everything else (the gRPC stack) only at trace, else warnings.
+pub fn init(module: &'static str, targets: &[&str]) {
     let level = level_from_env(
         std::env::var("TF_LOG_PROVIDER")
             .ok()
@@ -29,10 +33,12 @@ pub fn init(module: &'static str) {
     } else {
         LevelFilter::WARN
     };
-    let filter = tracing_subscriber::filter::Targets::new()
-        .with_default(deps)
-        .with_target("ecshost", level)
-        .with_target("terraform_provider_ecshost", level);
+    let filter = targets.iter().fold(
+        tracing_subscriber::filter::Targets::new()
+            .with_default(deps)
+            .with_target(env!("CARGO_CRATE_NAME"), level),
+        |f, t| f.with_target(t.to_string(), level),
+    );
     let _ = tracing_subscriber::registry()
         .with(HclogLayer { module }.with_filter(filter))
         .try_init();

@@ -66,13 +66,13 @@ mod tests {
 
     #[test]
     fn displays_like_terraform_references() {
-        let p = AttributePath::root("metadata_options")
+        let p = AttributePath::root("network")
             .index(0)
-            .attr("http_tokens");
-        assert_eq!(p.to_string(), "metadata_options[0].http_tokens");
+            .attr("mtu");
+        assert_eq!(p.to_string(), "network[0].mtu");
         assert_eq!(
-            AttributePath::root("config").key("ECS_X").to_string(),
-            "config[\"ECS_X\"]"
+            AttributePath::root("config").key("LOG_LEVEL").to_string(),
+            "config[\"LOG_LEVEL\"]"
         );
     }
 }

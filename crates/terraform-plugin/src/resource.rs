@@ -19,7 +19,7 @@ use super::value::Value;
 /// The provider itself: its schema, its configuration, its types.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// Type name prefix, e.g. `ecshost`.
+    /// Type name prefix, e.g. `random` (for `random_string`).
     fn type_name(&self) -> &'static str;
     /// The `provider {}` block schema.
     fn schema(&self) -> Schema;
@@ -80,9 +80,9 @@ impl StateResponse {
 
 /// Where a `moved` block comes from.
 pub struct MoveRequest<'a> {
-    /// e.g. `registry.terraform.io/hashicorp/aws`
+    /// e.g. `registry.terraform.io/hashicorp/random`
     pub source_provider_address: &'a str,
-    /// e.g. `aws_launch_template`
+    /// e.g. `random_string`
     pub source_type_name: &'a str,
     /// schema version of the source state
     pub source_schema_version: i64,
@@ -93,7 +93,7 @@ pub struct MoveRequest<'a> {
 /// A managed resource type.
 #[async_trait]
 pub trait Resource: Send + Sync {
-    /// Full type name, e.g. `ecshost_launch_template`.
+    /// Full type name, e.g. `random_string`.
     fn type_name(&self) -> String;
     /// The schema (built per request; cheap).
     fn schema(&self) -> Schema;
@@ -165,7 +165,7 @@ pub trait Resource: Send + Sync {
 /// A data source type.
 #[async_trait]
 pub trait DataSource: Send + Sync {
-    /// Full type name, e.g. `ecshost_user_data`.
+    /// Full type name, e.g. `http` or `local_file`.
     fn type_name(&self) -> String;
     /// The schema.
     fn schema(&self) -> Schema;

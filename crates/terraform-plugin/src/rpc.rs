@@ -35,8 +35,13 @@ pub struct ProviderService {
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
-/// Runs provider code, turning a panic into an error diagnostic.
-async fn guarded<T>(what: &str, fut: impl Future<Output = T>) -> Result<T, Diagnostics> {
+/// Runs provider code, turning a panic into an error diagnostic that names
+/// the provider's binary (`terraform-provider-<type name>`).
+async fn guarded<T>(
+    provider: &str,
+    what: &str,
+    fut: impl Future<Output = T>,
+) -> Result<T, Diagnostics> {
     trace!(call = what, "calling provider code");
     let r = AssertUnwindSafe(fut).catch_unwind().await;
     trace!(call = what, "called provider code");
@@ -49,7 +54,7 @@ async fn guarded<T>(what: &str, fut: impl Future<Output = T>) -> Result<T, Diagn
         error!(call = what, panic = %msg, "provider code panicked");
         Diagnostics::from_error(
             "Provider Internal Error",
-            format!("The provider panicked in {what}: {msg}. This is a bug in terraform-provider-ecshost; please report it with the configuration that triggered it."),
+            format!("The provider panicked in {what}: {msg}. This is a bug in terraform-provider-{provider}; please report it with the configuration that triggered it."),
         )
     })
 }
@@ -126,6 +131,7 @@ impl ProviderService {
         }
         let (mut planned, mut rr) = plan::plan(&schema.block, &prior, &proposed, &config);
         let resp = guarded(
+            self.provider.type_name(),
             "ModifyPlan",
             r.modify_plan(
                 PlanRequest {
@@ -169,7 +175,12 @@ impl ProviderService {
         let config = wire::decode(req.config.as_ref(), &ty, "configuration")?;
         let stop = &self.stop;
         let (state, private, mut diags) = if planned.is_null() {
-            let d = guarded("Delete", r.delete(&prior, &req.planned_private, stop)).await?;
+            let d = guarded(
+                self.provider.type_name(),
+                "Delete",
+                r.delete(&prior, &req.planned_private, stop),
+            )
+            .await?;
             // A failed delete keeps the object in state.
             let st = if d.has_error() {
                 prior.clone()
@@ -178,10 +189,16 @@ impl ProviderService {
             };
             (st, req.planned_private.clone(), d)
         } else if prior.is_null() {
-            let resp = guarded("Create", r.create(&config, &planned, stop)).await?;
+            let resp = guarded(
+                self.provider.type_name(),
+                "Create",
+                r.create(&config, &planned, stop),
+            )
+            .await?;
             (resp.state.unwrap_or(Value::Null), resp.private, resp.diags)
         } else {
             let resp = guarded(
+                self.provider.type_name(),
                 "Update",
                 r.update(&prior, &config, &planned, &req.planned_private, stop),
             )
@@ -277,6 +294,7 @@ with_diagnostics!(
 );
 
 async fn validate_config(
+    provider: &str,
     schema_block: &super::schema::Block,
     ty: &super::types::Type,
     config: Option<&pb::DynamicValue>,
@@ -285,7 +303,7 @@ async fn validate_config(
     let cfg = wire::decode(config, ty, "configuration")?;
     let mut diags = Diagnostics::new();
     plan::validate_block(schema_block, &cfg, &AttributePath::default(), &mut diags);
-    guarded("ValidateConfig", hook(&cfg, &mut diags)).await?;
+    guarded(provider, "ValidateConfig", hook(&cfg, &mut diags)).await?;
     Ok(wire::diagnostics(diags))
 }
 
@@ -352,6 +370,7 @@ impl pb::provider_server::Provider for ProviderService {
         let schema = self.provider.schema();
         let p = self.provider.clone();
         let r = validate_config(
+            self.provider.type_name(),
             &schema.block,
             &schema.value_type(),
             req.config.as_ref(),
@@ -372,6 +391,7 @@ impl pb::provider_server::Provider for ProviderService {
             let res = self.resource(&req.type_name)?;
             let schema = res.schema();
             validate_config(
+                self.provider.type_name(),
                 &schema.block,
                 &schema.value_type(),
                 req.config.as_ref(),
@@ -394,6 +414,7 @@ impl pb::provider_server::Provider for ProviderService {
             let ds = self.data_source(&req.type_name)?;
             let schema = ds.schema();
             validate_config(
+                self.provider.type_name(),
                 &schema.block,
                 &schema.value_type(),
                 req.config.as_ref(),
@@ -422,7 +443,7 @@ impl pb::provider_server::Provider for ProviderService {
                     "The stored state is in the legacy flatmap format, which this provider never wrote.",
                 ));
             }
-            let resp: StateResponse = guarded("UpgradeState", res.upgrade_state(req.version, &raw.json)).await?;
+            let resp: StateResponse = guarded(self.provider.type_name(), "UpgradeState", res.upgrade_state(req.version, &raw.json)).await?;
             if resp.diags.has_error() {
                 return Err(resp.diags);
             }
@@ -447,6 +468,7 @@ impl pb::provider_server::Provider for ProviderService {
             let raw = wire::decode(req.config.as_ref(), &ty, "provider configuration")?;
             let cfg = plan::with_defaults(&schema.block, &raw);
             let d = guarded(
+                self.provider.type_name(),
                 "Configure",
                 self.provider.configure(&cfg, &req.terraform_version),
             )
@@ -475,7 +497,12 @@ impl pb::provider_server::Provider for ProviderService {
                     ..Default::default()
                 });
             }
-            let resp = guarded("Read", res.read(&state, &req.private, &self.stop)).await?;
+            let resp = guarded(
+                self.provider.type_name(),
+                "Read",
+                res.read(&state, &req.private, &self.stop),
+            )
+            .await?;
             // On error keep the state Terraform has: nothing is forgotten.
             let new_state = if resp.diags.has_error() {
                 resp.state.unwrap_or(state)
@@ -526,7 +553,12 @@ impl pb::provider_server::Provider for ProviderService {
         let r = async {
             let res = self.resource(&req.type_name)?;
             let ty = res.schema().value_type();
-            let resp = guarded("Import", res.import(&req.id, &self.stop)).await?;
+            let resp = guarded(
+                self.provider.type_name(),
+                "Import",
+                res.import(&req.id, &self.stop),
+            )
+            .await?;
             if resp.diags.has_error() {
                 return Err(resp.diags);
             }
@@ -569,7 +601,7 @@ impl pb::provider_server::Provider for ProviderService {
                 source_schema_version: req.source_schema_version,
                 source_state_json: json,
             };
-            let Some(resp) = guarded("MoveState", res.move_state(mv)).await? else {
+            let Some(resp) = guarded(self.provider.type_name(), "MoveState", res.move_state(mv)).await? else {
                 return Err(Diagnostics::from_error(
                     "Unsupported Resource Move",
                     format!(
@@ -603,7 +635,8 @@ impl pb::provider_server::Provider for ProviderService {
             let ty = schema.value_type();
             let raw = wire::decode(req.config.as_ref(), &ty, "configuration")?;
             let cfg = plan::with_defaults(&schema.block, &raw);
-            let resp = guarded("Read", ds.read(&cfg, &self.stop)).await?;
+            let resp =
+                guarded(self.provider.type_name(), "Read", ds.read(&cfg, &self.stop)).await?;
             if resp.diags.has_error() {
                 return Err(resp.diags);
             }

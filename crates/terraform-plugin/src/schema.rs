@@ -492,8 +492,8 @@ mod tests {
     fn http_urls() {
         for (url, problem) in [
             ("http://127.0.0.1:5000", None),
-            ("https://ec2.eu-west-1.amazonaws.com", None),
-            ("https://vpce-1.ec2.us-east-1.vpce.amazonaws.com/", None),
+            ("https://api.eu-west-1.example.com", None),
+            ("https://vpce-1.api.us-east-1.vpce.example.com/", None),
             ("http://[::1]:5000/x", None),
             ("http://user@host:80", None),
             ("not a url", Some("contains spaces or control characters")),

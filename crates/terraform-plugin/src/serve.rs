@@ -41,9 +41,13 @@ pub enum ServeError {
     /// Run by hand, not by Terraform.
     #[error(
         "this binary is a Terraform provider plugin and is meant to be run by Terraform, not by hand\n\
-         (declare `ecshost/ecshost` in required_providers and run `terraform init`; to debug, run it with --debug)"
+         (declare `{provider}` in required_providers and run `terraform init`; to debug, run it with --debug)"
     )]
-    NotUnderTerraform,
+    NotUnderTerraform {
+        /// the provider's source address as written in `required_providers`
+        /// (e.g. `hashicorp/random`)
+        provider: String,
+    },
     /// Terraform speaks no protocol version this provider serves.
     #[error("Terraform offers plugin protocol versions {offered:?}, but this provider serves only version 6 (Terraform 1.0 or newer)")]
     Protocol {
@@ -84,7 +88,12 @@ impl ServeConfig {
     pub fn from_env(address: &str, debug: bool) -> Result<Self, ServeError> {
         if !debug {
             if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
-                return Err(ServeError::NotUnderTerraform);
+                let provider = address
+                    .strip_prefix("registry.terraform.io/")
+                    .unwrap_or(address);
+                return Err(ServeError::NotUnderTerraform {
+                    provider: provider.to_owned(),
+                });
             }
             let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").unwrap_or_default();
             if !offered.is_empty() && !offered.split(',').any(|v| v.trim() == "6") {

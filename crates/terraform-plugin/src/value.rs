@@ -433,7 +433,7 @@ fn element_type<'a>(items: impl IntoIterator<Item = &'a Value>) -> Type {
 
 /// Marks an unknown value inside the JSON used by the typed (serde) bridge.
 /// Never appears in Terraform's own JSON.
-pub(crate) const UNKNOWN_SENTINEL: &str = "__ecshost_unknown__";
+pub(crate) const UNKNOWN_SENTINEL: &str = "__terraform_plugin_unknown__";
 
 /// Typed JSON to value; with `sentinel`, objects `{UNKNOWN_SENTINEL: true}`
 /// decode as unknown (the serde bridge's spelling of "unknown").
