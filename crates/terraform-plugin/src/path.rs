@@ -66,9 +66,7 @@ mod tests {
 
     #[test]
     fn displays_like_terraform_references() {
-        let p = AttributePath::root("network")
-            .index(0)
-            .attr("mtu");
+        let p = AttributePath::root("network").index(0).attr("mtu");
         assert_eq!(p.to_string(), "network[0].mtu");
         assert_eq!(
             AttributePath::root("config").key("LOG_LEVEL").to_string(),
