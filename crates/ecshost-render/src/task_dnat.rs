@@ -57,12 +57,13 @@ pub const CHAIN: &str = "ECSHOST-CREDENTIALS";
 pub fn shell_function(backend: FirewallBackend, address: &str, port: u16) -> String {
     let cport = AGENT_CREDENTIALS_PORT;
     match backend {
-        FirewallBackend::Nftables => format!(
+        FirewallBackend::Nftables => {
             "# Tasks reach the agent through docker-proxy on the nftables backend\n\
-             # (see the provider's task_dnat module: Docker 29 accepts forwarded\n\
-             # packets only by its own firewall mark).\n\
-             apply_task_dnat() {{ :; }}\n"
-        ),
+             # (Docker 29 accepts forwarded packets between its bridges only by\n\
+             # its own firewall mark, bridge-accept-fwmark).\n\
+             apply_task_dnat() { :; }\n"
+                .to_owned()
+        }
         FirewallBackend::Iptables => format!(
             r#"# Tasks on {TASK_BRIDGE} reach the agent in the kernel, not through docker-proxy:
 # DNAT {address}:{port} -> <agent ip>:{cport}, and accept exactly those
