@@ -353,9 +353,7 @@ fn main() {
     let moto = Moto::start();
     let hermetic = tempfile::tempdir().expect("temp dir");
     let setup = |wd: &mut Workdir| {
-        for (k, v) in moto.env() {
-            wd.env(&k, &v);
-        }
+        wd.envs(moto.env());
         let cfg = hermetic.path().join("none");
         wd.env("AWS_CONFIG_FILE", cfg.to_str().unwrap())
             .env("AWS_SHARED_CREDENTIALS_FILE", cfg.to_str().unwrap());

@@ -124,9 +124,7 @@ fn main() {
     for &n in &ns {
         let moto = Moto::start();
         let mut wd = Workdir::with_providers(&[("ecshost", bin.clone())]);
-        for (k, v) in moto.env() {
-            wd.env(&k, &v);
-        }
+        wd.envs(moto.env());
         wd.write_config(&config(&moto.endpoint, ""));
         wd.init();
         wd.apply();

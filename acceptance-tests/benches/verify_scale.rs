@@ -90,9 +90,7 @@ fn main() {
         // A fresh server per fleet size, so fleets never mix.
         let moto = Moto::start();
         let mut wd = Workdir::with_providers(&[("ecshost", bin.clone())]);
-        for (k, v) in moto.env() {
-            wd.env(&k, &v);
-        }
+        wd.envs(moto.env());
         wd.write_config(&config(&moto.endpoint, ""));
         wd.init();
         wd.apply();

@@ -122,6 +122,13 @@ impl Moto {
         assert_eq!(status, Some(200), "POST /moto-api/{path}");
     }
 
+    /// A terraform work dir whose commands get [`Moto::env`].
+    pub fn workdir(&self) -> crate::terraform::Workdir {
+        let mut wd = crate::terraform::Workdir::new();
+        wd.envs(self.env());
+        wd
+    }
+
     /// The environment terraform (and the provider) needs for this server:
     /// static test credentials and a region; no real endpoint.
     pub fn env(&self) -> Vec<(String, String)> {

@@ -191,6 +191,12 @@ impl Workdir {
         self
     }
 
+    /// Adds every variable of `vars` (e.g. [`crate::moto::Moto::env`]).
+    pub fn envs(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> &mut Self {
+        self.env.extend(vars);
+        self
+    }
+
     /// Replaces `main.tf`.
     pub fn write_config(&self, hcl: &str) {
         std::fs::write(self.path().join("main.tf"), hcl).expect("writing main.tf");

@@ -2293,17 +2293,9 @@ fn no_credentials_group() -> Vec<String> {
     apply_group(&wd, Env::NoCredentials)
 }
 
-fn moto_workdir(moto: &Moto) -> Workdir {
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
-    wd
-}
-
 fn import_group(moto: &Moto) -> Vec<String> {
     let mut failures = Vec::new();
-    let wd = moto_workdir(moto);
+    let wd = moto.workdir();
     let rows = select(Stage::Import, Env::Moto);
     write_rows(&wd, &rows);
     wd.init();
@@ -2459,7 +2451,7 @@ fn bad_input_matrix() {
         let no_creds = s.spawn(no_credentials_group);
         let imports = s.spawn(move || import_group(moto));
         let apply = {
-            let wd = moto_workdir(moto);
+            let wd = moto.workdir();
             apply_group(&wd, Env::Moto)
         };
         let mut all = apply;

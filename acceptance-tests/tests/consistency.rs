@@ -8,7 +8,6 @@
 //! others.
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::Workdir;
 
 const DESCRIPTION: [&str; 5] = [
     "",
@@ -145,10 +144,7 @@ fn generated_corpus_applies_and_plans_empty_twice() {
         assert_eq!(used.len(), n, "{name}");
     }
     let moto = Moto::start();
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
+    let mut wd = moto.workdir();
     wd.env("TF_VAR_ec2_endpoint", &moto.endpoint);
     wd.write_config(&corpus(0));
     wd.init();

@@ -20,10 +20,7 @@ use serde_json::json;
 fn setup() -> (Moto, Ec2Proxy, Workdir) {
     let moto = Moto::start();
     let proxy = Ec2Proxy::start(&moto.endpoint);
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
+    let wd = moto.workdir();
     (moto, proxy, wd)
 }
 

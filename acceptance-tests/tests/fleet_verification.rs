@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::ec2_proxy::{Ec2Proxy, Fault};
 use acceptance_tests::moto::{Launch, Moto};
-use acceptance_tests::terraform::{aws_provider_mirror, find_resource, Workdir};
+use acceptance_tests::terraform::{aws_provider_mirror, find_resource};
 use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
@@ -31,14 +31,6 @@ const ECS_ACTIONS: &[&str] = &[
     "DescribeContainerInstances",
     "ListClusters",
 ];
-
-fn workdir(moto: &Moto) -> Workdir {
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
-    wd
-}
 
 /// The provider block, a user data and a launch template rendering
 /// `cluster`, then `body`; every call goes through `endpoint`.
@@ -104,7 +96,7 @@ fn ecs_calls(actions: &BTreeMap<String, u64>) -> u64 {
 fn ecs_membership_problems_are_named_per_instance() {
     let moto = Moto::start();
     let proxy = Ec2Proxy::start(&moto.endpoint);
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(proxy.url(), "blue", ""));
     wd.init();
     wd.apply();
@@ -289,7 +281,7 @@ data "ecshost_instance_verification" "plain" {
 #[test]
 fn the_gate_draws_its_sample_seed_at_plan_time() {
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(&moto.endpoint, "seeded", ""));
     wd.init();
     wd.apply();
@@ -351,7 +343,7 @@ fn sample_mode_costs_match_the_formula_at_two_thousand() {
     const N: usize = 2000;
     const PER_VERSION: usize = 20;
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(&moto.endpoint, "fleet-v1", ""));
     wd.init();
     wd.apply();
@@ -739,7 +731,7 @@ fn the_gate_follows_an_auto_scaling_instance_refresh() {
         r#"<StartInstanceRefreshResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><StartInstanceRefreshResult><InstanceRefreshId>{REFRESH_ID}</InstanceRefreshId></StartInstanceRefreshResult><ResponseMetadata><RequestId>proxy</RequestId></ResponseMetadata></StartInstanceRefreshResponse>"#
     );
     proxy.inject("StartInstanceRefresh", 100, Fault::Reply(reply));
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
 
     // Release 1: the group launches version 1 (moto's Auto Scaling can:
     // CreateLaunchTemplate made it); no gate yet.

@@ -971,7 +971,7 @@ fn self_check_crashing_probe_is_not_reported_as_imds_blocked() {
 fn verification_reads_what_the_lab_printed_on_the_console() {
     use acceptance_tests::ec2_proxy::Ec2Proxy;
     use acceptance_tests::moto::{Launch, Moto};
-    use acceptance_tests::terraform::Workdir;
+
     use base64::Engine as _;
 
     let Some(h) = Host::start_for_user_data() else {
@@ -979,10 +979,7 @@ fn verification_reads_what_the_lab_printed_on_the_console() {
     };
     let moto = Moto::start();
     let proxy = Ec2Proxy::start(&moto.endpoint);
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
+    let wd = moto.workdir();
     let head = format!(
         r#"terraform {{
   required_providers {{

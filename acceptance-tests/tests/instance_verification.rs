@@ -15,19 +15,11 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use acceptance_tests::moto::{Launch, Moto};
-use acceptance_tests::terraform::{find_resource, Workdir};
+use acceptance_tests::terraform::find_resource;
 use base64::Engine as _;
 use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
-
-fn workdir(moto: &Moto) -> Workdir {
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
-    wd
-}
 
 fn config(endpoint: &str, cluster: &str, body: &str) -> String {
     format!(
@@ -102,7 +94,7 @@ fn problems(i: &Json) -> String {
 #[test]
 fn each_deviation_is_named_check_warns_and_the_gate_fails_the_apply() {
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(&moto.endpoint, "blue", ""));
     wd.init();
     wd.apply();
@@ -306,7 +298,7 @@ check "fleet" {{
 #[test]
 fn a_thousand_instances_cost_pages_not_instances_except_where_they_must() {
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(&moto.endpoint, "scale", ""));
     wd.init();
     wd.apply();
@@ -387,7 +379,7 @@ fn a_required_check_that_was_skipped_fails_verification() {
 
     let moto = Moto::start();
     let proxy = Ec2Proxy::start(&moto.endpoint);
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(proxy.url(), "skips", ""));
     wd.init();
     wd.apply();
@@ -474,7 +466,7 @@ fn what_the_template_promises_is_verified() {
             .unwrap()
             .to_owned()
     });
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     let template = format!(
         r#"terraform {{
   required_providers {{

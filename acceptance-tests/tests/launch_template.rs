@@ -11,14 +11,6 @@ use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
 
-fn workdir(moto: &Moto) -> Workdir {
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
-    wd
-}
-
 fn config(moto: &Moto, body: &str) -> String {
     format!(
         r#"terraform {{
@@ -77,7 +69,7 @@ const IMPORT_COMPARE: &[&str] = &[
 #[test]
 fn launch_template_lifecycle() {
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(&moto, &lt("blue", r#"{ team = "platform" }"#)));
     wd.init();
     wd.apply();
@@ -212,7 +204,7 @@ fn import_block_generates_usable_config() {
         // AWS's own recipe: --net host and a DNAT rule.
         "IyEvYmluL2Jhc2gKaXB0YWJsZXMgLXQgbmF0IC1BIFBSRVJPVVRJTkcgLXAgdGNwIC1kIDE2OS4yNTQuMTcwLjIgLS1kcG9ydCA4MCAtaiBETkFUIC0tdG8tZGVzdGluYXRpb24gMTI3LjAuMC4xOjUxNjc5CnN5c2N0bCAtdyBuZXQuaXB2NC5jb25mLmFsbC5yb3V0ZV9sb2NhbG5ldD0xCmRvY2tlciBydW4gLS1uYW1lIGVjcy1hZ2VudCAtLW5ldD1ob3N0IGFtYXpvbi9hbWF6b24tZWNzLWFnZW50Cg==",
     );
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(
         &moto,
         &format!("import {{\n  to = ecshost_launch_template.old\n  id = \"{id}\"\n}}\n"),
@@ -242,7 +234,7 @@ fn import_block_generates_usable_config() {
 #[test]
 fn guard_rails_are_plan_time_diagnostics() {
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     // Known at validate time: refused there.
     let literal = r#"
 resource "ecshost_launch_template" "y" {
@@ -350,7 +342,7 @@ fn moved_from_aws_launch_template() {
         return;
     }
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     let aws = format!(
         r#"terraform {{
   required_providers {{
@@ -528,7 +520,7 @@ resource "ecshost_launch_template" "rich" {
 #[test]
 fn drift_on_any_field_shows_and_is_written_back() {
     let moto = Moto::start();
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     wd.write_config(&config(&moto, RICH));
     wd.init();
     wd.apply();
@@ -631,7 +623,7 @@ fn a_field_the_schema_cannot_express_stops_the_write() {
         ["NetworkPerformanceOptions"],
         "moto stores the field and the EC2 layer reports it"
     );
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     let body = |ud: &str, tags: &str| {
         format!(
             r#"

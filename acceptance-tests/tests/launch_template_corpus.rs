@@ -716,10 +716,7 @@ fn run(way: Way) {
     let t0 = Instant::now();
     let cases = cases();
     let moto = Moto::start();
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
+    let wd = moto.workdir();
     let head = header(&moto);
     let mut outcomes: BTreeMap<String, Outcome> = cases
         .iter()
@@ -1186,10 +1183,7 @@ fn generate_config(
         .map(|c| (*c, latest(c)))
         .max_by_key(|(_, v)| leaves(&v.data.to_json(), "").len())
         .expect("a corpus file");
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
+    let wd = moto.workdir();
     wd.write_config(&format!(
         "{}import {{\n  to = ecshost_launch_template.generated\n  id = \"{}\"\n}}\n",
         header(moto),

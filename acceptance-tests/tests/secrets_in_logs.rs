@@ -155,10 +155,7 @@ fn planted_secrets_never_reach_the_logs() {
         ("ECS_ENGINE_AUTH_DATA", engine_auth.clone()),
     ]);
 
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
+    let mut wd = moto.workdir();
     // moto accepts any credentials; the access key ID is an identifier, not
     // a secret (the SDK logs it, with the secret key redacted).
     wd.env("AWS_ACCESS_KEY_ID", "AKIAECSHOSTTEST00001")
@@ -222,10 +219,7 @@ fn planted_secrets_never_reach_the_logs() {
     // the whole request, user data (and so the credential, in base64)
     // included; until the EC2 layer cut that off, this step failed with the
     // credential's base64 form in the diagnostic on terraform's stderr.
-    let mut failing = Workdir::new();
-    for (k, v) in moto.env() {
-        failing.env(&k, &v);
-    }
+    let mut failing = moto.workdir();
     failing
         .env("AWS_ACCESS_KEY_ID", "AKIAECSHOSTTEST00001")
         .env("AWS_SECRET_ACCESS_KEY", &secret_key)

@@ -15,20 +15,12 @@
 
 use std::collections::BTreeMap;
 
-use acceptance_tests::moto::{Launch, Moto};
+use acceptance_tests::moto::Launch;
 use acceptance_tests::state_fixtures::{self, Fixture, Recording};
 use acceptance_tests::terraform::Workdir;
 use serde_json::Value as Json;
 
 const AMI: &str = "ami-05fb4f257abd42992";
-
-fn workdir(moto: &Moto) -> Workdir {
-    let mut wd = Workdir::new();
-    for (k, v) in moto.env() {
-        wd.env(&k, &v);
-    }
-    wd
-}
 
 /// `type → schema version` of the current build's managed resources.
 fn current_schema_versions() -> BTreeMap<String, u64> {
@@ -69,7 +61,7 @@ fn plan_fixture(f: &Fixture, current: &BTreeMap<String, u64>) -> Result<String, 
             }
         }
     }
-    let wd = workdir(&moto);
+    let wd = moto.workdir();
     let label = f.install_into(&wd);
     wd.init();
     let r = wd.run(&[
@@ -498,7 +490,7 @@ fn apply_serially(wd: &Workdir, config: &str) {
 fn write_state_fixtures() {
     {
         let rec = Recording::start(1701);
-        let wd = workdir(&rec.moto);
+        let wd = rec.moto.workdir();
         wd.write_config(&launch_templates_config(1));
         wd.init();
         apply_serially(&wd, &launch_templates_config(1));
@@ -513,7 +505,7 @@ fn write_state_fixtures() {
     }
     {
         let rec = Recording::start(1702);
-        let wd = workdir(&rec.moto);
+        let wd = rec.moto.workdir();
         wd.write_config(&verification_config(false));
         wd.init();
         apply_serially(&wd, &verification_config(false));
