@@ -169,7 +169,13 @@ fn host_network_down(lab: &Lab, env: &[(String, String)]) {
 }
 
 /// One round: `clients` containers, `n` requests each; their JSON lines.
-fn round(lab: &Lab, env: &[(String, String)], tag: &str, clients: usize, n: usize) -> Vec<Json> {
+fn round(
+    lab: &Lab,
+    env: &[(String, String)],
+    tag: &str,
+    clients: usize,
+    n: usize,
+) -> (Vec<Json>, [u64; 3]) {
     let go = lab.dir().join(format!("go-{tag}"));
     std::fs::create_dir_all(&go).unwrap();
     let _ = std::fs::remove_file(go.join("start"));
@@ -191,6 +197,7 @@ fn round(lab: &Lab, env: &[(String, String)], tag: &str, clients: usize, n: usiz
         env,
     );
     // Every client waits for this file: released together.
+    let cpu = CpuSampler::start();
     let release = sys_now_ms() + 300;
     std::fs::write(go.join("start"), release.to_string()).unwrap();
     sh(
@@ -198,7 +205,7 @@ fn round(lab: &Lab, env: &[(String, String)], tag: &str, clients: usize, n: usiz
         &format!("\"$DOCKER\" wait {} >/dev/null", names.join(" ")),
         env,
     );
-    let mut lines = Vec::new();
+    let mut lines: Vec<Json> = Vec::new();
     for name in &names {
         // `docker wait` can return before the log driver has written the
         // container's last line (seen under load): ask again for a while.
@@ -220,7 +227,65 @@ fn round(lab: &Lab, env: &[(String, String)], tag: &str, clients: usize, n: usiz
         &format!("\"$DOCKER\" rm -f {} >/dev/null", names.join(" ")),
         env,
     );
-    lines
+    let from = lines.iter().filter_map(|l| l["start_us"].as_u64()).min();
+    let to = lines.iter().filter_map(|l| l["end_us"].as_u64()).max();
+    let ticks = cpu.between(from.unwrap_or(0).into(), to.unwrap_or(0).into());
+    (lines, ticks)
+}
+
+/// Busy CPU time of the whole machine from `/proc/stat` (user+nice,
+/// system, softirq, in USER_HZ ticks), sampled every 10 ms while a round
+/// runs, so the CPU a path costs per request can be read for the clients'
+/// window alone.
+struct CpuSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<(u128, [u64; 3])>>,
+}
+
+fn proc_stat_busy() -> [u64; 3] {
+    let s = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = s
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq …
+    let g = |i: usize| f.get(i).copied().unwrap_or(0);
+    [g(0) + g(1), g(2) + g(5), g(6)]
+}
+
+impl CpuSampler {
+    fn start() -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            while !s.load(std::sync::atomic::Ordering::Relaxed) {
+                v.push((sys_now_ms() * 1000, proc_stat_busy()));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            v
+        });
+        CpuSampler { stop, thread }
+    }
+
+    /// Busy ticks [user, system, softirq] between the samples nearest to
+    /// `from_us` and `to_us` (epoch µs).
+    fn between(self, from_us: u128, to_us: u128) -> [u64; 3] {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let v = self.thread.join().unwrap();
+        let near = |t: u128| {
+            v.iter()
+                .min_by_key(|(ts, _)| ts.abs_diff(t))
+                .map(|x| x.1)
+                .unwrap_or_default()
+        };
+        let (a, b) = (near(from_us), near(to_us));
+        [b[0] - a[0], b[1] - a[1], b[2] - a[2]]
+    }
 }
 
 fn sys_now_ms() -> u128 {
@@ -239,10 +304,16 @@ struct Totals {
     lat_ms: Vec<f64>,
     samples: Vec<String>,
     throughputs: Vec<f64>,
+    /// Busy CPU ticks (USER_HZ) in the clients' windows: user, system, softirq.
+    ticks: [u64; 3],
 }
 
 impl Totals {
-    fn add(&mut self, lines: &[Json]) {
+    fn add(&mut self, (lines, ticks): (Vec<Json>, [u64; 3])) {
+        for (t, x) in self.ticks.iter_mut().zip(ticks) {
+            *t += x;
+        }
+        let lines = &lines[..];
         let start = lines
             .iter()
             .filter_map(|l| l["start_us"].as_u64())
@@ -284,6 +355,21 @@ impl Totals {
     fn throughput(&self) -> f64 {
         self.ok as f64 / self.window_s
     }
+
+    /// CPU per successful request in µs (the whole machine's busy time in
+    /// the windows): total, and user / system / softirq.
+    fn cpu_per_request(&self) -> String {
+        let tick_us = 1e6 / 100.0; // USER_HZ
+        let per = |t: u64| t as f64 * tick_us / self.ok as f64;
+        let [u, sy, si] = self.ticks;
+        format!(
+            "{:.0} µs ({:.0} / {:.0} / {:.0})",
+            per(u + sy + si),
+            per(u),
+            per(sy),
+            per(si)
+        )
+    }
 }
 
 fn main() {
@@ -306,19 +392,39 @@ fn main() {
     let mut bridged = Totals::default();
     let mut proxied = Totals::default();
     let mut host = Totals::default();
+    // Each path gets a short unmeasured burst first (neighbour and
+    // conntrack entries, the stand-in's first accepts), and odd rounds run
+    // the host network first, so neither path always follows set-up.
+    let warm = |tag: &str| {
+        round(&lab, &env, tag, 10, 20);
+    };
     for r in 0..runs {
-        bridged_up(&lab, &env);
-        bridged.add(&round(&lab, &env, &format!("b{r}"), clients, n));
-        sh(
-            &lab,
-            "iptables -w -t nat -F ECSHOST-CREDENTIALS && iptables -w -F ECSHOST-CREDENTIALS",
-            &env,
-        );
-        proxied.add(&round(&lab, &env, &format!("p{r}"), clients, n));
-        bridged_down(&lab, &env);
-        host_network_up(&lab, &env);
-        host.add(&round(&lab, &env, &format!("h{r}"), clients, n));
-        host_network_down(&lab, &env);
+        let bridged_pair = |bridged: &mut Totals, proxied: &mut Totals| {
+            bridged_up(&lab, &env);
+            warm(&format!("wb{r}"));
+            bridged.add(round(&lab, &env, &format!("b{r}"), clients, n));
+            sh(
+                &lab,
+                "iptables -w -t nat -F ECSHOST-CREDENTIALS && iptables -w -F ECSHOST-CREDENTIALS",
+                &env,
+            );
+            warm(&format!("wp{r}"));
+            proxied.add(round(&lab, &env, &format!("p{r}"), clients, n));
+            bridged_down(&lab, &env);
+        };
+        let host_one = |host: &mut Totals| {
+            host_network_up(&lab, &env);
+            warm(&format!("wh{r}"));
+            host.add(round(&lab, &env, &format!("h{r}"), clients, n));
+            host_network_down(&lab, &env);
+        };
+        if r % 2 == 0 {
+            bridged_pair(&mut bridged, &mut proxied);
+            host_one(&mut host);
+        } else {
+            host_one(&mut host);
+            bridged_pair(&mut bridged, &mut proxied);
+        }
         eprintln!(
             "round {r}: bridged {:.0} req/s, via docker-proxy {:.0} req/s, host network {:.0} req/s",
             bridged.throughputs[r], proxied.throughputs[r], host.throughputs[r]
@@ -332,14 +438,14 @@ fn main() {
     println!("### The credentials path under load\n");
     println!("{provenance}\n");
     println!(
-        "{clients} task containers on `docker0`, {n} requests each (a new TCP connection per request) to `http://169.254.170.2/v2/credentials/<id>`, all released together; {runs} rounds per path, alternating; Docker {engine} in the host lab, agent stand-in `credload serve` (one thread per connection); paths in the order of the table within each round. Load {} over {:.0} s.\n",
+        "{clients} task containers on `docker0`, {n} requests each (a new TCP connection per request) to `http://169.254.170.2/v2/credentials/<id>`, all released together; {runs} rounds per path, alternating (the host network first in odd rounds), each after an unmeasured burst of 10 clients × 20 requests on the same path; Docker {engine} in the host lab, agent stand-in `credload serve` (one thread per connection). CPU per request: the whole machine's busy time (user / system / softirq) in the clients' windows over the successful requests. Load {} over {:.0} s.\n",
         load.end(),
         t0.elapsed().as_secs_f64()
     );
     println!(
-        "| path | requests | errors | throughput (req/s) | per round | p50 latency | p99 latency |"
+        "| path | requests | errors | throughput (req/s) | per round | p50 latency | p99 latency | CPU per request |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, t) in [
         (
             "bridged agent (this provider: `lo` alias, task DNAT, in-namespace DNAT)",
@@ -356,13 +462,14 @@ fn main() {
     ] {
         let rounds: Vec<String> = t.throughputs.iter().map(|x| format!("{x:.0}")).collect();
         println!(
-            "| {name} | {} | {} | {:.0} | {} | {:.2} ms | {:.2} ms |",
+            "| {name} | {} | {} | {:.0} | {} | {:.2} ms | {:.2} ms | {} |",
             t.requests,
             t.errors,
             t.throughput(),
             rounds.join(", "),
             percentile(&t.lat_ms, 0.5),
             percentile(&t.lat_ms, 0.99),
+            t.cpu_per_request(),
         );
     }
     println!(

@@ -10,8 +10,9 @@
 //! `169.254.170.2:80` is then delivered locally (the address is on `lo`) to
 //! `docker-proxy`, which copies every byte in user space to the agent's
 //! bridge. In the host lab (Docker 20.10, 50 task containers, a new TCP
-//! connection per request) that path gave 0.39× the throughput of AWS's
-//! host-network recipe (`docs/performance.md`, "The credentials path under
+//! connection per request) that path gave 0.39–0.54× the throughput of
+//! AWS's host-network recipe, and the kernel path below 1.01× at the same
+//! CPU per request (`docs/performance.md`, "The credentials path under
 //! load"). With the userland proxy off, Docker does DNAT `docker0` traffic,
 //! but its isolation chains then drop it between the two bridges
 //! (`DOCKER-ISOLATION-STAGE-2 -o <agent bridge> -j DROP`).
