@@ -28,3 +28,4 @@ pub mod registry;
 pub mod release;
 pub mod state_fixtures;
 pub mod terraform;
+pub mod verification;

@@ -15,6 +15,7 @@
 //! test plays the refresh: it launches the new version's instances out of
 //! band and drains and terminates the old ones.
 
+use acceptance_tests::verification::{by_id, hosts_config, problems, AMI};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,61 +26,14 @@ use acceptance_tests::moto::{Launch, Moto};
 use acceptance_tests::terraform::{aws_provider_mirror, find_resource};
 use serde_json::{json, Value as Json};
 
-const AMI: &str = "ami-05fb4f257abd42992";
 const ECS_ACTIONS: &[&str] = &[
     "ListContainerInstances",
     "DescribeContainerInstances",
     "ListClusters",
 ];
 
-/// The provider block, a user data and a launch template rendering
-/// `cluster`, then `body`; every call goes through `endpoint`.
 fn config(endpoint: &str, cluster: &str, body: &str) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{endpoint}"
-    ecs = "{endpoint}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
-  host_format = "shell"
-  cluster     = "{cluster}"
-}}
-resource "ecshost_launch_template" "hosts" {{
-  name          = "ecs-hosts"
-  image_id      = "{AMI}"
-  instance_type = "t3.small"
-  user_data     = data.ecshost_user_data.hosts.base64
-}}
-{body}
-"#
-    )
-}
-
-fn by_id(v: &Json) -> BTreeMap<String, Json> {
-    v["instances"]
-        .as_array()
-        .expect("instances")
-        .iter()
-        .map(|i| (i["id"].as_str().unwrap().to_owned(), i.clone()))
-        .collect()
-}
-
-fn problems(i: &Json) -> String {
-    i["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap())
-        .collect::<Vec<_>>()
-        .join(" | ")
+    hosts_config(endpoint, true, cluster, body)
 }
 
 fn ecs_calls(actions: &BTreeMap<String, u64>) -> u64 {

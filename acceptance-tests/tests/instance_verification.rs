@@ -11,42 +11,16 @@
 //! output is canned, so it never holds a self-check report (the runtime half
 //! is proved in `host_lab_rendered.rs` with console text the lab printed).
 
-use std::collections::BTreeMap;
+use acceptance_tests::verification::{by_id, hosts_config, problems, AMI};
 use std::time::Instant;
 
 use acceptance_tests::moto::{Launch, Moto};
 use acceptance_tests::terraform::find_resource;
 use base64::Engine as _;
-use serde_json::{json, Value as Json};
-
-const AMI: &str = "ami-05fb4f257abd42992";
+use serde_json::json;
 
 fn config(endpoint: &str, cluster: &str, body: &str) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{endpoint}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
-  host_format = "shell"
-  cluster     = "{cluster}"
-}}
-resource "ecshost_launch_template" "hosts" {{
-  name             = "ecs-hosts"
-  image_id         = "{AMI}"
-  instance_type    = "t3.small"
-  user_data        = data.ecshost_user_data.hosts.base64
-}}
-{body}
-"#
-    )
+    hosts_config(endpoint, false, cluster, body)
 }
 
 /// A verification block (data source or resource) of `name`.
@@ -70,25 +44,6 @@ fn hcl_list(ids: &[&str]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
-}
-
-fn by_id(v: &Json) -> BTreeMap<String, Json> {
-    v["instances"]
-        .as_array()
-        .expect("instances")
-        .iter()
-        .map(|i| (i["id"].as_str().unwrap().to_owned(), i.clone()))
-        .collect()
-}
-
-fn problems(i: &Json) -> String {
-    i["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap())
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
 
 #[test]
