@@ -25,7 +25,7 @@
 //! runs once: at 10,000 it is 20,000 per-instance calls).
 
 use acceptance_tests::bench::{self, max, median, min, LoadSpan};
-use acceptance_tests::moto::{Launch, Moto};
+use acceptance_tests::moto::Moto;
 use acceptance_tests::terraform::{find_resource, Workdir};
 use serde_json::Value as Json;
 
@@ -132,16 +132,7 @@ fn main() {
             .as_str()
             .expect("template id")
             .to_owned();
-        let (launched, launch_s) = bench::timed(|| {
-            let mut all = Vec::new();
-            let mut left = n;
-            while left > 0 {
-                let c = left.min(100);
-                all.extend(moto.run_instances(&Launch::new(&id, "$Latest", c as i32)));
-                left -= c;
-            }
-            all
-        });
+        let (launched, launch_s) = bench::timed(|| moto.launch_fleet(&id, n));
         assert_eq!(launched.len(), n);
         let (_, register_s) = bench::timed(|| {
             moto.create_cluster(CLUSTER);

@@ -15,7 +15,7 @@
 //! `100,1000`), `RUNS` (default 3 plans per mode and N).
 
 use acceptance_tests::bench::{self, max, median, min, LoadSpan};
-use acceptance_tests::moto::{Launch, Moto};
+use acceptance_tests::moto::Moto;
 use acceptance_tests::terraform::Workdir;
 use serde_json::Value as Json;
 
@@ -98,16 +98,7 @@ fn main() {
             .as_str()
             .expect("template id")
             .to_owned();
-        let (launched, launch_s) = bench::timed(|| {
-            let mut all = Vec::new();
-            let mut left = n;
-            while left > 0 {
-                let c = left.min(100);
-                all.extend(moto.run_instances(&Launch::new(&id, "$Latest", c as i32)));
-                left -= c;
-            }
-            all
-        });
+        let (launched, launch_s) = bench::timed(|| moto.launch_fleet(&id, n));
         assert_eq!(launched.len(), n);
 
         // The floor: moto answering the data source's own query, out of band.

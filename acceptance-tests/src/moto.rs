@@ -354,6 +354,19 @@ impl Moto {
         self.with_ec2(async |ec2| ec2.delete_template(id).await.expect("delete"));
     }
 
+    /// `n` instances of `template_id`'s `$Latest` version, launched 100 per
+    /// RunInstances call (a fleet for the scale benches); their ids.
+    pub fn launch_fleet(&self, template_id: &str, n: usize) -> Vec<String> {
+        let mut all = Vec::with_capacity(n);
+        let mut left = n;
+        while left > 0 {
+            let c = left.min(100);
+            all.extend(self.run_instances(&Launch::new(template_id, "$Latest", c as i32)));
+            left -= c;
+        }
+        all
+    }
+
     /// RunInstances from a template, as an Auto Scaling group or a person
     /// would; returns the new instance ids.
     pub fn run_instances(&self, l: &Launch<'_>) -> Vec<String> {
