@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::bench::{self, percentile, LoadSpan};
 use acceptance_tests::hostlab::lab::LabConfig;
-use acceptance_tests::hostlab::{lab_or_skip, sys, Lab, ECS_CREDENTIALS_ADDR};
+use acceptance_tests::hostlab::{self, lab_or_skip, sys, Lab, ECS_CREDENTIALS_ADDR};
 use ecshost::render::agent::{self, AgentInput};
 use ecshost::render::loopback::{self, LoopbackFormat, LoopbackInput};
 use serde_json::Value as Json;
@@ -403,11 +403,7 @@ fn main() {
             bridged_up(&lab, &env);
             warm(&format!("wb{r}"));
             bridged.add(round(&lab, &env, &format!("b{r}"), clients, n));
-            sh(
-                &lab,
-                "iptables -w -t nat -F ECSHOST-CREDENTIALS && iptables -w -F ECSHOST-CREDENTIALS",
-                &env,
-            );
+            sh(&lab, &hostlab::flush_task_dnat(), &env);
             warm(&format!("wp{r}"));
             proxied.add(round(&lab, &env, &format!("p{r}"), clients, n));
             bridged_down(&lab, &env);

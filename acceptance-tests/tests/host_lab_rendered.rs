@@ -37,7 +37,8 @@ use acceptance_tests::hostlab::images::{AGENT_STANDIN_IMAGE, BUSYBOX_IMAGE, NO_I
 use acceptance_tests::hostlab::imds::INSTANCE_ID;
 use acceptance_tests::hostlab::lab::{http_body, http_raw_script, http_status};
 use acceptance_tests::hostlab::{
-    lab_or_skip, CmdOutput, Lab, LabConfig, ECS_CREDENTIALS_ADDR, IMDS_ADDR,
+    flush_task_dnat, lab_or_skip, CmdOutput, Lab, LabConfig, DELETE_IMDS_BLOCK,
+    ECS_CREDENTIALS_ADDR, IMDS_ADDR,
 };
 use ecshost::render::agent::{self, AgentInput, AgentOptions};
 use ecshost::render::loopback::{self, LoopbackFormat, LoopbackInput};
@@ -751,7 +752,7 @@ fn self_check_reports_each_missing_piece() {
         ),
         (
             "the IMDS block deleted (DOCKER-USER and raw PREROUTING)",
-            "iptables -w -D DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP && iptables -w -t raw -D PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP".into(),
+            DELETE_IMDS_BLOCK.into(),
             &["imds_blocked", "metadata_guard"],
             "guard".into(),
         ),
@@ -812,10 +813,7 @@ fn self_check_reports_each_missing_piece() {
     assert!(before > 0, "no task request took the kernel path");
     // Without it the path still works (docker-proxy copies the bytes):
     // slower, never broken, and the next reapply/recheck writes it again.
-    ok(
-        h.sh("iptables -w -t nat -F ECSHOST-CREDENTIALS && iptables -w -F ECSHOST-CREDENTIALS"),
-        "task DNAT flushed",
-    );
+    ok(h.sh(&flush_task_dnat()), "task DNAT flushed");
     let (_, console, report) = h.self_check();
     observe(
         "self-check, task DNAT flushed (docker-proxy path)",
@@ -924,10 +922,7 @@ fn self_check_crashing_probe_is_not_reported_as_imds_blocked() {
         return;
     };
     ok(h.run_user_data(), "user data");
-    ok(
-        h.sh("iptables -w -D DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP && iptables -w -t raw -D PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP"),
-        "remove the guard",
-    );
+    ok(h.sh(DELETE_IMDS_BLOCK), "remove the guard");
     let reach = h.lab.run_task(
         "bridge",
         &format!("timeout 3 wget -qO- http://{IMDS_ADDR}/latest/meta-data/instance-id"),

@@ -60,3 +60,17 @@ impl std::error::Error for Error {}
 
 /// Result alias for the lab.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Host command deleting both copies of the rendered IMDS block for
+/// `docker0` (`DOCKER-USER` and `raw PREROUTING`, as
+/// `ecshost::render::metadata_guard` writes them): a host whose guard a
+/// rewrite took away.
+pub const DELETE_IMDS_BLOCK: &str = "iptables -w -D DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP && iptables -w -t raw -D PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP";
+
+/// Host command emptying the task DNAT's chains (`nat` and `filter`
+/// [`ecshost::render::task_dnat::CHAIN`]): tasks then take the
+/// docker-proxy path until the start script writes them again.
+pub fn flush_task_dnat() -> String {
+    let chain = ecshost::render::task_dnat::CHAIN;
+    format!("iptables -w -t nat -F {chain} && iptables -w -F {chain}")
+}
