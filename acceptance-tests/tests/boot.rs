@@ -40,7 +40,6 @@ use acceptance_tests::ec2_proxy::Ec2Proxy;
 use acceptance_tests::moto::{Launch, Moto};
 use acceptance_tests::terraform::{built_binary, target_dir, Workdir};
 use base64::Engine as _;
-use ecshost::render::loopback::network_manager::CONNECTION_ID;
 use serde_json::json;
 
 const CLUSTER: &str = "boot-test";
@@ -124,9 +123,12 @@ fn cases() -> Vec<Case> {
     for dist in DISTRIBUTIONS {
         for (host_format, lo, gzip) in [
             ("shell", "shell", false),
+            // No extra part: the provider's own cloud-config part writes the
+            // networkd file. Plain: cloud_init user data is ~15.9 KiB, so
+            // any extra part needs gzip to stay under EC2's 16 KiB.
             ("cloud_init", "networkd", false),
             ("cloud_init", "netplan", true),
-            ("cloud_init", "ifupdown", false),
+            ("cloud_init", "ifupdown", true),
             ("cloud_init", "networkmanager", true),
         ] {
             out.push(Case {
@@ -160,23 +162,10 @@ fn cases() -> Vec<Case> {
     out
 }
 
-/// The command that makes a network daemon apply its file now.
-fn apply_command(lo: &str) -> String {
-    match lo {
-        "networkd" => "networkctl reload".into(),
-        "netplan" => "netplan apply".into(),
-        "ifupdown" => "ifup --force lo".into(),
-        "networkmanager" => format!("nmcli connection reload && nmcli connection up id {CONNECTION_ID}"),
-        other => panic!("no daemon for {other}"),
-    }
-}
-
-/// The extra part of a case whose loopback format is a daemon's file: it
-/// installs `ecshost_loopback_config`'s `content` at its `path` with its
-/// `mode`, takes away the address the user data's bootcmd put on `lo` this
-/// boot, has the daemon apply its file, and reports on the console whether
-/// the address came back — before the agent starts (cloud-init runs the
-/// scripts by name: `10-…` before `ecshost.sh`).
+/// The extra part of a case whose loopback format is a network daemon's
+/// file: it installs `ecshost_loopback_config`'s `content` at its `path`
+/// with its `mode`. (The image's witness later takes the address off `lo`,
+/// has the daemon apply its files and reports whether it came back.)
 fn loopback_part(name: &str, lo: &str) -> String {
     let cfg = format!("data.ecshost_loopback_config.{name}");
     format!(
@@ -185,27 +174,16 @@ fn loopback_part(name: &str, lo: &str) -> String {
     filename     = "10-loopback-{lo}.sh"
     content      = <<EOT
 #!/bin/sh
-# Boot test: the {lo} file of ecshost_loopback_config, applied by its daemon.
+# Boot test: the {lo} file of ecshost_loopback_config.
 f=${{{cfg}.path}}
 mkdir -p "$(dirname "$f")"
 cat >"$f" <<'ECSHOST_LO'
 ${{chomp({cfg}.content)}}
 ECSHOST_LO
 chmod ${{format("%o", {cfg}.mode)}} "$f"
-ip addr del 169.254.170.2/32 dev lo 2>/dev/null
-{apply} >/dev/console 2>&1
-n=0
-until ip -4 -o addr show dev lo | grep -q ' 169.254.170.2/32 '; do
-  n=$((n + 1))
-  if [ "$n" -gt 40 ]; then break; fi
-  sleep 0.5
-done
-if ip -4 -o addr show dev lo | grep -q ' 169.254.170.2/32 '; then r=ok; else r=missing; fi
-echo "ECSHOST_TEST_LOOPBACK format={lo} file=$f result=$r" | tee /dev/console
 EOT
   }}]
-"#,
-        apply = apply_command(lo),
+"#
     )
 }
 
@@ -245,7 +223,7 @@ fn templates_config(endpoint: &str, cases: &[Case]) -> String {
         let name = c.name();
         let extra = match (c.neg, c.lo) {
             (Some(Neg::UserlandProxy), _) => USERLAND_PROXY_PART.to_owned(),
-            (_, "shell") => String::new(),
+            (_, "shell" | "networkd") => String::new(),
             (_, lo) => {
                 s.push_str(&format!(
                     "data \"ecshost_loopback_config\" \"{name}\" {{\n  format = \"{lo}\"\n}}\n"
@@ -354,6 +332,9 @@ struct Run {
     instance_id: String,
     user_data: Vec<u8>,
     hop_limit: u32,
+    /// Where the case's loopback file goes (`ecshost_loopback_config.path`,
+    /// or the provider's own networkd file for `networkd`).
+    lo_path: String,
     boot: Option<Result<BootResult, String>>,
 }
 
@@ -398,23 +379,10 @@ fn load() -> String {
 fn witness(console: &str) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     for line in console.lines() {
-        for (marker, key_prefix) in [
-            ("ECSHOST_TEST_WITNESS ", ""),
-            ("ECSHOST_TEST_LOOPBACK ", "loopback."),
-        ] {
-            if let Some(rest) = line.split(marker).nth(1) {
-                let rest = rest.trim_end_matches('\r');
-                if key_prefix.is_empty() {
-                    let (k, v) = rest.split_once('=').unwrap_or((rest, ""));
-                    m.insert(k.to_owned(), v.to_owned());
-                } else {
-                    for kv in rest.split_whitespace() {
-                        if let Some((k, v)) = kv.split_once('=') {
-                            m.insert(format!("{key_prefix}{k}"), v.to_owned());
-                        }
-                    }
-                }
-            }
+        if let Some(rest) = line.split("ECSHOST_TEST_WITNESS ").nth(1) {
+            let rest = rest.trim_end_matches('\r');
+            let (k, v) = rest.split_once('=').unwrap_or((rest, ""));
+            m.insert(k.to_owned(), v.to_owned());
         }
     }
     m
@@ -558,6 +526,15 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             })
             .pop()
             .expect("an instance");
+        let lo_path = match case.lo {
+            "shell" => String::new(),
+            "networkd" => ecshost::render::loopback::networkd::PATH.to_owned(),
+            _ if case.neg.is_some() => String::new(),
+            _ => wd.values(&format!("data.ecshost_loopback_config.{name}"))["path"]
+                .as_str()
+                .expect("path")
+                .to_owned(),
+        };
         let dir = boot_root.join(&name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -572,6 +549,7 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             instance_id,
             user_data,
             hop_limit,
+            lo_path,
             boot: None,
         });
     }
@@ -608,6 +586,7 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                             instance_id: run.instance_id.clone(),
                             user_data: run.user_data.clone(),
                             hop_limit: run.hop_limit,
+                            lo_path: run.lo_path.clone(),
                             boot: None,
                         },
                         images[run.case.dist.suite].clone(),
@@ -717,10 +696,18 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                     expect(check(c) == "pass", format!("{c} pass, got {}", check(c)));
                 }
                 if r.case.lo != "shell" {
+                    let lf = w.get("loopback_file").map_or("", String::as_str);
                     expect(
-                        w.get("loopback.result").map(String::as_str) == Some("ok"),
-                        format!("{} applied the loopback file: {:?}", r.case.lo, w.get("loopback.result")),
+                        lf.starts_with(&format!("{} applied=ok removed_first=yes by={}", r.lo_path, r.case.lo)),
+                        format!("{} applied {}: {lf:?}", r.case.lo, r.lo_path),
                     );
+                    if r.case.lo == "netplan" {
+                        let rendered = w.get("lo_manager").map_or("", String::as_str);
+                        expect(
+                            rendered.contains("netplan_rendered=/run/systemd/network/10-netplan-lo.network"),
+                            format!("netplan rendered lo for networkd: {rendered:?}"),
+                        );
+                    }
                 }
                 expect(
                     w.get("imds_token_agent").map(String::as_str) == Some("200"),
@@ -795,7 +782,7 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             w.get("imds_token_agent").map_or("-", String::as_str),
             w.get("docker").map_or("-", String::as_str),
             w.get("lo_manager").map_or("-", String::as_str),
-            w.get("loopback.result").map_or(String::new(), |r| format!(" loopback_file={r}")),
+            w.get("loopback_file").map_or(String::new(), |r| format!(" loopback_file={}", r.split(" by=").next().unwrap_or(r))),
         );
         if !bad.is_empty() {
             failures.push(format!("{name}: {}", bad.join("; ")));
@@ -836,5 +823,86 @@ fn strip_loopback_removes_every_loopback_piece_of_both_host_formats() {
         assert!(!cut.contains("169.254.170.2/32"), "{cut}");
         assert!(cut.contains("ecs-agent.service"), "the rest stays");
         assert!(cut.contains("/opt/ecshost/self-check.sh"));
+    }
+}
+
+/// The metadata stand-in enforces the hop limit as EC2 does: the token
+/// answer leaves with IP TTL = hop limit, so a client one forward away gets
+/// it with hop limit 2 and never with hop limit 1, while a client on the
+/// link gets it with either. Namespaces: client → router (forwards) → imds.
+#[test]
+fn imds_standin_enforces_the_hop_limit_on_token_answers() {
+    use acceptance_tests::hostlab::netns::{add_addr, add_route, veth_pair, NetNs};
+    if acceptance_tests::hostlab::sys::euid() != Some(0) {
+        assert_ne!(
+            std::env::var("ECSHOST_REQUIRE_LAB").as_deref(),
+            Ok("1"),
+            "needs root"
+        );
+        eprintln!("SKIP: needs root (network namespaces)");
+        return;
+    }
+    let bin = built_binary("imds-standin");
+    let p = std::process::id();
+    let dir = tempfile::tempdir().unwrap();
+    for hop_limit in [1u32, 2] {
+        let names = [
+            format!("ecshhop-{p}-{hop_limit}-c"),
+            format!("ecshhop-{p}-{hop_limit}-r"),
+        ];
+        let client = NetNs::create(&names[0]).unwrap();
+        let router = NetNs::create(&names[1]).unwrap();
+        let result = std::panic::catch_unwind(|| {
+            veth_pair(&client, "eth0", &router, "c0").unwrap();
+            add_addr(&client, "eth0", "169.254.1.2/24").unwrap();
+            add_addr(&router, "c0", "169.254.1.1/24").unwrap();
+            add_route(&client, "default", "169.254.1.1", Some("eth0")).unwrap();
+            router.sysctl("net.ipv4.ip_forward", "1").unwrap();
+            let mut net = GuestNet::start(
+                &format!("ecshhop-{p}-{hop_limit}-i"),
+                dir.path(),
+                &bin,
+                &ImdsSettings {
+                    hop_limit,
+                    tokens_required: true,
+                    instance_id: "i-0hop".into(),
+                },
+            )
+            .unwrap();
+            // router ↔ imds namespace over a veth (the guest link's place).
+            veth_pair(&router, "i0", net.netns(), "r0").unwrap();
+            add_addr(&router, "i0", "169.254.2.1/24").unwrap();
+            add_addr(net.netns(), "r0", "169.254.2.2/24").unwrap();
+            add_route(&router, "169.254.169.254/32", "169.254.2.2", Some("i0")).unwrap();
+            add_route(net.netns(), "169.254.1.0/24", "169.254.2.1", Some("r0")).unwrap();
+            let put = "curl -s -m 3 -o /dev/null -w '%{http_code}' -X PUT \
+                       -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+                       http://169.254.169.254/latest/api/token";
+            let from_router = router.sh(put, Duration::from_secs(10)).unwrap();
+            let from_client = client.sh(put, Duration::from_secs(10)).unwrap();
+            let get = client
+                .sh(
+                    "curl -s -m 3 -o /dev/null -w '%{http_code}' http://169.254.169.254/latest/meta-data/instance-id",
+                    Duration::from_secs(10),
+                )
+                .unwrap();
+            net.stop();
+            (
+                from_router.stdout.trim().to_owned(),
+                from_client.stdout.trim().to_owned(),
+                get.stdout.trim().to_owned(),
+            )
+        });
+        let _ = client.delete();
+        let _ = router.delete();
+        let (router_code, client_code, get_code) = result.unwrap();
+        eprintln!("OBSERVED hop limit {hop_limit}: token on the link {router_code}, one forward away {client_code}; GET without token {get_code}");
+        assert_eq!(router_code, "200", "on the link, hop limit {hop_limit}");
+        assert_eq!(
+            client_code,
+            if hop_limit == 1 { "000" } else { "200" },
+            "one forward away, hop limit {hop_limit}"
+        );
+        assert_eq!(get_code, "401", "IMDSv2 required: GET without a token");
     }
 }
