@@ -380,3 +380,34 @@ pub fn boot(spec: &BootSpec<'_>, net: &GuestNet) -> Result<BootResult> {
     let _ = std::fs::remove_file(&seed);
     result
 }
+
+/// Prefix of the namespaces boots create (`ecshboot-<test pid>-<n>`).
+pub const NETNS_PREFIX: &str = "ecshboot-";
+
+/// Removes what boots of dead test processes left: every process in their
+/// namespaces (QEMU, the DHCP server, the metadata stand-in) is killed by
+/// PID, then the namespace is deleted. Returns the namespaces removed.
+pub fn sweep_stale() -> Vec<String> {
+    let mut removed = Vec::new();
+    for name in NetNs::list() {
+        let Some(rest) = name.strip_prefix(NETNS_PREFIX) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if sys::pid_alive(pid) {
+            continue;
+        }
+        if let Ok(mut c) = sys::command("ip") {
+            if let Ok(out) = sys::run(c.args(["netns", "pids", &name]), Duration::from_secs(10)) {
+                for p in out.stdout.split_whitespace().filter_map(|p| p.parse().ok()) {
+                    sys::stop_pid(p, Duration::from_secs(2));
+                }
+            }
+        }
+        let _ = NetNs::attach(&name).delete();
+        removed.push(name);
+    }
+    removed
+}

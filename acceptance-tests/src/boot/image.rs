@@ -45,6 +45,9 @@ pub const COMMON_PACKAGES: &[&str] = &[
     "ca-certificates",
     "cloud-init",
     "docker.io",
+    // Debian's cloud kernels enable AppArmor; without apparmor_parser
+    // Docker cannot load its docker-default profile and runs no container.
+    "apparmor",
     "iptables",
     "nftables",
     "iproute2",
