@@ -289,9 +289,14 @@ fn strip_loopback(text: &str) -> String {
         }
         let t = line.trim_start();
         if t.starts_with("write_file ")
-            && (t.contains("/opt/ecshost/ecs-loopback.sh\"") || t.contains("/ecshost-loopback.service\""))
+            && (t.contains("/opt/ecshost/ecs-loopback.sh\"")
+                || t.contains("/ecshost-loopback.service\""))
         {
-            let d = t.rsplit("<<'").next().expect("heredoc").trim_end_matches('\'');
+            let d = t
+                .rsplit("<<'")
+                .next()
+                .expect("heredoc")
+                .trim_end_matches('\'');
             skip_until = Some(d.to_owned());
             *removed.entry("file").or_default() += 1;
             continue;
@@ -393,7 +398,13 @@ fn secs(d: Option<Duration>) -> String {
 }
 
 /// Boots one case (in a worker thread).
-fn boot_case(run: &Run, img: &Image, accel: &Accel, imds_bin: &Path, n: usize) -> Result<BootResult, String> {
+fn boot_case(
+    run: &Run,
+    img: &Image,
+    accel: &Accel,
+    imds_bin: &Path,
+    n: usize,
+) -> Result<BootResult, String> {
     let timeout = Duration::from_secs(
         std::env::var("ECSHOST_BOOT_TIMEOUT")
             .ok()
@@ -563,14 +574,24 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    eprintln!("BOOT {} cases, {parallel} guests at a time, load {}", runs.len(), load());
+    eprintln!(
+        "BOOT {} cases, {parallel} guests at a time, load {}",
+        runs.len(),
+        load()
+    );
     let queue = Arc::new(Mutex::new((0..runs.len()).collect::<VecDeque<_>>()));
     let runs = Arc::new(Mutex::new(runs));
     let t_boots = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..parallel {
-            let (queue, runs, images, accel, imds_bin, proxy) =
-                (queue.clone(), runs.clone(), &images, &accel, &imds_bin, &proxy);
+            let (queue, runs, images, accel, imds_bin, proxy) = (
+                queue.clone(),
+                runs.clone(),
+                &images,
+                &accel,
+                &imds_bin,
+                &proxy,
+            );
             s.spawn(move || loop {
                 let Some(i) = queue.lock().unwrap().pop_front() else {
                     return;
@@ -683,7 +704,11 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
         let check = |k: &str| checks.get(k).map_or("-", String::as_str);
         let problems: Vec<String> = inst["problems"]
             .as_array()
-            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         let ok = inst["ok"] == json!(true);
         let mut bad = Vec::new();
@@ -701,13 +726,18 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                 if r.case.lo != "shell" {
                     let lf = w.get("loopback_file").map_or("", String::as_str);
                     expect(
-                        lf.starts_with(&format!("{} applied=ok removed_first=yes by={}", r.lo_path, r.case.lo)),
+                        lf.starts_with(&format!(
+                            "{} applied=ok removed_first=yes by={}",
+                            r.lo_path, r.case.lo
+                        )),
                         format!("{} applied {}: {lf:?}", r.case.lo, r.lo_path),
                     );
                     if r.case.lo == "netplan" {
                         let rendered = w.get("lo_manager").map_or("", String::as_str);
                         expect(
-                            rendered.contains("netplan_rendered=/run/systemd/network/10-netplan-lo.network"),
+                            rendered.contains(
+                                "netplan_rendered=/run/systemd/network/10-netplan-lo.network",
+                            ),
                             format!("netplan rendered lo for networkd: {rendered:?}"),
                         );
                     }
@@ -722,7 +752,10 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                 );
                 expect(
                     w.get("task_path").is_some_and(|t| t.starts_with("pass")),
-                    format!("a docker0 task reaches the endpoint: {:?}", w.get("task_path")),
+                    format!(
+                        "a docker0 task reaches the endpoint: {:?}",
+                        w.get("task_path")
+                    ),
                 );
                 expect(
                     w.get("task_imds").is_some_and(|t| t.starts_with("blocked")),
@@ -731,7 +764,10 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             }
             Some(Neg::Loopback) => {
                 expect(!ok, "instance not ok".into());
-                expect(check("alias") == "fail", format!("alias fail, got {}", check("alias")));
+                expect(
+                    check("alias") == "fail",
+                    format!("alias fail, got {}", check("alias")),
+                );
                 expect(
                     problems.iter().any(|p| p.contains("alias")),
                     format!("a problem names alias: {problems:?}"),
@@ -739,7 +775,10 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             }
             Some(Neg::AgentImage) => {
                 expect(!ok, "instance not ok".into());
-                expect(check("endpoint") == "fail", format!("endpoint fail, got {}", check("endpoint")));
+                expect(
+                    check("endpoint") == "fail",
+                    format!("endpoint fail, got {}", check("endpoint")),
+                );
                 expect(
                     problems.iter().any(|p| p.contains("endpoint")),
                     format!("a problem names endpoint: {problems:?}"),
@@ -757,8 +796,12 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                     ),
                 );
                 expect(
-                    w.get("daemon_json").is_some_and(|j| j.contains("userland-proxy")),
-                    format!("dockerd had userland-proxy=false: {:?}", w.get("daemon_json")),
+                    w.get("daemon_json")
+                        .is_some_and(|j| j.contains("userland-proxy")),
+                    format!(
+                        "dockerd had userland-proxy=false: {:?}",
+                        w.get("daemon_json")
+                    ),
                 );
                 let required_non_pass = REQUIRED_CHECKS.iter().any(|c| check(c) != "pass");
                 if required_non_pass {
@@ -767,7 +810,10 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             }
         }
         let verdict = if ok { "ok" } else { "NOT ok" };
-        let summary = inst["runtime"]["summary"].as_str().unwrap_or("-").to_owned();
+        let summary = inst["runtime"]["summary"]
+            .as_str()
+            .unwrap_or("-")
+            .to_owned();
         let line = format!(
             "BOOT {name}: {timing}; verdict {verdict} ({summary}; {}){}; witness task_path={} task_imds={} imds_token_agent={} docker={} lo={}{}",
             checks
@@ -803,7 +849,11 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
         accel.name,
         load()
     );
-    assert!(failures.is_empty(), "unexpected verdicts:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "unexpected verdicts:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -85,7 +85,10 @@ fn main() {
             .unwrap_or_else(|e| panic!("open {p}: {e}"))
     });
     let listener = TcpListener::bind(&listen).unwrap_or_else(|e| panic!("bind {listen}: {e}"));
-    eprintln!("imds-standin: listening on {listen}, hop limit {}", cfg.hop_limit);
+    eprintln!(
+        "imds-standin: listening on {listen}, hop limit {}",
+        cfg.hop_limit
+    );
     let state = Arc::new(State {
         cfg,
         tokens: Mutex::new(HashSet::new()),
@@ -165,7 +168,10 @@ fn new_token() -> String {
 
 fn serve(mut stream: TcpStream, st: &State) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let req = read_request(&stream)?;
     let path = req.path.split('?').next().unwrap_or_default().to_owned();
     let mut ttl = None;
@@ -209,15 +215,12 @@ fn serve(mut stream: TcpStream, st: &State) -> std::io::Result<()> {
         } else {
             let c = &st.cfg;
             match path.as_str() {
-                "/latest/meta-data/" | "/latest/meta-data" => (
-                    200,
-                    "instance-id\nplacement/\nservices/".to_owned(),
-                ),
+                "/latest/meta-data/" | "/latest/meta-data" => {
+                    (200, "instance-id\nplacement/\nservices/".to_owned())
+                }
                 "/latest/meta-data/instance-id" => (200, c.instance_id.clone()),
                 "/latest/meta-data/placement/region" => (200, c.region.clone()),
-                "/latest/meta-data/placement/availability-zone" => {
-                    (200, format!("{}a", c.region))
-                }
+                "/latest/meta-data/placement/availability-zone" => (200, format!("{}a", c.region)),
                 "/latest/dynamic/instance-identity/document" => (
                     200,
                     format!(

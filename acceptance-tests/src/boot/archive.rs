@@ -152,7 +152,10 @@ pub fn write(def: &ImageDef, work: &Path, out: &Path) -> Result<()> {
     });
     let config_bytes = serde_json::to_vec(&image_config).expect("json");
     let config_name = format!("{}.json", sha256_hex(&config_bytes));
-    io(std::fs::write(pack.join(&config_name), &config_bytes), "write config")?;
+    io(
+        std::fs::write(pack.join(&config_name), &config_bytes),
+        "write config",
+    )?;
     let manifest = json!([{
         "Config": config_name,
         "RepoTags": [def.tag],
@@ -165,9 +168,5 @@ pub fn write(def: &ImageDef, work: &Path, out: &Path) -> Result<()> {
         ),
         "write manifest",
     )?;
-    tar(
-        &pack,
-        &["manifest.json".into(), config_name, layer_id],
-        out,
-    )
+    tar(&pack, &["manifest.json".into(), config_name, layer_id], out)
 }

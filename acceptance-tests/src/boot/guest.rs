@@ -10,8 +10,8 @@
 //! metadata on-link as on EC2. Nothing is routed anywhere else: the guest can
 //! reach nothing but this namespace.
 
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,11 +32,9 @@ fn io<T>(r: std::io::Result<T>, what: &str) -> Result<T> {
 fn spawn_logged(mut c: Command, log: &Path, what: &str) -> Result<Child> {
     let f = io(std::fs::File::create(log), "log file")?;
     let f2 = io(f.try_clone(), "dup")?;
-    c.stdin(Stdio::null())
-        .stdout(f)
-        .stderr(f2)
-        .process_group(0);
-    c.spawn().map_err(|e| Error::new(format!("spawn {what}: {e}")))
+    c.stdin(Stdio::null()).stdout(f).stderr(f2).process_group(0);
+    c.spawn()
+        .map_err(|e| Error::new(format!("spawn {what}: {e}")))
 }
 
 /// The guest's network: namespace, tap, DHCP server, metadata stand-in.
@@ -68,9 +66,11 @@ impl GuestNet {
             imds_log: dir.join("imds.log"),
         };
         net.ns.ip(&["tuntap", "add", "dev", TAP, "mode", "tap"])?;
-        net.ns.ip(&["addr", "add", &format!("{LINK_ADDR}/16"), "dev", TAP])?;
+        net.ns
+            .ip(&["addr", "add", &format!("{LINK_ADDR}/16"), "dev", TAP])?;
         net.ns.ip(&["link", "set", TAP, "up"])?;
-        net.ns.ip(&["addr", "add", &format!("{IMDS_ADDR}/32"), "dev", "lo"])?;
+        net.ns
+            .ip(&["addr", "add", &format!("{IMDS_ADDR}/32"), "dev", "lo"])?;
         let conf = dir.join("udhcpd.conf");
         io(
             std::fs::write(
@@ -107,8 +107,11 @@ impl GuestNet {
             "--log",
         ])
         .arg(&net.imds_log);
-        net.children
-            .push(spawn_logged(c, &dir.join("imds-standin.log"), "imds-standin")?);
+        net.children.push(spawn_logged(
+            c,
+            &dir.join("imds-standin.log"),
+            "imds-standin",
+        )?);
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let out = net.ns.sh(
@@ -119,7 +122,9 @@ impl GuestNet {
                 break;
             }
             if Instant::now() > deadline {
-                return Err(Error::new(format!("metadata stand-in not answering: {out}")));
+                return Err(Error::new(format!(
+                    "metadata stand-in not answering: {out}"
+                )));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -160,7 +165,10 @@ pub fn write_seed(dir: &Path, instance_id: &str, user_data: &[u8], out: &Path) -
         ),
         "meta-data",
     )?;
-    io(std::fs::write(files.join("user-data"), user_data), "user-data")?;
+    io(
+        std::fs::write(files.join("user-data"), user_data),
+        "user-data",
+    )?;
     let _ = std::fs::remove_file(out);
     let t = Duration::from_secs(30);
     sys::run_ok(
@@ -214,7 +222,9 @@ pub fn detect_accel(image: &Image, dir: &Path) -> Accel {
         .filter(|l| l.starts_with("flags"))
         .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"));
     if !has {
-        return tcg("/dev/kvm exists but the CPU exposes no vmx/svm flags (a KVM guest hangs)".into());
+        return tcg(
+            "/dev/kvm exists but the CPU exposes no vmx/svm flags (a KVM guest hangs)".into(),
+        );
     }
     let console = dir.join("kvm-probe.log");
     let _ = std::fs::remove_file(&console);
@@ -222,19 +232,36 @@ pub fn detect_accel(image: &Image, dir: &Path) -> Accel {
         Ok(c) => c,
         Err(e) => return tcg(e.to_string()),
     };
-    c.args(["-accel", "kvm", "-m", "256", "-nodefaults", "-display", "none", "-no-reboot"])
-        .arg("-kernel")
-        .arg(&image.kernel)
-        .args(["-append", "console=ttyS0 panic=-1"])
-        .arg("-serial")
-        .arg(format!("file:{}", console.display()));
-    let Ok(mut child) = c.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() else {
+    c.args([
+        "-accel",
+        "kvm",
+        "-m",
+        "256",
+        "-nodefaults",
+        "-display",
+        "none",
+        "-no-reboot",
+    ])
+    .arg("-kernel")
+    .arg(&image.kernel)
+    .args(["-append", "console=ttyS0 panic=-1"])
+    .arg("-serial")
+    .arg(format!("file:{}", console.display()));
+    let Ok(mut child) = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
         return tcg("qemu -accel kvm did not start".into());
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut ok = false;
     while Instant::now() < deadline {
-        if std::fs::read_to_string(&console).unwrap_or_default().contains("Linux version") {
+        if std::fs::read_to_string(&console)
+            .unwrap_or_default()
+            .contains("Linux version")
+        {
             ok = true;
             break;
         }
@@ -322,7 +349,14 @@ pub fn boot(spec: &BootSpec<'_>, net: &GuestNet) -> Result<BootResult> {
         let mut c = net.netns().command(sys::tool("qemu-system-x86_64")?)?;
         c.args(["-accel", spec.accel.name, "-machine", "pc", "-smp", "1"])
             .args(["-m", &spec.memory_mib.to_string()])
-            .args(["-nodefaults", "-no-user-config", "-display", "none", "-vga", "none"])
+            .args([
+                "-nodefaults",
+                "-no-user-config",
+                "-display",
+                "none",
+                "-vga",
+                "none",
+            ])
             .args(["-monitor", "none", "-no-reboot", "-rtc", "base=utc"])
             .arg("-serial")
             .arg(format!("file:{}", spec.console.display()))
@@ -332,11 +366,23 @@ pub fn boot(spec: &BootSpec<'_>, net: &GuestNet) -> Result<BootResult> {
             .arg(&spec.image.initrd)
             .args(["-append", &append])
             .arg("-drive")
-            .arg(format!("file={},if=virtio,format=qcow2,cache=unsafe", overlay.display()))
+            .arg(format!(
+                "file={},if=virtio,format=qcow2,cache=unsafe",
+                overlay.display()
+            ))
             .arg("-drive")
-            .arg(format!("file={},if=virtio,format=raw,readonly=on", seed.display()))
-            .args(["-netdev", &format!("tap,id=n0,ifname={TAP},script=no,downscript=no")])
-            .args(["-device", "virtio-net-pci,netdev=n0,addr=0x5,mac=52:54:00:ec:50:05,romfile="]);
+            .arg(format!(
+                "file={},if=virtio,format=raw,readonly=on",
+                seed.display()
+            ))
+            .args([
+                "-netdev",
+                &format!("tap,id=n0,ifname={TAP},script=no,downscript=no"),
+            ])
+            .args([
+                "-device",
+                "virtio-net-pci,netdev=n0,addr=0x5,mac=52:54:00:ec:50:05,romfile=",
+            ]);
         let t0 = Instant::now();
         let mut child = spawn_logged(c, &spec.dir.join("qemu.log"), "qemu")?;
         let pid = child.id();

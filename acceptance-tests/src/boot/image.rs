@@ -127,7 +127,11 @@ fn hash_tree(h: &mut Sha256, root: &Path, dir: &Path) -> Result<()> {
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
-        let rel = p.strip_prefix(root).expect("below root").to_string_lossy().into_owned();
+        let rel = p
+            .strip_prefix(root)
+            .expect("below root")
+            .to_string_lossy()
+            .into_owned();
         let meta = std::fs::symlink_metadata(&p).map_err(|e| Error::new(e.to_string()))?;
         h.update(rel.as_bytes());
         h.update([0]);
@@ -148,8 +152,15 @@ fn hash_tree(h: &mut Sha256, root: &Path, dir: &Path) -> Result<()> {
 }
 
 /// The package list of `dist`.
-pub fn packages(_dist: &Distribution) -> Vec<&'static str> {
-    COMMON_PACKAGES.to_vec()
+pub fn packages(dist: &Distribution) -> Vec<&'static str> {
+    let mut p = COMMON_PACKAGES.to_vec();
+    if dist.suite != "bookworm" {
+        // Since Debian 13 the `docker` command is its own package, only
+        // recommended by docker.io: without it dockerd runs and nothing can
+        // talk to it.
+        p.push("docker-cli");
+    }
+    p
 }
 
 /// Builds (or finds in the cache) the image of `dist`. Several test
@@ -171,7 +182,10 @@ pub fn ensure(dist: &Distribution) -> Result<Image> {
         h.update(format!("suite={}\npackages={}\n", dist.suite, pkgs.join(",")).as_bytes());
         hash_tree(&mut h, &boot_dir(), &boot_dir())?;
         hash_tree(&mut h, &payload, &payload)?;
-        let key: String = h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let key: String = h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let dir = cache.join(format!("{}-{key}", dist.suite));
         let image = |built_in| Image {
             dist: *dist,
@@ -207,7 +221,10 @@ pub fn ensure(dist: &Distribution) -> Result<Image> {
             .env("PATH", sys::TOOL_PATH);
         let out = sys::run(&mut c, Duration::from_secs(1800))?;
         if !out.success() {
-            return Err(Error::new(format!("building the {} image failed: {out}", dist.suite)));
+            return Err(Error::new(format!(
+                "building the {} image failed: {out}",
+                dist.suite
+            )));
         }
         // Older images of this suite are stale.
         for e in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
