@@ -343,7 +343,7 @@ pub fn boot(spec: &BootSpec<'_>, net: &GuestNet) -> Result<BootResult> {
         write_seed(spec.dir, spec.instance_id, spec.user_data, &seed)?;
         let _ = std::fs::remove_file(spec.console);
         let append = format!(
-            "root=/dev/vda rw console=ttyS0 printk.time=1 panic=-1 net.ifnames=1 {}",
+            "root=/dev/vda rw console=ttyS0 printk.time=1 panic=-1 mitigations=off {}",
             spec.cmdline
         );
         let mut c = net.netns().command(sys::tool("qemu-system-x86_64")?)?;
