@@ -208,9 +208,9 @@ fn serve(mut stream: TcpStream, st: &State) -> std::io::Result<()> {
                 .unwrap_or_else(|e| e.into_inner())
                 .contains(t)
         });
-        if req.header("x-aws-ec2-metadata-token").is_some() && !token_ok {
-            (401, String::new())
-        } else if st.cfg.tokens_required && !token_ok {
+        // A token that is not ours is refused even where tokens are optional.
+        if !token_ok && (st.cfg.tokens_required || req.header("x-aws-ec2-metadata-token").is_some())
+        {
             (401, String::new())
         } else {
             let c = &st.cfg;
