@@ -14,7 +14,14 @@
 //!   reach the address read role credentials), the endpoint enabled (the
 //!   agent needs it) and the hop limit the template renders (2 by default:
 //!   the agent sits one hop away on its bridge network);
+//! - **what the template version promises** and DescribeInstances shows
+//!   (image, instance type, key pair, instance profile, security groups,
+//!   the instance tags of its `tag_specifications`, and volume size, type
+//!   and encryption per device from DescribeVolumes): RunInstances
+//!   overrides and later changes leave the instance unlike its template;
 //! - **runtime**: the last self-check report on the console.
+
+use std::collections::BTreeMap;
 
 use crate::render::self_check::{CheckStatus, Report, ReportError};
 
@@ -71,6 +78,58 @@ pub enum Runtime {
     Reported(Report),
 }
 
+/// A volume as a template promises it or as an instance has it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VolumeSpec {
+    /// device name (`/dev/xvda`)
+    pub device_name: String,
+    /// size in GiB
+    pub size_gib: Option<i64>,
+    /// `gp3`, `io2`, …
+    pub volume_type: Option<String>,
+    /// encrypted at rest
+    pub encrypted: Option<bool>,
+}
+
+/// What an instance's launch template version promises that EC2 shows on
+/// the instance. `None`/empty: the version does not say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Promise {
+    /// `ImageId`
+    pub image_id: Option<String>,
+    /// `InstanceType`
+    pub instance_type: Option<String>,
+    /// `KeyName`
+    pub key_name: Option<String>,
+    /// `IamInstanceProfile`: an ARN, or a name
+    pub instance_profile: Option<String>,
+    /// `SecurityGroupIds` and the network interfaces' `Groups`
+    pub security_group_ids: Vec<String>,
+    /// tags of the `instance` tag specification
+    pub instance_tags: BTreeMap<String, String>,
+    /// EBS volumes by device
+    pub volumes: Vec<VolumeSpec>,
+}
+
+/// What DescribeInstances (and DescribeVolumes) show of an instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Launched {
+    /// image
+    pub image_id: Option<String>,
+    /// instance type
+    pub instance_type: Option<String>,
+    /// key pair
+    pub key_name: Option<String>,
+    /// the instance profile's ARN
+    pub instance_profile_arn: Option<String>,
+    /// security groups of all its interfaces
+    pub security_group_ids: Vec<String>,
+    /// its tags
+    pub tags: BTreeMap<String, String>,
+    /// its EBS volumes; `None` when they were not read (nothing to judge)
+    pub volumes: Option<Vec<VolumeSpec>>,
+}
+
 /// Everything known about one instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Facts {
@@ -90,6 +149,10 @@ pub struct Facts {
     pub user_data_sha256: UserData,
     /// the console
     pub runtime: Runtime,
+    /// what EC2 shows of the instance
+    pub launched: Launched,
+    /// what its template version promises (`None`: version unknown)
+    pub promise: Option<Promise>,
 }
 
 /// The verdict on one instance.
@@ -240,6 +303,10 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         }
     };
 
+    if let Some(p) = &f.promise {
+        promise_problems(p, &f.launched, &mut problems);
+    }
+
     match &f.runtime {
         Runtime::NotRead => {}
         Runtime::Missing => {
@@ -267,6 +334,107 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         runtime_summary: runtime_summary(&f.runtime),
         ok: problems.is_empty(),
         problems,
+    }
+}
+
+/// Where the instance is unlike what its template version promises.
+fn promise_problems(p: &Promise, l: &Launched, problems: &mut Vec<String>) {
+    let scalar = |what: &str,
+                  want: &Option<String>,
+                  got: &Option<String>,
+                  problems: &mut Vec<String>| {
+        if let Some(w) = want {
+            match got {
+                Some(g) if g == w => {}
+                Some(g) => problems.push(format!("{what} is {g}, its template version says {w}")),
+                None => problems.push(format!("{what} is not set, its template version says {w}")),
+            }
+        }
+    };
+    scalar("image", &p.image_id, &l.image_id, problems);
+    scalar(
+        "instance type",
+        &p.instance_type,
+        &l.instance_type,
+        problems,
+    );
+    scalar("key pair", &p.key_name, &l.key_name, problems);
+    if let Some(want) = &p.instance_profile {
+        // By ARN, or by name: an ARN ends in `instance-profile/[path/]name`.
+        let matches = l.instance_profile_arn.as_deref().is_some_and(|arn| {
+            arn == want
+                || (!want.starts_with("arn:") && arn.rsplit('/').next() == Some(want.as_str()))
+        });
+        if !matches {
+            problems.push(format!(
+                "instance profile is {}, its template version says {want}",
+                l.instance_profile_arn.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    if !p.security_group_ids.is_empty() {
+        let mut want = p.security_group_ids.clone();
+        let mut got = l.security_group_ids.clone();
+        want.sort();
+        want.dedup();
+        got.sort();
+        got.dedup();
+        if want != got {
+            problems.push(format!(
+                "security groups are [{}], its template version says [{}]",
+                got.join(", "),
+                want.join(", ")
+            ));
+        }
+    }
+    // EC2 reserves the aws: prefix; such tags are EC2's own.
+    let missing: Vec<String> = p
+        .instance_tags
+        .iter()
+        .filter(|(k, _)| !k.starts_with("aws:"))
+        .filter(|(k, v)| l.tags.get(*k) != Some(v))
+        .map(|(k, v)| match l.tags.get(k) {
+            Some(g) => format!("{k} = {g:?} (template: {v:?})"),
+            None => format!("{k} missing (template: {v:?})"),
+        })
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "instance tags differ from its template version: {}",
+            missing.join(", ")
+        ));
+    }
+    if let Some(have) = &l.volumes {
+        for want in &p.volumes {
+            let Some(got) = have.iter().find(|v| v.device_name == want.device_name) else {
+                problems.push(format!(
+                    "no volume at {}, its template version maps one there",
+                    want.device_name
+                ));
+                continue;
+            };
+            let mut diffs = Vec::new();
+            if want.size_gib.is_some() && want.size_gib != got.size_gib {
+                diffs.push(format!(
+                    "{} GiB (template: {} GiB)",
+                    got.size_gib.map_or("?".into(), |n| n.to_string()),
+                    want.size_gib.unwrap_or_default()
+                ));
+            }
+            if want.volume_type.is_some() && want.volume_type != got.volume_type {
+                diffs.push(format!(
+                    "type {} (template: {})",
+                    got.volume_type.as_deref().unwrap_or("?"),
+                    want.volume_type.as_deref().unwrap_or_default()
+                ));
+            }
+            if want.encrypted == Some(true) && got.encrypted != Some(true) {
+                diffs.push("not encrypted (template: encrypted)".into());
+            }
+            if !diffs.is_empty() {
+                problems.push(format!("volume {}: {}", want.device_name, diffs.join(", ")));
+            }
+        }
     }
 }
 
@@ -304,7 +472,111 @@ mod tests {
             template_hop_limit: Some(2),
             user_data_sha256: UserData::Instance(Some(SHA.into())),
             runtime: Runtime::Reported(parse_report_line(PASS).unwrap()),
+            launched: Launched {
+                image_id: Some("ami-1".into()),
+                instance_type: Some("m6i.large".into()),
+                key_name: Some("ops".into()),
+                instance_profile_arn: Some("arn:aws:iam::1:instance-profile/ecs/hosts".into()),
+                security_group_ids: vec!["sg-2".into(), "sg-1".into()],
+                tags: [
+                    ("Name", "ecs"),
+                    ("team", "platform"),
+                    ("aws:autoscaling:groupName", "g"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+                volumes: Some(vec![VolumeSpec {
+                    device_name: "/dev/xvda".into(),
+                    size_gib: Some(30),
+                    volume_type: Some("gp3".into()),
+                    encrypted: Some(true),
+                }]),
+            },
+            promise: Some(Promise {
+                image_id: Some("ami-1".into()),
+                instance_type: Some("m6i.large".into()),
+                key_name: Some("ops".into()),
+                instance_profile: Some("hosts".into()),
+                security_group_ids: vec!["sg-1".into(), "sg-2".into()],
+                instance_tags: [("Name", "ecs"), ("aws:x", "ignored")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+                volumes: vec![VolumeSpec {
+                    device_name: "/dev/xvda".into(),
+                    size_gib: Some(30),
+                    volume_type: Some("gp3".into()),
+                    encrypted: Some(true),
+                }],
+            }),
         }
+    }
+
+    #[test]
+    fn what_the_template_promises_is_checked() {
+        type Case = (&'static str, fn(&mut Facts), &'static str);
+        let cases: [Case; 9] = [
+            (
+                "image",
+                |f| f.launched.image_id = Some("ami-9".into()),
+                "image is ami-9, its template version says ami-1",
+            ),
+            (
+                "type",
+                |f| f.launched.instance_type = Some("t3.nano".into()),
+                "instance type is t3.nano",
+            ),
+            (
+                "key",
+                |f| f.launched.key_name = None,
+                "key pair is not set, its template version says ops",
+            ),
+            (
+                "profile",
+                |f| f.launched.instance_profile_arn = None,
+                "instance profile is none, its template version says hosts",
+            ),
+            (
+                "groups",
+                |f| f.launched.security_group_ids = vec!["sg-1".into()],
+                "security groups are [sg-1], its template version says [sg-1, sg-2]",
+            ),
+            (
+                "tag",
+                |f| {
+                    f.launched.tags.remove("Name");
+                },
+                "instance tags differ from its template version: Name missing",
+            ),
+            (
+                "size",
+                |f| f.launched.volumes.as_mut().unwrap()[0].size_gib = Some(8),
+                "volume /dev/xvda: 8 GiB (template: 30 GiB)",
+            ),
+            (
+                "encryption",
+                |f| f.launched.volumes.as_mut().unwrap()[0].encrypted = Some(false),
+                "volume /dev/xvda: not encrypted",
+            ),
+            (
+                "device",
+                |f| f.launched.volumes = Some(vec![]),
+                "no volume at /dev/xvda",
+            ),
+        ];
+        for (name, change, want) in cases {
+            let mut f = good();
+            change(&mut f);
+            let got = problems(&f);
+            assert!(got.len() == 1 && got[0].contains(want), "{name}: {got:?}");
+        }
+        // A profile by ARN compares the whole ARN; unread volumes judge nothing.
+        let mut f = good();
+        f.promise.as_mut().unwrap().instance_profile =
+            Some("arn:aws:iam::1:instance-profile/ecs/hosts".into());
+        f.launched.volumes = None;
+        assert!(problems(&f).is_empty(), "{:?}", problems(&f));
     }
 
     fn problems(f: &Facts) -> Vec<String> {

@@ -2,7 +2,8 @@
 //! asserted): exec → handshake and memory at the handshake,
 //! `terraform providers schema -json`, and plan / apply / destroy of one
 //! launch template with the same user data against the same moto
-//! (`aws_launch_template` vs `ecshost_launch_template`).
+//! (`aws_launch_template` vs `ecshost_launch_template`) — a small one, and
+//! one with every argument and block set (the same body in both).
 //!
 //! Needs the hashicorp/aws filesystem mirror (`/opt/tf-plugins` on this
 //! project's machine image, or `ECSHOST_AWS_MIRROR`); without it the section
@@ -95,7 +96,7 @@ fn ecshost_template(name: &str, ud: &str) -> String {
   name             = "{name}"
   image_id         = "{AMI}"
   instance_type    = "t3.small"
-  user_data_base64 = "{ud}"
+  user_data        = "{ud}"
   metadata_options {{
     http_tokens                 = "required"
     http_put_response_hop_limit = 2
@@ -103,6 +104,194 @@ fn ecshost_template(name: &str, ud: &str) -> String {
   tags = {{ team = "platform" }}
 }}
 "#
+    )
+}
+
+/// A body setting every argument and block of `aws_launch_template`
+/// 5.100.0 (moto stores combinations EC2 would refuse, such as
+/// `instance_type` beside `instance_requirements`); valid for both types.
+const FULL_BODY: &str = r##"
+  description                          = "every argument"
+  image_id                             = "ami-05fb4f257abd42992"
+  instance_type                        = "t3.large"
+  kernel_id                            = "aki-0123456789abcdef0"
+  ram_disk_id                          = "ari-0123456789abcdef0"
+  key_name                             = "ops"
+  ebs_optimized                        = "true"
+  disable_api_stop                     = true
+  disable_api_termination              = true
+  instance_initiated_shutdown_behavior = "terminate"
+  security_group_names                 = ["default"]
+  vpc_security_group_ids               = ["sg-0123456789abcdef0"]
+  update_default_version               = true
+  user_data                            = "UD"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      delete_on_termination = "true"
+      encrypted             = "true"
+      iops                  = 4000
+      kms_key_id            = "arn:aws:kms:us-east-1:111122223333:key/0b7c6d5e-4f3a-4b2c-9d1e-0f1a2b3c4d5e"
+      throughput            = 250
+      volume_size           = 50
+      volume_type           = "gp3"
+    }
+  }
+  block_device_mappings {
+    device_name  = "/dev/sdb"
+    virtual_name = "ephemeral0"
+  }
+  capacity_reservation_specification {
+    capacity_reservation_target {
+      capacity_reservation_id = "cr-0123456789abcdef0"
+    }
+  }
+  cpu_options {
+    amd_sev_snp      = "disabled"
+    core_count       = 2
+    threads_per_core = 1
+  }
+  credit_specification {
+    cpu_credits = "unlimited"
+  }
+  elastic_gpu_specifications {
+    type = "eg1.medium"
+  }
+  elastic_inference_accelerator {
+    type = "eia1.medium"
+  }
+  enclave_options {
+    enabled = true
+  }
+  hibernation_options {
+    configured = true
+  }
+  iam_instance_profile {
+    name = "ecs-instance"
+  }
+  instance_market_options {
+    market_type = "spot"
+    spot_options {
+      block_duration_minutes         = 60
+      instance_interruption_behavior = "stop"
+      max_price                      = "0.085"
+      spot_instance_type             = "persistent"
+      valid_until                    = "2030-01-02T03:04:05Z"
+    }
+  }
+  instance_requirements {
+    accelerator_manufacturers                                = ["nvidia"]
+    accelerator_names                                        = ["t4"]
+    accelerator_types                                        = ["gpu"]
+    allowed_instance_types                                   = ["g4dn.*"]
+    bare_metal                                               = "excluded"
+    burstable_performance                                    = "excluded"
+    cpu_manufacturers                                        = ["intel"]
+    instance_generations                                     = ["current"]
+    local_storage                                            = "included"
+    local_storage_types                                      = ["ssd"]
+    max_spot_price_as_percentage_of_optimal_on_demand_price = 60
+    on_demand_max_price_percentage_over_lowest_price         = 20
+    require_hibernate_support                                = true
+    accelerator_count {
+      min = 1
+      max = 4
+    }
+    accelerator_total_memory_mib {
+      min = 16384
+    }
+    baseline_ebs_bandwidth_mbps {
+      min = 1000
+    }
+    memory_gib_per_vcpu {
+      min = 0.5
+      max = 8
+    }
+    memory_mib {
+      min = 8192
+    }
+    network_bandwidth_gbps {
+      min = 12.5
+    }
+    network_interface_count {
+      max = 4
+    }
+    total_local_storage_gb {
+      min = 100
+    }
+    vcpu_count {
+      min = 4
+      max = 64
+    }
+  }
+  license_specification {
+    license_configuration_arn = "arn:aws:license-manager:us-east-1:111122223333:license-configuration:lic-0123456789abcdef0123456789abcdef"
+  }
+  maintenance_options {
+    auto_recovery = "default"
+  }
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_protocol_ipv6          = "enabled"
+    http_put_response_hop_limit = 2
+    http_tokens                 = "required"
+    instance_metadata_tags      = "enabled"
+  }
+  monitoring {
+    enabled = true
+  }
+  network_interfaces {
+    associate_public_ip_address = "true"
+    delete_on_termination       = "true"
+    description                 = "primary"
+    device_index                = 0
+    interface_type              = "interface"
+    ipv4_addresses              = ["10.0.0.10", "10.0.0.11"]
+    ipv6_addresses              = ["2001:db8::10"]
+    ipv4_prefixes               = ["10.0.1.0/28"]
+    ipv6_prefixes               = ["2001:db8:1::/80"]
+    primary_ipv6                = "true"
+    private_ip_address          = "10.0.0.10"
+    security_groups             = ["sg-0123456789abcdef0"]
+    subnet_id                   = "subnet-0123456789abcdef0"
+    connection_tracking_specification {
+      tcp_established_timeout = 3600
+      udp_stream_timeout      = 120
+      udp_timeout             = 30
+    }
+    ena_srd_specification {
+      ena_srd_enabled = true
+      ena_srd_udp_specification {
+        ena_srd_udp_enabled = true
+      }
+    }
+  }
+  placement {
+    affinity          = "default"
+    availability_zone = "us-east-1a"
+    group_name        = "ecs-cluster"
+    partition_number  = 2
+    tenancy           = "default"
+  }
+  private_dns_name_options {
+    enable_resource_name_dns_a_record    = true
+    enable_resource_name_dns_aaaa_record = true
+    hostname_type                        = "resource-name"
+  }
+  tag_specifications {
+    resource_type = "instance"
+    tags          = { Name = "full", team = "platform" }
+  }
+  tag_specifications {
+    resource_type = "volume"
+    tags          = { team = "platform" }
+  }
+"##;
+
+fn full_template(kind: &str, name: &str, ud: &str) -> String {
+    format!(
+        "resource \"{kind}\" \"hosts\" {{\n  name = \"{name}\"\n{}}}\n",
+        FULL_BODY.replace("\"UD\"", &format!("\"{ud}\""))
     )
 }
 
@@ -251,6 +440,48 @@ fn main() {
     }
     let load_cycle = load_cycle.end();
 
+    // The same with every argument and block set, the same body in both.
+    let load_full = LoadSpan::start();
+    let mut full: [[Vec<f64>; 4]; 2] = Default::default();
+    for run in 0..runs {
+        for (i, (wd, kind, cfg)) in [
+            (
+                &aws_wd,
+                "aws_launch_template",
+                aws_config as fn(&str, &str) -> String,
+            ),
+            (&our_wd, "ecshost_launch_template", ecshost_config),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let name = format!("full-{i}-{run}");
+            wd.write_config(&cfg(
+                &moto.endpoint,
+                &full_template(kind, &name, &ud.base64),
+            ));
+            full[i][0].push(time(wd, &plan).0);
+            full[i][1].push(time(wd, &apply).0);
+            // A user-data change: a new version carrying everything else.
+            let other = render(&UserDataInput {
+                host_format: HostFormat::Shell,
+                agent: AgentInput {
+                    cluster: format!("side-by-side-{run}"),
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .expect("renders");
+            wd.write_config(&cfg(
+                &moto.endpoint,
+                &full_template(kind, &name, &other.base64),
+            ));
+            full[i][2].push(time(wd, &apply).0);
+            full[i][3].push(time(wd, &destroy).0);
+        }
+    }
+    let load_full = load_full.end();
+
     let ms = |v: f64| bench::ms(v);
     let mib = |v: f64| format!("{v:.1} MiB");
     let s = |v: f64| bench::secs(v);
@@ -313,6 +544,22 @@ fn main() {
             stat(&t[0][i], s),
             stat(&t[1][i], s),
             ratio(&t[0][i], &t[1][i])
+        );
+    }
+    for (i, what) in [
+        "plan (create, every argument set)",
+        "apply (create, every argument set)",
+        "apply (user data changed: new version)",
+        "destroy (every argument set)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        println!(
+            "| `terraform {what}` | {} | {} | {} | — | {load_full} |",
+            stat(&full[0][i], s),
+            stat(&full[1][i], s),
+            ratio(&full[0][i], &full[1][i])
         );
     }
 }

@@ -43,7 +43,7 @@ resource "ecshost_launch_template" "hosts" {{
   name             = "ecs-hosts"
   image_id         = "{AMI}"
   instance_type    = "t3.small"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  user_data        = data.ecshost_user_data.hosts.base64
   metadata_options {{
     http_tokens                 = "required"
     http_put_response_hop_limit = 2

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ecshost::ec2::client::{Ec2, Ec2Settings};
-use ecshost::ec2::launch_templates::TemplateData;
+use ecshost::ec2::template_data::LaunchTemplateData;
 
 use crate::terraform::workspace_root;
 
@@ -135,10 +135,7 @@ impl Moto {
 
     /// Creates a template directly in EC2; returns its id.
     pub fn create_template_out_of_band(&self, name: &str, user_data_base64: &str) -> String {
-        let data = TemplateData {
-            user_data_base64: Some(user_data_base64.into()),
-            ..Default::default()
-        };
+        let data = user_data_only(user_data_base64);
         self.with_ec2(async |ec2| {
             ec2.create_template(name, None, &data, &BTreeMap::new(), &format!("oob-{name}"))
                 .await
@@ -149,10 +146,7 @@ impl Moto {
 
     /// Adds a version with other user data, as a person in the console would.
     pub fn create_version_out_of_band(&self, id: &str, user_data_base64: &str) {
-        let data = TemplateData {
-            user_data_base64: Some(user_data_base64.into()),
-            ..Default::default()
-        };
+        let data = user_data_only(user_data_base64);
         self.with_ec2(async |ec2| {
             let v = ec2
                 .create_version(
@@ -190,7 +184,8 @@ impl Moto {
                         .version(l.version)
                         .build(),
                 )
-                .set_user_data(l.user_data_base64.map(str::to_owned));
+                .set_user_data(l.user_data_base64.map(str::to_owned))
+                .set_instance_type(l.instance_type.map(Into::into));
             if let Some((tokens, hops)) = l.metadata {
                 req = req.metadata_options(
                     InstanceMetadataOptionsRequest::builder()
@@ -244,6 +239,8 @@ pub struct Launch<'a> {
     /// metadata options to the instance (real EC2 does), so tests pass
     /// what EC2 would have inherited
     pub metadata: Option<(&'a str, i32)>,
+    /// overrides the template's instance type (RunInstances allows it)
+    pub instance_type: Option<&'a str>,
 }
 
 impl<'a> Launch<'a> {
@@ -256,6 +253,7 @@ impl<'a> Launch<'a> {
             count,
             user_data_base64: None,
             metadata: Some(("required", 2)),
+            instance_type: None,
         }
     }
 }
@@ -276,4 +274,11 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Launch template data holding only user data.
+fn user_data_only(user_data_base64: &str) -> LaunchTemplateData {
+    let mut m = serde_json::Map::new();
+    m.insert("UserData".into(), serde_json::Value::from(user_data_base64));
+    LaunchTemplateData(m)
 }

@@ -986,21 +986,21 @@ data "ecshost_user_data" "NAME" {
     Row {
         name: "lt_bad_base64",
         object: LT,
-        input: "`user_data_base64 = \"#!/bin/sh\\necho hi\"` (not base64)",
+        input: "`user_data = \"#!/bin/sh\\necho hi\"` (plain text; `user_data` is base64, as in `aws_launch_template`)",
         hcl: r##"resource "ecshost_launch_template" "NAME" {
-  name             = "hosts"
-  user_data_base64 = "#!/bin/sh\necho hi"
+  name      = "hosts"
+  user_data = "#!/bin/sh\necho hi"
 }"##,
-        attribute: "user_data_base64",
+        attribute: "user_data",
         summary: "Invalid Base64",
-        detail: "user_data_base64 must be standard base64 (use data.ecshost_user_data.x.base64 or base64encode()).",
+        detail: "user_data is base64-encoded user data, as in hashicorp/aws's aws_launch_template: write data.ecshost_user_data.x.base64 or base64encode(\"...\"), not the plain text.",
         fix: "Use `data.ecshost_user_data.x.base64` or `base64encode()`.",
         ..ROW
     },
     Row {
         name: "lt_bad_base64_var",
         object: LT,
-        input: "`user_data_base64 = var.x` where the variable is not base64",
+        input: "`user_data_base64 = var.x` (the deprecated spelling) where the variable is not base64",
         hcl: r##"variable "NAME" {
   default = "#cloud-config"
 }
@@ -1011,19 +1011,19 @@ resource "ecshost_launch_template" "NAME" {
         stage: Stage::Plan,
         attribute: "user_data_base64",
         summary: "Invalid Base64",
-        detail: "user_data_base64 must be standard base64",
+        detail: "user_data_base64 is base64-encoded user data",
         fix: "Wrap the value in `base64encode()`.",
         ..ROW
     },
     Row {
         name: "lt_oversized",
         object: LT,
-        input: "`user_data_base64` decoding to 20000 bytes",
+        input: "`user_data` decoding to 20000 bytes",
         hcl: r#"resource "ecshost_launch_template" "NAME" {
-  name             = "hosts"
-  user_data_base64 = base64encode(join("", [for i in range(1000) : "0123456789abcdefghij"]))
+  name      = "hosts"
+  user_data = base64encode(join("", [for i in range(1000) : "0123456789abcdefghij"]))
 }"#,
-        attribute: "user_data_base64",
+        attribute: "user_data",
         summary: "User Data Too Large",
         detail: "decodes to 20000 bytes but EC2 accepts at most 16384",
         fix: "Render it with `ecshost_user_data` and `gzip = true`, or drop extra parts.",
@@ -1032,36 +1032,38 @@ resource "ecshost_launch_template" "NAME" {
     Row {
         name: "lt_hop_limit_1",
         object: LT,
-        input: "`http_put_response_hop_limit = 1`",
-        hcl: r#"resource "ecshost_launch_template" "NAME" {
-  name = "hosts"
+        input: "`http_put_response_hop_limit = 1` with user data that runs the agent on a bridge network",
+        hcl: r##"resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = base64encode("#!/bin/sh\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent:latest\n")
   metadata_options {
     http_put_response_hop_limit = 1
   }
-}"#,
+}"##,
         attribute: "metadata_options[0].http_put_response_hop_limit",
         summary: "Hop Limit 1 Starves the ECS Agent",
-        detail: "with hop limit 1 it cannot obtain IMDSv2 tokens, region or instance-role credentials. Use 2",
-        fix: "Use 2 (the default); the `DOCKER-USER` rule keeps tasks away from metadata.",
+        detail: "with hop limit 1 it cannot obtain IMDSv2 tokens, the Region or the instance role's credentials. Use 2",
+        fix: "Use 2; the `DOCKER-USER` rule keeps tasks away from metadata. (Hop limit 1 is accepted for an agent on the host network, such as ecs-init.)",
         ..ROW
     },
     Row {
         name: "lt_hop_limit_var",
         object: LT,
         input: "`http_put_response_hop_limit = var.x` where the variable is 1",
-        hcl: r#"variable "NAME" {
+        hcl: r##"variable "NAME" {
   default = 1
 }
 resource "ecshost_launch_template" "NAME" {
-  name = "hosts"
+  name      = "hosts"
+  user_data = base64encode("#!/bin/sh\ndocker run -d --name ecs-agent amazon/amazon-ecs-agent:latest\n")
   metadata_options {
     http_put_response_hop_limit = var.NAME
   }
-}"#,
+}"##,
         stage: Stage::Plan,
         attribute: "metadata_options[0].http_put_response_hop_limit",
         summary: "Hop Limit 1 Starves the ECS Agent",
-        detail: "with hop limit 1 it cannot obtain IMDSv2 tokens, region or instance-role credentials. Use 2",
+        detail: "with hop limit 1 it cannot obtain IMDSv2 tokens, the Region or the instance role's credentials. Use 2",
         fix: "Fix the variable's value.",
         ..ROW
     },
@@ -1193,17 +1195,137 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
-        name: "lt_user_data",
+        name: "lt_user_data_twice",
         object: LT,
-        input: "`user_data = …` (the `aws_launch_template` spelling)",
+        input: "both `user_data` and its deprecated spelling `user_data_base64`",
         hcl: r#"resource "ecshost_launch_template" "NAME" {
-  name      = "hosts"
-  user_data = "IyEvYmluL3NoCg=="
+  name             = "hosts"
+  user_data        = "IyEvYmluL3NoCg=="
+  user_data_base64 = "IyEvYmluL3NoCg=="
 }"#,
-        attribute: "user_data",
+        attribute: "user_data_base64",
+        summary: "Conflicting Attributes",
+        detail: "user_data_base64 is the deprecated spelling of user_data (both are base64): keep user_data only.",
+        fix: "Keep `user_data`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_profile_string",
+        object: LT,
+        input: "`iam_instance_profile = \"ecs\"` (the first release's spelling)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name                 = "hosts"
+  iam_instance_profile = "ecs"
+}"#,
+        attribute: "iam_instance_profile",
         summary: "Unsupported argument",
-        detail: "An argument named \"user_data\" is not expected here.",
-        fix: "Use `user_data_base64`.",
+        detail: "Did you mean to define a block of type \"iam_instance_profile\"?",
+        fix: "Write the block, as in `aws_launch_template`: `iam_instance_profile { name = \"ecs\" }` (or `arn = …`).",
+        ..ROW
+    },
+    Row {
+        name: "lt_volume_size_0",
+        object: LT,
+        input: "`volume_size = 0` in `block_device_mappings.ebs`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size = 0
+    }
+  }
+}"#,
+        attribute: "block_device_mappings[0].ebs[0].volume_size",
+        summary: "Invalid Attribute Value",
+        detail: "block_device_mappings[0].ebs[0].volume_size must be a whole number from 1 to 65536; got 0.",
+        fix: "Give the size in GiB (at least the snapshot's size), or leave it unset to use the AMI's.",
+        ..ROW
+    },
+    Row {
+        name: "lt_volume_type",
+        object: LT,
+        input: "`volume_type = \"gp4\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_type = "gp4"
+    }
+  }
+}"#,
+        attribute: "block_device_mappings[0].ebs[0].volume_type",
+        summary: "Invalid Attribute Value",
+        detail: "block_device_mappings[0].ebs[0].volume_type must be one of \"standard\", \"io1\", \"io2\", \"gp2\", \"sc1\", \"st1\", \"gp3\"; got \"gp4\".",
+        fix: "Use an EBS volume type, usually `gp3`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_spot_price",
+        object: LT,
+        input: "`max_price = \"cheap\"` in `instance_market_options.spot_options`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  instance_market_options {
+    market_type = "spot"
+    spot_options {
+      max_price = "cheap"
+    }
+  }
+}"#,
+        attribute: "instance_market_options[0].spot_options[0].max_price",
+        summary: "Invalid Price",
+        detail: "must be a price in USD per hour written as a decimal number, such as \"0.085\"; got \"cheap\".",
+        fix: "Write the hourly price as a decimal string, or leave it unset (the On-Demand price).",
+        ..ROW
+    },
+    Row {
+        name: "lt_default_conflict",
+        object: LT,
+        input: "`update_default_version = true` with `default_version = 2`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name                   = "hosts"
+  update_default_version = true
+  default_version        = 2
+}"#,
+        stage: Stage::Plan,
+        attribute: "default_version",
+        summary: "Conflicting Attributes",
+        detail: "update_default_version = true makes version 1 the default, but default_version = 2. Remove one of them",
+        fix: "Keep `update_default_version = true` to follow new versions, or `default_version` to pin one.",
+        ..ROW
+    },
+    Row {
+        name: "lt_default_missing",
+        object: LT,
+        input: "`default_version = 3` on a new template",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name            = "hosts"
+  default_version = 3
+}"#,
+        stage: Stage::Plan,
+        attribute: "default_version",
+        summary: "Default Version Does Not Exist",
+        detail: "A new launch template has only version 1",
+        fix: "Pin a version that exists, or leave it unset.",
+        ..ROW
+    },
+    Row {
+        name: "lt_ipv4_count_and_list",
+        object: LT,
+        input: "`ipv4_address_count` and `ipv4_addresses` on one interface",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  network_interfaces {
+    ipv4_address_count = 2
+    ipv4_addresses     = ["10.0.0.5"]
+  }
+}"#,
+        attribute: "network_interfaces[0].ipv4_addresses",
+        summary: "Conflicting Attributes",
+        detail: "Set ipv4_address_count or ipv4_addresses, not both",
+        fix: "Give a number of addresses or the addresses, not both.",
         ..ROW
     },
     Row {

@@ -242,7 +242,7 @@ resource "ecshost_launch_template" "{name}" {{
   name             = "{name}"
   image_id         = "{AMI}"
   instance_type    = "t3.small"
-  user_data_base64 = data.ecshost_user_data.{name}.base64
+  user_data        = data.ecshost_user_data.{name}.base64
 }}
 "#,
             hf = c.host_format,

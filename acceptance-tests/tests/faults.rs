@@ -46,8 +46,9 @@ data "ecshost_user_data" "hosts" {{
   cluster     = "faults"
 }}
 resource "ecshost_launch_template" "hosts" {{
-  name             = "fault-hosts"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  name                   = "fault-hosts"
+  user_data              = data.ecshost_user_data.hosts.base64
+  update_default_version = true
 }}
 {body}
 "#,

@@ -893,7 +893,7 @@ data "ecshost_user_data" "hosts" {{
 }}
 resource "ecshost_launch_template" "hosts" {{
   name             = "lab-hosts"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  user_data        = data.ecshost_user_data.hosts.base64
 }}
 "#,
         proxy.url(),

@@ -50,7 +50,7 @@ resource "ecshost_launch_template" "hosts" {{
   name             = "ecs-hosts"
   image_id         = "{AMI}"
   instance_type    = "t3.small"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  user_data        = data.ecshost_user_data.hosts.base64
 }}
 {body}
 "#
@@ -373,4 +373,113 @@ fn a_thousand_instances_cost_pages_not_instances_except_where_they_must() {
         floor.as_secs_f64(),
         report.join("; ")
     );
+}
+
+/// What the template version promises and DescribeInstances shows is
+/// judged per instance, in the same pages: an instance type overridden at
+/// RunInstances and an instance tag removed later are named; volumes are
+/// read with one DescribeVolumes call for the fleet.
+#[test]
+fn what_the_template_promises_is_verified() {
+    let moto = Moto::start();
+    let sg = moto.with_ec2(async |ec2| {
+        ec2.sdk()
+            .create_security_group()
+            .group_name("ecs-hosts")
+            .description("ECS hosts")
+            .send()
+            .await
+            .expect("security group")
+            .group_id()
+            .unwrap()
+            .to_owned()
+    });
+    let wd = workdir(&moto);
+    let template = format!(
+        r#"terraform {{
+  required_providers {{
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "ecshost" {{
+  region = "us-east-1"
+  endpoints {{
+    ec2 = "{ep}"
+  }}
+}}
+data "ecshost_user_data" "hosts" {{
+  host_format = "shell"
+  cluster     = "promises"
+}}
+resource "ecshost_launch_template" "hosts" {{
+  name                   = "promising"
+  image_id               = "{AMI}"
+  instance_type          = "m6i.large"
+  key_name               = "ops"
+  vpc_security_group_ids = ["{sg}"]
+  user_data              = data.ecshost_user_data.hosts.base64
+  block_device_mappings {{
+    device_name = "/dev/xvda"
+    ebs {{
+      volume_size = 30
+      volume_type = "gp3"
+      encrypted   = true
+    }}
+  }}
+  metadata_options {{
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }}
+  tag_specifications {{
+    resource_type = "instance"
+    tags          = {{ Name = "ecs-hosts", team = "platform" }}
+  }}
+}}
+"#,
+        ep = moto.endpoint
+    );
+    wd.write_config(&template);
+    wd.init();
+    wd.apply();
+    let id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let good = moto.run_instances(&Launch::new(&id, "$Latest", 1));
+    let resized = moto.run_instances(&Launch {
+        instance_type: Some("t3.nano"),
+        ..Launch::new(&id, "$Latest", 1)
+    });
+    let untagged = moto.run_instances(&Launch::new(&id, "$Latest", 1));
+    moto.with_ec2(async |ec2| {
+        ec2.sdk()
+            .delete_tags()
+            .resources(&untagged[0])
+            .tags(aws_sdk_ec2::types::Tag::builder().key("team").build())
+            .send()
+            .await
+            .expect("delete tag")
+    });
+    wd.write_config(&format!(
+        "{template}{}",
+        verification(
+            "data",
+            "fleet",
+            "  launch_template_id     = ecshost_launch_template.hosts.id\n  require_runtime_report = false"
+        )
+    ));
+    wd.apply();
+    let v = wd.values("data.ecshost_instance_verification.fleet");
+    let all = by_id(&v);
+    assert_eq!(all.len(), 3, "{v:#}");
+    assert_eq!(problems(&all[&good[0]]), "", "{v:#}");
+    assert_eq!(
+        problems(&all[&resized[0]]),
+        "instance type is t3.nano, its template version says m6i.large"
+    );
+    assert_eq!(
+        problems(&all[&untagged[0]]),
+        "instance tags differ from its template version: team missing (template: \"platform\")"
+    );
+    assert_eq!(v["api_calls"]["DescribeVolumes"], json!(1), "{v:#}");
 }

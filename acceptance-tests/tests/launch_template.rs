@@ -50,11 +50,12 @@ data "ecshost_user_data" "hosts" {{
   cluster     = "{cluster}"
 }}
 resource "ecshost_launch_template" "hosts" {{
-  name             = "ecs-hosts"
-  image_id         = "{AMI}"
-  instance_type    = "t3.small"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
-  tags             = {tags}
+  name                   = "ecs-hosts"
+  image_id               = "{AMI}"
+  instance_type          = "t3.small"
+  user_data              = data.ecshost_user_data.hosts.base64
+  update_default_version = true
+  tags                   = {tags}
 }}
 "#
     )
@@ -66,7 +67,7 @@ const IMPORT_COMPARE: &[&str] = &[
     "name",
     "image_id",
     "instance_type",
-    "user_data_base64",
+    "user_data",
     "user_data_sha256",
     "latest_version",
     "default_version",
@@ -139,8 +140,8 @@ fn launch_template_lifecycle() {
     moto.create_version_out_of_band(&id, "IyEvYmluL3NoCmVjaG8gaGFuZC13cml0dGVuCg==");
     let plan = wd.plan_with_changes();
     assert!(
-        plan.contains("user_data_base64"),
-        "drift shows in the plan: {plan}"
+        plan.contains("user_data") && plan.contains("image_id"),
+        "drift shows in the plan (moto's version holds the user data only): {plan}"
     );
     wd.apply();
     let v = wd.values("ecshost_launch_template.hosts");
@@ -242,13 +243,8 @@ fn import_block_generates_usable_config() {
 fn guard_rails_are_plan_time_diagnostics() {
     let moto = Moto::start();
     let wd = workdir(&moto);
-    let body = r#"
-resource "ecshost_launch_template" "x" {
-  name = "guarded"
-  metadata_options {
-    http_put_response_hop_limit = 1
-  }
-}
+    // Known at validate time: refused there.
+    let literal = r#"
 resource "ecshost_launch_template" "y" {
   name             = "warned"
   user_data_base64 = "%%%"
@@ -257,15 +253,10 @@ resource "ecshost_launch_template" "y" {
   }
 }
 "#;
-    wd.write_config(&config(&moto, body));
+    wd.write_config(&config(&moto, literal));
     wd.init();
     let r = wd.run(&["validate", "-no-color"]);
     assert_ne!(r.code, 0);
-    assert!(
-        r.stderr.contains("Hop Limit 1 Starves the ECS Agent"),
-        "{}",
-        r.stderr
-    );
     assert!(r.stderr.contains("Invalid Base64"), "{}", r.stderr);
     // Terraform prints warnings on stdout, errors on stderr.
     assert!(
@@ -274,6 +265,33 @@ resource "ecshost_launch_template" "y" {
         r.stdout,
         r.stderr
     );
+    // User data from a data source is known at plan time: the hop limit
+    // is judged then, against what the user data runs.
+    let rendered = r#"
+data "ecshost_user_data" "bridge" {
+  host_format = "shell"
+  cluster     = "guarded"
+}
+resource "ecshost_launch_template" "x" {
+  name      = "guarded"
+  user_data = data.ecshost_user_data.bridge.base64
+  metadata_options {
+    http_put_response_hop_limit = 1
+  }
+}
+"#;
+    wd.write_config(&config(&moto, rendered));
+    let r = wd.run(&["validate", "-no-color"]);
+    assert_eq!(r.code, 0, "unknown at validate: {}", r.stderr);
+    let r = wd.run(&["plan", "-no-color"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("Hop Limit 1 Starves the ECS Agent")
+            && r.stderr.contains("http_put_response_hop_limit = 1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("Error:").count(), 1, "{}", r.stderr);
 }
 
 #[test]
@@ -384,10 +402,10 @@ resource "aws_launch_template" "x" {
     let aws_v = wd.values("aws_launch_template.x");
     let new = r#"
 resource "ecshost_launch_template" "x" {
-  name             = "from-aws"
-  image_id         = "ami-05fb4f257abd42992"
-  instance_type    = "t3.small"
-  user_data_base64 = data.ecshost_user_data.u.base64
+  name          = "from-aws"
+  image_id      = "ami-05fb4f257abd42992"
+  instance_type = "t3.small"
+  user_data     = data.ecshost_user_data.u.base64
   metadata_options {}
   tags = { team = "platform" }
 }
@@ -429,4 +447,245 @@ moved {
     for k in IMPORT_COMPARE {
         assert_eq!(before[*k], after[*k], "{k} differs between move and import");
     }
+}
+
+/// Version `n` of a template as EC2 holds it.
+fn version(moto: &Moto, id: &str, n: i64) -> ecshost::ec2::launch_templates::Version {
+    moto.with_ec2(async |ec2| ec2.template_version(id, n).await.expect("read version"))
+}
+
+/// Adds a version holding `data` (and makes it the default), as a person
+/// in the console would; returns its number.
+fn version_out_of_band(moto: &Moto, id: &str, data: serde_json::Map<String, Json>) -> i64 {
+    moto.with_ec2(async |ec2| {
+        let v = ec2
+            .create_version(
+                id,
+                Some("changed by hand"),
+                &ecshost::ec2::template_data::LaunchTemplateData(data),
+                &format!("by-hand-{id}-{}", std::process::id()),
+            )
+            .await
+            .expect("create version");
+        ec2.set_default_version(id, v).await.expect("default");
+        v
+    })
+}
+
+const RICH: &str = r##"
+resource "ecshost_launch_template" "rich" {
+  name                   = "rich"
+  description            = "hosts with volumes, tags and spot"
+  image_id               = "ami-05fb4f257abd42992"
+  instance_type          = "m6i.large"
+  user_data              = base64encode("#!/bin/bash\necho ECS_CLUSTER=rich >> /etc/ecs/ecs.config\n")
+  update_default_version = true
+  ebs_optimized          = true
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size = 30
+      volume_type = "gp3"
+      encrypted   = true
+    }
+  }
+  block_device_mappings {
+    device_name = "/dev/xvdcz"
+    ebs {
+      volume_size = 100
+      volume_type = "gp3"
+      iops        = 4000
+      throughput  = 250
+      encrypted   = true
+    }
+  }
+  instance_market_options {
+    market_type = "spot"
+    spot_options {
+      max_price          = "0.085"
+      spot_instance_type = "one-time"
+    }
+  }
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+  tag_specifications {
+    resource_type = "instance"
+    tags          = { Name = "rich", team = "platform" }
+  }
+  tag_specifications {
+    resource_type = "volume"
+    tags          = { team = "platform" }
+  }
+}
+"##;
+
+/// Drift on any field shows in the plan, and the apply writes back the
+/// whole configured data: a volume size, a tag specification, spot
+/// options, each changed by an out-of-band version.
+#[test]
+fn drift_on_any_field_shows_and_is_written_back() {
+    let moto = Moto::start();
+    let wd = workdir(&moto);
+    wd.write_config(&config(&moto, RICH));
+    wd.init();
+    wd.apply();
+    wd.assert_empty_plan();
+    let id = wd.values("ecshost_launch_template.rich")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let v1 = version(&moto, &id, 1);
+    assert!(v1.unknown.is_empty(), "{:?}", v1.unknown);
+    let cases: &[(&str, &str, fn(&mut Json))] = &[
+        ("volume size", "volume_size", |d| {
+            d["BlockDeviceMappings"][1]["Ebs"]["VolumeSize"] = json!(200)
+        }),
+        ("tag specification", "Name", |d| {
+            d["TagSpecifications"][0]["Tags"] = json!([{"Key": "Name", "Value": "hand"}])
+        }),
+        ("spot options", "max_price", |d| {
+            d["InstanceMarketOptions"]["SpotOptions"]["MaxPrice"] = json!("0.5")
+        }),
+        ("a block removed", "instance_market_options", |d| {
+            d.as_object_mut().unwrap().remove("InstanceMarketOptions");
+        }),
+    ];
+    for (what, shown, change) in cases {
+        let latest = wd.values("ecshost_launch_template.rich")["latest_version"]
+            .as_i64()
+            .unwrap();
+        let mut data = version(&moto, &id, latest).data.to_json();
+        change(&mut data);
+        let by_hand = version_out_of_band(&moto, &id, data.as_object().unwrap().clone());
+        let plan = wd.plan_with_changes();
+        assert!(
+            plan.contains(shown) && plan.contains("latest_version"),
+            "{what}: the drift shows in the plan:\n{plan}"
+        );
+        wd.apply();
+        let after = wd.values("ecshost_launch_template.rich");
+        assert_eq!(after["latest_version"], json!(by_hand + 1), "{what}");
+        let written = version(&moto, &id, by_hand + 1);
+        assert!(
+            written.data.same_as(&v1.data),
+            "{what}: the new version holds the configured data again:\n{:#}\nvs\n{:#}",
+            written.data.to_json(),
+            v1.data.to_json()
+        );
+        wd.assert_empty_plan();
+    }
+}
+
+/// A version holding a field ecshost_launch_template cannot express
+/// (NetworkPerformanceOptions: EC2 has it, hashicorp/aws 5.100.0 has no
+/// argument for it) is never overwritten without it: the refresh warns,
+/// a template-data change fails at plan time naming the field, and no
+/// version is written; tags still change.
+#[test]
+fn a_field_the_schema_cannot_express_stops_the_write() {
+    use aws_sdk_ec2::types::{
+        LaunchTemplateNetworkPerformanceOptionsRequest, RequestLaunchTemplateData, ResourceType,
+        Tag, TagSpecification,
+    };
+    let moto = Moto::start();
+    let ud = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1hcHAgPj4gL2V0Yy9lY3MvZWNzLmNvbmZpZwo=";
+    let id = moto.with_ec2(async |ec2| {
+        let out = ec2
+            .sdk()
+            .create_launch_template()
+            .launch_template_name("newer-than-us")
+            // The provider block's default_tags, so adoption changes nothing.
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::LaunchTemplate)
+                    .tags(Tag::builder().key("managed-by").value("terraform").build())
+                    .build(),
+            )
+            .launch_template_data(
+                RequestLaunchTemplateData::builder()
+                    .image_id(AMI)
+                    .user_data(ud)
+                    .network_performance_options(
+                        LaunchTemplateNetworkPerformanceOptionsRequest::builder()
+                            .bandwidth_weighting("vpc-1".into())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("create");
+        out.launch_template()
+            .unwrap()
+            .launch_template_id()
+            .unwrap()
+            .to_owned()
+    });
+    assert_eq!(
+        version(&moto, &id, 1).unknown,
+        ["NetworkPerformanceOptions"],
+        "moto stores the field and the EC2 layer reports it"
+    );
+    let wd = workdir(&moto);
+    let body = |ud: &str, tags: &str| {
+        format!(
+            r#"
+import {{
+  to = ecshost_launch_template.x
+  id = "{id}"
+}}
+resource "ecshost_launch_template" "x" {{
+  name      = "newer-than-us"
+  image_id  = "{AMI}"
+  user_data = "{ud}"
+  tags      = {tags}
+}}
+"#
+        )
+    };
+    wd.write_config(&config(&moto, &body(ud, "null")));
+    wd.init();
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("Holds Fields This Provider Cannot Write")
+            && all.contains("NetworkPerformanceOptions"),
+        "adoption warns: {all}"
+    );
+    assert!(all.contains("0 added, 0 changed"), "{all}");
+    // A template data change: refused at plan time, naming the field.
+    let other = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1vdGhlciA+PiAvZXRjL2Vjcy9lY3MuY29uZmlnCg==";
+    wd.write_config(&config(&moto, &body(other, "null")));
+    let r = wd.run(&["plan", "-no-color"]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    // Terraform wraps the detail: compare with whitespace joined.
+    let err = r.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        err.contains("Holds Fields This Provider Cannot Write")
+            && err.contains("no argument for: NetworkPerformanceOptions")
+            && err.contains("To proceed"),
+        "{}",
+        r.stderr
+    );
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        moto.with_ec2(async |ec2| ec2.describe_template_by_id(&id).await)
+            .unwrap()
+            .unwrap()
+            .latest_version
+            == 1,
+        "no version was written"
+    );
+    // Tags make no version: still allowed.
+    wd.write_config(&config(&moto, &body(ud, r#"{ team = "platform" }"#)));
+    wd.apply();
+    assert_eq!(
+        wd.values("ecshost_launch_template.x")["tags_all"]["team"],
+        json!("platform")
+    );
 }

@@ -114,7 +114,7 @@ data "ecshost_user_data" "hosts" {{
 }}
 resource "ecshost_launch_template" "hosts" {{
   name             = "secrets"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  user_data        = data.ecshost_user_data.hosts.base64
 }}
 "#
     )
@@ -196,7 +196,7 @@ fn planted_secrets_never_reach_the_logs() {
         .unwrap()
         .iter()
         .find(|r| r["type"] == "ecshost_launch_template")
-        .map(|r| r["instances"][0]["attributes"]["user_data_base64"].clone())
+        .map(|r| r["instances"][0]["attributes"]["user_data"].clone())
         .unwrap();
     assert!(
         state.contains(&engine_auth),

@@ -39,10 +39,21 @@ data "ecshost_user_data" "hosts" {
 }
 
 resource "ecshost_launch_template" "hosts" {
-  name             = "${var.cluster}-hosts"
-  image_id         = "ami-05fb4f257abd42992"
-  instance_type    = "t3.medium"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  name          = "${var.cluster}-hosts"
+  image_id      = "ami-05fb4f257abd42992"
+  instance_type = "t3.medium"
+  user_data     = data.ecshost_user_data.hosts.base64
+
+  # New versions become the default, so Auto Scaling groups that launch
+  # $Default pick them up.
+  update_default_version = true
+
+  # IMDSv2 only; hop limit 2 so the agent on its bridge network gets tokens.
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+
   tags = {
     cluster = var.cluster
   }

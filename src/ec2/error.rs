@@ -48,6 +48,24 @@ pub enum Ec2Error {
         /// the missing part
         what: &'static str,
     },
+    /// EC2 answered with something this layer cannot read.
+    #[error("{operation}: EC2's answer could not be read")]
+    Answer {
+        /// the EC2 action
+        operation: &'static str,
+        /// what was wrong with it
+        #[source]
+        source: super::template_xml::XmlError,
+    },
+    /// The request could not be built (nothing was sent).
+    #[error("{operation}: the request could not be built")]
+    Request {
+        /// the EC2 action
+        operation: &'static str,
+        /// the data that could not be sent
+        #[source]
+        source: super::template_request::RequestError,
+    },
 }
 
 impl Ec2Error {
@@ -108,8 +126,8 @@ impl Ec2Error {
                 ..
             } => *may_have_reached_ec2,
             // EC2 answered (an error, or a success lacking fields).
-            Ec2Error::Api { .. } | Ec2Error::Incomplete { .. } => true,
-            Ec2Error::NoCredentials { .. } => false,
+            Ec2Error::Api { .. } | Ec2Error::Incomplete { .. } | Ec2Error::Answer { .. } => true,
+            Ec2Error::NoCredentials { .. } | Ec2Error::Request { .. } => false,
         }
     }
 

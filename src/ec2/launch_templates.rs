@@ -2,48 +2,30 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{
-    Filter, LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
-    LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
-    LaunchTemplateInstanceMetadataTagsState, RequestLaunchTemplateData, ResourceType,
-    ResponseLaunchTemplateData, Tag, TagSpecification,
-};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::client::Ec2;
 use super::error::Ec2Error;
+use super::raw_body::RawBody;
+use super::template_data::LaunchTemplateData;
+use super::template_request::request_data;
+use super::template_xml::parse_versions;
 
-/// Instance metadata service options of a template version.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MetadataOptions {
-    /// `required` (IMDSv2 only) or `optional`
-    pub http_tokens: String,
-    /// IMDSv2 token hop limit
-    pub http_put_response_hop_limit: i64,
-    /// `enabled` or `disabled`
-    pub http_endpoint: String,
-    /// `enabled` or `disabled`
-    pub instance_metadata_tags: String,
-}
-
-/// The template data this provider manages (always sent complete).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TemplateData {
-    /// AMI
-    pub image_id: Option<String>,
-    /// instance type
-    pub instance_type: Option<String>,
-    /// instance profile name, or ARN when it starts with `arn:`
-    pub iam_instance_profile: Option<String>,
-    /// security groups
-    pub security_group_ids: Vec<String>,
-    /// key pair
-    pub key_name: Option<String>,
-    /// base64 user data
-    pub user_data_base64: Option<String>,
-    /// metadata options; `None` when the version has none
-    pub metadata_options: Option<MetadataOptions>,
+/// One version of a launch template, as EC2 holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Version {
+    /// version number
+    pub number: i64,
+    /// `VersionDescription` (`None` when empty)
+    pub description: Option<String>,
+    /// the data, every member this layer can write back
+    pub data: LaunchTemplateData,
+    /// members the version holds that this layer cannot write back (see
+    /// [`super::template_xml::ParsedVersion::unknown`]); a new version
+    /// written from [`Version::data`] would lose them
+    pub unknown: Vec<String>,
 }
 
 /// A launch template.
@@ -75,76 +57,6 @@ pub fn user_data_sha256(user_data_base64: &str) -> Option<String> {
             .map(|x| format!("{x:02x}"))
             .collect(),
     )
-}
-
-fn request_data(d: &TemplateData) -> RequestLaunchTemplateData {
-    let mut b = RequestLaunchTemplateData::builder()
-        .set_image_id(d.image_id.clone())
-        .set_instance_type(d.instance_type.as_deref().map(Into::into))
-        .set_key_name(d.key_name.clone())
-        .set_user_data(d.user_data_base64.clone());
-    if let Some(p) = &d.iam_instance_profile {
-        let spec = if p.starts_with("arn:") {
-            LaunchTemplateIamInstanceProfileSpecificationRequest::builder().arn(p)
-        } else {
-            LaunchTemplateIamInstanceProfileSpecificationRequest::builder().name(p)
-        };
-        b = b.iam_instance_profile(spec.build());
-    }
-    for sg in &d.security_group_ids {
-        b = b.security_group_ids(sg);
-    }
-    if let Some(m) = &d.metadata_options {
-        b = b.metadata_options(
-            LaunchTemplateInstanceMetadataOptionsRequest::builder()
-                .http_tokens(LaunchTemplateHttpTokensState::from(m.http_tokens.as_str()))
-                .http_put_response_hop_limit(
-                    i32::try_from(m.http_put_response_hop_limit).unwrap_or(1),
-                )
-                .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::from(
-                    m.http_endpoint.as_str(),
-                ))
-                .instance_metadata_tags(LaunchTemplateInstanceMetadataTagsState::from(
-                    m.instance_metadata_tags.as_str(),
-                ))
-                .build(),
-        );
-    }
-    b.build()
-}
-
-fn response_data(d: &ResponseLaunchTemplateData) -> TemplateData {
-    let mut sgs: Vec<String> = d.security_group_ids().to_vec();
-    sgs.sort();
-    TemplateData {
-        image_id: d.image_id().map(str::to_owned),
-        instance_type: d.instance_type().map(|t| t.as_str().to_owned()),
-        iam_instance_profile: d
-            .iam_instance_profile()
-            .and_then(|p| p.arn().or(p.name()))
-            .map(str::to_owned),
-        security_group_ids: sgs,
-        key_name: d.key_name().map(str::to_owned),
-        user_data_base64: d.user_data().filter(|s| !s.is_empty()).map(str::to_owned),
-        metadata_options: d.metadata_options().map(|m| MetadataOptions {
-            http_tokens: m
-                .http_tokens()
-                .map(|x| x.as_str().to_owned())
-                .unwrap_or_default(),
-            http_put_response_hop_limit: m
-                .http_put_response_hop_limit()
-                .map(i64::from)
-                .unwrap_or_default(),
-            http_endpoint: m
-                .http_endpoint()
-                .map(|x| x.as_str().to_owned())
-                .unwrap_or_default(),
-            instance_metadata_tags: m
-                .instance_metadata_tags()
-                .map(|x| x.as_str().to_owned())
-                .unwrap_or_default(),
-        }),
-    }
 }
 
 fn tag_spec(tags: &BTreeMap<String, String>) -> Option<TagSpecification> {
@@ -203,18 +115,22 @@ impl Ec2 {
         &self,
         name: &str,
         version_description: Option<&str>,
-        data: &TemplateData,
+        data: &LaunchTemplateData,
         tags: &BTreeMap<String, String>,
         client_token: &str,
     ) -> Result<Template, Ec2Error> {
         const OP: &str = "CreateLaunchTemplate";
+        let request = request_data(data).map_err(|source| Ec2Error::Request {
+            operation: OP,
+            source,
+        })?;
         self.count(OP);
         let out = self
             .client
             .create_launch_template()
             .launch_template_name(name)
             .set_version_description(version_description.map(str::to_owned))
-            .launch_template_data(request_data(data))
+            .launch_template_data(request)
             .set_tag_specifications(tag_spec(tags).map(|t| vec![t]))
             .client_token(client_token)
             .send()
@@ -245,17 +161,21 @@ impl Ec2 {
         &self,
         id: &str,
         version_description: Option<&str>,
-        data: &TemplateData,
+        data: &LaunchTemplateData,
         client_token: &str,
     ) -> Result<i64, Ec2Error> {
         const OP: &str = "CreateLaunchTemplateVersion";
+        let request = request_data(data).map_err(|source| Ec2Error::Request {
+            operation: OP,
+            source,
+        })?;
         self.count(OP);
         let out = self
             .client
             .create_launch_template_version()
             .launch_template_id(id)
             .set_version_description(version_description.map(str::to_owned))
-            .launch_template_data(request_data(data))
+            .launch_template_data(request)
             .client_token(client_token)
             .send()
             .await
@@ -336,28 +256,43 @@ impl Ec2 {
         self.describe(None, Some(name)).await
     }
 
-    /// The data of one version.
-    pub async fn template_data(&self, id: &str, version: i64) -> Result<TemplateData, Ec2Error> {
+    /// One version, read from the raw answer so that no member EC2 holds
+    /// goes unnoticed ([`Version::unknown`]).
+    pub async fn template_version(&self, id: &str, version: i64) -> Result<Version, Ec2Error> {
         const OP: &str = "DescribeLaunchTemplateVersions";
         self.count(OP);
-        let out = self
-            .client
+        let raw = RawBody::default();
+        self.client
             .describe_launch_template_versions()
             .launch_template_id(id)
             .versions(version.to_string())
+            .customize()
+            .interceptor(raw.clone())
             .send()
             .await
             .map_err(|e| Ec2Error::from_sdk(OP, e))?;
-        let v = out
-            .launch_template_versions()
-            .first()
+        let body = raw.take().ok_or(Ec2Error::Incomplete {
+            operation: OP,
+            what: "a body",
+        })?;
+        let versions =
+            parse_versions(&String::from_utf8_lossy(&body)).map_err(|source| Ec2Error::Answer {
+                operation: OP,
+                source,
+            })?;
+        let v = versions
+            .into_iter()
+            .find(|v| v.number == version)
             .ok_or(Ec2Error::Incomplete {
                 operation: OP,
                 what: "the requested version",
             })?;
-        Ok(v.launch_template_data()
-            .map(response_data)
-            .unwrap_or_default())
+        Ok(Version {
+            number: v.number,
+            description: v.description,
+            data: v.data,
+            unknown: v.unknown,
+        })
     }
 
     /// Changes tags from `old` to `new`, touching only the differences.
@@ -417,41 +352,5 @@ mod tests {
             Some("5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
         );
         assert_eq!(user_data_sha256("%%%"), None);
-    }
-
-    #[test]
-    fn request_data_round_trips_through_the_sdk_types() {
-        let d = TemplateData {
-            image_id: Some("ami-1".into()),
-            instance_type: Some("t3.small".into()),
-            iam_instance_profile: Some("arn:aws:iam::123456789012:instance-profile/ecs".into()),
-            security_group_ids: vec!["sg-1".into(), "sg-2".into()],
-            key_name: Some("k".into()),
-            user_data_base64: Some("aGVsbG8K".into()),
-            metadata_options: Some(MetadataOptions {
-                http_tokens: "required".into(),
-                http_put_response_hop_limit: 2,
-                http_endpoint: "enabled".into(),
-                instance_metadata_tags: "disabled".into(),
-            }),
-        };
-        let r = request_data(&d);
-        assert_eq!(
-            r.iam_instance_profile().and_then(|p| p.arn()),
-            d.iam_instance_profile.as_deref()
-        );
-        assert_eq!(
-            r.metadata_options()
-                .and_then(|m| m.http_put_response_hop_limit()),
-            Some(2)
-        );
-        let named = request_data(&TemplateData {
-            iam_instance_profile: Some("ecs".into()),
-            ..Default::default()
-        });
-        assert_eq!(
-            named.iam_instance_profile().and_then(|p| p.name()),
-            Some("ecs")
-        );
     }
 }

@@ -6,3 +6,7 @@ pub mod client;
 pub mod error;
 pub mod instances;
 pub mod launch_templates;
+mod raw_body;
+pub mod template_data;
+pub mod template_request;
+pub mod template_xml;

@@ -15,7 +15,8 @@ use super::config::{error_chain, ProviderState};
 use crate::ec2::client::Ec2;
 use crate::ec2::error::Ec2Error;
 use crate::ec2::instances::{Instance, InstanceQuery};
-use crate::ec2::launch_templates::{user_data_sha256, TemplateData};
+use crate::ec2::launch_templates::user_data_sha256;
+use crate::ec2::template_data::LaunchTemplateData;
 use crate::render::self_check::{find_report, CheckStatus, ReportError};
 use crate::sdk::duration::{self, IsDuration};
 use crate::sdk::schema::validators::{IntBetween, OneOf};
@@ -25,7 +26,9 @@ use crate::sdk::{
     Attribute, AttributePath, Block, DataSource, Diagnostics, Nesting, Resource, Schema,
     StateResponse, StopSignal, TfValue, Value,
 };
-use crate::verify::{judge, Expectation, Facts, Imds, Runtime, UserData};
+use crate::verify::{
+    judge, Expectation, Facts, Imds, Launched, Promise, Runtime, UserData, VolumeSpec,
+};
 
 const STATES: &[&str] = &[
     "pending",
@@ -335,7 +338,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
         .map_err(|e| api_error("Unable to List Instances", &e, Some("instance_ids")))?;
 
     // One DescribeLaunchTemplateVersions per distinct (template, version).
-    let mut versions: BTreeMap<(String, String), Option<TemplateData>> = BTreeMap::new();
+    let mut versions: BTreeMap<(String, String), Option<LaunchTemplateData>> = BTreeMap::new();
     for i in &found {
         if let (Some(t), Some(v)) = (&i.launch_template_id, &i.launch_template_version) {
             versions.entry((t.clone(), v.clone())).or_insert(None);
@@ -343,8 +346,8 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
     }
     for ((t, v), data) in versions.iter_mut() {
         let Ok(n) = v.parse::<i64>() else { continue };
-        match ec2.template_data(t, n).await {
-            Ok(d) => *data = Some(d),
+        match ec2.template_version(t, n).await {
+            Ok(v) => *data = Some(v.data),
             // The template or version is gone: the instance is judged without it.
             Err(e) if e.is_not_found() => {}
             Err(e) => {
@@ -356,7 +359,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
             }
         }
     }
-    let version_of = |i: &Instance| -> Option<&TemplateData> {
+    let version_of = |i: &Instance| -> Option<&LaunchTemplateData> {
         let key = (
             i.launch_template_id.clone()?,
             i.launch_template_version.clone()?,
@@ -372,7 +375,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
             .map(|i| {
                 UserData::Template(
                     version_of(i)
-                        .and_then(|d| d.user_data_base64.as_deref())
+                        .and_then(|d| d.user_data())
                         .and_then(user_data_sha256),
                 )
             })
@@ -430,6 +433,35 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
         states,
         require_runtime_report: require_report,
     };
+    // Volumes are read only when some version promises a size, type or
+    // encryption, and only for running instances.
+    let promises: BTreeMap<&str, Promise> = found
+        .iter()
+        .filter_map(|i| Some((i.id.as_str(), promise_of(version_of(i)?))))
+        .collect();
+    let volumes: Option<BTreeMap<String, Vec<VolumeSpec>>> =
+        if promises.values().any(|p| !p.volumes.is_empty()) {
+            let mut by_instance: BTreeMap<String, Vec<VolumeSpec>> =
+                running.iter().map(|id| (id.clone(), Vec::new())).collect();
+            let attached = ec2
+                .attached_volumes(&running)
+                .await
+                .map_err(|e| api_error("Unable to Read Volumes", &e, None))?;
+            for v in attached {
+                by_instance
+                    .entry(v.instance_id)
+                    .or_default()
+                    .push(VolumeSpec {
+                        device_name: v.device_name,
+                        size_gib: v.size_gib,
+                        volume_type: v.volume_type,
+                        encrypted: v.encrypted,
+                    });
+            }
+            Some(by_instance)
+        } else {
+            None
+        };
     let mut instances = Vec::with_capacity(found.len());
     for (i, ud) in found.iter().zip(user_data) {
         let facts = Facts {
@@ -442,11 +474,19 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
                 hop_limit: md.http_put_response_hop_limit,
                 http_endpoint: md.http_endpoint.clone(),
             }),
-            template_hop_limit: version_of(i)
-                .and_then(|d| d.metadata_options.as_ref())
-                .map(|md| md.http_put_response_hop_limit),
+            template_hop_limit: version_of(i).and_then(LaunchTemplateData::hop_limit),
             user_data_sha256: ud,
             runtime: consoles.remove(&i.id).unwrap_or(Runtime::NotRead),
+            launched: Launched {
+                image_id: i.image_id.clone(),
+                instance_type: i.instance_type.clone(),
+                key_name: i.key_name.clone(),
+                instance_profile_arn: i.instance_profile_arn.clone(),
+                security_group_ids: i.security_group_ids.clone(),
+                tags: i.tags.clone(),
+                volumes: volumes.as_ref().and_then(|v| v.get(&i.id).cloned()),
+            },
+            promise: promises.get(i.id.as_str()).cloned(),
         };
         instances.push(instance_model(&facts, &judge(&exp, &facts)));
     }
@@ -767,5 +807,82 @@ mod tests {
             Some("10m".into())
         );
         assert!(ds.block.attribute("triggers").is_none());
+    }
+}
+
+/// What a launch template version promises that EC2 shows on an instance
+/// (see [`crate::verify`]): read from its data by EC2 API names.
+fn promise_of(d: &LaunchTemplateData) -> Promise {
+    let text = |path: &[&str]| {
+        d.at(path)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
+        v.and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut groups = strings(d.get("SecurityGroupIds"));
+    if let Some(nis) = d
+        .get("NetworkInterfaces")
+        .and_then(serde_json::Value::as_array)
+    {
+        for ni in nis {
+            groups.extend(strings(ni.get("Groups")));
+        }
+    }
+    let instance_tags = d
+        .get("TagSpecifications")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|s| s.get("ResourceType").and_then(serde_json::Value::as_str) == Some("instance"))
+        .flat_map(|s| {
+            s.get("Tags")
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_owned(),
+                t.get("Value")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let volumes = d
+        .get("BlockDeviceMappings")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let ebs = m.get("Ebs")?;
+            let v = VolumeSpec {
+                device_name: m.get("DeviceName")?.as_str()?.to_owned(),
+                size_gib: ebs.get("VolumeSize").and_then(serde_json::Value::as_i64),
+                volume_type: ebs
+                    .get("VolumeType")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned),
+                encrypted: ebs.get("Encrypted").and_then(serde_json::Value::as_bool),
+            };
+            (v.size_gib.is_some() || v.volume_type.is_some() || v.encrypted == Some(true))
+                .then_some(v)
+        })
+        .collect();
+    Promise {
+        image_id: text(&["ImageId"]),
+        instance_type: text(&["InstanceType"]),
+        key_name: text(&["KeyName"]),
+        instance_profile: text(&["IamInstanceProfile", "Arn"])
+            .or_else(|| text(&["IamInstanceProfile", "Name"])),
+        security_group_ids: groups,
+        instance_tags,
+        volumes,
     }
 }

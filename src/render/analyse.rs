@@ -23,8 +23,14 @@ pub struct Analysis {
     pub alias: bool,
     /// an ECS agent is started at all
     pub agent: bool,
-    /// the agent runs with host networking (`--net host` and friends)
+    /// the agent runs with host networking (`--net host` and friends, or
+    /// started by ecs-init)
     pub agent_host_network: bool,
+    /// the agent is left to ecs-init (ECS-optimized AMIs): the user data
+    /// writes `/etc/ecs/ecs.config` and starts no agent container itself;
+    /// ecs-init runs the agent with `--net=host` (amazon-ecs-init,
+    /// `ecs-init/docker/docker_config.go`)
+    pub ecs_init: bool,
     /// docker0 → IMDS is blocked (DOCKER-USER rule or nftables table)
     pub metadata_blocked: bool,
     /// AWS's DNAT/route_localnet recipe is present
@@ -36,6 +42,13 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// True when an agent container is started on a bridge network (this
+    /// design, or any `docker run` of the agent without host networking):
+    /// it is one hop away from instance metadata.
+    pub fn agent_on_bridge(&self) -> bool {
+        self.agent && !self.agent_host_network
+    }
+
     /// True when the user data follows the design in every respect.
     pub fn follows_design(&self) -> bool {
         self.alias && self.agent && !self.agent_host_network && self.metadata_blocked
@@ -51,6 +64,10 @@ impl Analysis {
         }
         if !self.agent {
             out.push("no ECS agent container is started".to_owned());
+        } else if self.ecs_init {
+            out.push(
+                "the ECS agent is left to ecs-init, which runs it with host networking".to_owned(),
+            );
         } else if self.agent_host_network {
             out.push("the ECS agent runs with host networking (--net host)".to_owned());
         }
@@ -100,15 +117,23 @@ pub fn analyse(bytes: &[u8]) -> Analysis {
     let agent = lower.contains("amazon-ecs-agent")
         || lower.contains("ecs-agent")
         || lower.contains("ecs_cluster");
-    let agent_host_network = [
-        "--net host",
-        "--net=host",
-        "--network host",
-        "--network=host",
-        "network_mode: host",
-    ]
-    .iter()
-    .any(|s| lower.contains(s));
+    // An agent container this user data starts itself, as opposed to one
+    // ecs-init starts from /etc/ecs/ecs.config.
+    let starts_agent = (lower.contains("docker run") || lower.contains("docker create"))
+        && (lower.contains("amazon-ecs-agent") || lower.contains("ecs-agent"))
+        || lower.contains("ecshost_agent")
+        || (lower.contains("terraform-provider-ecshost") && lower.contains("ecs-agent"));
+    let ecs_init = !starts_agent && lower.contains("/etc/ecs/ecs.config");
+    let agent_host_network = ecs_init
+        || [
+            "--net host",
+            "--net=host",
+            "--network host",
+            "--network=host",
+            "network_mode: host",
+        ]
+        .iter()
+        .any(|s| lower.contains(s));
     let metadata_blocked = (lower.contains("docker-user") && lower.contains(IMDS_ADDRESS))
         || lower.contains("ecshost_metadata_guard");
     let legacy_dnat = lower.contains("route_localnet")
@@ -118,8 +143,9 @@ pub fn analyse(bytes: &[u8]) -> Analysis {
     Analysis {
         format,
         alias,
-        agent,
+        agent: agent || ecs_init,
         agent_host_network,
+        ecs_init,
         metadata_blocked,
         legacy_dnat,
         self_check: all.contains(super::self_check::REPORT_PREFIX.trim()),

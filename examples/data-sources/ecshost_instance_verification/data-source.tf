@@ -5,10 +5,16 @@ data "ecshost_user_data" "hosts" {
 }
 
 resource "ecshost_launch_template" "hosts" {
-  name             = "ecs-hosts"
-  image_id         = "ami-05fb4f257abd42992"
-  instance_type    = "m6i.large"
-  user_data_base64 = data.ecshost_user_data.hosts.base64
+  name          = "ecs-hosts"
+  image_id      = "ami-05fb4f257abd42992"
+  instance_type = "m6i.large"
+  user_data     = data.ecshost_user_data.hosts.base64
+
+  update_default_version = true
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
 }
 
 # Checked on every plan and apply; a failed assertion is a warning, never

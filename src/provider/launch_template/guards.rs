@@ -1,0 +1,219 @@
+//! Configuration checks of `ecshost_launch_template` beyond types: value
+//! validators, conflicting arguments, and the guard rails of this design
+//! (the hop limit the agent needs, instance metadata left open).
+
+use base64::Engine as _;
+
+use crate::render::analyse::analyse_base64;
+use crate::render::user_data::MAX_USER_DATA_BYTES;
+use crate::sdk::schema::Validator;
+use crate::sdk::{AttributePath, Diagnostics, Value};
+
+/// A decimal number ≥ 0 written as a string (`spot_options.max_price`).
+pub(crate) struct DecimalString;
+
+impl Validator for DecimalString {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str().filter(|s| !s.is_empty()) else {
+            return;
+        };
+        let ok = s.parse::<f64>().is_ok_and(|f| f.is_finite() && f >= 0.0)
+            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        if !ok {
+            diags.attribute_error(
+                path.clone(),
+                "Invalid Price",
+                format!("{path} must be a price in USD per hour written as a decimal number, such as \"0.085\"; got {s:?}."),
+            );
+        }
+    }
+    fn description(&self) -> String {
+        "A decimal number such as `\"0.085\"`.".into()
+    }
+}
+
+/// An RFC 3339 time (`spot_options.valid_until`).
+pub(crate) struct Rfc3339;
+
+impl Validator for Rfc3339 {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
+        let Some(s) = value.as_str().filter(|s| !s.is_empty()) else {
+            return;
+        };
+        if DateTime::from_str(s, DateTimeFormat::DateTimeWithOffset).is_err() {
+            diags.attribute_error(
+                path.clone(),
+                "Invalid Time",
+                format!(
+                    "{path} must be an RFC 3339 time such as \"2026-12-31T23:59:59Z\"; got {s:?}."
+                ),
+            );
+        }
+    }
+    fn description(&self) -> String {
+        "An RFC 3339 time.".into()
+    }
+}
+
+/// Base64 user data of at most 16 KiB decoded (`user_data`).
+pub(crate) struct UserDataBase64;
+
+impl Validator for UserDataBase64 {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(ud) = value.as_str().filter(|s| !s.is_empty()) else {
+            return;
+        };
+        match base64::engine::general_purpose::STANDARD.decode(ud.trim()) {
+            Err(_) => diags.attribute_error(
+                path.clone(),
+                "Invalid Base64",
+                format!("{path} is base64-encoded user data, as in hashicorp/aws's aws_launch_template: write data.ecshost_user_data.x.base64 or base64encode(\"...\"), not the plain text."),
+            ),
+            Ok(b) if b.len() > MAX_USER_DATA_BYTES => diags.attribute_error(
+                path.clone(),
+                "User Data Too Large",
+                format!("{path} decodes to {} bytes but EC2 accepts at most {MAX_USER_DATA_BYTES}. Render it with data.ecshost_user_data and gzip = true (cloud-init formats), or drop extra parts.", b.len()),
+            ),
+            Ok(_) => {}
+        }
+    }
+    fn description(&self) -> String {
+        "Base64 of at most 16 KiB decoded.".into()
+    }
+}
+
+/// Pairs of arguments of which at most one may be set: the second is
+/// reported (it is the one the message tells to remove or keep).
+/// `update_default_version` and `default_version` are judged at plan time
+/// by what they mean (an import writes both when they agree).
+const CONFLICTS: &[(&str, &str, &str)] = &[
+    ("name", "name_prefix", "Set name or name_prefix, not both."),
+    (
+        "user_data",
+        "user_data_base64",
+        "user_data_base64 is the deprecated spelling of user_data (both are base64): keep user_data only.",
+    ),
+    (
+        "vpc_security_group_ids",
+        "security_group_ids",
+        "security_group_ids is the deprecated spelling of vpc_security_group_ids: keep vpc_security_group_ids only.",
+    ),
+];
+
+/// Conflicting arguments: one error each, on the attribute to change.
+pub(crate) fn conflicts(config: &Value, diags: &mut Diagnostics) {
+    for (a, b, why) in CONFLICTS {
+        if !config.attr(a).is_null() && !config.attr(b).is_null() {
+            diags.attribute_error(AttributePath::root(b), "Conflicting Attributes", *why);
+        }
+    }
+    // Inside a network interface, counts and lists of the same thing.
+    if let Value::List(nis) = config.attr("network_interfaces") {
+        for (i, ni) in nis.iter().enumerate() {
+            for (count, list) in [
+                ("ipv4_address_count", "ipv4_addresses"),
+                ("ipv4_prefix_count", "ipv4_prefixes"),
+                ("ipv6_address_count", "ipv6_addresses"),
+                ("ipv6_prefix_count", "ipv6_prefixes"),
+            ] {
+                let set = |k: &str| match ni.attr(k) {
+                    Value::Null => false,
+                    Value::Number(n) => n.as_f64() != Some(0.0),
+                    Value::Set(v) | Value::List(v) => !v.is_empty(),
+                    _ => true,
+                };
+                if set(count) && set(list) {
+                    diags.attribute_error(
+                        AttributePath::root("network_interfaces").index(i).attr(list),
+                        "Conflicting Attributes",
+                        format!("Set {count} or {list}, not both: EC2 takes either a number of addresses to assign or the addresses themselves."),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The user data, from `user_data` or its deprecated alias.
+pub(crate) fn user_data(config: &Value) -> &Value {
+    match config.attr("user_data") {
+        Value::Null => config.attr("user_data_base64"),
+        v => v,
+    }
+}
+
+/// Where the user data was configured, for diagnostics.
+fn user_data_attr(config: &Value) -> &'static str {
+    if config.attr("user_data").is_null() && !config.attr("user_data_base64").is_null() {
+        "user_data_base64"
+    } else {
+        "user_data"
+    }
+}
+
+/// The guard rails of this design, on known values (run at validate and
+/// again at plan, when values a data source provides are known):
+/// hop limit 1 is refused for user data that runs the agent on a bridge
+/// network, and instance metadata left open is warned about.
+pub(crate) fn metadata(config: &Value, diags: &mut Diagnostics) {
+    let ud = user_data(config);
+    let md = match config.attr("metadata_options") {
+        Value::List(items) => items.first().cloned(),
+        Value::Unknown => return,
+        _ => None,
+    };
+    let Some(md) = md else {
+        diags.attribute_warning(
+            AttributePath::root("metadata_options"),
+            "Instance Metadata Options Not Set",
+            "Without metadata_options, instances launched from this template get the AMI's or the account's instance metadata defaults, which may allow IMDSv1. Add metadata_options { http_tokens = \"required\", http_put_response_hop_limit = 2 } (the agent on its bridge network needs hop limit 2; the DOCKER-USER guard keeps task containers away).",
+        );
+        return;
+    };
+    let p = AttributePath::root("metadata_options").index(0);
+    if let (Value::Number(n), Value::String(u)) = (md.attr("http_put_response_hop_limit"), ud) {
+        let a = analyse_base64(u);
+        if n.as_i64() == Some(1) && a.agent_on_bridge() {
+            diags.attribute_error(
+                p.attr("http_put_response_hop_limit"),
+                "Hop Limit 1 Starves the ECS Agent",
+                format!(
+                    "The user data in {} runs the ECS agent on a bridge network, one hop away from the instance metadata service: with hop limit 1 it cannot obtain IMDSv2 tokens, the Region or the instance role's credentials. Use 2 — the DOCKER-USER rule already keeps task containers away from metadata. (Hop limit 1 is right for an agent on the host network, such as ecs-init on ECS-optimized AMIs.)",
+                    user_data_attr(config)
+                ),
+            );
+        }
+    }
+    if md.attr("http_tokens").as_str() == Some("optional") {
+        diags.attribute_warning(
+            p.attr("http_tokens"),
+            "IMDSv1 Allowed",
+            "http_tokens = \"optional\" lets anything on the instance use IMDSv1, and the hop limit does nothing against IMDSv1 GETs. Prefer \"required\".",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diags_of(v: &dyn Validator, s: &str) -> Vec<String> {
+        let mut d = Diagnostics::new();
+        v.validate(&Value::from(s), &AttributePath::root("x"), &mut d);
+        d.iter().map(|x| x.summary.clone()).collect()
+    }
+
+    #[test]
+    fn prices_times_and_user_data() {
+        assert!(diags_of(&DecimalString, "0.085").is_empty());
+        assert!(diags_of(&DecimalString, "1").is_empty());
+        assert_eq!(diags_of(&DecimalString, "cheap"), ["Invalid Price"]);
+        assert_eq!(diags_of(&DecimalString, "-1"), ["Invalid Price"]);
+        assert_eq!(diags_of(&DecimalString, "1e3"), ["Invalid Price"]);
+        assert!(diags_of(&Rfc3339, "2026-12-31T23:59:59Z").is_empty());
+        assert_eq!(diags_of(&Rfc3339, "tomorrow"), ["Invalid Time"]);
+        assert!(diags_of(&UserDataBase64, "IyEvYmluL3NoCg==").is_empty());
+        assert_eq!(diags_of(&UserDataBase64, "#!/bin/sh"), ["Invalid Base64"]);
+    }
+}
