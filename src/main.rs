@@ -5,15 +5,28 @@ use std::sync::Arc;
 
 use ecshost::provider::{EcsHostProvider, PROVIDER_ADDRESS};
 use ecshost::sdk::serve::{serve, ServeConfig};
+use ecshost::VERSION;
+
+/// The binary's name as the release archives install it (without `_v…`).
+const NAME: &str = "terraform-provider-ecshost";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--version` answers without serving (and without the magic-cookie check):
+    // release checks and people debugging an installation use it.
+    if args.iter().any(|a| a == "--version" || a == "-version") {
+        println!("{NAME} {VERSION}");
+        return std::process::ExitCode::SUCCESS;
+    }
     ecshost::sdk::logging::init("provider.terraform-provider-ecshost");
-    let debug = std::env::args()
-        .skip(1)
-        .any(|a| a == "--debug" || a == "-debug");
+    let debug = args.iter().any(|a| a == "--debug" || a == "-debug");
     let result = match ServeConfig::from_env(PROVIDER_ADDRESS, debug) {
         Ok(cfg) => {
+            let cfg = ServeConfig {
+                version: VERSION.to_owned(),
+                ..cfg
+            };
             serve(Arc::new(EcsHostProvider::default()), cfg, |line| {
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "{line}");
@@ -32,7 +45,7 @@ async fn main() -> std::process::ExitCode {
                 msg.push_str(&format!(": {s}"));
                 src = s.source();
             }
-            eprintln!("terraform-provider-ecshost: {msg}");
+            eprintln!("{NAME} {VERSION}: {msg}");
             std::process::ExitCode::from(1)
         }
     }

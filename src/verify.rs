@@ -19,7 +19,20 @@
 //!   the instance tags of its `tag_specifications`, and volume size, type
 //!   and encryption per device from DescribeVolumes): RunInstances
 //!   overrides and later changes leave the instance unlike its template;
-//! - **runtime**: the last self-check report on the console.
+//! - **runtime**: the last self-check report on the console: no check may
+//!   fail, and each *required* check must `pass` — a `skip` or `warn` proves
+//!   nothing, so it is a problem naming the check and the script's reason;
+//! - **ECS membership** ([`ecs`]): a running host is an `ACTIVE`,
+//!   connected container instance of the expected cluster.
+//!
+//! Around the judgement of one instance: which instances get the
+//! per-instance checks ([`sample`]), whether a rollout is done
+//! ([`rollout`]) and the table people read ([`table`]).
+
+pub mod ecs;
+pub mod rollout;
+pub mod sample;
+pub mod table;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +40,18 @@ use crate::render::self_check::{CheckStatus, Report, ReportError};
 
 /// The hop limit this provider renders when the template does not say.
 pub const DEFAULT_HOP_LIMIT: i64 = 2;
+
+/// Self-check checks that must `pass` unless `required_checks` says
+/// otherwise: the claims the design makes (`userland_proxy` is advice).
+pub const DEFAULT_REQUIRED_CHECKS: [&str; 7] = [
+    "alias",
+    "endpoint",
+    "agent_network",
+    "metadata_guard",
+    "task_path",
+    "imds_blocked",
+    "agent_imds",
+];
 
 /// What the applied configuration says instances should look like.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,6 +66,11 @@ pub struct Expectation {
     pub states: Vec<String>,
     /// a missing self-check report is a problem
     pub require_runtime_report: bool,
+    /// ECS membership to check (`None`: ECS is not asked)
+    pub ecs: Option<ecs::EcsExpectation>,
+    /// self-check checks that must be `pass` in a report (a `skip`, `warn`
+    /// or absent one is a problem)
+    pub required_checks: Vec<String>,
 }
 
 /// Metadata service settings as EC2 reports them for the instance.
@@ -70,6 +100,8 @@ pub enum UserData {
 pub enum Runtime {
     /// not read (the instance is not running)
     NotRead,
+    /// not read: the instance is not in the sample of deep-checked ones
+    NotSampled,
     /// no report line (yet)
     Missing,
     /// the last report line is unusable
@@ -153,6 +185,8 @@ pub struct Facts {
     pub launched: Launched,
     /// what its template version promises (`None`: version unknown)
     pub promise: Option<Promise>,
+    /// its ECS container instance record (`None`: ECS was not asked)
+    pub ecs: Option<ecs::EcsFacts>,
 }
 
 /// The verdict on one instance.
@@ -168,6 +202,16 @@ pub struct Verdict {
     pub ok: bool,
     /// reasons, in the order of the rules above
     pub problems: Vec<String>,
+    /// not problems yet, but not done either (e.g. not registered in ECS
+    /// within `registration_grace`)
+    pub pending: Vec<String>,
+}
+
+impl Verdict {
+    /// No problems and nothing pending: counts towards a rollout.
+    pub fn healthy(&self) -> bool {
+        self.ok && self.pending.is_empty()
+    }
 }
 
 fn short(hash: &str) -> &str {
@@ -178,6 +222,7 @@ fn short(hash: &str) -> &str {
 pub fn runtime_summary(r: &Runtime) -> String {
     match r {
         Runtime::NotRead => "not read (instance not running)".into(),
+        Runtime::NotSampled => "not read (not in the sample)".into(),
         Runtime::Missing => "no report yet".into(),
         Runtime::Unusable(e) => format!("unusable report: {e}"),
         Runtime::Reported(rep) if rep.ok => {
@@ -307,8 +352,13 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         promise_problems(p, &f.launched, &mut problems);
     }
 
+    let mut pending = Vec::new();
+    if let (Some(want), Some(got)) = (&exp.ecs, &f.ecs) {
+        ecs::judge(want, got, f.state == "running", &mut problems, &mut pending);
+    }
+
     match &f.runtime {
-        Runtime::NotRead => {}
+        Runtime::NotRead | Runtime::NotSampled => {}
         Runtime::Missing => {
             if exp.require_runtime_report {
                 problems.push(
@@ -321,11 +371,33 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
             "self-check report version {found} is newer than this provider understands: upgrade the provider"
         )),
         Runtime::Unusable(e) => problems.push(format!("self-check report unusable: {e}")),
-        Runtime::Reported(rep) if !rep.ok => problems.push(format!(
-            "self-check failed: {} (see the self-check report guide for each check)",
-            rep.failed().join(", ")
-        )),
-        Runtime::Reported(_) => {}
+        Runtime::Reported(rep) => {
+            if !rep.ok {
+                problems.push(format!(
+                    "self-check failed: {} (see the self-check report guide for each check)",
+                    rep.failed().join(", ")
+                ));
+            }
+            for check in &exp.required_checks {
+                let reason = rep
+                    .reasons
+                    .get(check)
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                match rep.checks.get(check) {
+                    None => problems.push(format!(
+                        "required self-check {check} is not in the report (the host runs an older self-check script)"
+                    )),
+                    Some(CheckStatus::Skip) => problems.push(format!(
+                        "required self-check {check} was skipped{reason}"
+                    )),
+                    Some(CheckStatus::Warn) => problems.push(format!(
+                        "required self-check {check} only warned{reason}"
+                    )),
+                    Some(CheckStatus::Pass | CheckStatus::Fail) => {}
+                }
+            }
+        }
     }
 
     Verdict {
@@ -334,6 +406,7 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         runtime_summary: runtime_summary(&f.runtime),
         ok: problems.is_empty(),
         problems,
+        pending,
     }
 }
 
@@ -445,8 +518,12 @@ mod tests {
 
     const SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     const OTHER: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-    const PASS: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
-    const FAIL: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"fail","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"skip","imds_blocked":"skip"}}"#;
+    const PASS: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass","agent_imds":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+    const FAIL: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"fail","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"fail","imds_blocked":"pass","agent_imds":"pass"}}"#;
+    /// What the self-check printed before issue 13 on a host without a
+    /// probe image: every check it could run passed, the two task-side ones
+    /// were skipped, and `ok` was true.
+    const SKIPPED: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"skip","imds_blocked":"skip"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
 
     fn exp() -> Expectation {
         Expectation {
@@ -455,6 +532,8 @@ mod tests {
             user_data_sha256: Some(SHA.into()),
             states: vec!["running".into()],
             require_runtime_report: true,
+            ecs: None,
+            required_checks: DEFAULT_REQUIRED_CHECKS.map(String::from).to_vec(),
         }
     }
 
@@ -510,6 +589,7 @@ mod tests {
                     encrypted: Some(true),
                 }],
             }),
+            ecs: None,
         }
     }
 
@@ -609,7 +689,7 @@ mod tests {
             ("imds off", |f| f.imds.as_mut().unwrap().http_endpoint = "disabled".into(), "metadata endpoint disabled"),
             ("no report", |f| f.runtime = Runtime::Missing, "no self-check report on the console yet"),
             ("truncated", |f| f.runtime = Runtime::Unusable(ReportError::Truncated), "self-check report unusable: self-check report is truncated"),
-            ("failed checks", |f| f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap()), "self-check failed: alias, endpoint"),
+            ("failed checks", |f| f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap()), "self-check failed: alias, endpoint, task_path"),
         ];
         for (what, change, want) in cases {
             let mut f = good();
@@ -658,7 +738,10 @@ mod tests {
         let mut f = good();
         f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap());
         assert!(!judge(&e, &f).ok);
-        assert_eq!(judge(&e, &f).runtime_summary, "fail: alias, endpoint");
+        assert_eq!(
+            judge(&e, &f).runtime_summary,
+            "fail: alias, endpoint, task_path"
+        );
     }
 
     #[test]
@@ -689,6 +772,84 @@ mod tests {
             runtime_summary(&Runtime::NotRead),
             "not read (instance not running)"
         );
+    }
+
+    /// Skip is not a pass: with the default required checks, the report the
+    /// self-check printed on hosts without a probe image (every check it ran
+    /// passed, `ok: true`) fails verification, naming each skipped check and
+    /// the script's reason; an older script without `agent_imds` too.
+    #[test]
+    fn a_required_check_that_was_skipped_or_warned_is_a_problem() {
+        let mut f = good();
+        f.runtime = Runtime::Reported(parse_report_line(SKIPPED).unwrap());
+        assert_eq!(
+            problems(&f),
+            [
+                "required self-check task_path was skipped",
+                "required self-check imds_blocked was skipped",
+                "required self-check agent_imds is not in the report (the host runs an older self-check script)",
+            ]
+        );
+        let with_reasons = PASS
+            .replace(r#""task_path":"pass""#, r#""task_path":"skip""#)
+            .replace(r#""agent_imds":"pass""#, r#""agent_imds":"warn""#)
+            .replace(
+                r#""probe":"curl""#,
+                r#""probe":"curl","reasons":{"task_path":"no docker0 bridge with an IPv4 subnet","agent_imds":"busybox wget cannot send the token PUT"}"#,
+            );
+        f.runtime = Runtime::Reported(parse_report_line(&with_reasons).unwrap());
+        assert_eq!(
+            problems(&f),
+            [
+                "required self-check task_path was skipped: no docker0 bridge with an IPv4 subnet",
+                "required self-check agent_imds only warned: busybox wget cannot send the token PUT",
+            ]
+        );
+        // Not required: not a problem.
+        let e = Expectation {
+            required_checks: vec!["alias".into()],
+            ..exp()
+        };
+        assert!(judge(&e, &f).ok, "{:?}", judge(&e, &f).problems);
+        // A warning outside the required set stays a note in the summary.
+        let line = PASS.replace(r#""userland_proxy":"pass""#, r#""userland_proxy":"warn""#);
+        f.runtime = Runtime::Reported(parse_report_line(&line).unwrap());
+        assert!(judge(&exp(), &f).ok);
+    }
+
+    #[test]
+    fn ecs_membership_is_judged_only_when_asked() {
+        use std::time::Duration;
+        let mut f = good();
+        f.ecs = Some(ecs::EcsFacts {
+            membership: ecs::Membership::NotRegistered,
+            since_launch: Some(Duration::from_secs(30)),
+        });
+        let v = judge(&exp(), &f);
+        assert!(v.ok && v.pending.is_empty(), "not asked: {v:?}");
+        let asked = Expectation {
+            ecs: Some(ecs::EcsExpectation {
+                cluster: "prod".into(),
+                registration_grace: Duration::from_secs(300),
+            }),
+            ..exp()
+        };
+        let v = judge(&asked, &f);
+        assert!(v.ok && !v.healthy(), "within grace: {v:?}");
+        assert_eq!(v.pending.len(), 1);
+        f.ecs.as_mut().unwrap().since_launch = Some(Duration::from_secs(301));
+        let v = judge(&asked, &f);
+        assert!(!v.ok && v.pending.is_empty(), "{v:?}");
+        assert!(v.problems[0].starts_with("not registered in ECS cluster prod"));
+    }
+
+    #[test]
+    fn instances_outside_the_sample_need_no_report() {
+        let mut f = good();
+        f.runtime = Runtime::NotSampled;
+        let v = judge(&exp(), &f);
+        assert!(v.healthy(), "{v:?}");
+        assert_eq!(v.runtime_summary, "not read (not in the sample)");
     }
 
     #[test]

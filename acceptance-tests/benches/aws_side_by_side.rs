@@ -107,13 +107,13 @@ fn ecshost_template(name: &str, ud: &str) -> String {
     )
 }
 
-/// A body setting every argument and block of `aws_launch_template`
-/// 5.100.0 (moto stores combinations EC2 would refuse, such as
-/// `instance_type` beside `instance_requirements`); valid for both types.
+/// A body setting every block and every argument of `aws_launch_template`
+/// 5.100.0 but the two that conflict with another (both types refuse
+/// `instance_type` beside `instance_requirements` and `security_group_names`
+/// beside `vpc_security_group_ids`); valid for both types.
 const FULL_BODY: &str = r##"
   description                          = "every argument"
   image_id                             = "ami-05fb4f257abd42992"
-  instance_type                        = "t3.large"
   kernel_id                            = "aki-0123456789abcdef0"
   ram_disk_id                          = "ari-0123456789abcdef0"
   key_name                             = "ops"
@@ -121,7 +121,6 @@ const FULL_BODY: &str = r##"
   disable_api_stop                     = true
   disable_api_termination              = true
   instance_initiated_shutdown_behavior = "terminate"
-  security_group_names                 = ["default"]
   vpc_security_group_ids               = ["sg-0123456789abcdef0"]
   update_default_version               = true
   user_data                            = "UD"

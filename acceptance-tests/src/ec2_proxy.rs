@@ -5,7 +5,16 @@
 //!   host lab really printed when it ran that instance's user data;
 //! - **faults**: the next N calls of an action answer an EC2 error
 //!   (`RequestLimitExceeded`/503, `InternalError`/500), are delayed, are
-//!   dropped before reaching moto, or reach moto and lose their answer.
+//!   dropped before reaching moto, or reach moto and lose their answer;
+//! - **canned answers** for actions moto lacks (Auto Scaling's
+//!   StartInstanceRefresh), so a client that calls them goes on;
+//! - **a disconnected ECS agent**: moto always reports `agentConnected:
+//!   true`; for container instances a test names, DescribeContainerInstances
+//!   answers `false`.
+//!
+//! Calls are counted by action: the form body's `Action` (EC2, Auto
+//! Scaling: query protocol) or the `X-Amz-Target` operation (ECS: JSON
+//! protocol), so a test can also assert that a service was never called.
 //!
 //! Everything else is forwarded unchanged (moto does not check signatures,
 //! so the SigV4 `Host` of the proxy is fine). The proxy runs on its own
@@ -43,6 +52,8 @@ pub enum Fault {
     /// Forward to moto (the action takes effect), then close the
     /// connection without answering: the client never learns the result.
     LoseResponse,
+    /// Answer 200 with this XML body instead of forwarding.
+    Reply(String),
 }
 
 impl Fault {
@@ -67,6 +78,7 @@ struct Rule {
 #[derive(Default)]
 struct Shared {
     consoles: HashMap<String, String>,
+    disconnected: std::collections::HashSet<String>,
     rules: Vec<Rule>,
     actions: BTreeMap<String, u64>,
     faults: BTreeMap<String, u64>,
@@ -132,9 +144,22 @@ async fn handle(
         Err(_) => return Err(Dropped),
     };
     let params: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
-    let action = params.get("Action").cloned().unwrap_or_default();
-    let (fault, console) = {
+    let action = params.get("Action").cloned().unwrap_or_else(|| {
+        parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|t| t.to_str().ok())
+            .and_then(|t| t.rsplit_once('.'))
+            .map(|(_, op)| op.to_owned())
+            .unwrap_or_default()
+    });
+    let (fault, console, disconnected) = {
         let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+        let disconnected = if action == "DescribeContainerInstances" {
+            s.disconnected.clone()
+        } else {
+            Default::default()
+        };
         *s.actions.entry(action.clone()).or_default() += 1;
         let fault = s
             .rules
@@ -154,7 +179,7 @@ async fn handle(
         } else {
             None
         };
-        (fault, console)
+        (fault, console, disconnected)
     };
     let mut lose_response = false;
     match fault {
@@ -162,6 +187,7 @@ async fn handle(
         Some(Fault::Drop) => return Err(Dropped),
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         Some(Fault::LoseResponse) => lose_response = true,
+        Some(Fault::Reply(xml)) => return Ok(xml_response(200, xml)),
         None => {}
     }
     if let Some((id, text)) = console {
@@ -182,9 +208,28 @@ async fn handle(
     if lose_response {
         return Err(Dropped);
     }
-    let (rparts, rbody) = resp.into_parts();
-    let bytes = rbody.collect().await.map_err(|_| Dropped)?.to_bytes();
+    let (mut rparts, rbody) = resp.into_parts();
+    let mut bytes = rbody.collect().await.map_err(|_| Dropped)?.to_bytes();
+    if !disconnected.is_empty() {
+        if let Some(b) = disconnect(&bytes, &disconnected) {
+            rparts.headers.remove(hyper::header::CONTENT_LENGTH);
+            bytes = b;
+        }
+    }
     Ok(Response::from_parts(rparts, Full::new(bytes)))
+}
+
+/// A DescribeContainerInstances answer with `agentConnected: false` for
+/// the named container instance ARNs (`None`: not such an answer).
+fn disconnect(body: &[u8], arns: &std::collections::HashSet<String>) -> Option<Bytes> {
+    let mut v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    for c in v.get_mut("containerInstances")?.as_array_mut()? {
+        let arn = c.get("containerInstanceArn")?.as_str()?.to_owned();
+        if arns.contains(&arn) {
+            c["agentConnected"] = serde_json::Value::Bool(false);
+        }
+    }
+    serde_json::to_vec(&v).ok().map(Bytes::from)
 }
 
 impl Ec2Proxy {
@@ -247,6 +292,12 @@ impl Ec2Proxy {
         self.shared()
             .consoles
             .insert(instance_id.to_owned(), text.to_owned());
+    }
+
+    /// DescribeContainerInstances reports the agent of container instance
+    /// `arn` disconnected from now on.
+    pub fn disconnect_agent(&self, arn: &str) {
+        self.shared().disconnected.insert(arn.to_owned());
     }
 
     /// The next `times` calls of `action` get `fault`.

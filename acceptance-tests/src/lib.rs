@@ -11,6 +11,12 @@
 //!   printed for `docs/performance.md`, never asserted).
 //! - [`plugin_client`]: go-plugin's client side of AutoMTLS (P-521
 //!   identity, pinned server certificate).
+//! - [`registry`]: a provider registry and network mirror over HTTPS on
+//!   127.0.0.1 serving `.ci/release` artifacts.
+//! - [`release`]: a throwaway GPG keyring and `.ci/release` run on a
+//!   prebuilt binary.
+//! - [`state_fixtures`]: state written by past releases, replayed into moto
+//!   and planned by the current build.
 //! - [`terraform`]: building providers once, the mirror, the CLI config and
 //!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
 
@@ -20,4 +26,7 @@ pub mod ec2_proxy;
 pub mod hostlab;
 pub mod moto;
 pub mod plugin_client;
+pub mod registry;
+pub mod release;
+pub mod state_fixtures;
 pub mod terraform;

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use ecshost::ec2::client::{Ec2, Ec2Settings};
 use ecshost::ec2::template_data::LaunchTemplateData;
+use ecshost::ecs::client::Ecs;
 
 use crate::terraform::workspace_root;
 
@@ -54,12 +55,12 @@ fn free_port() -> u16 {
 }
 
 /// A minimal HTTP request to the local server; returns the status code.
-fn http(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
+fn http(port: u16, method: &str, path: &str, body: &str, timeout: Duration) -> Option<u16> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    s.set_read_timeout(Some(timeout)).ok()?;
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .ok()?;
@@ -71,10 +72,17 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
 impl Moto {
     /// Starts a server and waits until it answers (bounded: 60 s).
     pub fn start() -> Moto {
+        Self::start_with_env(&[])
+    }
+
+    /// Like [`Moto::start`], with extra environment for the server (e.g.
+    /// `MOTO_RECORDER_FILEPATH`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let bin = moto_server();
         let port = free_port();
         let child = Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -84,7 +92,7 @@ impl Moto {
             child,
         };
         let t0 = Instant::now();
-        while http(port, "GET", "/moto-api/", "") != Some(200) {
+        while http(port, "GET", "/moto-api/", "", Duration::from_secs(10)) != Some(200) {
             assert!(
                 t0.elapsed() < Duration::from_secs(60),
                 "moto did not come up on port {port}"
@@ -92,6 +100,26 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(100));
         }
         m
+    }
+
+    /// POSTs to moto's own API (`/moto-api/…`, e.g. `seed?a=42` or
+    /// `recorder/start-recording`); panics unless it answers 200 within
+    /// 5 minutes (a replay runs every recorded request first).
+    pub fn api_post(&self, path: &str) {
+        let port: u16 = self
+            .endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
+        let status = http(
+            port,
+            "POST",
+            &format!("/moto-api/{path}"),
+            "",
+            Duration::from_secs(300),
+        );
+        assert_eq!(status, Some(200), "POST /moto-api/{path}");
     }
 
     /// The environment terraform (and the provider) needs for this server:
@@ -116,20 +144,173 @@ impl Moto {
             .enable_all()
             .build()
             .expect("runtime");
+        // Fixed test credentials: no process-wide environment changes
+        // (tests run on many threads).
+        let s = self.settings();
         rt.block_on(async {
-            // Fixed test credentials: no process-wide environment changes
-            // (tests run on many threads).
-            let ec2 = Ec2::connect(&Ec2Settings {
-                region: Some("us-east-1".into()),
-                endpoint: Some(self.endpoint.clone()),
-                static_credentials: Some(aws_sdk_ec2::config::Credentials::new(
-                    "testing", "testing", None, None, "moto",
-                )),
-                ..Default::default()
+            let ec2 = Ec2::connect(&s).await.expect("client");
+            f(&ec2).await
+        })
+    }
+
+    fn settings(&self) -> Ec2Settings {
+        Ec2Settings {
+            region: Some("us-east-1".into()),
+            endpoint: Some(self.endpoint.clone()),
+            static_credentials: Some(aws_sdk_ec2::config::Credentials::new(
+                "testing", "testing", None, None, "moto",
+            )),
+            ..Default::default()
+        }
+    }
+
+    /// Runs `f` with an ECS client of this server (out of band).
+    pub fn with_ecs<T>(&self, f: impl AsyncFnOnce(&Ecs) -> T) -> T {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let s = self.settings();
+        rt.block_on(async {
+            let ecs = Ecs::connect(&s).await;
+            f(&ecs).await
+        })
+    }
+
+    /// Creates an ECS cluster; returns its ARN.
+    pub fn create_cluster(&self, name: &str) -> String {
+        self.with_ecs(async |ecs| {
+            ecs.sdk()
+                .create_cluster()
+                .cluster_name(name)
+                .send()
+                .await
+                .expect("CreateCluster")
+                .cluster()
+                .and_then(|c| c.cluster_arn())
+                .expect("cluster ARN")
+                .to_owned()
+        })
+    }
+
+    /// Plays the ECS agent: registers each instance in `cluster`
+    /// (RegisterContainerInstance with its instance identity document, one
+    /// call each, as every agent does); returns the container instance
+    /// ARNs in the order of `ids`.
+    pub fn register_container_instances(&self, cluster: &str, ids: &[String]) -> Vec<String> {
+        self.with_ecs(async |ecs| {
+            let mut arns = Vec::with_capacity(ids.len());
+            for id in ids {
+                let doc = format!(r#"{{"instanceId": "{id}", "region": "us-east-1"}}"#);
+                let out = ecs
+                    .sdk()
+                    .register_container_instance()
+                    .cluster(cluster)
+                    .instance_identity_document(doc)
+                    .send()
+                    .await
+                    .expect("RegisterContainerInstance");
+                arns.push(
+                    out.container_instance()
+                        .and_then(|c| c.container_instance_arn())
+                        .expect("container instance ARN")
+                        .to_owned(),
+                );
+            }
+            arns
+        })
+    }
+
+    /// Sets container instances to `DRAINING` (UpdateContainerInstancesState,
+    /// as a scale-in or an instance refresh's lifecycle hook would).
+    pub fn drain(&self, cluster: &str, arns: &[String]) {
+        self.with_ecs(async |ecs| {
+            ecs.sdk()
+                .update_container_instances_state()
+                .cluster(cluster)
+                .set_container_instances(Some(arns.to_vec()))
+                .status(aws_sdk_ecs::types::ContainerInstanceStatus::Draining)
+                .send()
+                .await
+                .expect("UpdateContainerInstancesState");
+        });
+    }
+
+    /// Runs `count` tasks of a small task definition in `cluster` (moto
+    /// places them on the first ACTIVE container instance with room).
+    pub fn run_tasks(&self, cluster: &str, count: i32) {
+        use aws_sdk_ecs::types::ContainerDefinition;
+        self.with_ecs(async |ecs| {
+            ecs.sdk()
+                .register_task_definition()
+                .family("sleeper")
+                .container_definitions(
+                    ContainerDefinition::builder()
+                        .name("sleep")
+                        .image("busybox")
+                        .cpu(256)
+                        .memory(128)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("RegisterTaskDefinition");
+            ecs.sdk()
+                .run_task()
+                .cluster(cluster)
+                .task_definition("sleeper")
+                .count(count)
+                .send()
+                .await
+                .expect("RunTask");
+        });
+    }
+
+    /// Terminates instances (moto terminates them at once).
+    pub fn terminate_instances(&self, ids: &[String]) {
+        self.with_ec2(async |ec2| {
+            ec2.sdk()
+                .terminate_instances()
+                .set_instance_ids(Some(ids.to_vec()))
+                .send()
+                .await
+                .expect("TerminateInstances");
+        });
+    }
+
+    /// Sets what real EC2 would have copied from the template (moto does
+    /// not): IMDSv2 required, hop limit 2. For instances moto's Auto
+    /// Scaling launched.
+    pub fn apply_template_metadata_options(&self, ids: &[String]) {
+        use aws_sdk_ec2::types::HttpTokensState;
+        self.with_ec2(async |ec2| {
+            for id in ids {
+                ec2.sdk()
+                    .modify_instance_metadata_options()
+                    .instance_id(id)
+                    .http_tokens(HttpTokensState::Required)
+                    .http_put_response_hop_limit(2)
+                    .http_endpoint(aws_sdk_ec2::types::InstanceMetadataEndpointState::Enabled)
+                    .send()
+                    .await
+                    .expect("ModifyInstanceMetadataOptions");
+            }
+        });
+    }
+
+    /// Running instances tagged with `template_id` and their version tag.
+    pub fn running_instances_of(&self, template_id: &str) -> Vec<(String, Option<String>)> {
+        self.with_ec2(async |ec2| {
+            ec2.find_instances(&ecshost::ec2::instances::InstanceQuery {
+                launch_template_id: Some(template_id.to_owned()),
+                states: vec!["running".into()],
+                instance_ids: vec![],
             })
             .await
-            .expect("client");
-            f(&ec2).await
+            .expect("DescribeInstances")
+            .into_iter()
+            .map(|i| (i.id, i.launch_template_version))
+            .collect()
         })
     }
 

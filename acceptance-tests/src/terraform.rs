@@ -11,8 +11,10 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
-/// Version under which the built binaries are installed in the mirror.
-pub const MIRROR_VERSION: &str = "0.1.0";
+/// Version under which the built binaries are installed in the mirror:
+/// the provider's own (`Cargo.toml`), so the handshake, the lock file and
+/// the mirror agree.
+pub const MIRROR_VERSION: &str = ecshost::VERSION;
 
 /// The workspace root (parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -149,6 +151,24 @@ impl Workdir {
         Workdir {
             dir,
             cli_config,
+            env: Vec::new(),
+        }
+    }
+
+    /// A working directory whose CLI configuration is exactly `cli_config`
+    /// (e.g. a `provider_installation` with a network mirror); nothing is
+    /// installed for it.
+    pub fn with_cli_config(cli_config: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("ecshost-acc-")
+            .tempdir()
+            .expect("temp dir");
+        let path = dir.path().join("terraformrc");
+        std::fs::write(&path, cli_config).expect("cli config");
+        std::fs::create_dir_all(dir.path().join("work")).expect("work dir");
+        Workdir {
+            dir,
+            cli_config: path,
             env: Vec::new(),
         }
     }

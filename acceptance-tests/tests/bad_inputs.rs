@@ -93,6 +93,8 @@ struct Row {
     detail: &'static str,
     /// what to do, for the troubleshooting page
     fix: &'static str,
+    /// the one diagnostic is a warning (and there is no error)
+    warning: bool,
 }
 
 const ROW: Row = Row {
@@ -107,6 +109,7 @@ const ROW: Row = Row {
     summary: "",
     detail: "",
     fix: "",
+    warning: false,
 };
 
 const LO: &str = "ecshost_loopback_config";
@@ -245,6 +248,26 @@ data "ecshost_loopback_config" "NAME" {
         summary: "Invalid URL",
         detail: "contains spaces or control characters",
         fix: "Use an absolute `http://` or `https://` URL.",
+        ..ROW
+    },
+    Row {
+        name: "p_ecs_endpoint_scheme",
+        object: "provider",
+        input: "`endpoints { ecs = \"localhost:5000\" }` (no scheme)",
+        hcl: r#"provider "ecshost" {
+  alias = "NAME"
+  endpoints {
+    ecs = "localhost:5000"
+  }
+}
+data "ecshost_loopback_config" "NAME" {
+  provider = ecshost.NAME
+  format   = "shell"
+}"#,
+        attribute: "endpoints[0].ecs",
+        summary: "Invalid URL",
+        detail: "has no http:// or https:// scheme",
+        fix: "Write the full URL, e.g. `http://127.0.0.1:5000`.",
         ..ROW
     },
     Row {
@@ -684,7 +707,7 @@ data "ecshost_agent_options" "NAME" {
 }"#,
         attribute: "config[\"DOCKER_HOST\"]",
         summary: "Not an agent setting",
-        detail: "Only ECS_* keys and HTTPS_PROXY, HTTP_PROXY, NO_PROXY are passed to the agent.",
+        detail: "Only ECS_* keys and HTTPS_PROXY, HTTP_PROXY,",
         fix: "Only `ECS_*` keys and the proxy variables belong in `config`.",
         ..ROW
     },
@@ -814,6 +837,223 @@ data "ecshost_agent_options" "NAME" {
         fix: "Give every log option a value.",
         ..ROW
     },
+    // Agent settings as the agent parses them (ECS agent 1.105.1).
+    Row {
+        name: "ag_config_single_quotes",
+        object: AGENT,
+        input: "`config = { ECS_AVAILABLE_LOGGING_DRIVERS = \"'[\\\"json-file\\\",\\\"journald\\\"]'\" }` (quoted)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_AVAILABLE_LOGGING_DRIVERS = "'[\"json-file\",\"journald\"]'" }
+}"#,
+        attribute: "config[\"ECS_AVAILABLE_LOGGING_DRIVERS\"]",
+        summary: "Quotes reach the agent",
+        detail: "ecs.config is passed to the agent by docker --env-file, which keeps quotes",
+        fix: "Write the value without quotes: `jsonencode([\"json-file\", \"journald\"])`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_config_double_quotes",
+        object: AGENT,
+        input: "`config = { ECS_LOGLEVEL_ON_INSTANCE = \"\\\"debug\\\"\" }` (quoted)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_LOGLEVEL_ON_INSTANCE = "\"debug\"" }
+}"#,
+        attribute: "config[\"ECS_LOGLEVEL_ON_INSTANCE\"]",
+        summary: "Quotes reach the agent",
+        detail: "Write ECS_LOGLEVEL_ON_INSTANCE = \"debug\" instead.",
+        fix: "Write the value without quotes.",
+        ..ROW
+    },
+    Row {
+        name: "ag_attributes_array",
+        object: AGENT,
+        input: "`config = { ECS_INSTANCE_ATTRIBUTES = jsonencode([{ env = \"dev\" }]) }` (an array)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_INSTANCE_ATTRIBUTES = jsonencode([{ env = "dev" }]) }
+}"#,
+        attribute: "config[\"ECS_INSTANCE_ATTRIBUTES\"]",
+        summary: "Not the JSON the agent expects",
+        detail: "ECS_INSTANCE_ATTRIBUTES must be a JSON object of string values",
+        fix: "Write an object: `jsonencode({ env = \"dev\" })`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_attribute_value",
+        object: AGENT,
+        input: "`ECS_INSTANCE_ATTRIBUTES = jsonencode({ team = \"a,b\" })` (a character ECS refuses)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_INSTANCE_ATTRIBUTES = jsonencode({ team = "a,b" }) }
+}"#,
+        attribute: "config[\"ECS_INSTANCE_ATTRIBUTES\"]",
+        summary: "Invalid instance attribute",
+        detail: "ECS refuses the registration and the agent exits.",
+        fix: "Keep names and values within ECS's attribute limits (1–128 characters, letters, digits and `-_./\\\\:@` and spaces in values; at most 10).",
+        ..ROW
+    },
+    Row {
+        name: "ag_logging_driver",
+        object: AGENT,
+        input: "`ECS_AVAILABLE_LOGGING_DRIVERS = jsonencode([\"json-file\", \"loki\"])`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_AVAILABLE_LOGGING_DRIVERS = jsonencode(["json-file", "loki"]) }
+}"#,
+        attribute: "config[\"ECS_AVAILABLE_LOGGING_DRIVERS\"]",
+        summary: "Unknown logging driver",
+        detail: "The agent refuses to start with \"Invalid logging drivers: loki\".",
+        fix: "List drivers the agent knows (json-file, awslogs, syslog, journald, fluentd, gelf, splunk, logentries, sumologic, awsfirelens, none).",
+        ..ROW
+    },
+    Row {
+        name: "ag_udp_not_json",
+        object: AGENT,
+        input: "`ECS_RESERVED_PORTS_UDP = \"53,123\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_RESERVED_PORTS_UDP = "53,123" }
+}"#,
+        attribute: "config[\"ECS_RESERVED_PORTS_UDP\"]",
+        summary: "Not the JSON the agent expects",
+        detail: "ECS_RESERVED_PORTS_UDP must be a JSON array of port numbers such as [53,123]",
+        fix: "Use `reserved_ports_udp = [53, 123]`, or `jsonencode([53, 123])`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_auth_data_shape",
+        object: AGENT,
+        input: "`ECS_ENGINE_AUTH_TYPE = \"dockercfg\"` with `ECS_ENGINE_AUTH_DATA` a map of strings",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config = {
+    ECS_ENGINE_AUTH_TYPE = "dockercfg"
+    ECS_ENGINE_AUTH_DATA = jsonencode({ "https://registry.example.com" = "dXNlcjpwYXNz" })
+  }
+}"#,
+        attribute: "config[\"ECS_ENGINE_AUTH_DATA\"]",
+        summary: "Not the JSON the agent expects",
+        detail: "With ECS_ENGINE_AUTH_TYPE = \"dockercfg\", ECS_ENGINE_AUTH_DATA is a JSON object such as",
+        fix: "Shape it as the type says: dockercfg `{\"<registry>\":{\"auth\":\"<base64 user:password>\"}}`, docker `{\"<registry>\":{\"username\":…,\"password\":…}}`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_auth_data_no_type",
+        object: AGENT,
+        input: "`ECS_ENGINE_AUTH_DATA` without `ECS_ENGINE_AUTH_TYPE`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_ENGINE_AUTH_DATA = jsonencode({ "https://registry.example.com" = { auth = "dXNlcjpwYXNz" } }) }
+}"#,
+        attribute: "config[\"ECS_ENGINE_AUTH_DATA\"]",
+        summary: "ECS_ENGINE_AUTH_DATA needs ECS_ENGINE_AUTH_TYPE",
+        detail: "Without ECS_ENGINE_AUTH_TYPE the agent ignores ECS_ENGINE_AUTH_DATA without a word.",
+        fix: "Set `ECS_ENGINE_AUTH_TYPE` to `dockercfg` or `docker`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_enum",
+        object: AGENT,
+        input: "`ECS_IMAGE_PULL_BEHAVIOR = \"cached\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_IMAGE_PULL_BEHAVIOR = "cached" }
+}"#,
+        attribute: "config[\"ECS_IMAGE_PULL_BEHAVIOR\"]",
+        summary: "Invalid value",
+        detail: "The agent accepts \"default\", \"always\", \"once\", \"prefer-cached\" for ECS_IMAGE_PULL_BEHAVIOR",
+        fix: "Use one of the values the agent's README lists.",
+        ..ROW
+    },
+    Row {
+        name: "ag_bool",
+        object: AGENT,
+        input: "`ECS_ENABLE_SPOT_INSTANCE_DRAINING = \"yes\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_ENABLE_SPOT_INSTANCE_DRAINING = "yes" }
+}"#,
+        attribute: "config[\"ECS_ENABLE_SPOT_INSTANCE_DRAINING\"]",
+        summary: "Not a boolean",
+        detail: "Write \"true\" or \"false\".",
+        fix: "Write `\"true\"` or `\"false\"`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_duration",
+        object: AGENT,
+        input: "`ECS_CONTAINER_STOP_TIMEOUT = \"2 minutes\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_CONTAINER_STOP_TIMEOUT = "2 minutes" }
+}"#,
+        attribute: "config[\"ECS_CONTAINER_STOP_TIMEOUT\"]",
+        summary: "Not a duration",
+        detail: "The agent reads ECS_CONTAINER_STOP_TIMEOUT with Go's time.ParseDuration",
+        fix: "Write a Go duration such as `2m` or `90s`.",
+        ..ROW
+    },
+    Row {
+        name: "ag_awsvpc_block_imds",
+        object: AGENT,
+        input: "`ECS_AWSVPC_BLOCK_IMDS = \"true\"` with `block_task_metadata = false`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster             = "c"
+  block_task_metadata = false
+  config              = { ECS_AWSVPC_BLOCK_IMDS = "true" }
+}"#,
+        attribute: "config[\"ECS_AWSVPC_BLOCK_IMDS\"]",
+        summary: "Setting has no effect on this host",
+        detail: "block_task_metadata is off, so nothing keeps bridge-mode tasks away from instance metadata: set block_task_metadata = true.",
+        fix: "Remove it; `block_task_metadata = true` (the default) is what keeps bridge tasks away from IMDS here.",
+        warning: true,
+        ..ROW
+    },
+    Row {
+        name: "ag_udp_twice",
+        object: AGENT,
+        input: "`reserved_ports_udp` and `config[\"ECS_RESERVED_PORTS_UDP\"]` both set",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster            = "c"
+  reserved_ports_udp = [53]
+  config             = { ECS_RESERVED_PORTS_UDP = "[123]" }
+}"#,
+        attribute: "config[\"ECS_RESERVED_PORTS_UDP\"]",
+        summary: "ECS_RESERVED_PORTS_UDP is set twice",
+        detail: "reserved_ports_udp writes ECS_RESERVED_PORTS_UDP",
+        fix: "List the ports in `reserved_ports_udp` only.",
+        ..ROW
+    },
+    Row {
+        name: "ag_reserved_port",
+        object: AGENT,
+        input: "`reserved_ports = [9100, 70000]`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster        = "c"
+  reserved_ports = [9100, 70000]
+}"#,
+        attribute: "reserved_ports[1]",
+        summary: "Invalid Attribute Value",
+        detail: "reserved_ports[1] must be a whole number from 1 to 65535; got 70000.",
+        fix: "List TCP ports 1–65535.",
+        ..ROW
+    },
+    Row {
+        name: "ag_recheck_interval",
+        object: AGENT,
+        input: "`metadata_guard_recheck_interval = \"0s\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster                         = "c"
+  metadata_guard_recheck_interval = "0s"
+}"#,
+        attribute: "metadata_guard_recheck_interval",
+        summary: "Re-check interval too short",
+        detail: "use 1s or more (default 1m).",
+        fix: "Leave it at `1m` or give at least `1s`.",
+        ..ROW
+    },
     // ----- ecshost_user_data -------------------------------------------------
     Row {
         name: "ud_host_format",
@@ -848,11 +1088,11 @@ data "ecshost_agent_options" "NAME" {
         name: "ud_parts_shell",
         object: UD,
         input: "`extra_parts` with `host_format = \"shell\"`",
-        hcl: r#"data "ecshost_user_data" "NAME" {
+        hcl: r##"data "ecshost_user_data" "NAME" {
   host_format = "shell"
   cluster     = "c"
-  extra_parts = [{ content_type = "text/x-shellscript", content = "echo hi" }]
-}"#,
+  extra_parts = [{ content_type = "text/x-shellscript", content = "#!/bin/sh\necho hi" }]
+}"##,
         attribute: "extra_parts",
         summary: "Extra parts need the cloud_init host format",
         detail: "shell user data has no MIME parts.",
@@ -863,11 +1103,11 @@ data "ecshost_agent_options" "NAME" {
         name: "ud_oversized",
         object: UD,
         input: "user data over 16384 bytes (a 20000-byte extra part)",
-        hcl: r#"data "ecshost_user_data" "NAME" {
+        hcl: r##"data "ecshost_user_data" "NAME" {
   host_format = "cloud_init"
   cluster     = "c"
-  extra_parts = [{ content_type = "text/x-shellscript", content = join("", [for i in range(1000) : "0123456789abcdefghij"]) }]
-}"#,
+  extra_parts = [{ content_type = "text/x-shellscript", content = join("", ["#!/bin/sh\n"], [for i in range(1000) : "0123456789abcdefghij"]) }]
+}"##,
         attribute: "extra_parts",
         summary: "User data exceeds 16 KiB",
         detail: "EC2 accepts at most 16384 (measured before base64). Drop extra_parts, disable self_check, or enable gzip (cloud-init formats).",
@@ -878,14 +1118,14 @@ data "ecshost_agent_options" "NAME" {
         name: "ud_oversized_var",
         object: UD,
         input: "user data over 16384 bytes, sized by a variable",
-        hcl: r#"variable "NAME" {
+        hcl: r##"variable "NAME" {
   default = 1000
 }
 data "ecshost_user_data" "NAME" {
   host_format = "cloud_init"
   cluster     = "c"
-  extra_parts = [{ content_type = "text/x-shellscript", content = join("", [for i in range(var.NAME) : "0123456789abcdefghij"]) }]
-}"#,
+  extra_parts = [{ content_type = "text/x-shellscript", content = join("", ["#!/bin/sh\n"], [for i in range(var.NAME) : "0123456789abcdefghij"]) }]
+}"##,
         stage: Stage::Plan,
         attribute: "extra_parts",
         summary: "User data exceeds 16 KiB",
@@ -897,11 +1137,11 @@ data "ecshost_user_data" "NAME" {
         name: "ud_part_filename",
         object: UD,
         input: "an extra part with `filename = \"scripts/a.sh\"`",
-        hcl: r#"data "ecshost_user_data" "NAME" {
+        hcl: r##"data "ecshost_user_data" "NAME" {
   host_format = "cloud_init"
   cluster     = "c"
-  extra_parts = [{ content_type = "text/x-shellscript", content = "echo hi", filename = "scripts/a.sh" }]
-}"#,
+  extra_parts = [{ content_type = "text/x-shellscript", content = "#!/bin/sh\necho hi", filename = "scripts/a.sh" }]
+}"##,
         attribute: "extra_parts[0]",
         summary: "Invalid part file name",
         detail: "filename must be a plain file name without quotes, slashes or newlines.",
@@ -912,15 +1152,45 @@ data "ecshost_user_data" "NAME" {
         name: "ud_part_type",
         object: UD,
         input: "an extra part with `content_type = \"text/x-shellscript; charset=utf-8\"`",
-        hcl: r#"data "ecshost_user_data" "NAME" {
+        hcl: r##"data "ecshost_user_data" "NAME" {
   host_format = "cloud_init"
   cluster     = "c"
-  extra_parts = [{ content_type = "text/x-shellscript; charset=utf-8", content = "echo hi" }]
-}"#,
+  extra_parts = [{ content_type = "text/x-shellscript; charset=utf-8", content = "#!/bin/sh\necho hi" }]
+}"##,
         attribute: "extra_parts[0]",
         summary: "Invalid content type",
         detail: "content_type must be a MIME type such as text/x-shellscript (no parameters or spaces).",
         fix: "Use the bare MIME type, e.g. `text/x-shellscript`.",
+        ..ROW
+    },
+    Row {
+        name: "ud_part_no_shebang",
+        object: UD,
+        input: "a `text/x-shellscript` extra part without a `#!` line",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = "echo hi" }]
+}"#,
+        attribute: "extra_parts[0]",
+        summary: "Script part has no #! line",
+        detail: "content must start with a #! line: cloud-init runs text/x-shellscript parts as programs",
+        fix: "Start the script with `#!/bin/sh`.",
+        ..ROW
+    },
+    Row {
+        name: "ud_part_cloud_config_list",
+        object: UD,
+        input: "a `text/cloud-config` extra part that is a YAML list",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/cloud-config", content = "- packages: [jq]" }]
+}"#,
+        attribute: "extra_parts[0]",
+        summary: "cloud-config part is not a YAML mapping",
+        detail: "its top level is not a mapping of keys, so the part fails.",
+        fix: "Write a mapping, e.g. `yamlencode({ packages = [\"jq\"] })`.",
         ..ROW
     },
     Row {
@@ -1210,6 +1480,60 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
+        name: "lt_type_and_requirements",
+        object: LT,
+        input: "both `instance_type` and `instance_requirements` (hashicorp/aws refuses the pair too)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name          = "hosts"
+  instance_type = "t3.large"
+  instance_requirements {
+    memory_mib {
+      min = 4096
+    }
+    vcpu_count {
+      min = 2
+    }
+  }
+}"#,
+        attribute: "instance_type",
+        summary: "Conflicting Attributes",
+        detail: "Set instance_type or instance_requirements, not both: instance_requirements lets EC2 choose the instance type (attribute-based selection), so it cannot be combined with a fixed instance_type.",
+        fix: "Keep `instance_type` for one type, or `instance_requirements` to let EC2 choose.",
+        ..ROW
+    },
+    Row {
+        name: "lt_sg_names_and_ids",
+        object: LT,
+        input: "both `vpc_security_group_ids` and `security_group_names`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name                   = "hosts"
+  vpc_security_group_ids = ["sg-0123456789abcdef0"]
+  security_group_names   = ["default"]
+}"#,
+        attribute: "security_group_names",
+        summary: "Conflicting Attributes",
+        detail: "Set vpc_security_group_ids or security_group_names, not both: security group names work only in a default VPC or EC2-Classic; use vpc_security_group_ids.",
+        fix: "Keep `vpc_security_group_ids`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_profile_arn_and_name",
+        object: LT,
+        input: "`iam_instance_profile` with both `arn` and `name`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  iam_instance_profile {
+    arn  = "arn:aws:iam::123456789012:instance-profile/ecs"
+    name = "ecs"
+  }
+}"#,
+        attribute: "iam_instance_profile[0].name",
+        summary: "Conflicting Attributes",
+        detail: "Set the instance profile's arn or its name, not both.",
+        fix: "Keep one of them (`arn` or `name`).",
+        ..ROW
+    },
+    Row {
         name: "lt_profile_string",
         object: LT,
         input: "`iam_instance_profile = \"ecs\"` (the first release's spelling)",
@@ -1489,6 +1813,20 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
+        name: "iv_required_check",
+        object: IV,
+        input: "`required_checks = [\"imds_block\"]` (not a check name)",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  required_checks    = ["task_path", "imds_block"]
+}"#,
+        attribute: "required_checks[1]",
+        summary: "Invalid Attribute Value",
+        detail: "required_checks[1] must be one of \"alias\", \"endpoint\", \"agent_network\", \"metadata_guard\", \"userland_proxy\", \"task_path\", \"imds_blocked\", \"agent_imds\"; got \"imds_block\".",
+        fix: "Use check names from the self-check report guide.",
+        ..ROW
+    },
+    Row {
         name: "iv_state_typo",
         object: IV,
         input: "`states = [\"runing\"]`",
@@ -1542,6 +1880,78 @@ resource "ecshost_launch_template" "NAME" {
         summary: "Invalid Attribute Value",
         detail: "concurrency must be a whole number from 1 to 64; got 0.",
         fix: "Use 1–64 (default 8).",
+        ..ROW
+    },
+    Row {
+        name: "iv_ecs_cluster",
+        object: IV,
+        input: "`ecs_cluster = \"web cluster\"`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  ecs_cluster        = "web cluster"
+}"#,
+        attribute: "ecs_cluster",
+        summary: "Invalid ECS Cluster",
+        detail: "ecs_cluster must be a cluster name (letters, digits, - and _, e.g. data.ecshost_user_data.x.cluster) or a cluster ARN",
+        fix: "Use the cluster the user data renders (`data.ecshost_user_data.x.cluster`) or its ARN.",
+        ..ROW
+    },
+    Row {
+        name: "iv_grace_words",
+        object: IV,
+        input: "`registration_grace = \"five minutes\"`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  ecs_cluster        = "web"
+  registration_grace = "five minutes"
+}"#,
+        attribute: "registration_grace",
+        summary: "Invalid Duration",
+        detail: "use a number and a unit such as 30s, 5m, 1h30m or 500ms",
+        fix: "Write `5m`.",
+        ..ROW
+    },
+    Row {
+        name: "iv_sample_negative",
+        object: IV,
+        input: "`sample_size = -1`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id = "lt-0123456789abcdef0"
+  sample_size        = -1
+}"#,
+        attribute: "sample_size",
+        summary: "Invalid Attribute Value",
+        detail: "sample_size must be a whole number from 0 to 100000; got -1.",
+        fix: "`0` for page-priced checks only, or the instances per version to deep-check; leave unset for all.",
+        ..ROW
+    },
+    Row {
+        name: "iv_gate_no_version",
+        object: IV,
+        input: "gate resource with `min_healthy_percent` but no `expected_version`",
+        hcl: r#"resource "ecshost_instance_verification" "NAME" {
+  launch_template_id  = "lt-0123456789abcdef0"
+  min_healthy_percent = 90
+}"#,
+        attribute: "min_healthy_percent",
+        summary: "Missing Expected Version",
+        detail: "set expected_version too, e.g. expected_version = ecshost_launch_template.x.latest_version.",
+        fix: "Add `expected_version = ecshost_launch_template.x.latest_version`.",
+        ..ROW
+    },
+    Row {
+        name: "iv_gate_percent",
+        object: IV,
+        input: "gate resource with `min_healthy_percent = 150`",
+        hcl: r#"resource "ecshost_instance_verification" "NAME" {
+  launch_template_id  = "lt-0123456789abcdef0"
+  expected_version    = 3
+  min_healthy_percent = 150
+}"#,
+        attribute: "min_healthy_percent",
+        summary: "Invalid Attribute Value",
+        detail: "min_healthy_percent must be a whole number from 0 to 100; got 150.",
+        fix: "A percentage, 0–100.",
         ..ROW
     },
     Row {
@@ -1615,6 +2025,11 @@ fn write_rows(wd: &Workdir, rows: &[&Row]) -> Vec<(usize, usize)> {
 /// Error diagnostics from `validate -json` (one document) or from the JSON
 /// lines of `plan -json` / `apply -json`.
 fn error_diagnostics(stdout: &str) -> Vec<Json> {
+    diagnostics(stdout, "error")
+}
+
+/// Diagnostics of one severity (`error`, `warning`).
+fn diagnostics(stdout: &str, severity: &str) -> Vec<Json> {
     let all: Vec<Json> = match serde_json::from_str::<Json>(stdout) {
         Ok(doc) if doc.get("diagnostics").is_some() => {
             doc["diagnostics"].as_array().cloned().unwrap_or_default()
@@ -1627,12 +2042,13 @@ fn error_diagnostics(stdout: &str) -> Vec<Json> {
             .collect(),
     };
     all.into_iter()
-        .filter(|d| d["severity"] == "error")
+        .filter(|d| d["severity"] == severity)
         .collect()
 }
 
 /// Checks that `d` points at `row.attribute`: the source line Terraform
-/// highlights starts with the attribute's name (and holds the map key), or
+/// highlights starts with the attribute's name or the map key (and holds
+/// the key), or
 /// is the block's header when the row names no attribute.
 fn check_location(row: &Row, d: &Json) -> Result<(), String> {
     let code = d["snippet"]["code"].as_str().unwrap_or_default();
@@ -1655,9 +2071,13 @@ fn check_location(row: &Row, d: &Json) -> Result<(), String> {
     };
     let last = path.rsplit('.').next().unwrap_or(path);
     let name = last.split('[').next().unwrap_or(last);
-    let named = line
-        .strip_prefix(name)
-        .is_some_and(|rest| rest.starts_with([' ', '=']));
+    // A map written over several lines is highlighted on the key's own
+    // line (`KEY = value`), one written on one line on `config = {…}`.
+    let starts = |word: &str| {
+        line.strip_prefix(word)
+            .is_some_and(|rest| rest.starts_with([' ', '=']))
+    };
+    let named = starts(name) || key.is_some_and(starts);
     if header || !named || key.is_some_and(|k| !code.contains(k)) {
         return Err(format!(
             "expected {} to be highlighted, got line {code:?}",
@@ -1762,11 +2182,40 @@ fn offline_group() -> Vec<String> {
     let ranges = write_rows(&wd, &rows);
     let r = wd.run(&["validate", "-json", "-no-color"]);
     no_crash("validate", &r, &mut failures);
+    // Error rows get exactly their error; warning rows exactly their warning
+    // and no error (other rows' warnings are not counted).
+    let (errors, warnings): (Vec<usize>, Vec<usize>) =
+        (0..rows.len()).partition(|i| !rows[*i].warning);
+    let pick = |ix: &[usize]| -> (Vec<&Row>, Vec<(usize, usize)>) {
+        (
+            ix.iter().map(|i| rows[*i]).collect(),
+            ix.iter().map(|i| ranges[*i]).collect(),
+        )
+    };
+    let (error_rows, error_ranges) = pick(&errors);
     check_diagnostics(
         "validate",
-        &rows,
-        &ranges,
+        &error_rows,
+        &error_ranges,
         &error_diagnostics(&r.stdout),
+        &mut failures,
+    );
+    let (warning_rows, warning_ranges) = pick(&warnings);
+    let in_warning_rows: Vec<Json> = diagnostics(&r.stdout, "warning")
+        .into_iter()
+        .filter(|d| {
+            d["range"]["start"]["line"].as_u64().is_some_and(|l| {
+                warning_ranges
+                    .iter()
+                    .any(|(a, b)| (*a..=*b).contains(&(l as usize)))
+            })
+        })
+        .collect();
+    check_diagnostics(
+        "validate (warnings)",
+        &warning_rows,
+        &warning_ranges,
+        &in_warning_rows,
         &mut failures,
     );
 
@@ -1898,6 +2347,9 @@ never crashes. This page is generated from that test's table
 (`ECSHOST_UPDATE_DOCS=1 cargo test -p acceptance-tests --test bad_inputs`), and
 the test fails when the page is stale.
 
+A row whose stage says *(warning)* is accepted with one warning instead: the
+configuration works, but not as written suggests.
+
 **Stage** is the first command that refuses the input:
 
 - `validate`: `terraform validate` and every later command, before anything
@@ -1955,11 +2407,16 @@ detail.
             } else {
                 format!("`{}`", r.attribute)
             };
+            let stage = if r.warning {
+                format!("{} (warning)", r.stage.as_str())
+            } else {
+                r.stage.as_str().to_owned()
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | **{}**: {} | {} | {} |",
                 cell(r.input),
-                r.stage.as_str(),
+                stage,
                 cell(r.summary),
                 cell(r.detail),
                 cell(&attr),
@@ -1985,6 +2442,11 @@ fn bad_input_matrix() {
             r.stage == Stage::Import,
             !r.import_id.is_empty(),
             "{}",
+            r.name
+        );
+        assert!(
+            !r.warning || (r.stage == Stage::Validate && r.env == Env::Offline),
+            "{}: warning rows are validate-time rows",
             r.name
         );
     }

@@ -86,7 +86,7 @@ data "ecshost_user_data" "known" {{
   host_format = "cloud_init"
   cluster     = "known"
   gzip        = true
-  config      = {{ ECS_ENABLE_SPOT_INSTANCE_DRAINING = "true", "ECS_IMAGE_PULL_BEHAVIOR" = var.secret }}
+  config      = {{ ECS_ENABLE_SPOT_INSTANCE_DRAINING = "true", "HTTPS_PROXY" = "http://ops:${{var.secret}}@proxy.internal:3128" }}
 }}
 data "ecshost_user_data" "later" {{
   host_format = "shell"

@@ -375,6 +375,86 @@ fn a_thousand_instances_cost_pages_not_instances_except_where_they_must() {
     );
 }
 
+/// Skip is not a pass (issue 13). Before it, a host without a probe image
+/// reported the two task-side checks as `skip`, `ok: true`, and this
+/// verification passed it. With the default `required_checks` the same
+/// console line — and a host running an older script without `agent_imds`
+/// — fails verification, naming each check; the gating resource fails the
+/// apply. An explicit `required_checks` list accepts what it does not name.
+#[test]
+fn a_required_check_that_was_skipped_fails_verification() {
+    use acceptance_tests::ec2_proxy::Ec2Proxy;
+
+    let moto = Moto::start();
+    let proxy = Ec2Proxy::start(&moto.endpoint);
+    let wd = workdir(&moto);
+    wd.write_config(&config(proxy.url(), "skips", ""));
+    wd.init();
+    wd.apply();
+    let lt = wd.values("ecshost_launch_template.hosts");
+    let id = lt["id"].as_str().unwrap().to_owned();
+    let ids = moto.run_instances(&Launch::new(&id, "$Latest", 2));
+    let pass = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass","agent_imds":"pass"},"reasons":{},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+    let skipped = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"skip","imds_blocked":"skip"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+    proxy.set_console_output(&ids[0], &format!("[  3.1] boot\r\n{pass}\r\n"));
+    proxy.set_console_output(&ids[1], &format!("[  3.1] boot\r\n{skipped}\r\n"));
+
+    let strict = format!("  instance_ids = {}", hcl_list(&[&ids[0], &ids[1]]));
+    let lenient = format!(
+        "{strict}\n  required_checks = [\"alias\", \"endpoint\", \"agent_network\", \"metadata_guard\"]"
+    );
+    let body = [
+        verification("data", "strict", &strict),
+        verification("data", "lenient", &lenient),
+    ]
+    .concat();
+    wd.write_config(&config(proxy.url(), "skips", &body));
+    wd.apply();
+    let strict = by_id(&wd.values("data.ecshost_instance_verification.strict"));
+    assert_eq!(strict[&ids[0]]["ok"], true, "{:#}", strict[&ids[0]]);
+    let b = &strict[&ids[1]];
+    assert_eq!(b["ok"], false, "{b:#}");
+    assert_eq!(
+        b["runtime"]["summary"], "pass",
+        "the report itself did not fail: {b:#}"
+    );
+    assert_eq!(
+        b["problems"],
+        json!([
+            "required self-check task_path was skipped",
+            "required self-check imds_blocked was skipped",
+            "required self-check agent_imds is not in the report (the host runs an older self-check script)"
+        ]),
+        "{b:#}"
+    );
+    let lenient = by_id(&wd.values("data.ecshost_instance_verification.lenient"));
+    assert_eq!(lenient[&ids[1]]["ok"], true, "{:#}", lenient[&ids[1]]);
+
+    // The gate fails the apply on the skipped host.
+    let gate = verification(
+        "resource",
+        "gate",
+        &format!(
+            "  instance_ids = {}\n  timeout = \"0s\"",
+            hcl_list(&[&ids[1]])
+        ),
+    );
+    wd.write_config(&config(proxy.url(), "skips", &gate));
+    let r = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let err = r
+        .stderr
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(
+        err.contains(&format!("Instance {} Fails Verification", ids[1]))
+            && err.contains("required self-check task_path was skipped"),
+        "{err}"
+    );
+}
+
 /// What the template version promises and DescribeInstances shows is
 /// judged per instance, in the same pages: an instance type overridden at
 /// RunInstances and an instance tag removed later are named; volumes are

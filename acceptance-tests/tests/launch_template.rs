@@ -539,7 +539,9 @@ fn drift_on_any_field_shows_and_is_written_back() {
         .to_owned();
     let v1 = version(&moto, &id, 1);
     assert!(v1.unknown.is_empty(), "{:?}", v1.unknown);
-    let cases: &[(&str, &str, fn(&mut Json))] = &[
+    /// What drifted, the word the plan shows, and the out-of-band change.
+    type Drift = (&'static str, &'static str, fn(&mut Json));
+    let cases: &[Drift] = &[
         ("volume size", "volume_size", |d| {
             d["BlockDeviceMappings"][1]["Ebs"]["VolumeSize"] = json!(200)
         }),

@@ -86,6 +86,33 @@ fn run_by_hand_says_it_is_a_plugin() {
     );
 }
 
+/// `--version` answers with Cargo.toml's version (the one place it is
+/// written) without serving, and the by-hand refusal names it too.
+#[test]
+fn version_comes_from_cargo_toml() {
+    let v = acceptance_tests::release::cargo_toml_version();
+    assert_eq!(ecshost::VERSION, v);
+    for flag in ["--version", "-version"] {
+        let out = Command::new(built_binary("terraform-provider-ecshost"))
+            .arg(flag)
+            .env_remove(MAGIC_COOKIE_KEY)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("terraform-provider-ecshost {v}\n"),
+            "{flag}"
+        );
+    }
+    let out = Command::new(built_binary("terraform-provider-ecshost"))
+        .env_remove(MAGIC_COOKIE_KEY)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .starts_with(&format!("terraform-provider-ecshost {v}: ")));
+}
+
 /// Protocol 5-only Terraform (0.12–0.15) is told why it cannot work.
 #[test]
 fn refuses_protocol_5_only_clients() {
@@ -254,5 +281,18 @@ fn provider_logs_reach_terraform_with_levels() {
     assert!(
         line.contains("[DEBUG]"),
         "level parsed from the JSON line: {line}"
+    );
+    // The start-up line names the build Terraform launched.
+    let start = r
+        .stderr
+        .lines()
+        .find(|l| {
+            l.contains("provider.terraform-provider-ecshost")
+                && l.contains("serving plugin protocol 6")
+        })
+        .unwrap_or_else(|| panic!("no start-up line in:\n{}", r.stderr));
+    assert!(
+        start.contains(&format!("version={}", ecshost::VERSION)) && start.contains("[INFO]"),
+        "{start}"
     );
 }

@@ -280,3 +280,46 @@ fn sha256_hex(b: &[u8]) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Issue 13: a host daemon's port can be reserved for the agent
+/// (`ECS_RESERVED_PORTS` in `config` stays refused: the provider writes the
+/// whole list), UDP ports too; the guard's re-check timer and the firewalld
+/// watcher come out of the data source; `ECS_INSTANCE_IP_COMPATIBILITY` is
+/// accepted for IPv6-only hosts.
+#[test]
+fn reserved_ports_guard_units_and_ip_compatibility() {
+    let wd = Workdir::new();
+    wd.write_config(&format!(
+        r#"{HEADER}
+data "ecshost_agent_options" "a" {{
+  cluster                         = "c"
+  reserved_ports                  = [9100, 443, 9100]
+  reserved_ports_udp              = [123, 53]
+  metadata_guard_recheck_interval = "30s"
+  config                          = {{ ECS_INSTANCE_IP_COMPATIBILITY = "ipv6" }}
+}}
+"#
+    ));
+    wd.init();
+    wd.apply();
+    let v = wd.values("data.ecshost_agent_options.a");
+    let ecs = v["ecs_config"].as_str().unwrap();
+    for line in [
+        "ECS_RESERVED_PORTS=[22,80,443,2375,2376,9100,51678,51679]",
+        "ECS_RESERVED_PORTS_UDP=[53,123]",
+        "ECS_INSTANCE_IP_COMPATIBILITY=ipv6",
+    ] {
+        assert!(ecs.contains(&format!("{line}\n")), "{line}: {ecs}");
+    }
+    let timer = v["firewall_recheck_timer"].as_str().unwrap();
+    assert!(timer.contains("OnUnitActiveSec=30s\n"), "{timer}");
+    assert!(v["firewall_recheck_unit"]
+        .as_str()
+        .unwrap()
+        .contains("ExecStart=/bin/sh /opt/ecshost/ecs-agent.sh recheck\n"));
+    assert!(v["firewall_watch_unit"]
+        .as_str()
+        .unwrap()
+        .contains("WantedBy=firewalld.service\n"));
+    wd.assert_empty_plan();
+}

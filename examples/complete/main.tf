@@ -1,6 +1,8 @@
-# End to end: render user data for ECS hosts and manage the launch template
-# that carries it. `bash .ci/main-job` applies this against a local EC2
-# emulator (moto) by setting ec2_endpoint; leave it null for real AWS.
+# End to end: render user data for ECS hosts, manage the launch template
+# that carries it, and verify the instances launched from it (their own
+# user data, metadata options, self-check report and ECS membership).
+# `bash .ci/main-job` applies this against a local EC2/ECS emulator (moto)
+# by setting ec2_endpoint and ecs_endpoint; leave them null for real AWS.
 terraform {
   required_providers {
     ecshost = {
@@ -15,6 +17,12 @@ variable "ec2_endpoint" {
   default     = null
 }
 
+variable "ecs_endpoint" {
+  description = "Custom ECS endpoint (a local emulator); null for AWS."
+  type        = string
+  default     = null
+}
+
 variable "cluster" {
   type    = string
   default = "complete-example"
@@ -24,6 +32,7 @@ provider "ecshost" {
   region = "us-east-1"
   endpoints {
     ec2 = var.ec2_endpoint
+    ecs = var.ecs_endpoint
   }
   default_tags {
     tags = {
@@ -59,21 +68,25 @@ resource "ecshost_launch_template" "hosts" {
   }
 }
 
-# Instances launched from the template must run its configuration. The
-# emulator of the main job has no instances, so the check passes with
-# instance_count = 0; on AWS it reads each instance's user data, metadata
-# options and self-check report (warnings only: see the pipelines guide
-# for the gating resource).
-check "hosts_verified" {
-  data "ecshost_instance_verification" "hosts" {
-    launch_template_id        = ecshost_launch_template.hosts.id
-    expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
-    expected_version          = ecshost_launch_template.hosts.latest_version
-  }
+# Instances launched from the template must run its configuration and
+# serve the cluster: each instance's own user data, metadata options,
+# self-check report, and its ECS container instance (ACTIVE, agent
+# connected). Read on every plan; its table is the `verification` output.
+# (A data source scoped inside the check block would turn read errors, such
+# as missing IAM permissions, into warnings too, but outputs cannot read it.)
+data "ecshost_instance_verification" "hosts" {
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  expected_version          = ecshost_launch_template.hosts.latest_version
+  ecs_cluster               = var.cluster
+}
 
+# Problems warn (the apply goes on); see the pipelines guide for the gating
+# resource.
+check "hosts_verified" {
   assert {
     condition     = data.ecshost_instance_verification.hosts.all_ok
-    error_message = "${data.ecshost_instance_verification.hosts.instance_count - data.ecshost_instance_verification.hosts.ok_count} instance(s) fail verification."
+    error_message = "${data.ecshost_instance_verification.hosts.instance_count - data.ecshost_instance_verification.hosts.ok_count} instance(s) fail verification: see the verification output."
   }
 }
 
@@ -87,4 +100,9 @@ output "user_data_sha256" {
 
 output "user_data_bytes" {
   value = data.ecshost_user_data.hosts.size_bytes
+}
+
+output "verification" {
+  description = "Each instance: version, state, ECS status, whether it was deep-checked, and what fails."
+  value       = data.ecshost_instance_verification.hosts.summary_table
 }

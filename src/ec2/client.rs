@@ -39,6 +39,42 @@ pub struct Ec2Settings {
     pub static_credentials: Option<aws_sdk_ec2::config::Credentials>,
 }
 
+/// The shared AWS configuration of `s` (Region, profile, endpoint,
+/// credentials) and the retry policy it asks for (`None`: the SDK's).
+/// Used for every AWS client of the provider (EC2 here, ECS in
+/// [`crate::ecs`]), so they resolve settings the same way.
+pub(crate) async fn load_sdk_config(
+    s: &Ec2Settings,
+) -> (aws_config::SdkConfig, Option<RetryConfig>) {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(r) = &s.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(p) = &s.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(e) = &s.endpoint {
+        loader = loader.endpoint_url(e);
+    }
+    if let Some(c) = &s.static_credentials {
+        loader = loader.credentials_provider(c.clone());
+    }
+    let sdk = loader.load().await;
+    let mut retry = match s.retry_mode {
+        Some(RetryMode::Adaptive) => Some(RetryConfig::adaptive()),
+        Some(RetryMode::Standard) => Some(RetryConfig::standard()),
+        None => sdk.retry_config().cloned(),
+    };
+    if let Some(n) = s.max_attempts {
+        retry = Some(
+            retry
+                .unwrap_or_else(RetryConfig::standard)
+                .with_max_attempts(n),
+        );
+    }
+    (sdk, retry)
+}
+
 /// An EC2 client that counts its calls per operation.
 #[derive(Clone, Debug)]
 pub struct Ec2 {
@@ -50,32 +86,7 @@ pub struct Ec2 {
 impl Ec2 {
     /// Builds the client (no network calls).
     pub async fn connect(s: &Ec2Settings) -> Result<Ec2, Ec2Error> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(r) = &s.region {
-            loader = loader.region(Region::new(r.clone()));
-        }
-        if let Some(p) = &s.profile {
-            loader = loader.profile_name(p);
-        }
-        if let Some(e) = &s.endpoint {
-            loader = loader.endpoint_url(e);
-        }
-        if let Some(c) = &s.static_credentials {
-            loader = loader.credentials_provider(c.clone());
-        }
-        let sdk = loader.load().await;
-        let mut retry = match s.retry_mode {
-            Some(RetryMode::Adaptive) => Some(RetryConfig::adaptive()),
-            Some(RetryMode::Standard) => Some(RetryConfig::standard()),
-            None => sdk.retry_config().cloned(),
-        };
-        if let Some(n) = s.max_attempts {
-            retry = Some(
-                retry
-                    .unwrap_or_else(RetryConfig::standard)
-                    .with_max_attempts(n),
-            );
-        }
+        let (sdk, retry) = load_sdk_config(s).await;
         let mut conf = aws_sdk_ec2::config::Builder::from(&sdk);
         if let Some(r) = retry {
             conf = conf.retry_config(r);

@@ -59,6 +59,8 @@ pub struct Instance {
     pub security_group_ids: Vec<String>,
     /// all tags, EC2's own `aws:` tags included
     pub tags: std::collections::BTreeMap<String, String>,
+    /// `LaunchTime` (ECS registration grace counts from it)
+    pub launch_time: Option<std::time::SystemTime>,
 }
 
 /// An EBS volume attached to an instance, as DescribeVolumes shows it.
@@ -138,6 +140,9 @@ fn instance_from_sdk(i: &aws_sdk_ec2::types::Instance) -> Option<Instance> {
                 ))
             })
             .collect(),
+        launch_time: i
+            .launch_time()
+            .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
         metadata: i.metadata_options().map(|m| InstanceMetadata {
             http_tokens: m
                 .http_tokens()

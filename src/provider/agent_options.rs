@@ -31,7 +31,7 @@ impl DataSource for AgentOptions {
             Attribute::bool("allow_custom_address").default(false).description(
                 "Accept a credentials address or port other than `169.254.170.2:80`. Defaults to `false`.",
             ),
-            Attribute::string_list("docker_run_args").computed().description("Arguments of `docker run` for the agent (without `docker run`); the image is last."),
+            Attribute::string_list("docker_run_args").computed().description("Arguments of `docker run` for the agent (without `docker run`); the image is last. The start script adds `--volume=/var/lib/cloud/data/result.json:/var/lib/cloud/data/result.json:ro` where that file exists (cloud-init hosts), as ecs-init does: agents since 1.105.0 read it to refuse starting when cloud-init skipped the user data."),
             Attribute::string("start_script").computed().description(&format!(
                 "The idempotent POSIX script the host runs to start the agent (installed at `{}`): creates the agent network, applies the metadata block, runs the container and makes the endpoint reachable.",
                 agent::START_SCRIPT_PATH
@@ -40,6 +40,9 @@ impl DataSource for AgentOptions {
             Attribute::string("ecs_config").computed().description("The content of `/etc/ecs/ecs.config`, including the full `ECS_RESERVED_PORTS` list."),
             Attribute::string("firewall_rules").computed().description("The idempotent script that applies the metadata block; empty when `block_task_metadata = false`."),
             Attribute::string("firewall_unit").computed().description("The unit that re-applies the metadata block at boot and after Docker restarts; empty when `block_task_metadata = false`."),
+            Attribute::string("firewall_recheck_unit").computed().description("`ecshost-metadata-guard-recheck.service`: re-applies the metadata block when something removed it, and logs that it had to (`start_script recheck`); empty when `block_task_metadata = false`."),
+            Attribute::string("firewall_recheck_timer").computed().description("`ecshost-metadata-guard-recheck.timer`: runs the recheck unit every `metadata_guard_recheck_interval`; empty when `block_task_metadata = false`."),
+            Attribute::string("firewall_watch_unit").computed().description("`ecshost-metadata-guard-watch.service`: re-applies the metadata block right after firewalld reloads or restarts (`start_script watch`, started with firewalld); empty when `block_task_metadata = false`."),
         ]);
         Schema::new(Block::new(attrs).description(
             "Renders how to run the ECS agent on its own bridge network, published on the credentials address instead of `--net host`, with task containers kept away from the instance metadata service.",
@@ -72,6 +75,13 @@ impl DataSource for AgentOptions {
                 set(&mut st, "ecs_config", out.ecs_config);
                 set(&mut st, "firewall_rules", out.firewall_rules);
                 set(&mut st, "firewall_unit", out.firewall_unit);
+                set(&mut st, "firewall_recheck_unit", out.firewall_recheck_unit);
+                set(
+                    &mut st,
+                    "firewall_recheck_timer",
+                    out.firewall_recheck_timer,
+                );
+                set(&mut st, "firewall_watch_unit", out.firewall_watch_unit);
                 StateResponse {
                     state: Some(st),
                     ..Default::default()

@@ -1,4 +1,6 @@
-//! The `provider "ecshost" {}` block and the EC2 client it configures.
+//! The `provider "ecshost" {}` block and the EC2 and ECS clients it
+//! configures (same Region, profile, credentials and retries; own
+//! endpoints).
 //!
 //! Only resources that need AWS contact it: the client is built on first
 //! use, so the render data sources work with no credentials at all, and a
@@ -11,6 +13,7 @@ use std::sync::Mutex;
 use tokio::sync::OnceCell;
 
 use crate::ec2::client::{Ec2, Ec2Settings, RetryMode};
+use crate::ecs::client::Ecs;
 use crate::sdk::schema::validators::{HttpUrl, IntBetween, OneOf};
 use crate::sdk::schema::Validator;
 use crate::sdk::{
@@ -21,18 +24,23 @@ use crate::sdk::{
 #[derive(Default)]
 pub(crate) struct ProviderState {
     settings: Mutex<Option<Ec2Settings>>,
+    /// `endpoints { ecs = … }`
+    ecs_endpoint: Mutex<Option<String>>,
     default_tags: Mutex<BTreeMap<String, String>>,
     client: OnceCell<Result<Ec2, String>>,
+    ecs_client: OnceCell<Ecs>,
 }
 
 impl ProviderState {
     /// Records the provider configuration (no network calls).
     pub(crate) fn configure(&self, cfg: &Value) -> Diagnostics {
         let s = |v: &Value| v.as_str().map(str::to_owned).filter(|s| !s.is_empty());
-        let endpoint = match cfg.attr("endpoints") {
-            Value::List(items) => items.first().and_then(|e| s(e.attr("ec2"))),
+        let endpoint_of = |service: &str| match cfg.attr("endpoints") {
+            Value::List(items) => items.first().and_then(|e| s(e.attr(service))),
             _ => None,
         };
+        let endpoint = endpoint_of("ec2");
+        *self.ecs_endpoint.lock().expect("settings lock") = endpoint_of("ecs");
         let max_attempts = match cfg.attr("max_attempts") {
             Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
             _ => None,
@@ -85,6 +93,24 @@ impl ProviderState {
             .await;
         r.as_ref()
             .map_err(|e| Diagnostics::from_error("Unable to Configure the EC2 Client", e.clone()))
+    }
+}
+
+impl ProviderState {
+    /// The ECS client, built on first use (only verifications with
+    /// `ecs_cluster` ask for it): the EC2 client's settings with the ECS
+    /// endpoint.
+    pub(crate) async fn ecs(&self) -> &Ecs {
+        let mut settings = self
+            .settings
+            .lock()
+            .expect("settings lock")
+            .clone()
+            .unwrap_or_default();
+        settings.endpoint = self.ecs_endpoint.lock().expect("settings lock").clone();
+        self.ecs_client
+            .get_or_init(|| async move { Ecs::connect(&settings).await })
+            .await
     }
 }
 
@@ -156,13 +182,13 @@ pub(crate) fn schema() -> Schema {
     Schema::new(
         Block::new(vec![
             Attribute::string("region").optional().validator(AwsRegion).description(
-                "AWS Region for EC2 calls. Falls back to `AWS_REGION`/`AWS_DEFAULT_REGION` and the shared config, like the AWS CLI.",
+                "AWS Region for EC2 and ECS calls. Falls back to `AWS_REGION`/`AWS_DEFAULT_REGION` and the shared config, like the AWS CLI.",
             ),
             Attribute::string("profile").optional().description(
                 "Named profile of the shared config and credentials files. Falls back to `AWS_PROFILE`.",
             ),
             Attribute::number("max_attempts").optional().validator(IntBetween(1, 25)).description(
-                "Maximum attempts per EC2 call, retries included (the SDK's retry policy). Falls back to `AWS_MAX_ATTEMPTS`; the SDK default is 3.",
+                "Maximum attempts per EC2 or ECS call, retries included (the SDK's retry policy). Falls back to `AWS_MAX_ATTEMPTS`; the SDK default is 3.",
             ),
             Attribute::string("retry_mode").optional().validator(OneOf(&["standard", "adaptive"])).description(
                 "`standard` or `adaptive` (adds client-side rate limiting, for heavily throttled accounts). Falls back to `AWS_RETRY_MODE`; the SDK default is `standard`.",
@@ -172,9 +198,14 @@ pub(crate) fn schema() -> Schema {
             NestedBlock::new(
                 "endpoints",
                 Nesting::List,
-                Block::new(vec![Attribute::string("ec2").optional().validator(HttpUrl).description(
-                    "Custom EC2 endpoint URL (a VPC endpoint, or a local emulator such as moto).",
-                )]),
+                Block::new(vec![
+                    Attribute::string("ec2").optional().validator(HttpUrl).description(
+                        "Custom EC2 endpoint URL (a VPC endpoint, or a local emulator such as moto).",
+                    ),
+                    Attribute::string("ecs").optional().validator(HttpUrl).description(
+                        "Custom ECS endpoint URL (a VPC endpoint, or a local emulator such as moto). Only `ecshost_instance_verification` with `ecs_cluster` calls ECS.",
+                    ),
+                ]),
             )
             .items(0, 1),
             NestedBlock::new(
@@ -188,7 +219,7 @@ pub(crate) fn schema() -> Schema {
         ])
         .description(
             "Renders, manages and verifies the host configuration of self-provisioned ECS container instances. \
-             The render data sources contact nothing and need no credentials; resources that call EC2 use the standard AWS credential chain.",
+             The render data sources contact nothing and need no credentials; resources that call EC2 (and ECS, for verifications with `ecs_cluster`) use the standard AWS credential chain.",
         ),
     )
 }
@@ -225,7 +256,10 @@ mod tests {
             ("region", Value::from("us-east-1a")),
             (
                 "endpoints",
-                Value::List(vec![obj(&[("ec2", Value::from("127.0.0.1:5000"))])]),
+                Value::List(vec![obj(&[
+                    ("ec2", Value::from("127.0.0.1:5000")),
+                    ("ecs", Value::from("ftp://127.0.0.1:5000")),
+                ])]),
             ),
         ]);
         let d = schema_diags(&schema(), &cfg);
@@ -234,6 +268,7 @@ mod tests {
             [
                 ("region".to_owned(), "Invalid AWS Region".to_owned()),
                 ("endpoints[0].ec2".to_owned(), "Invalid URL".to_owned()),
+                ("endpoints[0].ecs".to_owned(), "Invalid URL".to_owned()),
             ]
         );
         assert!(

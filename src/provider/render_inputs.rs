@@ -10,8 +10,9 @@ use crate::render::loopback::{LoopbackFormat, LoopbackInput};
 use crate::render::metadata_guard::FirewallBackend;
 use crate::render::problem::{Problem, RenderError, Severity};
 use crate::render::CREDENTIALS_ADDRESS;
-use crate::sdk::schema::validators::{IntBetween, NonEmpty, OneOf};
-use crate::sdk::{Attribute, AttributePath, Diagnostics, Value};
+use crate::sdk::duration::{self, IsDuration};
+use crate::sdk::schema::validators::{Each, IntBetween, NonEmpty, OneOf};
+use crate::sdk::{Attribute, AttributePath, Diagnostics, Type, Value};
 
 /// Loopback formats by their Terraform spelling.
 pub(crate) const LOOPBACK_FORMATS: &[&str] = &[
@@ -97,7 +98,10 @@ pub(crate) fn agent_attributes() -> Vec<Attribute> {
             "How the metadata block is written: `iptables` (a rule in Docker's `DOCKER-USER` chain) or `nftables` (an own table; Docker's nftables backend has no `DOCKER-USER`). Defaults to `iptables`.",
         ),
         Attribute::string_map("config").optional().description(
-            "Extra agent settings written to `/etc/ecs/ecs.config` (`ECS_*` keys and the proxy variables), sorted by key. Keys the provider sets itself are refused.",
+            "Extra agent settings written to `/etc/ecs/ecs.config` (`ECS_*` keys, `NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE`, `NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE` and the proxy variables), sorted by key. Keys the provider sets itself are refused. \
+             Values are checked the way ECS agent 1.105.1 parses them, each on `config[\"KEY\"]`: no surrounding quotes (`docker --env-file` would pass them on), booleans and Go durations where the agent expects them, \
+             enumerations (`ECS_IMAGE_PULL_BEHAVIOR`, `ECS_INSTANCE_IP_COMPATIBILITY`, …), and JSON of the agent's shape (`ECS_INSTANCE_ATTRIBUTES` within ECS's attribute limits, `ECS_AVAILABLE_LOGGING_DRIVERS` with known drivers, `ECS_RESERVED_PORTS_UDP`, `ECS_ENGINE_AUTH_DATA` by `ECS_ENGINE_AUTH_TYPE`); `ECS_AWSVPC_*` settings, which need task ENIs, get a warning. \
+             On IPv6-only hosts set `ECS_INSTANCE_IP_COMPATIBILITY = \"ipv6\"`: inside its bridge network the agent sees an IPv4 default route and would pick IPv4-only AWS endpoints.",
         ),
         Attribute::string("log_level").default("info").validator(OneOf(&["crit", "error", "warn", "info", "debug"])).description("`ECS_LOGLEVEL`. Defaults to `info`."),
         Attribute::string("restart_policy").default("no").description(
@@ -110,6 +114,15 @@ pub(crate) fn agent_attributes() -> Vec<Attribute> {
         Attribute::bool("task_iam_role_network_host").default(false).description(
             "Enable task IAM roles for `host`-network tasks (`ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST`). No network rule can keep host-network tasks away from the metadata service. Defaults to `false`.",
         ),
+        Attribute::new("reserved_ports", Type::list(Type::Number)).optional().validator(Each(IntBetween(1, 65535))).description(
+            "Extra TCP ports ECS must not place tasks on (a host daemon's ports), added to `ECS_RESERVED_PORTS`. The provider writes that whole list — the agent's defaults (22, 2375, 2376, 51678, 51679), the credentials port and these — because setting the variable replaces the defaults.",
+        ),
+        Attribute::new("reserved_ports_udp", Type::list(Type::Number)).optional().validator(Each(IntBetween(1, 65535))).description(
+            "UDP ports ECS must not place tasks on (`ECS_RESERVED_PORTS_UDP`, sorted). Not written when empty (the agent's default is none).",
+        ),
+        Attribute::string("metadata_guard_recheck_interval").default("1m").validator(IsDuration).description(
+            "How often a systemd timer re-checks the metadata block and re-applies it when something removed it (an `iptables-restore`, `nft flush ruleset`, a firewall manager), logging that it had to — the bound on how long tasks can reach the metadata service after such a rewrite. firewalld reloads and restarts are caught at once by a watcher unit. At least `1s`; defaults to `1m`.",
+        ),
     ]
 }
 
@@ -121,6 +134,21 @@ fn b(v: &Value, name: &str, default: bool) -> bool {
     match v.attr(name) {
         Value::Bool(x) => *x,
         _ => default,
+    }
+}
+
+/// A list of ports; an element that is not a port becomes 0, which the
+/// renderer refuses (the schema validator has already said why).
+fn ports(v: &Value, name: &str) -> Vec<u16> {
+    match v.attr(name) {
+        Value::List(items) => items
+            .iter()
+            .map(|x| match x {
+                Value::Number(n) => n.as_i64().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+                _ => 0,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -170,6 +198,16 @@ pub(crate) fn agent_input(cfg: &Value, address_name: &str) -> AgentInput {
         log_driver: s(cfg, "log_driver"),
         log_opts: map(cfg, "log_opts").unwrap_or(d.log_opts),
         task_iam_role_network_host: b(cfg, "task_iam_role_network_host", false),
+        reserved_ports: ports(cfg, "reserved_ports"),
+        reserved_ports_udp: ports(cfg, "reserved_ports_udp"),
+        guard_recheck_seconds: match cfg.attr("metadata_guard_recheck_interval").as_str() {
+            // Whole seconds, rounded up (the timer's resolution); a value the
+            // schema refused keeps the default so it is reported once.
+            Some(s) => duration::parse(s).map_or(d.guard_recheck_seconds, |x| {
+                u32::try_from(x.as_millis().div_ceil(1000)).unwrap_or(u32::MAX)
+            }),
+            None => d.guard_recheck_seconds,
+        },
     }
 }
 

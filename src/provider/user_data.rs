@@ -203,7 +203,7 @@ mod tests {
     fn part(content: &str, filename: Option<&str>) -> Value {
         obj(&[
             ("content_type", Value::from("text/x-shellscript")),
-            ("content", Value::from(content)),
+            ("content", Value::from(format!("#!/bin/sh\n{content}"))),
             ("filename", filename.map_or(Value::Null, Value::from)),
         ])
     }
@@ -262,6 +262,31 @@ mod tests {
         assert!(
             d.iter().any(|x| x.detail.starts_with("filename must be")),
             "{d:?}"
+        );
+    }
+
+    /// A script part cloud-init could not run, or a cloud-config part it
+    /// could not load, is refused on its element.
+    #[tokio::test]
+    async fn extra_part_content_is_checked_like_cloud_init_runs_it() {
+        let mut no_shebang = part("", Some("a.sh"));
+        *no_shebang.attr_mut("content").unwrap() = Value::from("echo hi");
+        let mut list = part("", Some("b.cfg"));
+        *list.attr_mut("content_type").unwrap() = Value::from("text/cloud-config");
+        *list.attr_mut("content").unwrap() = Value::from("- packages: [jq]");
+        let d = validate(vec![part("echo ok", None), no_shebang, list]).await;
+        assert_eq!(
+            errors(&d),
+            [
+                (
+                    "extra_parts[1]".to_owned(),
+                    "Script part has no #! line".to_owned()
+                ),
+                (
+                    "extra_parts[2]".to_owned(),
+                    "cloud-config part is not a YAML mapping".to_owned()
+                ),
+            ]
         );
     }
 

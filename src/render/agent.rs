@@ -19,10 +19,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
+use super::agent_config;
 use super::loopback::validate_address;
 pub use super::metadata_guard::FirewallBackend;
 use super::metadata_guard::{self, TOOL_VARS};
 use super::problem::{Problem, RenderError};
+use super::task_dnat;
 use super::{sh_quote, CREDENTIALS_ADDRESS, SYSTEMD_DIR};
 
 /// Where the start script is installed.
@@ -58,7 +60,22 @@ pub const MANAGED_KEYS: [&str; 9] = [
 ];
 
 /// Non-`ECS_` keys the agent reads (agent README); anything else is an error.
-pub const ALLOWED_OTHER_KEYS: [&str; 3] = ["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"];
+pub const ALLOWED_OTHER_KEYS: [&str; 5] = [
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE",
+    "NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE",
+    "NO_PROXY",
+];
+
+/// Where cloud-init records the data source it used. Agents since 1.105.0
+/// refuse to start when it says `DataSourceNone` while IMDS holds user data;
+/// ecs-init bind-mounts it read-only into the agent when it exists
+/// (`ecs-init/docker/docker_config.go`, `getCloudInitResultBinds`), and so do we.
+pub const CLOUD_INIT_RESULT_PATH: &str = "/var/lib/cloud/data/result.json";
+
+/// Default interval of the metadata guard's periodic re-check, in seconds.
+pub const DEFAULT_GUARD_RECHECK_SECONDS: u32 = 60;
 
 /// Defaults the user may override through `config`.
 pub const DEFAULTED_KEYS: [(&str, &str); 1] = [(
@@ -104,6 +121,14 @@ pub struct AgentInput {
     /// `ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST`: task roles for host-mode tasks,
     /// which no network rule can keep away from IMDS. Off by default.
     pub task_iam_role_network_host: bool,
+    /// Extra TCP ports for `ECS_RESERVED_PORTS` (host daemons' ports), added
+    /// to the agent's defaults and the published port. 0 marks a value the
+    /// schema refused (out of range).
+    pub reserved_ports: Vec<u16>,
+    /// UDP ports for `ECS_RESERVED_PORTS_UDP` (written only when not empty).
+    pub reserved_ports_udp: Vec<u16>,
+    /// Seconds between two runs of the metadata guard's re-check timer.
+    pub guard_recheck_seconds: u32,
 }
 
 impl Default for AgentInput {
@@ -127,6 +152,9 @@ impl Default for AgentInput {
                 ("max-size".to_owned(), "16m".to_owned()),
             ]),
             task_iam_role_network_host: false,
+            reserved_ports: Vec::new(),
+            reserved_ports_udp: Vec::new(),
+            guard_recheck_seconds: DEFAULT_GUARD_RECHECK_SECONDS,
         }
     }
 }
@@ -225,8 +253,37 @@ impl AgentInput {
                 "block_task_metadata drops docker0 -> 169.254.169.254, and the agent needs IMDS to register. Keep agent_network = true.",
             ));
         }
+        let ctx = agent_config::Context {
+            config: &self.config,
+            block_task_metadata: self.block_task_metadata,
+            reserved_ports_udp_attribute: !self.reserved_ports_udp.is_empty(),
+        };
         for (key, value) in &self.config {
-            out.extend(validate_config_entry(key, value));
+            out.extend(validate_config_entry(key, value, &ctx));
+        }
+        for (attribute, ports) in [
+            ("reserved_ports", &self.reserved_ports),
+            ("reserved_ports_udp", &self.reserved_ports_udp),
+        ] {
+            for (i, p) in ports.iter().enumerate() {
+                if *p == 0 {
+                    out.push(
+                        Problem::error(
+                            attribute,
+                            "Port out of range",
+                            "Ports are whole numbers from 1 to 65535.",
+                        )
+                        .in_element(i, ""),
+                    );
+                }
+            }
+        }
+        if self.block_task_metadata && self.guard_recheck_seconds == 0 {
+            out.push(Problem::error(
+                "metadata_guard_recheck_interval",
+                "Re-check interval too short",
+                "The metadata guard is re-checked at most once a second; use 1s or more (default 1m).",
+            ));
         }
         let http_proxy = self
             .config
@@ -294,7 +351,14 @@ impl AgentInput {
     pub fn reserved_ports(&self) -> Vec<u16> {
         let mut set: BTreeSet<u16> = DEFAULT_RESERVED_PORTS.into_iter().collect();
         set.insert(self.credentials_port);
+        set.extend(self.reserved_ports.iter().copied().filter(|p| *p != 0));
         set.into_iter().collect()
+    }
+
+    /// The sorted, de-duplicated `reserved_ports_udp`.
+    pub fn reserved_ports_udp(&self) -> Vec<u16> {
+        let set: BTreeSet<u16> = self.reserved_ports_udp.iter().copied().collect();
+        set.into_iter().filter(|p| *p != 0).collect()
     }
 
     fn address(&self) -> &str {
@@ -311,7 +375,7 @@ impl AgentInput {
     }
 }
 
-fn validate_config_entry(key: &str, value: &str) -> Vec<Problem> {
+fn validate_config_entry(key: &str, value: &str, ctx: &agent_config::Context<'_>) -> Vec<Problem> {
     let mut out = Vec::new();
     let well_formed = key.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
         && key
@@ -332,7 +396,7 @@ fn validate_config_entry(key: &str, value: &str) -> Vec<Problem> {
                 "config",
                 format!("{key} is set by the provider"),
                 match key {
-                    "ECS_RESERVED_PORTS" => "The provider writes the whole list (it replaces the agent's defaults) including the published port.".to_owned(),
+                    "ECS_RESERVED_PORTS" => "The provider writes the whole list (it replaces the agent's defaults) including the published port. List extra ports in the reserved_ports attribute.".to_owned(),
                     "ECS_CLUSTER" => "Use the cluster attribute.".to_owned(),
                     "ECS_LOGLEVEL" => "Use the log_level attribute.".to_owned(),
                     "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST" => "Use the task_iam_role_network_host attribute.".to_owned(),
@@ -363,10 +427,19 @@ fn validate_config_entry(key: &str, value: &str) -> Vec<Problem> {
             )
             .with_key(key),
         );
-    } else if value.trim() != value
-        || (value.len() >= 2 && value.starts_with('"') && value.ends_with('"'))
-    {
-        out.push(Problem::warning("config", "Value is used verbatim", "ecs.config values are not unquoted or trimmed; quotes and spaces become part of the value.").with_key(key));
+    } else if out.is_empty() {
+        let checked = agent_config::check(key, value, ctx);
+        if checked.is_empty() && value.trim() != value {
+            out.push(
+                Problem::warning(
+                    "config",
+                    "Value is used verbatim",
+                    "ecs.config values are not trimmed; the spaces become part of the value.",
+                )
+                .with_key(key),
+            );
+        }
+        out.extend(checked);
     }
     out
 }
@@ -409,6 +482,16 @@ pub struct AgentOptions {
     /// `ecshost-metadata-guard.service` running the start script's `guard` step
     /// whenever Docker (re)starts; empty when `block_task_metadata` is off.
     pub firewall_unit: String,
+    /// `ecshost-metadata-guard-recheck.service`: the start script's `recheck`
+    /// step (re-apply when missing, and log it); empty when blocking is off.
+    pub firewall_recheck_unit: String,
+    /// `ecshost-metadata-guard-recheck.timer`: runs the recheck unit every
+    /// `guard_recheck_seconds`; empty when blocking is off.
+    pub firewall_recheck_timer: String,
+    /// `ecshost-metadata-guard-watch.service`: the start script's `watch` step,
+    /// re-applying right after firewalld reloads or restarts; empty when
+    /// blocking is off.
+    pub firewall_watch_unit: String,
 }
 
 /// One `docker run` argument: literal text and host paths the script lets the
@@ -419,13 +502,14 @@ enum Part {
 }
 
 /// Host paths the start script reads from the environment (name, default).
-pub const PATH_VARS: [(&str, &str); 6] = [
+pub const PATH_VARS: [(&str, &str); 7] = [
     ("ECSHOST_ECS_CONFIG", ECS_CONFIG_PATH),
     ("ECSHOST_RUN_DIR", "/var/run"),
     ("ECSHOST_LOG_DIR", "/var/log/ecs"),
     ("ECSHOST_DATA_DIR", "/var/lib/ecs/data"),
     ("ECSHOST_ETC_DIR", "/etc/ecs"),
     ("ECSHOST_CGROUP_DIR", "/sys/fs/cgroup"),
+    ("ECSHOST_CLOUD_INIT_RESULT", CLOUD_INIT_RESULT_PATH),
 ];
 
 fn path_var(name: &'static str) -> Part {
@@ -540,9 +624,18 @@ fn ecs_config(input: &AgentInput) -> String {
         ("ECS_UPDATES_ENABLED", "false".to_owned()),
     ]);
     debug_assert!(managed.keys().eq(MANAGED_KEYS.iter()));
+    let udp: Vec<String> = input
+        .reserved_ports_udp()
+        .iter()
+        .map(u16::to_string)
+        .collect();
+    let udp = format!("[{}]", udp.join(","));
     let mut user: BTreeMap<&str, &str> = DEFAULTED_KEYS.into_iter().collect();
     for (k, v) in &input.config {
         user.insert(k, v);
+    }
+    if !input.reserved_ports_udp().is_empty() {
+        user.insert("ECS_RESERVED_PORTS_UDP", &udp);
     }
     let mut s = String::from(
         "# Managed by terraform-provider-ecshost. Unquoted KEY=VALUE lines (docker --env-file).\n\
@@ -572,21 +665,23 @@ pub fn render(input: &AgentInput) -> Result<AgentOptions, RenderError> {
     h.update(ecs_config.as_bytes());
     let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let args = run_args(input, Some(&hash));
-    let (firewall_rules, firewall_unit) = if input.block_task_metadata {
-        (
-            metadata_guard::render_script(input.firewall_backend),
-            metadata_guard::render_unit(&format!("/bin/sh {START_SCRIPT_PATH} guard")),
-        )
-    } else {
-        (String::new(), String::new())
-    };
+    let step = |s: &str| format!("/bin/sh {START_SCRIPT_PATH} {s}");
+    let block = input.block_task_metadata;
+    let if_block = |f: &dyn Fn() -> String| if block { f() } else { String::new() };
     Ok(AgentOptions {
         docker_run_args: plain(&args),
         start_script: start_script(input, &args, &hash),
         systemd_unit: systemd_unit(input),
         ecs_config,
-        firewall_rules,
-        firewall_unit,
+        firewall_rules: if_block(&|| metadata_guard::render_script(input.firewall_backend)),
+        firewall_unit: if_block(&|| {
+            metadata_guard::render_unit(input.firewall_backend, &step("guard"))
+        }),
+        firewall_recheck_unit: if_block(&|| metadata_guard::render_recheck_unit(&step("recheck"))),
+        firewall_recheck_timer: if_block(&|| {
+            metadata_guard::render_recheck_timer(input.guard_recheck_seconds)
+        }),
+        firewall_watch_unit: if_block(&|| metadata_guard::render_watch_unit(&step("watch"))),
     })
 }
 
@@ -665,9 +760,13 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
         .map(|(n, d)| format!("{n}=\"${{{n}:-{d}}}\"\n"))
         .collect();
     let guard = if input.block_task_metadata {
-        metadata_guard::shell_function(input.firewall_backend)
+        format!(
+            "{}\n{}",
+            metadata_guard::shell_function(input.firewall_backend),
+            metadata_guard::maintenance_functions()
+        )
     } else {
-        "# block_task_metadata is off: no metadata guard.\napply_metadata_guard() { :; }\n"
+        "# block_task_metadata is off: no metadata guard.\napply_metadata_guard() { :; }\nrecheck_metadata_guard() { :; }\nwatch_metadata_guard() { :; }\n"
             .to_owned()
     };
     let url = format!(
@@ -681,14 +780,17 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
 # network, published on {addr}:{port}, and makes its 127.0.0.1:{cport}
 # credentials endpoint reachable with a DNAT inside the agent's netns.
 #
-# Usage: {START_SCRIPT_PATH} start|run|reapply|guard|stop
+# Usage: {START_SCRIPT_PATH} start|run|reapply|guard|recheck|watch|stop
 #   start    apply the metadata guard, create the network, (re)create the
 #            container when its configuration changed, apply the DNAT, wait
 #            (bounded) until the endpoint answers like the agent
 #   run      start, notify systemd, then wait for the container to exit and
 #            exit with its code (ExecStart of {UNIT_NAME})
-#   reapply  re-apply the metadata guard and the DNAT (idempotent)
+#   reapply  re-apply the metadata guard and both DNATs (idempotent)
 #   guard    apply the metadata guard only
+#   recheck  re-apply the metadata guard and the task DNAT only where they
+#            are missing, and log it (the re-check timer's step)
+#   watch    recheck now and after every firewalld reload or restart
 #   stop     stop and remove the container
 #
 # Tools and host paths can be overridden from the environment (defaults below);
@@ -711,6 +813,7 @@ log() {{
 
 {guard}
 {dnat}
+{task_dnat}
 {PROBE_FUNCTION}
 wait_for_docker() {{
     i=0
@@ -743,7 +846,13 @@ start_container() {{
         return 0
     fi
     "$DOCKER" rm -f "$NAME" >/dev/null 2>&1 || true
-    "$DOCKER" run \
+    # cloud-init's result.json, read-only, where it exists (agent >= 1.105
+    # checks it; ecs-init mounts it the same way)
+    set --
+    if [ -f "$ECSHOST_CLOUD_INIT_RESULT" ]; then
+        set -- "--volume=$ECSHOST_CLOUD_INIT_RESULT:{CLOUD_INIT_RESULT_PATH}:ro"
+    fi
+    "$DOCKER" run "$@" \
 {run_words} >/dev/null
     log "started container $NAME"
 }}
@@ -783,6 +892,7 @@ cmd_start() {{
     ensure_network
     start_container
     apply_endpoint_dnat
+    apply_task_dnat
     wait_reachable
 }}
 
@@ -799,6 +909,7 @@ cmd_run() {{
 cmd_reapply() {{
     apply_metadata_guard
     apply_endpoint_dnat
+    apply_task_dnat
 }}
 
 cmd_stop() {{
@@ -811,9 +922,14 @@ case "${{1:-start}}" in
     run) cmd_run ;;
     reapply) cmd_reapply ;;
     guard) apply_metadata_guard ;;
+    recheck)
+        recheck_metadata_guard timer
+        apply_task_dnat
+        ;;
+    watch) watch_metadata_guard ;;
     stop) cmd_stop ;;
     *)
-        log "usage: $0 start|run|reapply|guard|stop"
+        log "usage: $0 start|run|reapply|guard|recheck|watch|stop"
         exit 2
         ;;
 esac
@@ -826,6 +942,11 @@ esac
         own = if input.agent_network { "yes" } else { "no" },
         url = sh_quote(&url),
         dnat = dnat_function(input.firewall_backend),
+        task_dnat = task_dnat::shell_function(
+            input.firewall_backend,
+            input.address(),
+            input.credentials_port
+        ),
         run_words = run_words.join(" \\\n"),
     )
 }
@@ -842,7 +963,7 @@ fn systemd_unit(input: &AgentInput) -> String {
          Documentation=https://github.com/aws/amazon-ecs-agent\n\
          Requires=docker.service\n\
          Wants=network-online.target {lo}{guard_unit}\n\
-         After=docker.service network-online.target systemd-networkd.service {lo}{guard_unit}\n\
+         After=docker.service network-online.target systemd-networkd.service cloud-final.service {lo}{guard_unit}\n\
          \n\
          [Service]\n\
          # ready = the endpoint answers; the start script calls systemd-notify\n\
@@ -1001,7 +1122,73 @@ mod tests {
             |i| {
                 i.config.insert("ECS_X".into(), "\"a\"".into());
             },
+            &[(Severity::Error, "config", Some("ECS_X"))],
+        ),
+        (
+            "single-quoted JSON",
+            |i| {
+                i.config.insert(
+                    "ECS_AVAILABLE_LOGGING_DRIVERS".into(),
+                    r#"'["json-file","journald"]'"#.into(),
+                );
+            },
+            &[(
+                Severity::Error,
+                "config",
+                Some("ECS_AVAILABLE_LOGGING_DRIVERS"),
+            )],
+        ),
+        (
+            "attributes as an array",
+            |i| {
+                i.config.insert(
+                    "ECS_INSTANCE_ATTRIBUTES".into(),
+                    r#"[{"env":"dev"}]"#.into(),
+                );
+            },
+            &[(Severity::Error, "config", Some("ECS_INSTANCE_ATTRIBUTES"))],
+        ),
+        (
+            "awsvpc imds block",
+            |i| {
+                i.config
+                    .insert("ECS_AWSVPC_BLOCK_IMDS".into(), "true".into());
+            },
+            &[(Severity::Warning, "config", Some("ECS_AWSVPC_BLOCK_IMDS"))],
+        ),
+        (
+            "trailing space",
+            |i| {
+                i.config.insert("ECS_X".into(), "a ".into());
+            },
             &[(Severity::Warning, "config", Some("ECS_X"))],
+        ),
+        (
+            "udp ports twice",
+            |i| {
+                i.reserved_ports_udp = vec![53];
+                i.config
+                    .insert("ECS_RESERVED_PORTS_UDP".into(), "[123]".into());
+            },
+            &[(Severity::Error, "config", Some("ECS_RESERVED_PORTS_UDP"))],
+        ),
+        (
+            "reserved port refused by the schema",
+            |i| i.reserved_ports = vec![8080, 0],
+            &[(Severity::Error, "reserved_ports", None)],
+        ),
+        (
+            "recheck interval zero",
+            |i| i.guard_recheck_seconds = 0,
+            &[(Severity::Error, "metadata_guard_recheck_interval", None)],
+        ),
+        (
+            "non-ECS agent setting",
+            |i| {
+                i.config
+                    .insert("NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE".into(), "30m".into());
+            },
+            &[],
         ),
         (
             "user setting",
@@ -1099,23 +1286,45 @@ mod tests {
 
     #[test]
     fn reserved_ports_table() {
-        let cases: [(u16, &str); 4] = [
-            (80, "[22,80,2375,2376,51678,51679]"),
-            (8080, "[22,2375,2376,8080,51678,51679]"),
-            (22, "[22,2375,2376,51678,51679]"),
-            (51679, "[22,2375,2376,51678,51679]"),
+        let cases: [(u16, &[u16], &str); 6] = [
+            (80, &[], "[22,80,2375,2376,51678,51679]"),
+            (8080, &[], "[22,2375,2376,8080,51678,51679]"),
+            (22, &[], "[22,2375,2376,51678,51679]"),
+            (51679, &[], "[22,2375,2376,51678,51679]"),
+            (
+                80,
+                &[9100, 443, 9100],
+                "[22,80,443,2375,2376,9100,51678,51679]",
+            ),
+            (80, &[22], "[22,80,2375,2376,51678,51679]"),
         ];
-        for (port, want) in cases {
+        for (port, extra, want) in cases {
             let input = AgentInput {
                 credentials_port: port,
                 allow_custom_address: true,
+                reserved_ports: extra.to_vec(),
                 ..base()
             };
             assert!(
                 ecs_config(&input).contains(&format!("ECS_RESERVED_PORTS={want}\n")),
-                "{port}"
+                "{port} {extra:?}"
             );
         }
+    }
+
+    #[test]
+    fn udp_ports_are_written_only_when_set() {
+        assert!(!ecs_config(&base()).contains("ECS_RESERVED_PORTS_UDP"));
+        let input = AgentInput {
+            reserved_ports_udp: vec![123, 53, 123],
+            ..base()
+        };
+        assert!(ecs_config(&input).contains("\nECS_RESERVED_PORTS_UDP=[53,123]\n"));
+        let mut input = base();
+        input
+            .config
+            .insert("ECS_RESERVED_PORTS_UDP".into(), "[53]".into());
+        assert!(ecs_config(&input).contains("\nECS_RESERVED_PORTS_UDP=[53]\n"));
     }
 
     #[test]
@@ -1253,6 +1462,7 @@ case "$1" in
     [ -f "$d/ctr" ] || exit 1
     case "$3" in
       *Pid*) echo 4242 ;;
+      *IPAddress*) echo 172.18.0.2 ;;
       *Labels*) cat "$d/ctr" ;;
       *) echo true ;;
     esac ;;
@@ -1274,7 +1484,7 @@ esac
         fake_command(
             &bin,
             "iptables",
-            "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \"$*\" in *-C*) exit 1 ;; esac\n",
+            "echo \"$*\" >> \"$FAKE_DIR/fw.log\"\ncase \" $* \" in *\" -C \"* | *\" -D \"*) exit 1 ;; esac\n",
         );
         fake_command(&bin, "ip6tables", "exit 1\n");
         fake_command(
@@ -1290,6 +1500,10 @@ esac
             ("ECSHOST_LOG_DIR", dir.join("log").display().to_string()),
             ("ECSHOST_DATA_DIR", dir.join("data").display().to_string()),
             ("ECSHOST_ETC_DIR", dir.join("etc").display().to_string()),
+            (
+                "ECSHOST_CLOUD_INIT_RESULT",
+                dir.join("result.json").display().to_string(),
+            ),
         ];
         let script = render(&base()).unwrap().start_script;
         for _ in 0..2 {
@@ -1301,6 +1515,10 @@ esac
             docker_log.lines().filter(|l| l.starts_with("run ")).count(),
             1,
             "{docker_log}"
+        );
+        assert!(
+            !docker_log.contains("result.json"),
+            "no cloud-init result, no bind: {docker_log}"
         );
         assert_eq!(
             docker_log
@@ -1319,5 +1537,31 @@ esac
             "{fw}"
         );
         assert!(fw.contains("netns iptables -w -t nat -A PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679"), "{fw}");
+        // The kernel path for tasks, to the address the container has.
+        for rule in [
+            "-t nat -A ECSHOST-CREDENTIALS -p tcp -j DNAT --to-destination 172.18.0.2:51679",
+            "-t nat -I PREROUTING 1 -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS",
+            "-A ECSHOST-CREDENTIALS -i docker0 -d 172.18.0.2/32 -p tcp --dport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT",
+            "-A ECSHOST-CREDENTIALS -o docker0 -s 172.18.0.2/32 -p tcp --sport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT",
+            "-I DOCKER-USER 1 -j ECSHOST-CREDENTIALS",
+        ] {
+            assert!(fw.contains(rule), "{rule}: {fw}");
+        }
+
+        // A cloud-init host: the result file exists, so a new container
+        // (the configuration changed) gets it read-only, like ecs-init does.
+        std::fs::write(dir.join("result.json"), "{}").unwrap();
+        std::fs::write(dir.join("ctr"), "true other-config").unwrap();
+        let (rc, out) = run_sh(&script, &["start"], &env, &bin);
+        assert_eq!(rc, 0, "{out}");
+        let docker_log = std::fs::read_to_string(dir.join("docker.log")).unwrap();
+        let run = docker_log.lines().rfind(|l| l.starts_with("run ")).unwrap();
+        assert!(
+            run.starts_with(&format!(
+                "run --volume={}:{CLOUD_INIT_RESULT_PATH}:ro --name=ecs-agent ",
+                dir.join("result.json").display()
+            )),
+            "{run}"
+        );
     }
 }

@@ -324,6 +324,67 @@ pub(crate) fn run_sh(
     )
 }
 
+/// cloud-init's own loader for `text/cloud-config` parts
+/// (`cloudinit.util.load_yaml`, which the part handler calls and which gives
+/// `None` for anything but a mapping): `Some(true)` when it yields a
+/// mapping; `None` without cloud-init.
+pub(crate) fn cloud_init_loads_mapping(content: &str) -> Option<bool> {
+    if !have("cloud-init") {
+        return None;
+    }
+    // cloud-init's own interpreter (its script's #! line): another python3
+    // on PATH may not have the cloudinit package.
+    let exe = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("cloud-init"))
+        .find(|p| p.is_file())?;
+    let shebang = fs::read_to_string(&exe).ok()?;
+    let python = shebang
+        .lines()
+        .next()?
+        .strip_prefix("#!")?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let mut child = Command::new(python)
+        .args([
+            "-c",
+            "import sys
+from cloudinit import util
+print(isinstance(util.load_yaml(sys.stdin.read()), dict))",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(content.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    Some(String::from_utf8_lossy(&o.stdout).trim() == "True")
+}
+
+/// Whether `content` runs as a program the way cloud-init runs a script
+/// part: written out, made executable and started by Python's `subprocess`
+/// (`execve`, no shell fallback). `None` without python3.
+pub(crate) fn executes(content: &str) -> Option<bool> {
+    if !have("python3") {
+        return None;
+    }
+    let dir = temp_dir("executes");
+    let f = dir.join("part");
+    write(&f, content, 0o755);
+    let o = run(Command::new("python3").args([
+        "-c",
+        "import subprocess, sys\ntry:\n    subprocess.run([sys.argv[1]], capture_output=True)\n    print('ran')\nexcept OSError as e:\n    print(e.strerror)",
+    ]).arg(&f));
+    Some(String::from_utf8_lossy(&o.stdout).trim() == "ran")
+}
+
 /// Writes an executable fake command into `dir`.
 pub(crate) fn fake_command(dir: &Path, name: &str, body: &str) {
     write(&dir.join(name), &format!("#!/bin/sh\n{body}"), 0o755);

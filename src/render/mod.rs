@@ -22,6 +22,8 @@
 //!   `/etc/ecs/ecs.config` for an ECS agent on its own bridge network, published
 //!   on `169.254.170.2:80`, with the in-netns DNAT that makes the agent's
 //!   `127.0.0.1:51679` endpoint reachable (see `docs/design/endpoint-reachability.md`).
+//! * [`task_dnat`]: the kernel path from tasks on `docker0` to the agent
+//!   (instead of `docker-proxy`).
 //! * [`self_check`]: the boot-time check script printing one
 //!   `ECSHOST_SELF_CHECK {json}` line to the serial console, and its parser.
 //! * [`user_data`]: assembles all of the above for one host format (shell,
@@ -29,11 +31,13 @@
 //!   size check against EC2's 16 KiB limit.
 
 pub mod agent;
+pub mod agent_config;
 pub mod analyse;
 pub mod loopback;
 pub mod metadata_guard;
 pub mod problem;
 pub mod self_check;
+pub mod task_dnat;
 pub mod user_data;
 
 #[cfg(test)]

@@ -69,7 +69,8 @@ impl Problem {
     }
 
     /// The same problem, addressed to attribute `attribute` of element
-    /// `index` of the list attribute.
+    /// `index` of the list attribute (`""`: the element itself, in a list
+    /// of plain values).
     pub fn in_element(mut self, index: usize, attribute: &'static str) -> Self {
         self.element = Some((index, attribute));
         self
@@ -91,8 +92,10 @@ impl fmt::Display for Problem {
         if let Some(k) = &self.key {
             write!(f, "[{k:?}]")?;
         }
-        if let Some((i, a)) = self.element {
-            write!(f, "[{i}].{a}")?;
+        match self.element {
+            Some((i, "")) => write!(f, "[{i}]")?,
+            Some((i, a)) => write!(f, "[{i}].{a}")?,
+            None => {}
         }
         write!(f, ": {}", self.summary)
     }

@@ -219,6 +219,7 @@ impl UserDataInput {
                     .in_element(i, "content_type"),
                 );
             }
+            out.extend(check_part_content(part).map(|p| p.in_element(i, "content")));
             if part.filename.is_empty()
                 || part
                     .filename
@@ -261,7 +262,12 @@ impl UserDataInput {
             (
                 agent::ECS_CONFIG_PATH.to_owned(),
                 0o600,
-                agent.ecs_config.clone(),
+                agent
+                    .ecs_config
+                    .lines()
+                    .filter(|l| !l.starts_with('#'))
+                    .map(|l| format!("{l}\n"))
+                    .collect(),
             ),
             (
                 agent::START_SCRIPT_PATH.to_owned(),
@@ -286,6 +292,18 @@ impl UserDataInput {
         ];
         if self.agent.block_task_metadata {
             units.push((metadata_guard::UNIT_NAME, compact(&agent.firewall_unit)));
+            units.push((
+                metadata_guard::RECHECK_UNIT_NAME,
+                compact(&agent.firewall_recheck_unit),
+            ));
+            units.push((
+                metadata_guard::RECHECK_TIMER_NAME,
+                compact(&agent.firewall_recheck_timer),
+            ));
+            units.push((
+                metadata_guard::WATCH_UNIT_NAME,
+                compact(&agent.firewall_watch_unit),
+            ));
         }
         if self.self_check {
             units.push((self_check::UNIT_NAME, compact(&self_check::render_unit())));
@@ -376,7 +394,7 @@ impl UserDataInput {
             .iter()
             .map(|(n, c)| ignition::Unit {
                 name: n,
-                enabled: true,
+                enabled: installable(n),
                 contents: c,
             })
             .collect();
@@ -391,7 +409,8 @@ impl UserDataInput {
                 path: p.clone(),
                 permissions: format!("0{m:o}"),
                 owner: "root:root".into(),
-                content: c.clone(),
+                content: if packed(p) { gzip_base64(c) } else { c.clone() },
+                encoding: packed(p).then(|| "gzip+base64".to_owned()),
             })
             .collect();
         let mut cunits = vec![coreos::Unit {
@@ -402,8 +421,8 @@ impl UserDataInput {
         }];
         cunits.extend(units.iter().map(|(n, c)| coreos::Unit {
             name: (*n).to_owned(),
-            command: Some("start".into()),
-            enable: Some(true),
+            command: installable(n).then(|| "start".into()),
+            enable: installable(n).then_some(true),
             content: c.clone(),
         }));
         coreos::document(&write_files, &cunits)
@@ -431,6 +450,80 @@ pub(crate) fn compact(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// MIME types cloud-init runs as executables (`text/x-shellscript` and its
+/// per-boot/instance/once variants).
+const SHELL_SCRIPT_TYPES: [&str; 4] = [
+    "text/x-shellscript",
+    "text/x-shellscript-per-boot",
+    "text/x-shellscript-per-instance",
+    "text/x-shellscript-per-once",
+];
+
+/// The content of an extra part checked the way cloud-init 22.4 consumes it:
+/// script parts are written out and executed (`subp.runparts`), so without
+/// a `#!` line the kernel refuses them ("Exec format error") and the part
+/// fails; a `text/cloud-config` part is loaded with `util.load_yaml`, which
+/// accepts only a mapping ("empty cloud config" otherwise).
+fn check_part_content(part: &ExtraPart) -> Option<Problem> {
+    let ctype = part.content_type.as_str();
+    if SHELL_SCRIPT_TYPES.contains(&ctype) && !part.content.starts_with("#!") {
+        return Some(Problem::error(
+            "extra_parts",
+            "Script part has no #! line",
+            format!(
+                "content must start with a #! line: cloud-init runs {ctype} parts as programs, and the kernel refuses a file without one (\"Exec format error\"), so the part never runs. Start it with #!/bin/sh."
+            ),
+        ));
+    }
+    if ctype == "text/cloud-config" {
+        let why = match serde_norway::from_str::<serde_norway::Value>(&part.content) {
+            Err(e) => Some(format!("it is not valid YAML ({e})")),
+            Ok(serde_norway::Value::Mapping(_)) => None,
+            Ok(serde_norway::Value::Null) => Some("it is empty".to_owned()),
+            Ok(_) => Some("its top level is not a mapping of keys".to_owned()),
+        };
+        return why.map(|why| {
+            Problem::error(
+                "extra_parts",
+                "cloud-config part is not a YAML mapping",
+                format!(
+                    "content must be a YAML mapping such as \"packages: [jq]\": cloud-init loads text/cloud-config parts as one, and {why}, so the part fails. yamlencode({{ packages = [\"jq\"] }}) writes a mapping."
+                ),
+            )
+        });
+    }
+    None
+}
+
+/// Files shipped gzip+base64 in the formats that write files themselves
+/// (shell, cloud-init, CoreOS cloud-config): the two large scripts, the
+/// agent's start script and the self-check, as Ignition (and Butane) already
+/// do with every file. That is what keeps the whole user data under EC2's
+/// 16 KiB without `gzip`. What a reader of the user data needs stays plain
+/// text: the loopback script, `ecs.config` and the units, whose
+/// descriptions say what the scripts do (the IMDS block and where it lives,
+/// the self-check's report line).
+fn packed(path: &str) -> bool {
+    path == self_check::SCRIPT_PATH || path == agent::START_SCRIPT_PATH
+}
+
+/// gzip (mtime 0, no name: deterministic) then base64, 76 columns.
+fn gzip_base64(text: &str) -> String {
+    let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::best());
+    enc.write_all(text.as_bytes())
+        .expect("writing to a Vec cannot fail");
+    let gz = enc.finish().expect("writing to a Vec cannot fail");
+    wrap76(&base64::engine::general_purpose::STANDARD.encode(gz))
+}
+
+/// Units enabled and started: all but the re-check service, which only its
+/// timer starts (it has no `[Install]` section).
+fn installable(unit: &str) -> bool {
+    unit != metadata_guard::RECHECK_UNIT_NAME
 }
 
 fn first(e: RenderError) -> Problem {
@@ -467,7 +560,9 @@ fn shell_script(files: &[(String, u32, String)], units: &[(&str, String)]) -> St
 # Puts the credentials address on the loopback device, runs the ECS agent on
 # its own bridge network with the endpoint made reachable, blocks docker0 tasks
 # from IMDS and reports a self-check on the serial console.
-# ECSHOST_ROOT prefixes every written file (default: the real root).
+# The two large scripts are packed (gzip+base64, see write_packed); the
+# units below say what they do. ECSHOST_ROOT prefixes every written file
+# (default: the real root).
 set -eu
 
 ECSHOST_ROOT="${ECSHOST_ROOT:-}"
@@ -487,9 +582,31 @@ write_file() {
 
 "#,
     );
+    if files.iter().any(|(p, _, _)| packed(p)) {
+        s.push_str(
+            r#"# write_packed PATH MODE < gzip+base64 content: decoded, atomic replace
+write_packed() {
+    mkdir -p "$(dirname "$1")"
+    base64 -d >"$1.ecshost-gz"
+    gzip -dc <"$1.ecshost-gz" >"$1.ecshost-tmp"
+    rm -f "$1.ecshost-gz"
+    chmod "$2" "$1.ecshost-tmp"
+    mv -f "$1.ecshost-tmp" "$1"
+}
+
+"#,
+        );
+    }
     let mut n = 0;
     for (path, mode, content) in files {
         n += 1;
+        let packed_text;
+        let (writer, content) = if packed(path) {
+            packed_text = gzip_base64(content);
+            ("write_packed", &packed_text)
+        } else {
+            ("write_file", content)
+        };
         let d = delimiter(n, content);
         let target = if path == agent::ECS_CONFIG_PATH {
             "$ECSHOST_ECS_CONFIG".to_owned()
@@ -497,7 +614,7 @@ write_file() {
             format!("$ECSHOST_ROOT{path}")
         };
         s.push_str(&format!(
-            "write_file \"{target}\" {mode:o} <<'{d}'\n{content}"
+            "{writer} \"{target}\" {mode:o} <<'{d}'\n{content}"
         ));
         if !content.ends_with('\n') {
             s.push('\n');
@@ -514,7 +631,11 @@ write_file() {
             super::SYSTEMD_DIR
         ));
     }
-    let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = units
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| installable(n))
+        .collect();
     s.push_str(&format!(
         "    systemctl daemon-reload\n    systemctl enable {all}\n    systemctl start {lo}\n    systemctl start --no-block {rest}\nelse\n",
         all = names.join(" "),
@@ -718,7 +839,7 @@ mod tests {
                     i.host_format = HostFormat::CloudInit;
                     i.extra_parts.push(ExtraPart {
                         content_type: "text/x-shellscript".into(),
-                        content: "x".into(),
+                        content: "#!/bin/sh\nx".into(),
                         filename: "a\"b".into(),
                     });
                 },
@@ -744,7 +865,7 @@ mod tests {
                     i.host_format = HostFormat::CloudInit;
                     i.extra_parts.push(ExtraPart {
                         content_type: "text/x-shellscript".into(),
-                        content: "#".repeat(20000),
+                        content: format!("#!{}", "#".repeat(20000)),
                         filename: "big.sh".into(),
                     });
                 },
@@ -783,7 +904,7 @@ mod tests {
         for (content_type, filename) in [("text/x-shellscript", "ok.sh"), ("text plain", "")] {
             input.extra_parts.push(ExtraPart {
                 content_type: content_type.into(),
-                content: "x".into(),
+                content: "#!/bin/sh\nx".into(),
                 filename: filename.into(),
             });
         }
@@ -797,12 +918,96 @@ mod tests {
         );
     }
 
+    /// Extra parts are judged as cloud-init 22.4 consumes them; the same
+    /// contents are also given to cloud-init's own loader and to the
+    /// kernel, and both must agree with the verdict.
+    #[test]
+    fn extra_part_content_is_checked_like_cloud_init() {
+        type Case = (&'static str, &'static str, Option<&'static str>);
+        let cases: &[Case] = &[
+            (
+                "text/x-shellscript",
+                "#!/bin/sh
+echo hi
+",
+                None,
+            ),
+            (
+                "text/x-shellscript",
+                "echo hi
+",
+                Some("Script part has no #! line"),
+            ),
+            (
+                "text/x-shellscript-per-boot",
+                " #!/bin/sh
+",
+                Some("Script part has no #! line"),
+            ),
+            (
+                "text/cloud-config",
+                "#cloud-config
+packages: [jq]
+",
+                None,
+            ),
+            (
+                "text/cloud-config",
+                "packages: [jq]
+",
+                None,
+            ),
+            (
+                "text/cloud-config",
+                "- packages: [jq]
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "#cloud-config
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "packages: [jq
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "just words
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+        ];
+        for (ctype, content, want) in cases {
+            let part = ExtraPart {
+                content_type: (*ctype).into(),
+                content: (*content).into(),
+                filename: "p".into(),
+            };
+            let got = check_part_content(&part).map(|p| p.summary);
+            assert_eq!(got.as_deref(), *want, "{ctype} {content:?}");
+            if ctype.starts_with("text/cloud-config") {
+                if let Some(ok) = consumer_tools::cloud_init_loads_mapping(content) {
+                    assert_eq!(ok, want.is_none(), "cloud-init disagrees on {content:?}");
+                }
+            } else {
+                if let Some(ran) = consumer_tools::executes(content) {
+                    assert_eq!(ran, want.is_none(), "the kernel disagrees on {content:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn size_limit_measured_after_gzip() {
         let mut input = base(HostFormat::CloudInit);
         input.extra_parts.push(ExtraPart {
             content_type: "text/x-shellscript".into(),
-            content: "#".repeat(20000),
+            content: format!("#!{}", "#".repeat(20000)),
             filename: "big.sh".into(),
         });
         assert!(render(&input).is_err());

@@ -372,6 +372,23 @@ pub mod validators {
         }
     }
 
+    /// Every element of a list or set passes the inner validator (which
+    /// reports on the element's path, `name[i]`).
+    pub struct Each<V>(pub V);
+
+    impl<V: Validator> Validator for Each<V> {
+        fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+            if let Value::List(items) | Value::Set(items) = value {
+                for (i, v) in items.iter().enumerate() {
+                    self.0.validate(v, &path.clone().index(i), diags);
+                }
+            }
+        }
+        fn description(&self) -> String {
+            format!("Each element: {}", self.0.description())
+        }
+    }
+
     /// The string, when not empty, is an absolute `http://` or `https://`
     /// URL with a host (empty means "unset" to most providers).
     pub struct HttpUrl;

@@ -66,6 +66,10 @@ pub enum ServeError {
 pub struct ServeConfig {
     /// registry address, for the debug-mode reattach line
     pub address: String,
+    /// the provider's own version (e.g. `0.1.0`), logged when serving
+    /// starts so that `TF_LOG=info` shows which build Terraform launched;
+    /// empty when unknown
+    pub version: String,
     /// `--debug`: no cookie check, print `TF_REATTACH_PROVIDERS` instead of
     /// the handshake, stop on Ctrl-C
     pub debug: bool,
@@ -89,6 +93,7 @@ impl ServeConfig {
         }
         Ok(ServeConfig {
             address: address.to_owned(),
+            version: String::new(),
             debug,
             client_cert_pem: std::env::var("PLUGIN_CLIENT_CERT")
                 .ok()
@@ -270,7 +275,13 @@ pub async fn serve(
             }
         });
     }
-    info!(socket = %sock_str, tls = !cert_field.is_empty(), "serving plugin protocol 6");
+    info!(
+        provider = %cfg.address,
+        version = %cfg.version,
+        socket = %sock_str,
+        tls = !cert_field.is_empty(),
+        "serving plugin protocol 6"
+    );
 
     let mut wait_rx = shutdown_rx.clone();
     let shutdown = async move {

@@ -31,6 +31,8 @@ pub struct DockerdConfig {
     pub cgroup_parent: Option<String>,
     /// Extra raw dockerd arguments.
     pub extra_args: Vec<String>,
+    /// Extra environment (e.g. `DBUS_SYSTEM_BUS_ADDRESS` of the lab's bus).
+    pub env: Vec<(String, String)>,
     /// Bound on waiting for the API after start.
     pub start_timeout: Duration,
     /// Bound on waiting for exit after SIGTERM before SIGKILL.
@@ -47,6 +49,7 @@ impl Default for DockerdConfig {
             bip: None,
             cgroup_parent: None,
             extra_args: Vec::new(),
+            env: Vec::new(),
             start_timeout: Duration::from_secs(60),
             stop_timeout: Duration::from_secs(30),
         }
@@ -218,6 +221,7 @@ impl Dockerd {
             .arg("--")
             .arg(sys::tool("dockerd")?)
             .args(self.args())
+            .envs(self.config.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);

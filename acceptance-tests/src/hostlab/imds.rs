@@ -6,7 +6,22 @@
 //! `169.254.169.254/32` sits on the IMDS namespace's `lo`, and the host
 //! namespace routes `169.254.169.254 via 169.254.254.2` — so metadata
 //! traffic from bridge containers is *forwarded* by the host namespace, as
-//! on EC2. busybox `httpd` answers on `169.254.169.254:80`.
+//! on EC2.
+//!
+//! The server (Python's `http.server`, a host binary run in that namespace)
+//! answers like IMDS where the tests look:
+//! * `GET` serves the files below its document root (`/latest/meta-data/…`;
+//!   a directory lists its entries, one per line);
+//! * `PUT /latest/api/token` with `X-aws-ec2-metadata-token-ttl-seconds`
+//!   (1–21600) returns a token (IMDSv2); without the header, 400;
+//! * the **hop limit**: the token answer leaves with IP TTL = the hop limit
+//!   ([`Imds::set_hop_limit`], default 2, as the provider renders it), so,
+//!   as on EC2, it dies after that many routers: the lab host (forwarding to
+//!   a bridge) is one, so a container needs 2;
+//! * `http_tokens = required` ([`Imds::set_http_tokens`]): a `GET` without a
+//!   valid token gets 401. Default `optional`.
+//!
+//! Every request is logged (client address first) to [`Imds::log`].
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
@@ -15,7 +30,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::hostlab::netns::{self, NetNs};
-use crate::hostlab::{images, sys, Error, Result, IMDS_ADDR};
+use crate::hostlab::{sys, Error, Result, IMDS_ADDR};
 
 /// Host side of the link (`imds0` in the lab's host namespace).
 pub const HOST_LINK_ADDR: &str = "169.254.254.1";
@@ -34,8 +49,73 @@ pub struct Imds {
     ns: NetNs,
     child: Option<Child>,
     docroot: PathBuf,
+    settings: PathBuf,
     log: PathBuf,
 }
+
+/// The server: `imds.py ADDRESS DOCROOT SETTINGS_DIR`.
+const SERVER: &str = r#"import http.server, os, secrets, socket, sys
+
+ADDRESS, ROOT, SETTINGS = sys.argv[1], sys.argv[2], sys.argv[3]
+TOKENS = set()
+
+
+def setting(name, default):
+    try:
+        with open(os.path.join(SETTINGS, name)) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "EC2ws"
+
+    def reply(self, code, body):
+        data = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_PUT(self):
+        if self.path != "/latest/api/token":
+            return self.reply(404, "Not Found")
+        ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
+        if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+            return self.reply(400, "Bad Request")
+        token = secrets.token_urlsafe(24)
+        TOKENS.add(token)
+        hops = int(setting("hop-limit", "2"))
+        self.connection.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, hops)
+        self.reply(200, token)
+
+    def do_GET(self):
+        if setting("http-tokens", "optional") == "required" and self.headers.get(
+            "X-aws-ec2-metadata-token"
+        ) not in TOKENS:
+            return self.reply(401, "Unauthorized")
+        path = os.path.normpath(os.path.join(ROOT, self.path.lstrip("/")))
+        if not path.startswith(ROOT):
+            return self.reply(404, "Not Found")
+        if os.path.isdir(path):
+            names = sorted(n + ("/" if os.path.isdir(os.path.join(path, n)) else "") for n in os.listdir(path))
+            return self.reply(200, "\n".join(names))
+        try:
+            with open(path) as f:
+                return self.reply(200, f.read())
+        except OSError:
+            return self.reply(404, "Not Found")
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s\n" % (self.client_address[0], fmt % args))
+        sys.stderr.flush()
+
+
+http.server.ThreadingHTTPServer.allow_reuse_address = True
+http.server.ThreadingHTTPServer((ADDRESS, 80), Handler).serve_forever()
+"#;
 
 fn write(path: &Path, content: &str) -> Result<()> {
     if let Some(d) = path.parent() {
@@ -54,7 +134,8 @@ impl Imds {
             ns,
             child: None,
             docroot: dir.join("imds-www"),
-            log: dir.join("imds-httpd.log"),
+            settings: dir.join("imds-settings"),
+            log: dir.join("imds-server.log"),
         };
         imds.wire(host)?;
         imds.serve()?;
@@ -90,6 +171,10 @@ impl Imds {
                 r#"{{"instanceId":"{INSTANCE_ID}","region":"{REGION}","accountId":"000000000000","availabilityZone":"{REGION}a"}}"#
             ),
         )?;
+        self.set_hop_limit(2)?;
+        self.set_http_tokens("optional")?;
+        let script = self.settings.join("imds.py");
+        write(&script, SERVER)?;
         let log = OpenOptions::new()
             .create(true)
             .append(true)
@@ -98,15 +183,19 @@ impl Imds {
         let log2 = log
             .try_clone()
             .map_err(|e| Error::new(format!("dup: {e}")))?;
-        let mut c = self.ns.command(images::busybox_path()?)?;
-        c.args(["httpd", "-f", "-vv", "-p", &format!("{IMDS_ADDR}:80"), "-h"])
+        let mut c = self.ns.command(sys::tool("python3")?)?;
+        c.arg(&script)
+            .arg(IMDS_ADDR)
             .arg(&self.docroot)
+            .arg(&self.settings)
+            .env_clear()
+            .env("PATH", sys::TOOL_PATH)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);
         self.child = Some(
             c.spawn()
-                .map_err(|e| Error::new(format!("spawn imds httpd: {e}")))?,
+                .map_err(|e| Error::new(format!("spawn imds server: {e}")))?,
         );
         let deadline = Instant::now() + Duration::from_secs(10);
         let probe =
@@ -117,7 +206,10 @@ impl Imds {
                 return Ok(());
             }
             if let Some(Ok(Some(st))) = self.child.as_mut().map(Child::try_wait) {
-                return Err(Error::new(format!("imds httpd exited: {st}")));
+                return Err(Error::new(format!(
+                    "imds server exited: {st}: {}",
+                    self.log()
+                )));
             }
             if Instant::now() >= deadline {
                 return Err(Error::new(format!("imds stand-in not answering: {out}")));
@@ -126,22 +218,32 @@ impl Imds {
         }
     }
 
+    /// The IP TTL of token answers (EC2's `http_put_response_hop_limit`).
+    pub fn set_hop_limit(&self, hops: u8) -> Result<()> {
+        write(&self.settings.join("hop-limit"), &hops.to_string())
+    }
+
+    /// `required`: a `GET` without a valid token gets 401; `optional`: IMDSv1 works.
+    pub fn set_http_tokens(&self, mode: &str) -> Result<()> {
+        write(&self.settings.join("http-tokens"), mode)
+    }
+
     /// The stand-in's namespace.
     pub fn netns(&self) -> &NetNs {
         &self.ns
     }
 
-    /// httpd PID.
+    /// Server PID.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
 
-    /// httpd's request log (`-vv`): one line per request with the client address.
+    /// The server's request log: one line per request, client address first.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Stop httpd by PID and delete the namespace (its veth goes with it).
+    /// Stop the server by PID and delete the namespace (its veth goes with it).
     pub fn stop(&mut self) -> Result<()> {
         if let Some(mut c) = self.child.take() {
             sys::stop_child(&mut c, Duration::from_secs(5));

@@ -13,6 +13,7 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use crate::hostlab::dockerd::{self, Dockerd, DockerdConfig};
+use crate::hostlab::firewalld::{self, Backend, Firewalld};
 use crate::hostlab::imds::Imds;
 use crate::hostlab::netns::NetNs;
 use crate::hostlab::sys::{self, CmdOutput};
@@ -41,6 +42,9 @@ pub struct LabConfig {
     pub build_images: bool,
     /// Start the IMDS stand-in namespace.
     pub imds: bool,
+    /// Run a real firewalld (this backend) on a private bus in the host
+    /// namespace, started before dockerd as on a host.
+    pub firewalld: Option<Backend>,
     /// Where lab directories go (env `HOSTLAB_BASE`, default `/var/tmp/hostlab`).
     /// Must be a filesystem overlay2 (or vfs) works on — not overlayfs itself.
     pub base_dir: PathBuf,
@@ -56,6 +60,7 @@ impl Default for LabConfig {
             bip: None,
             build_images: true,
             imds: true,
+            firewalld: None,
             base_dir: std::env::var("HOSTLAB_BASE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|_| PathBuf::from("/var/tmp/hostlab")),
@@ -85,9 +90,45 @@ pub struct Lab {
     dir: PathBuf,
     host: Option<NetNs>,
     imds: Option<Imds>,
+    firewalld: Option<Firewalld>,
     dockerd: Option<Dockerd>,
     timings: Timings,
     down: bool,
+}
+
+/// A process running in the lab's host namespace in the background
+/// ([`Lab::spawn_host_sh`]); its process group is killed on drop.
+#[derive(Debug)]
+pub struct Background {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Background {
+    /// What it printed so far (stdout and stderr).
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stop it (its whole process group).
+    pub fn stop(&mut self) {
+        sys::signal_group(self.child.id(), "TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        sys::signal_group(self.child.id(), "KILL");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// Checks that do not change anything: root, tools, static busybox.
@@ -98,7 +139,7 @@ pub fn preflight() -> std::result::Result<(), String> {
         None => return Err("cannot read euid".into()),
     }
     for t in [
-        "ip", "nsenter", "dockerd", "iptables", "umount", "kill", "timeout", "sh",
+        "ip", "nsenter", "dockerd", "iptables", "umount", "kill", "timeout", "sh", "python3",
     ] {
         sys::tool(t).map_err(|e| e.to_string())?;
     }
@@ -176,6 +217,7 @@ impl Lab {
             dir: dir.clone(),
             host: None,
             imds: None,
+            firewalld: None,
             dockerd: None,
             timings: Timings::default(),
             down: false,
@@ -194,11 +236,23 @@ impl Lab {
         }
         lab.timings.netns = t.elapsed();
 
+        let mut env = Vec::new();
+        if let Some(backend) = cfg.firewalld {
+            if !firewalld::available() {
+                return Err(Error::new(
+                    "firewalld, firewall-cmd, dbus-daemon or dbus-monitor missing (.ci/install-deps installs them)",
+                ));
+            }
+            let fw = Firewalld::start(&host, &dir, backend)?;
+            env.push(("DBUS_SYSTEM_BUS_ADDRESS".to_owned(), fw.bus_address()));
+            lab.firewalld = Some(fw);
+        }
         let dcfg = DockerdConfig {
             userland_proxy: cfg.userland_proxy,
             storage_driver: cfg.storage_driver.clone(),
             bip: cfg.bip.clone(),
             cgroup_parent: Some(format!("/{name}")),
+            env,
             ..DockerdConfig::default()
         };
         lab.dockerd = Some(Dockerd::new(&host.path(), &dir.join("docker"), dcfg));
@@ -243,6 +297,51 @@ impl Lab {
         self.dockerd_ref()
     }
 
+    /// The lab's firewalld, if configured.
+    pub fn firewalld(&self) -> Option<&Firewalld> {
+        self.firewalld.as_ref()
+    }
+
+    /// The lab's firewalld, mutable (restarts).
+    pub fn firewalld_mut(&mut self) -> Option<&mut Firewalld> {
+        self.firewalld.as_mut()
+    }
+
+    /// Run a POSIX `sh` script in the host namespace in the background, with
+    /// [`Lab::script_env`] plus `env`; output goes to `<lab>/bg-<label>.log`.
+    /// This is how the tests run what systemd would keep running (the guard
+    /// watcher, a timer's loop).
+    pub fn spawn_host_sh(
+        &self,
+        label: &str,
+        script: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Background> {
+        let log = self.dir.join(format!("bg-{label}.log"));
+        let out = std::fs::File::create(&log)
+            .map_err(|e| Error::new(format!("create {}: {e}", log.display())))?;
+        let err = out
+            .try_clone()
+            .map_err(|e| Error::new(format!("dup: {e}")))?;
+        let mut c = self.host_netns().command(sys::tool("sh")?)?;
+        c.args(["-c", script]);
+        for (k, v) in self.script_env() {
+            c.env(k, v);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        use std::os::unix::process::CommandExt as _;
+        c.stdin(std::process::Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let child = c
+            .spawn()
+            .map_err(|e| Error::new(format!("spawn background {label}: {e}")))?;
+        Ok(Background { child, log })
+    }
+
     /// `unix://…/docker.sock`.
     pub fn docker_host(&self) -> String {
         self.dockerd_ref().docker_host()
@@ -275,6 +374,13 @@ impl Lab {
             ("HOSTLAB_NAME".into(), self.name.clone()),
             ("HOSTLAB_DIR".into(), self.dir.display().to_string()),
         ]
+        .into_iter()
+        .chain(
+            self.firewalld
+                .as_ref()
+                .map(|f| ("DBUS_SYSTEM_BUS_ADDRESS".to_owned(), f.bus_address())),
+        )
+        .collect()
     }
 
     /// Run a POSIX `sh` script in the host namespace with [`Lab::script_env`]
@@ -450,6 +556,9 @@ impl Lab {
             self.name,
             t.elapsed()
         ));
+        if let Some(mut f) = self.firewalld.take() {
+            f.stop();
+        }
         if let Some(mut i) = self.imds.take() {
             if let Err(e) = i.stop() {
                 errs.push(e.to_string());

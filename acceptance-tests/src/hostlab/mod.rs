@@ -18,11 +18,13 @@
 //! crashed runs (owner PID gone) are swept when the next lab starts.
 //!
 //! Needs root, `ip`, `nsenter`, Debian `docker.io` (dockerd 20.10),
-//! `iptables`, `busybox-static`.
+//! `iptables`, `busybox-static`, `python3` (the metadata stand-in); labs
+//! with [`LabConfig::firewalld`] also `firewalld` and `dbus-daemon`.
 
 use std::fmt;
 
 pub mod dockerd;
+pub mod firewalld;
 pub mod images;
 pub mod imds;
 pub mod lab;

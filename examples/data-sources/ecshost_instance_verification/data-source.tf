@@ -24,6 +24,12 @@ check "ecs_hosts_configured" {
     launch_template_id        = ecshost_launch_template.hosts.id
     expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
     expected_version          = ecshost_launch_template.hosts.latest_version
+    # Every running instance is an ACTIVE, connected container instance of
+    # the cluster its user data names (after 5 minutes' registration grace).
+    ecs_cluster = data.ecshost_user_data.hosts.cluster
+    # Large fleets: own user data and console of 20 instances per version;
+    # every instance still gets the page-priced checks.
+    sample_size = 20
   }
 
   assert {

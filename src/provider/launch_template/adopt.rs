@@ -122,13 +122,24 @@ pub(crate) fn from_aws(json: &[u8], schema: &Schema) -> Result<Value, String> {
 
 /// State of schema version 0 (the first release) as version 1:
 /// `iam_instance_profile` was a string (a name, or an ARN when it starts
-/// with `arn:`) and is now hashicorp/aws's block; every other version-0
-/// attribute kept its name and meaning (`user_data_base64` and
-/// `security_group_ids` are deprecated aliases now), and the new
-/// arguments start unset.
+/// with `arn:`) and is now hashicorp/aws's block; `user_data_base64` and
+/// `security_group_ids` (deprecated aliases now) move to `user_data` and
+/// `vpc_security_group_ids`, the names the 0.2 migration guide has users
+/// write — the upgrade cannot see the configuration, and a configuration
+/// must change anyway (`iam_instance_profile` is a block), so the state
+/// follows the guide and a migrated configuration plans no change (a
+/// configuration that keeps the old names plans a rename that writes no
+/// version); every other version-0 attribute kept its name and meaning,
+/// and the new arguments start unset.
 pub(crate) fn upgrade_v0(json: &[u8], schema: &Schema) -> Result<Value, String> {
     let mut src: Map<String, Json> = serde_json::from_slice(json)
         .map_err(|e| format!("The stored state (schema version 0) is not JSON: {e}."))?;
+    for (main, alias) in super::ALIASES {
+        let aliased = src.remove(alias).unwrap_or(Json::Null);
+        if src.get(main).is_none_or(Json::is_null) {
+            src.insert(main.into(), aliased);
+        }
+    }
     let profile = match src.remove("iam_instance_profile") {
         Some(Json::String(p)) if p.starts_with("arn:") => {
             serde_json::json!([{"arn": p, "name": null}])

@@ -328,7 +328,11 @@ const HIBERNATION_OPTIONS: &[Field] = &[f("configured", "Configured", Kind::Bool
 
 const IAM_INSTANCE_PROFILE: &[Field] = &[
     s("arn", "Arn", "Instance profile ARN. Conflicts with `name`."),
-    s("name", "Name", "Instance profile name."),
+    s(
+        "name",
+        "Name",
+        "Instance profile name. Conflicts with `arn`.",
+    ),
 ];
 
 const SPOT_OPTIONS: &[Field] = &[
@@ -384,7 +388,7 @@ const INSTANCE_REQUIREMENTS: &[Field] = &[
     range("baseline_ebs_bandwidth_mbps", "BaselineEbsBandwidthMbps", INT_RANGE, "Baseline EBS bandwidth in Mbps."),
     s("burstable_performance", "BurstablePerformance", "Burstable types: `included`, `required` or `excluded` (EC2's default).").check(Check::OneOf(INCLUDED)),
     f("cpu_manufacturers", "CpuManufacturers", Kind::StrSet, "CPU manufacturers: `amazon-web-services`, `amd`, `intel`, `apple`."),
-    f("excluded_instance_types", "ExcludedInstanceTypes", Kind::StrSet, "Instance types to exclude (wildcards allowed)."),
+    f("excluded_instance_types", "ExcludedInstanceTypes", Kind::StrSet, "Instance types to exclude (wildcards allowed). Conflicts with `allowed_instance_types`."),
     f("instance_generations", "InstanceGenerations", Kind::StrSet, "`current` and/or `previous`."),
     s("local_storage", "LocalStorage", "Instance store volumes: `included` (EC2's default), `required` or `excluded`.").check(Check::OneOf(INCLUDED)),
     f("local_storage_types", "LocalStorageTypes", Kind::StrSet, "Instance store types: `hdd`, `ssd`."),
@@ -395,7 +399,7 @@ const INSTANCE_REQUIREMENTS: &[Field] = &[
     range("network_interface_count", "NetworkInterfaceCount", INT_RANGE, "Number of network interfaces."),
     int("on_demand_max_price_percentage_over_lowest_price", "OnDemandMaxPricePercentageOverLowestPrice", "Price protection for On-Demand, as a percentage over the lowest priced current-generation type."),
     f("require_hibernate_support", "RequireHibernateSupport", Kind::Bool, "Only instance types that support hibernation.").zero(Zero::False, ZeroSent::Never),
-    int("spot_max_price_percentage_over_lowest_price", "SpotMaxPricePercentageOverLowestPrice", "Price protection for Spot, as a percentage over the lowest priced current-generation type."),
+    int("spot_max_price_percentage_over_lowest_price", "SpotMaxPricePercentageOverLowestPrice", "Price protection for Spot, as a percentage over the lowest priced current-generation type. Conflicts with `max_spot_price_as_percentage_of_optimal_on_demand_price`."),
     range("total_local_storage_gb", "TotalLocalStorageGB", FLOAT_RANGE, "Total instance store size in GB (fractions allowed)."),
     f("vcpu_count", "VCpuCount", Kind::Block { set: false, min: 1, max: 1, ec2_list: false, fields: INT_RANGE_MIN_REQUIRED }, "Number of vCPUs (required)."),
 ];
@@ -573,8 +577,8 @@ pub(crate) const FIELDS: &[Field] = &[
     s("image_id", "ImageId", "AMI ID."),
     s("instance_initiated_shutdown_behavior", "InstanceInitiatedShutdownBehavior", "What `shutdown` inside the instance does: `stop` or `terminate`.").check(Check::OneOf(&["stop", "terminate"])),
     block("instance_market_options", "InstanceMarketOptions", MARKET_OPTIONS, "Spot or Capacity Block purchasing."),
-    block("instance_requirements", "InstanceRequirements", INSTANCE_REQUIREMENTS, "Attribute-based instance type selection (instead of `instance_type`)."),
-    s("instance_type", "InstanceType", "Instance type."),
+    block("instance_requirements", "InstanceRequirements", INSTANCE_REQUIREMENTS, "Attribute-based instance type selection. Conflicts with `instance_type`."),
+    s("instance_type", "InstanceType", "Instance type. Conflicts with `instance_requirements`."),
     s("kernel_id", "KernelId", "Kernel ID (paravirtual AMIs)."),
     s("key_name", "KeyName", "Key pair name."),
     f("license_specification", "LicenseSpecifications", Kind::Block { set: true, min: 0, max: 0, ec2_list: true, fields: LICENSE_SPECIFICATION }, "License Manager configurations."),
@@ -585,10 +589,10 @@ pub(crate) const FIELDS: &[Field] = &[
     block("placement", "Placement", PLACEMENT, "Placement."),
     block("private_dns_name_options", "PrivateDnsNameOptions", PRIVATE_DNS_NAME_OPTIONS, "Hostname and DNS options."),
     s("ram_disk_id", "RamDiskId", "RAM disk ID (paravirtual AMIs)."),
-    f("security_group_names", "SecurityGroups", Kind::StrSet, "Security group names (EC2-Classic and default VPC). Use `vpc_security_group_ids` in a VPC."),
+    f("security_group_names", "SecurityGroups", Kind::StrSet, "Security group names (EC2-Classic and default VPC). Use `vpc_security_group_ids` in a VPC; conflicts with it."),
     blocks("tag_specifications", "TagSpecifications", TAG_SPECIFICATION, "Tags applied to resources at launch. One block per `resource_type`."),
     s("user_data", "UserData", "Base64-encoded user data, exactly as hashicorp/aws's `aws_launch_template` takes it: `data.ecshost_user_data.x.base64`, or `base64encode(…)`. At most 16 KiB decoded. A change creates a new version.").check(Check::UserData),
-    f("vpc_security_group_ids", "SecurityGroupIds", Kind::StrSet, "Security group IDs."),
+    f("vpc_security_group_ids", "SecurityGroupIds", Kind::StrSet, "Security group IDs. Conflicts with `security_group_names`."),
 ];
 
 fn validators(a: Attribute, c: Check) -> Attribute {

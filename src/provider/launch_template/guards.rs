@@ -99,13 +99,78 @@ const CONFLICTS: &[(&str, &str, &str)] = &[
         "security_group_ids",
         "security_group_ids is the deprecated spelling of vpc_security_group_ids: keep vpc_security_group_ids only.",
     ),
+    // hashicorp/aws 5.100.0 (internal/service/ec2/ec2_launch_template.go)
+    // refuses these pairs with ConflictsWith; EC2 refuses them at launch.
+    (
+        "instance_requirements",
+        "instance_type",
+        "Set instance_type or instance_requirements, not both: instance_requirements lets EC2 choose the instance type (attribute-based selection), so it cannot be combined with a fixed instance_type.",
+    ),
+    (
+        "vpc_security_group_ids",
+        "security_group_names",
+        "Set vpc_security_group_ids or security_group_names, not both: security group names work only in a default VPC or EC2-Classic; use vpc_security_group_ids.",
+    ),
+    (
+        "security_group_ids",
+        "security_group_names",
+        "Set vpc_security_group_ids or security_group_names, not both: security group names work only in a default VPC or EC2-Classic; use vpc_security_group_ids.",
+    ),
 ];
+
+/// Pairs of arguments inside one block of which at most one may be set
+/// (hashicorp/aws 5.100.0's ConflictsWith): block, first, second (reported),
+/// why.
+const NESTED_CONFLICTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "iam_instance_profile",
+        "arn",
+        "name",
+        "Set the instance profile's arn or its name, not both.",
+    ),
+    (
+        "instance_requirements",
+        "allowed_instance_types",
+        "excluded_instance_types",
+        "Set allowed_instance_types or excluded_instance_types, not both (EC2 refuses the pair).",
+    ),
+    (
+        "instance_requirements",
+        "spot_max_price_percentage_over_lowest_price",
+        "max_spot_price_as_percentage_of_optimal_on_demand_price",
+        "Set spot_max_price_percentage_over_lowest_price or max_spot_price_as_percentage_of_optimal_on_demand_price, not both (EC2 refuses the pair).",
+    ),
+];
+
+/// Whether `v` counts as set for a conflict: not null, not unknown (judged
+/// again once known), and not an empty collection (a block list with no
+/// element is an omitted block).
+fn is_set(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Unknown => false,
+        Value::Set(x) | Value::List(x) => !x.is_empty(),
+        _ => true,
+    }
+}
 
 /// Conflicting arguments: one error each, on the attribute to change.
 pub(crate) fn conflicts(config: &Value, diags: &mut Diagnostics) {
     for (a, b, why) in CONFLICTS {
-        if !config.attr(a).is_null() && !config.attr(b).is_null() {
+        if is_set(config.attr(a)) && is_set(config.attr(b)) {
             diags.attribute_error(AttributePath::root(b), "Conflicting Attributes", *why);
+        }
+    }
+    for (block, a, b, why) in NESTED_CONFLICTS {
+        if let Value::List(items) = config.attr(block) {
+            for (i, item) in items.iter().enumerate() {
+                if is_set(item.attr(a)) && is_set(item.attr(b)) {
+                    diags.attribute_error(
+                        AttributePath::root(block).index(i).attr(b),
+                        "Conflicting Attributes",
+                        *why,
+                    );
+                }
+            }
         }
     }
     // Inside a network interface, counts and lists of the same thing.

@@ -115,15 +115,19 @@ fn number(v: &Value) -> Option<i64> {
     }
 }
 
+/// The deprecated aliases: (argument, its deprecated spelling). The
+/// mapping, the state and the version-0 upgrade all fold them the same way.
+pub(crate) const ALIASES: [(&str, &str); 2] = [
+    ("user_data", "user_data_base64"),
+    ("vpc_security_group_ids", "security_group_ids"),
+];
+
 /// `v` with the deprecated aliases folded into the arguments they spell
 /// (`user_data_base64` → `user_data`, `security_group_ids` →
 /// `vpc_security_group_ids`), which is what the mapping reads.
 fn canonical(v: &Value) -> Value {
     let mut out = v.clone();
-    for (main, alias) in [
-        ("user_data", "user_data_base64"),
-        ("vpc_security_group_ids", "security_group_ids"),
-    ] {
+    for (main, alias) in ALIASES {
         if v.attr(main).is_null() && !v.attr(alias).is_null() {
             set(&mut out, main, v.attr(alias).clone());
         }
@@ -178,10 +182,7 @@ impl LaunchTemplate {
         let canon = canonical(prior);
         let mut m = mapping::read(FIELDS, &v.data.0, &canon);
         // Deprecated aliases stay where the configuration put them.
-        for (main, alias) in [
-            ("user_data", "user_data_base64"),
-            ("vpc_security_group_ids", "security_group_ids"),
-        ] {
+        for (main, alias) in ALIASES {
             if prior.attr(main).is_null() && !prior.attr(alias).is_null() {
                 let x = m
                     .insert(main.to_owned(), Value::Null)

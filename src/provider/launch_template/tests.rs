@@ -110,6 +110,59 @@ async fn conflicting_arguments_get_one_error_each() {
     );
 }
 
+/// hashicorp/aws 5.100.0's ConflictsWith pairs, top-level and inside a
+/// block: one error each, on the second of the pair.
+#[tokio::test]
+async fn aws_conflicting_pairs_get_one_error_each() {
+    let d = validate(&[
+        ("instance_type", "t3.large".into()),
+        (
+            "instance_requirements",
+            Value::List(vec![obj(&[
+                ("allowed_instance_types", Value::Set(vec!["m6i.*".into()])),
+                (
+                    "excluded_instance_types",
+                    Value::Set(vec!["m6i.metal".into()]),
+                ),
+            ])]),
+        ),
+        ("vpc_security_group_ids", Value::Set(vec!["sg-1".into()])),
+        ("security_group_names", Value::Set(vec!["default".into()])),
+        (
+            "iam_instance_profile",
+            Value::List(vec![obj(&[
+                ("arn", "arn:aws:iam::1:instance-profile/x".into()),
+                ("name", "x".into()),
+            ])]),
+        ),
+        ("metadata_options", metadata(2)),
+    ])
+    .await;
+    let mut got = errors(&d);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("iam_instance_profile[0].name", "Conflicting Attributes"),
+            (
+                "instance_requirements[0].excluded_instance_types",
+                "Conflicting Attributes"
+            ),
+            ("instance_type", "Conflicting Attributes"),
+            ("security_group_names", "Conflicting Attributes"),
+        ]
+        .map(|(a, s)| (a.to_owned(), s.to_owned()))
+    );
+    // An empty list is not set: no conflict.
+    let d = validate(&[
+        ("vpc_security_group_ids", Value::Set(vec![])),
+        ("security_group_names", Value::Set(vec!["default".into()])),
+        ("metadata_options", metadata(2)),
+    ])
+    .await;
+    assert_eq!(errors(&d), []);
+}
+
 #[tokio::test]
 async fn bad_block_values_point_at_the_attribute() {
     let bdm = |ebs: Value| {
@@ -222,7 +275,14 @@ fn version_zero_state_upgrades() {
             ("name", "ecs-instance".into())
         ])])
     );
-    assert_eq!(v.attr("user_data_base64"), &Value::from("IyEvYmluL3NoCg=="));
+    // The deprecated names move to the ones the migration guide writes.
+    assert_eq!(v.attr("user_data"), &Value::from("IyEvYmluL3NoCg=="));
+    assert_eq!(v.attr("user_data_base64"), &Value::Null);
+    assert_eq!(
+        v.attr("vpc_security_group_ids"),
+        &Value::Set(vec!["sg-1".into()])
+    );
+    assert_eq!(v.attr("security_group_ids"), &Value::Null);
     assert_eq!(v.attr("block_device_mappings"), &Value::List(vec![]));
     assert_eq!(v.attr("license_specification"), &Value::Set(vec![]));
     assert_eq!(v.attr("metadata_options").clone(), {

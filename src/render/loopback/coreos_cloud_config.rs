@@ -18,6 +18,9 @@ pub(crate) struct WriteFile {
     pub(crate) permissions: String,
     pub(crate) owner: String,
     pub(crate) content: String,
+    /// `gzip+base64` for a packed file (coreos-cloudinit decodes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) encoding: Option<String>,
 }
 
 /// `coreos.units` entry.
