@@ -24,7 +24,8 @@
 //! `BOOT` line per case gives boot times, load and the verdict.
 //!
 //! `#[ignore]`d in the plain `cargo test` run: `bash .ci/boot` runs it
-//! (`.ci/test` calls that). Environment: `ECSHOST_BOOT_CASES` (a substring
+//! (not `.ci/test`: minutes per boot under TCG, see "What a real boot
+//! showed" in how-it-works). Environment: `ECSHOST_BOOT_CASES` (a substring
 //! filter on case names), `ECSHOST_BOOT_PARALLEL` (guests at once; default:
 //! one per core, each `-smp 1`), `ECSHOST_BOOT_TIMEOUT` (seconds per boot,
 //! default 480), `ECSHOST_BOOT_ACCEL=tcg` (skip the KVM probe).
@@ -47,11 +48,12 @@ const AMI: &str = "ami-05fb4f257abd42992";
 /// EC2 keeps the most recent 64 KiB of a console.
 const CONSOLE_KEPT: usize = 64 * 1024;
 
-/// Self-check results a good boot must report as `pass`, as the self-check
-/// exists today. Issue 13 makes `task_path`/`imds_blocked` image-free and adds
-/// `agent_imds`; once it is on main, requiring them is this one line:
-/// `&["alias", "endpoint", "agent_network", "metadata_guard", "task_path", "imds_blocked", "agent_imds"]`.
-const REQUIRED_CHECKS: &[&str] = &["alias", "endpoint", "agent_network", "metadata_guard"];
+/// Self-check results a good boot must report as `pass`: the verification's
+/// default `required_checks` (the data source is used with its default), which
+/// since issue 13 include the image-free probes `task_path`, `imds_blocked`
+/// and `agent_imds` (checked below that they are there, so a shorter default
+/// cannot make the good boots prove less).
+const REQUIRED_CHECKS: [&str; 7] = ecshost::verify::DEFAULT_REQUIRED_CHECKS;
 
 /// What a negative case breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +61,15 @@ enum Neg {
     /// The loopback pieces cut out of the bytes in EC2 (a new template
     /// version written out of band).
     Loopback,
-    /// Docker's `userland-proxy=false` (a boothook part writes daemon.json
-    /// before dockerd starts).
-    UserlandProxy,
+    /// The instance's metadata hop limit is 1: a template version made out of
+    /// band with the same user data but `HttpPutResponseHopLimit = 1`, what
+    /// EC2 gives by default and what a console edit or another tool writes
+    /// (the provider itself refuses 1 for bridged user data). The agent on its
+    /// bridge is one hop away: `agent_imds` must fail, seen through the
+    /// metadata stand-in that enforces the TTL, so the hop-limit claim is
+    /// proved by a boot. (Docker's `userland-proxy=false` was the negative
+    /// here before issue 13: the task DNAT makes such a host healthy.)
+    HopLimit,
     /// The agent stand-in image is never loaded (its loader unit masked on
     /// the kernel command line).
     AgentImage,
@@ -71,7 +79,7 @@ impl Neg {
     fn suffix(self) -> &'static str {
         match self {
             Neg::Loopback => "loopback",
-            Neg::UserlandProxy => "userland-proxy",
+            Neg::HopLimit => "hop-limit",
             Neg::AgentImage => "agent-image",
         }
     }
@@ -143,8 +151,7 @@ fn cases() -> Vec<Case> {
     let [bookworm, trixie] = DISTRIBUTIONS;
     for (dist, host_format, lo, neg) in [
         (bookworm, "shell", "shell", Neg::Loopback),
-        (bookworm, "cloud_init", "networkd", Neg::UserlandProxy),
-        (trixie, "cloud_init", "networkd", Neg::UserlandProxy),
+        (bookworm, "cloud_init", "networkd", Neg::HopLimit),
         (trixie, "shell", "shell", Neg::AgentImage),
     ] {
         out.push(Case {
@@ -187,19 +194,6 @@ EOT
     )
 }
 
-const USERLAND_PROXY_PART: &str = r#"  extra_parts = [{
-    content_type = "text/cloud-boothook"
-    filename     = "10-docker-userland-proxy.sh"
-    content      = <<EOT
-#cloud-boothook
-#!/bin/sh
-# Boot test: Docker without its userland proxy (before dockerd starts).
-mkdir -p /etc/docker
-printf '{"userland-proxy": false}\n' >/etc/docker/daemon.json
-EOT
-  }]
-"#;
-
 fn provider_block(endpoint: &str) -> String {
     format!(
         r#"terraform {{
@@ -222,7 +216,6 @@ fn templates_config(endpoint: &str, cases: &[Case]) -> String {
     for c in cases {
         let name = c.name();
         let extra = match (c.neg, c.lo) {
-            (Some(Neg::UserlandProxy), _) => USERLAND_PROXY_PART.to_owned(),
             (_, "shell" | "networkd") => String::new(),
             (_, lo) => {
                 s.push_str(&format!(
@@ -381,6 +374,7 @@ fn create_version_by_hand(
     user_data: &str,
     tokens: &str,
     hops: u32,
+    description: &str,
 ) -> i64 {
     use aws_sdk_ec2::types::{
         LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataEndpointState,
@@ -404,7 +398,7 @@ fn create_version_by_hand(
             .create_launch_template_version()
             .launch_template_id(id)
             .source_version(source.to_string())
-            .version_description("loopback cut out by hand")
+            .version_description(description)
             .launch_template_data(data)
             .send()
             .await
@@ -490,7 +484,7 @@ fn boot_case(
 }
 
 #[test]
-#[ignore = "boots QEMU guests (minutes): run by `bash .ci/boot`, which .ci/test calls"]
+#[ignore = "boots QEMU guests (minutes): run by `bash .ci/boot` (not by .ci/test: minutes per boot under TCG)"]
 fn every_case_boots_and_instance_verification_judges_its_console() {
     if let Err(why) = acceptance_tests::boot::preflight() {
         if std::env::var("ECSHOST_REQUIRE_BOOT").as_deref() == Ok("1") {
@@ -498,6 +492,12 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
         }
         eprintln!("SKIP boot tests: {why}");
         return;
+    }
+    for c in ["task_path", "imds_blocked", "agent_imds"] {
+        assert!(
+            REQUIRED_CHECKS.contains(&c),
+            "the image-free probe {c} is a required check by default"
+        );
     }
     let cases = cases();
     assert!(!cases.is_empty(), "ECSHOST_BOOT_CASES matched no case");
@@ -563,13 +563,42 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
         let expected_version = lt["latest_version"].as_i64().expect("latest_version");
         let expected_sha256 = lt["user_data_sha256"].as_str().expect("sha").to_owned();
         let mut version = expected_version;
-        if case.neg == Some(Neg::Loopback) {
-            let (bytes, tokens, hops) = read_version(&moto, &id, version);
-            let edited = strip_loopback(std::str::from_utf8(&bytes).expect("plain user data"));
-            version = create_version_by_hand(&moto, &id, version, &edited, &tokens, hops);
+        match case.neg {
+            Some(Neg::Loopback) => {
+                let (bytes, tokens, hops) = read_version(&moto, &id, version);
+                let edited = strip_loopback(std::str::from_utf8(&bytes).expect("plain user data"));
+                version = create_version_by_hand(
+                    &moto,
+                    &id,
+                    version,
+                    &edited,
+                    &tokens,
+                    hops,
+                    "loopback cut out by hand",
+                );
+            }
+            Some(Neg::HopLimit) => {
+                let (bytes, tokens, _) = read_version(&moto, &id, version);
+                let same = std::str::from_utf8(&bytes).expect("plain user data");
+                version = create_version_by_hand(
+                    &moto,
+                    &id,
+                    version,
+                    same,
+                    &tokens,
+                    1,
+                    "metadata hop limit 1",
+                );
+            }
+            _ => {}
         }
         let (user_data, tokens, hop_limit) = read_version(&moto, &id, version);
         assert_eq!(tokens, "required", "{name}: the template requires IMDSv2");
+        if case.neg == Some(Neg::HopLimit) {
+            assert_eq!(hop_limit, 1, "{name}: the version booted has hop limit 1");
+        } else {
+            assert_eq!(hop_limit, 2, "{name}: the provider's version has hop limit 2");
+        }
         let v = version.to_string();
         let instance_id = moto
             .run_instances(&Launch {
@@ -824,29 +853,31 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                     format!("a problem names endpoint: {problems:?}"),
                 );
             }
-            Some(Neg::UserlandProxy) => {
-                // Today the self-check sees only the setting (no image-free
-                // task probe before issue 13): `userland_proxy: warn`.
+            Some(Neg::HopLimit) => {
+                expect(!ok, "instance not ok".into());
                 expect(
-                    check("userland_proxy") == "warn" || check("task_path") == "fail",
-                    format!(
-                        "userland_proxy warn or task_path fail, got {} / {}",
-                        check("userland_proxy"),
-                        check("task_path")
-                    ),
+                    check("agent_imds") == "fail",
+                    format!("agent_imds fail, got {}", check("agent_imds")),
                 );
                 expect(
-                    w.get("daemon_json")
-                        .is_some_and(|j| j.contains("userland-proxy")),
-                    format!(
-                        "dockerd had userland-proxy=false: {:?}",
-                        w.get("daemon_json")
-                    ),
+                    problems.iter().any(|p| p.contains("agent_imds")),
+                    format!("a problem names agent_imds: {problems:?}"),
                 );
-                let required_non_pass = REQUIRED_CHECKS.iter().any(|c| check(c) != "pass");
-                if required_non_pass {
-                    expect(!ok, "instance not ok".into());
+                expect(
+                    problems.iter().any(|p| p.contains("metadata hop limit is 1")),
+                    format!("a problem names the hop limit: {problems:?}"),
+                );
+                // Everything else of the design still holds on that host.
+                for c in REQUIRED_CHECKS.iter().filter(|c| **c != "agent_imds") {
+                    expect(check(c) == "pass", format!("{c} pass, got {}", check(c)));
                 }
+                expect(
+                    w.get("imds_token_agent").map(String::as_str) == Some("000"),
+                    format!(
+                        "the agent's netns gets no IMDSv2 token through hop limit 1: {:?}",
+                        w.get("imds_token_agent")
+                    ),
+                );
             }
         }
         let verdict = if ok { "ok" } else { "NOT ok" };
