@@ -402,7 +402,7 @@ pub fn boot(spec: &BootSpec<'_>, net: &GuestNet) -> Result<BootResult> {
             if res.report_after.is_none() && text.contains(prefix) {
                 res.report_after = Some(t0.elapsed());
             }
-            if text.lines().any(|l| l.trim_end() == DONE_MARKER) {
+            if text.lines().any(is_done_line) {
                 res.done_after = Some(t0.elapsed());
                 break;
             }
@@ -425,6 +425,17 @@ pub fn boot(spec: &BootSpec<'_>, net: &GuestNet) -> Result<BootResult> {
     let _ = std::fs::remove_file(&overlay);
     let _ = std::fs::remove_file(&seed);
     result
+}
+
+/// Whether a console line is the witness's last one: the marker alone, or
+/// behind the `[ uptime] unit[pid]: ` prefix a unit's output carries when it
+/// reaches the console through systemd (seen on Debian 12 after the merge of
+/// issue 13: every boot ran into the timeout with the marker printed).
+fn is_done_line(line: &str) -> bool {
+    let l = line.trim_end();
+    l == DONE_MARKER
+        || l.strip_suffix(DONE_MARKER)
+            .is_some_and(|p| p.ends_with(": "))
 }
 
 /// Prefix of the namespaces boots create (`ecshboot-<test pid>-<n>`).
@@ -456,4 +467,17 @@ pub fn sweep_stale() -> Vec<String> {
         removed.push(name);
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_done_marker_is_found_bare_or_behind_a_unit_prefix() {
+        assert!(is_done_line("ECSHOST_TEST_DONE\r"));
+        assert!(is_done_line("[  332.576037] sh[543]: ECSHOST_TEST_DONE"));
+        assert!(!is_done_line("echo ECSHOST_TEST_DONE"));
+        assert!(!is_done_line("ECSHOST_TEST_DONE later"));
+    }
 }
