@@ -95,7 +95,7 @@ pub(crate) fn agent_attributes() -> Vec<Attribute> {
             "Drop traffic from task containers on `docker0` to the instance metadata service (`169.254.169.254`). Defaults to `true`.",
         ),
         Attribute::string("firewall_backend").default("iptables").validator(OneOf(&["iptables", "nftables"])).description(
-            "How the metadata block is written: `iptables` (a rule in Docker's `DOCKER-USER` chain) or `nftables` (an own table; Docker's nftables backend has no `DOCKER-USER`). Defaults to `iptables`.",
+            "How the metadata block is written: `iptables` (a rule in Docker's `DOCKER-USER` chain and the same rule in `raw PREROUTING`) or `nftables` (an own table; Docker's nftables backend has no `DOCKER-USER`). Defaults to `iptables`.",
         ),
         Attribute::string_map("config").optional().description(
             "Extra agent settings written to `/etc/ecs/ecs.config` (`ECS_*` keys, `NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE`, `NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE` and the proxy variables), sorted by key. Keys the provider sets itself are refused. \
