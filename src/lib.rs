@@ -2,16 +2,22 @@
 //! configuration of self-provisioned ECS container instances.
 //!
 //! # Layout
-//! The layers depend on each other in one direction only:
-//! - [`sdk`]: the Terraform plugin SDK (protocol 6, values, schemas,
-//!   diagnostics, serving). It knows nothing about ECS or AWS.
-//! - `render`: pure renderers of host configuration (no I/O).
-//! - `verify`: pure judgement of an instance's facts against the applied
-//!   configuration (no I/O).
-//! - `ec2`: the EC2 API layer.
-//! - `ecs`: the ECS API layer (container instances of a cluster).
-//! - [`provider`]: thin Terraform types mapping schemas onto the layers
-//!   below.
+//! The layers are crates of their own and depend on each other in one
+//! direction only (docs/design/architecture.md):
+//! - [`sdk`] is `terraform-plugin` (crates/terraform-plugin): the Terraform
+//!   plugin SDK (protocol 6, values, schemas, diagnostics, serving). It knows
+//!   nothing about ECS or AWS.
+//! - [`render`] is `ecshost-render` (crates/ecshost-render): pure renderers
+//!   of host configuration, and [`verify`] its pure judgement of an
+//!   instance's facts against the applied configuration (no I/O).
+//! - [`ec2`] and [`ecs`] are `ecshost-aws` (crates/ecshost-aws): the EC2 and
+//!   ECS API layer.
+//! - [`provider`] (this crate): thin Terraform types mapping schemas onto the
+//!   layers below; `main.rs` serves it.
+//!
+//! The layers are re-exported under their old module names so the provider
+//! and the acceptance tests address them as `ecshost::sdk`, `ecshost::render`
+//! and so on.
 
 /// This build's version: `package.version` in `Cargo.toml`, the one place
 /// it is written. The binary's `--version`, the start-up log line, the
@@ -19,9 +25,9 @@
 /// mirror all take it from here or from `Cargo.toml` directly.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-pub mod ec2;
-pub mod ecs;
+pub use ecshost_aws::{ec2, ecs};
+pub use ecshost_render as render;
+pub use ecshost_render::verify;
+pub use terraform_plugin as sdk;
+
 pub mod provider;
-pub mod render;
-pub mod sdk;
-pub mod verify;

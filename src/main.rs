@@ -19,7 +19,10 @@ async fn main() -> std::process::ExitCode {
         println!("{NAME} {VERSION}");
         return std::process::ExitCode::SUCCESS;
     }
-    ecshost::sdk::logging::init("provider.terraform-provider-ecshost");
+    ecshost::sdk::logging::init(
+        "provider.terraform-provider-ecshost",
+        &["ecshost", "ecshost_aws", "terraform_provider_ecshost"],
+    );
     let debug = args.iter().any(|a| a == "--debug" || a == "-debug");
     let result = match ServeConfig::from_env(PROVIDER_ADDRESS, debug) {
         Ok(cfg) => {

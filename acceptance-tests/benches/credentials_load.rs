@@ -200,7 +200,16 @@ fn round(lab: &Lab, env: &[(String, String)], tag: &str, clients: usize, n: usiz
     );
     let mut lines = Vec::new();
     for name in &names {
-        let out = sh(lab, &format!("\"$DOCKER\" logs {name}"), env);
+        // `docker wait` can return before the log driver has written the
+        // container's last line (seen under load): ask again for a while.
+        let mut out = String::new();
+        for _ in 0..50 {
+            out = sh(lab, &format!("\"$DOCKER\" logs {name}"), env);
+            if out.lines().any(|l| l.starts_with('{')) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
         let line = out.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| {
             panic!("{name}: no result: {out}");
         });

@@ -1,7 +1,7 @@
 //! Host lab tests of the provider's **rendered** output: the loopback `shell`
 //! script, the agent `start_script` and the `shell` host format of
 //! `user_data`, exactly as `ecshost::render` produces them, executed in a
-//! disposable container host (see `src/lib.rs`).
+//! disposable container host (see `crates/ecshost-render/src/lib.rs`).
 //!
 //! Inputs: only `image` (the lab's stand-in agent) and the required
 //! `cluster`; everything else is the provider's default. What the tests add

@@ -14,7 +14,7 @@
 use std::io::Write as _;
 
 use base64::Engine as _;
-use ecshost::render::analyse::{analyse, analyse_base64, Analysis};
+use ecshost_render::analyse::{analyse, analyse_base64, Analysis};
 use libfuzzer_sys::fuzz_target;
 
 fn gzip(b: &[u8]) -> Vec<u8> {

@@ -13,7 +13,7 @@
 //! another kind.
 #![no_main]
 
-use ecshost::render::self_check::{
+use ecshost_render::self_check::{
     find_report, parse_report_line, ReportError, REPORT_PREFIX, SCHEMA_VERSION,
 };
 use libfuzzer_sys::fuzz_target;

@@ -6,7 +6,7 @@
 //! round, since ignored parts such as optional-attribute markers are dropped).
 #![no_main]
 
-use ecshost::sdk::Type;
+use terraform_plugin::Type;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

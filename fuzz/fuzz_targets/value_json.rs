@@ -15,7 +15,7 @@
 //! `to_json` is not used to write state, so this is a known limit, not a bug.
 #![no_main]
 
-use ecshost::sdk::Value;
+use terraform_plugin::Value;
 use ecshost_fuzz::{has_dynamic, split_typed};
 use libfuzzer_sys::fuzz_target;
 

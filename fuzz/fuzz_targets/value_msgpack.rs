@@ -8,7 +8,7 @@
 //! unchanged too.
 #![no_main]
 
-use ecshost::sdk::Value;
+use terraform_plugin::Value;
 use ecshost_fuzz::{has_dynamic, split_typed};
 use libfuzzer_sys::fuzz_target;
 

@@ -1,6 +1,6 @@
 //! Helpers shared by the fuzz targets in `fuzz_targets/`.
 
-use ecshost::sdk::Type;
+use terraform_plugin::Type;
 
 /// Splits a fuzz input of the form `<type constraint JSON> NUL <payload>`.
 ///

@@ -367,7 +367,10 @@ impl DataSource for Echo {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    ecshost::sdk::logging::init("provider.terraform-provider-sdktest");
+    ecshost::sdk::logging::init(
+        "provider.terraform-provider-sdktest",
+        &["terraform_provider_sdktest"],
+    );
     let debug = std::env::args().any(|a| a == "--debug");
     let cfg = match ServeConfig::from_env("registry.terraform.io/ecshost/sdktest", debug) {
         Ok(c) => c,

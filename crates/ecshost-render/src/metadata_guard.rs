@@ -1,0 +1,517 @@
+//! Firewall rules keeping task containers on `docker0` away from IMDS
+//! (`169.254.169.254`, and `fd00:ec2::254` where IPv6 is used), while the agent
+//! (on its own bridge) and the host keep reaching it.
+//!
+//! * **iptables backend**: one rule at the top of `DOCKER-USER`, scoped with
+//!   `-i docker0` (AWS's unscoped rule would also cut off a bridged agent),
+//!   and the same rule first in `raw PREROUTING` (see [`shell_function`]).
+//!   Container → IMDS traffic is *forwarded*, so OUTPUT rules never see it.
+//!   Idempotent by `-C || -I`. Docker keeps `DOCKER-USER` across dockerd
+//!   restarts but nothing keeps it across reboots (facts §4.2), hence a oneshot
+//!   unit `WantedBy=`/`PartOf=docker.service` and a re-apply in the agent
+//!   start script.
+//! * **nftables backend**: Docker 29's nftables mode has no `DOCKER-USER`, so we
+//!   own a table (`inet ecshost_metadata_guard`) with a forward base chain at
+//!   priority -10 (before Docker's filter chains). A `drop` verdict is final
+//!   across base chains. Idempotent by the atomic "add, delete, define" idiom.
+//!
+//! Only `daddr` IMDS is matched, so `169.254.170.2` (local delivery via `lo`,
+//! or DNAT to the agent bridge with `userland-proxy=false`) is never dropped.
+
+use crate::{IMDS_ADDRESS, SYSTEMD_DIR};
+
+/// The bridge ECS bridge-mode tasks use.
+pub const TASK_BRIDGE: &str = "docker0";
+
+/// IPv6 IMDS endpoint (Nitro instances with `HttpProtocolIpv6=enabled`).
+pub const IMDS_ADDRESS_V6: &str = "fd00:ec2::254";
+
+/// nftables table owned by this provider.
+pub const NFT_TABLE: &str = "ecshost_metadata_guard";
+
+/// Where the standalone rules script is installed.
+pub const SCRIPT_PATH: &str = "/opt/ecshost/metadata-guard.sh";
+
+/// Name of the oneshot unit applying the rules whenever Docker starts.
+pub const UNIT_NAME: &str = "ecshost-metadata-guard.service";
+
+/// Oneshot unit re-applying the rules when something removed them.
+pub const RECHECK_UNIT_NAME: &str = "ecshost-metadata-guard-recheck.service";
+
+/// Timer starting [`RECHECK_UNIT_NAME`] every interval (default 1 min).
+pub const RECHECK_TIMER_NAME: &str = "ecshost-metadata-guard-recheck.timer";
+
+/// Long-running unit re-applying the rules on firewalld's reload and
+/// restart signals.
+pub const WATCH_UNIT_NAME: &str = "ecshost-metadata-guard-watch.service";
+
+/// Which firewall the host's Docker uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FirewallBackend {
+    /// iptables (legacy or nf_tables flavour), Docker's `DOCKER-USER` chain.
+    #[default]
+    Iptables,
+    /// Native nftables (Docker 29 `firewall-backend: nftables`).
+    Nftables,
+}
+
+impl FirewallBackend {
+    /// Terraform attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirewallBackend::Iptables => "iptables",
+            FirewallBackend::Nftables => "nftables",
+        }
+    }
+
+    /// Inverse of [`FirewallBackend::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [FirewallBackend::Iptables, FirewallBackend::Nftables]
+            .into_iter()
+            .find(|b| b.as_str() == s)
+    }
+}
+
+/// Variable defaults shared by every script using the functions below.
+pub(crate) const TOOL_VARS: &str = r#"IPTABLES="${IPTABLES:-iptables}"
+IP6TABLES="${IP6TABLES:-ip6tables}"
+NFT="${NFT:-nft}"
+"#;
+
+/// POSIX sh functions `apply_metadata_guard` (idempotent) and
+/// `metadata_guard_present` for `backend`.
+///
+/// iptables: the rule only acts while `FORWARD` jumps to `DOCKER-USER`
+/// *before* Docker's own `ACCEPT` for traffic leaving docker0. Docker keeps
+/// the jump first, but a rewrite of the ruleset takes it away (`nft flush
+/// ruleset`, an `iptables-restore` of a set saved without it) or moves it:
+/// after `firewall-cmd --reload`, dockerd 20.10 re-creates the jump first and
+/// then inserts its bridge rules above it (seen in the host lab), so the
+/// DOCKER-USER rule is never reached. Applying therefore puts the jump back
+/// at the top, and "present" means the rule *and* the jump as FORWARD's
+/// first rule. Docker's `EnsureJumpRule` deletes a jump before inserting
+/// its own, so there is never more than one.
+///
+/// The same drop also sits first in `raw PREROUTING`, which dockerd never
+/// touches: after a `firewall-cmd --reload` the watcher re-applies both
+/// within milliseconds, and dockerd, reacting to the same signal a moment
+/// later, can reorder `FORWARD` but not `raw` (the lab saw a task reach
+/// IMDS for half a second in that window while only `DOCKER-USER` held the
+/// rule). "Present" requires both, so the re-check repairs either.
+pub fn shell_function(backend: FirewallBackend) -> String {
+    format!("{}\n{}", apply_function(backend), present_function(backend))
+}
+
+fn apply_function(backend: FirewallBackend) -> String {
+    match backend {
+        FirewallBackend::Iptables => format!(
+            r#"# Drop {TASK_BRIDGE} -> IMDS in DOCKER-USER, reached from FORWARD (idempotent: -C || -I).
+apply_metadata_guard() {{
+    "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
+    if ! "$IPTABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null; then
+        "$IPTABLES" -w -I DOCKER-USER 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP
+    fi
+    if [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" != "-A FORWARD -j DOCKER-USER" ]; then
+        while "$IPTABLES" -w -D FORWARD -j DOCKER-USER 2>/dev/null; do :; done
+        "$IPTABLES" -w -I FORWARD 1 -j DOCKER-USER
+    fi
+    # The same drop before routing, where dockerd never reorders anything.
+    if ! "$IPTABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null; then
+        "$IPTABLES" -w -t raw -I PREROUTING 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP
+    fi
+    # IPv6 IMDS: only where Docker manages IPv6 (the chain exists).
+    if "$IP6TABLES" -w -n -L DOCKER-USER >/dev/null 2>&1; then
+        if ! "$IP6TABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP 2>/dev/null; then
+            "$IP6TABLES" -w -I DOCKER-USER 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP
+        fi
+        if ! "$IP6TABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP 2>/dev/null; then
+            "$IP6TABLES" -w -t raw -I PREROUTING 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP
+        fi
+    fi
+}}
+"#
+        ),
+        FirewallBackend::Nftables => format!(
+            r#"# Drop {TASK_BRIDGE} -> IMDS in our own nftables table (atomic replace).
+apply_metadata_guard() {{
+    "$NFT" -f - <<'ECSHOST_NFT'
+table inet {NFT_TABLE}
+delete table inet {NFT_TABLE}
+table inet {NFT_TABLE} {{
+    chain forward {{
+        type filter hook forward priority -10; policy accept;
+        iifname "{TASK_BRIDGE}" ip daddr {IMDS_ADDRESS} counter drop
+        iifname "{TASK_BRIDGE}" ip6 daddr {IMDS_ADDRESS_V6} counter drop
+    }}
+}}
+ECSHOST_NFT
+}}
+"#
+        ),
+    }
+}
+
+/// POSIX sh function `metadata_guard_present`: true when the IPv4 block is
+/// in force (the self-check reports this as `metadata_guard`).
+pub fn present_function(backend: FirewallBackend) -> String {
+    match backend {
+        FirewallBackend::Iptables => format!(
+            r#"# True when both IPv4 rules are in place and FORWARD's first rule reaches
+# the DOCKER-USER one.
+metadata_guard_present() {{
+    "$IPTABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null &&
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
+        "$IPTABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null
+}}
+"#
+        ),
+        FirewallBackend::Nftables => format!(
+            r#"# True when the table holds the IPv4 rule.
+metadata_guard_present() {{
+    "$NFT" list chain inet {NFT_TABLE} forward 2>/dev/null | grep -q 'ip daddr {IMDS_ADDRESS} .*drop'
+}}
+"#
+        ),
+    }
+}
+
+/// The firewalld D-Bus signals that mean "firewalld rewrote the ruleset":
+/// `Reloaded` (`firewall-cmd --reload`, either backend) and the bus name
+/// changing owner (firewalld restarted). Docker listens to the same two to
+/// re-create its own chains (libnetwork `iptables/firewalld.go`).
+pub const FIREWALLD_SIGNALS: [&str; 2] = [
+    "type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'",
+    "type='signal',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.fedoraproject.FirewallD1'",
+];
+
+/// POSIX sh functions `recheck_metadata_guard WHY` (re-apply only when the
+/// guard is missing, and say so on stderr, which the journal keeps) and
+/// `watch_metadata_guard` (re-check now, then on every firewalld reload or
+/// restart every second for 10 s: dockerd reacts to the same signal and
+/// re-inserts its rules above the jump, and a restarting firewalld takes its
+/// bus name before it has rewritten the ruleset).
+/// Backend-independent: they call the two functions of [`shell_function`].
+pub fn maintenance_functions() -> String {
+    format!(
+        r#"# Re-apply the guard when something removed it; logs when it had to.
+recheck_metadata_guard() {{
+    if metadata_guard_present; then
+        return 0
+    fi
+    apply_metadata_guard
+    echo "metadata-guard: the IMDS block was missing ($1); re-applied" >&2
+}}
+
+# Re-check on firewalld's reload and restart signals (the ones dockerd uses).
+watch_metadata_guard() {{
+    recheck_metadata_guard watch-start
+    if ! command -v dbus-monitor >/dev/null 2>&1; then
+        echo "metadata-guard: no dbus-monitor; firewalld is not watched (the timer re-checks)" >&2
+        return 0
+    fi
+    dbus-monitor --system "{reloaded}" "{owner}" 2>/dev/null | while read -r line; do
+        case $line in
+            signal*member=Reloaded* | signal*member=NameOwnerChanged*)
+                i=0
+                while [ "$i" -le 10 ]; do
+                    recheck_metadata_guard firewalld
+                    sleep 1
+                    i=$((i + 1))
+                done
+                ;;
+            *) ;;
+        esac
+    done
+    echo "metadata-guard: dbus-monitor ended" >&2
+    return 1
+}}
+"#,
+        reloaded = FIREWALLD_SIGNALS[0],
+        owner = FIREWALLD_SIGNALS[1],
+    )
+}
+
+/// Standalone idempotent script applying the rules (the `firewall_rules`
+/// output): `apply` (default), `recheck` (apply only when missing, and log
+/// it) or `watch` (recheck on every firewalld reload/restart).
+pub fn render_script(backend: FirewallBackend) -> String {
+    format!(
+        r#"#!/bin/sh
+# Managed by terraform-provider-ecshost: keep task containers on {TASK_BRIDGE}
+# away from the instance metadata service ({backend} backend).
+# Usage: metadata-guard.sh [apply|recheck|watch]
+set -eu
+
+{TOOL_VARS}
+{func}
+{maint}
+case "${{1:-apply}}" in
+    apply)
+        apply_metadata_guard
+        echo "metadata-guard: applied ({backend})"
+        ;;
+    recheck) recheck_metadata_guard timer ;;
+    watch) watch_metadata_guard ;;
+    *)
+        echo "usage: $0 [apply|recheck|watch]" >&2
+        exit 2
+        ;;
+esac
+"#,
+        backend = backend.as_str(),
+        func = shell_function(backend),
+        maint = maintenance_functions(),
+    )
+}
+
+/// Where the rule lives, for unit descriptions: a reader of the unit (or
+/// of user data, where the scripts are packed) sees what it does.
+fn rule_place(backend: FirewallBackend) -> String {
+    match backend {
+        FirewallBackend::Iptables => format!("{IMDS_ADDRESS} in DOCKER-USER"),
+        FirewallBackend::Nftables => format!("{IMDS_ADDRESS} in table inet {NFT_TABLE}"),
+    }
+}
+
+/// Oneshot unit applying the rules whenever docker.service (re)starts.
+/// `exec_start` is the command applying them: [`SCRIPT_PATH`] run by `/bin/sh`
+/// (the `firewall_rules` script), or the agent start script's `guard` step.
+pub fn render_unit(backend: FirewallBackend, exec_start: &str) -> String {
+    format!(
+        "[Unit]\n\
+         Description=Drop {TASK_BRIDGE} -> {place} (terraform-provider-ecshost)\n\
+         After=docker.service\n\
+         PartOf=docker.service\n\
+         \n\
+         [Service]\n\
+         Type=oneshot\n\
+         RemainAfterExit=yes\n\
+         ExecStart={exec_start}\n\
+         \n\
+         [Install]\n\
+         WantedBy=docker.service multi-user.target\n",
+        place = rule_place(backend),
+    )
+}
+
+/// Where the unit is installed.
+pub fn unit_path() -> String {
+    format!("{SYSTEMD_DIR}/{UNIT_NAME}")
+}
+
+/// Oneshot unit running `exec_start` (the start script's `recheck` step):
+/// re-applies the rules when they are missing and logs that it had to.
+pub fn render_recheck_unit(exec_start: &str) -> String {
+    format!(
+        "[Unit]\n\
+         Description=Re-apply the {TASK_BRIDGE} IMDS block if missing (terraform-provider-ecshost)\n\
+         After=docker.service\n\
+         \n\
+         [Service]\n\
+         Type=oneshot\n\
+         ExecStart={exec_start}\n"
+    )
+}
+
+/// Timer running [`RECHECK_UNIT_NAME`] every `seconds`, from boot on: the
+/// bound on how long any rewrite of the ruleset (firewalld without the
+/// watcher, `iptables-restore`, `nft flush ruleset`, a future tool) leaves
+/// tasks able to reach IMDS. `AccuracySec=1s`: systemd's default of 1 min
+/// would let the interval stretch to twice its length.
+pub fn render_recheck_timer(seconds: u32) -> String {
+    format!(
+        "[Unit]\n\
+         Description=Re-check the {TASK_BRIDGE} IMDS block every {seconds}s\n\
+         \n\
+         [Timer]\n\
+         OnActiveSec={seconds}s\n\
+         OnUnitActiveSec={seconds}s\n\
+         AccuracySec=1s\n\
+         Unit={RECHECK_UNIT_NAME}\n\
+         \n\
+         [Install]\n\
+         WantedBy=timers.target\n"
+    )
+}
+
+/// Unit running `exec_start` (the start script's `watch` step) while
+/// firewalld runs: started with firewalld and restarted with it
+/// (`WantedBy=`/`PartOf=firewalld.service`), it re-applies the rules right
+/// after every firewalld reload or restart. Skipped where firewalld is not
+/// installed.
+pub fn render_watch_unit(exec_start: &str) -> String {
+    format!(
+        "[Unit]\n\
+         Description=Re-apply the {TASK_BRIDGE} IMDS block after firewalld reloads (terraform-provider-ecshost)\n\
+         After=firewalld.service docker.service\n\
+         PartOf=firewalld.service\n\
+         ConditionPathExists=|/usr/sbin/firewalld\n\
+         ConditionPathExists=|/usr/bin/firewalld\n\
+         \n\
+         [Service]\n\
+         ExecStart={exec_start}\n\
+         Restart=on-failure\n\
+         RestartSec=5\n\
+         \n\
+         [Install]\n\
+         WantedBy=firewalld.service\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
+    use crate::LIB_DIR;
+
+    const BACKENDS: [FirewallBackend; 2] = [FirewallBackend::Iptables, FirewallBackend::Nftables];
+
+    #[test]
+    fn backend_names_round_trip() {
+        for b in BACKENDS {
+            assert_eq!(FirewallBackend::parse(b.as_str()), Some(b));
+        }
+        assert_eq!(FirewallBackend::parse("ipfw"), None);
+    }
+
+    #[test]
+    fn golden_and_shellcheck() {
+        for b in BACKENDS {
+            let s = render_script(b);
+            consumer_tools::golden(&format!("metadata_guard/{}.sh", b.as_str()), &s);
+            consumer_tools::shellcheck(&s);
+            assert!(s.contains("docker0"), "scoped to docker0");
+            assert!(
+                !s.contains("169.254.170.2"),
+                "never touches the credentials address"
+            );
+        }
+        assert!(SCRIPT_PATH.starts_with(LIB_DIR));
+    }
+
+    #[test]
+    fn unit_verifies() {
+        consumer_tools::systemd_analyze_verify(&[(
+            UNIT_NAME,
+            &render_unit(FirewallBackend::Iptables, &format!("/bin/sh {SCRIPT_PATH}")),
+        )]);
+        assert!(unit_path().ends_with(UNIT_NAME));
+    }
+
+    /// Fake iptables keeping rules as ordered `CHAIN RULE` lines (`raw:CHAIN`
+    /// for `-t raw`): `-C` greps, `-I CHAIN 1` prepends, `-D` deletes the
+    /// first match, `-S` prints like iptables.
+    const FAKE_IPTABLES: &str = r#"echo "$*" >> "$FAKE_LOG"
+[ "$1" = -w ] && shift
+table=""
+if [ "$1" = -t ]; then table="$2:"; shift 2; fi
+op=$1 chain=$table$2
+shift 2
+if [ "$op" = -I ] && [ "$1" = 1 ]; then shift; fi
+rule="$chain $*"
+touch "$FAKE_RULES"
+case $op in
+  -N) exit 1 ;;
+  -C) grep -qxF -e "$rule" "$FAKE_RULES" ;;
+  -I) { echo "$rule"; cat "$FAKE_RULES"; } > "$FAKE_RULES.new" && mv "$FAKE_RULES.new" "$FAKE_RULES" ;;
+  -D)
+    grep -qxF -e "$rule" "$FAKE_RULES" || exit 1
+    awk -v r="$rule" '!done && $0 == r { done = 1; next } { print }' "$FAKE_RULES" > "$FAKE_RULES.new"
+    mv "$FAKE_RULES.new" "$FAKE_RULES" ;;
+  -S)
+    echo "-P $chain ACCEPT"
+    grep "^$chain " "$FAKE_RULES" | sed "s/^$chain /-A $chain /" ;;
+  *) exit 1 ;;
+esac
+"#;
+
+    fn fake_host(name: &str) -> (std::path::PathBuf, Vec<(&'static str, String)>) {
+        let dir = temp_dir(name);
+        let bin = dir.join("bin");
+        fake_command(&bin, "iptables", FAKE_IPTABLES);
+        fake_command(&bin, "ip6tables", "exit 1\n");
+        let env = vec![
+            ("FAKE_LOG", dir.join("log").display().to_string()),
+            ("FAKE_RULES", dir.join("rules").display().to_string()),
+        ];
+        (dir, env)
+    }
+
+    const WANT_RULES: &str = "raw:PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP\n\
+        FORWARD -j DOCKER-USER\n\
+        DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n";
+
+    #[test]
+    fn iptables_rule_is_idempotent() {
+        let (dir, env) = fake_host("guard-idem");
+        let script = render_script(FirewallBackend::Iptables);
+        for _ in 0..3 {
+            let (rc, out) = run_sh(&script, &[], &env, &dir.join("bin"));
+            assert_eq!(rc, 0, "{out}");
+        }
+        let rules = std::fs::read_to_string(dir.join("rules")).unwrap();
+        assert_eq!(rules, WANT_RULES);
+    }
+
+    /// `recheck` does nothing while the guard is in force, and re-applies
+    /// the rules and FORWARD jump (saying so) once a rewrite took one away.
+    #[test]
+    fn recheck_reapplies_only_what_is_missing_and_says_so() {
+        let (dir, env) = fake_host("guard-recheck");
+        let bin = dir.join("bin");
+        let script = render_script(FirewallBackend::Iptables);
+        let (rc, _) = run_sh(&script, &["apply"], &env, &bin);
+        assert_eq!(rc, 0);
+        let (rc, quiet) = run_sh(&script, &["recheck"], &env, &bin);
+        assert_eq!((rc, quiet.as_str()), (0, ""), "nothing to do, nothing said");
+        for rewritten in [
+            "",
+            "DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
+            // dockerd after a firewalld reload: its ACCEPT above the jump
+            "raw:PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP\nFORWARD -i docker0 ! -o docker0 -j ACCEPT\nFORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
+            // only the raw copy gone
+            "FORWARD -j DOCKER-USER\nDOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n",
+        ] {
+            std::fs::write(dir.join("rules"), rewritten).unwrap();
+            let (rc, out) = run_sh(&script, &["recheck"], &env, &bin);
+            assert_eq!(rc, 0, "{out}");
+            assert!(
+                out.contains("metadata-guard: the IMDS block was missing (timer); re-applied"),
+                "{out}"
+            );
+            let rules = std::fs::read_to_string(dir.join("rules")).unwrap();
+            let forward: Vec<&str> = rules.lines().filter(|l| l.starts_with("FORWARD ")).collect();
+            assert_eq!(forward[0], "FORWARD -j DOCKER-USER", "after {rewritten:?}: {rules}");
+            assert_eq!(
+                rules.matches("FORWARD -j DOCKER-USER").count(),
+                1,
+                "after {rewritten:?}: {rules}"
+            );
+            assert!(rules.contains("DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP\n"));
+            assert_eq!(
+                rules
+                    .matches("raw:PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP\n")
+                    .count(),
+                1,
+                "after {rewritten:?}: {rules}"
+            );
+        }
+    }
+
+    #[test]
+    fn recheck_units_verify_and_the_timer_fires_every_interval() {
+        let timer = render_recheck_timer(60);
+        assert!(timer.contains("OnUnitActiveSec=60s\n") && timer.contains("AccuracySec=1s\n"));
+        consumer_tools::systemd_analyze_verify(&[
+            (
+                RECHECK_UNIT_NAME,
+                &render_recheck_unit(&format!("/bin/sh {SCRIPT_PATH} recheck")),
+            ),
+            (RECHECK_TIMER_NAME, &timer),
+            (
+                WATCH_UNIT_NAME,
+                &render_watch_unit(&format!("/bin/sh {SCRIPT_PATH} watch")),
+            ),
+        ]);
+    }
+}

@@ -1,0 +1,980 @@
+//! The boot-time self-check: a POSIX sh script that tests the whole
+//! credentials path on the host and prints **one line** to stdout and the serial
+//! console, plus the Rust parser for that line (used by the provider to read
+//! `GetConsoleOutput`).
+//!
+//! Line format (see `docs/guides/self-check-report.md`):
+//!
+//! ```text
+//! ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"pass","endpoint":"fail",...},"address":"169.254.170.2","port":80,"probe":"curl"}
+//! ```
+//!
+//! Versioning: `v` is the schema version. Within v1, new *fields* and new
+//! *check names* may be added (parsers ignore unknown fields and keep unknown
+//! check names); a new status value or a changed meaning bumps `v`, and this
+//! parser answers [`ReportError::UnsupportedVersion`] for any `v` it does not
+//! know, so callers can tell "newer host script" from "garbage".
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::agent::{self, AgentInput};
+use super::loopback::LoopbackInput;
+use super::metadata_guard::{self, TASK_BRIDGE, TOOL_VARS};
+use super::problem::RenderError;
+use super::{sh_quote, IMDS_ADDRESS, SYSTEMD_DIR};
+
+/// Fixed prefix of the report line (followed by one space and compact JSON).
+pub const REPORT_PREFIX: &str = "ECSHOST_SELF_CHECK ";
+/// Schema version written by [`render`] and understood by [`parse_report_line`].
+pub const SCHEMA_VERSION: u32 = 1;
+/// Where the script is installed.
+pub const SCRIPT_PATH: &str = "/opt/ecshost/self-check.sh";
+/// Name of the oneshot unit running the script after the agent started.
+pub const UNIT_NAME: &str = "ecshost-self-check.service";
+/// Names of the checks in a v1 report, in output order.
+pub const CHECKS: [&str; 8] = [
+    "alias",
+    "endpoint",
+    "agent_network",
+    "metadata_guard",
+    "userland_proxy",
+    "task_path",
+    "imds_blocked",
+    "agent_imds",
+];
+
+/// Result of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// Verified working.
+    Pass,
+    /// Verified broken.
+    Fail,
+    /// Probably fine or probably broken, but not verifiable here (see guide).
+    Warn,
+    /// Not applicable or no means to check (e.g. no probe image on the host).
+    Skip,
+}
+
+/// A parsed self-check report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Schema version (always [`SCHEMA_VERSION`] after a successful parse).
+    pub v: u32,
+    /// True when no check is `fail`.
+    pub ok: bool,
+    /// Check name → status. Unknown names (added later within v1) are kept.
+    pub checks: BTreeMap<String, CheckStatus>,
+    /// The credentials address checked.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// The credentials port checked.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// HTTP client used on the host: `curl`, `wget`, `busybox-wget` or `none`.
+    #[serde(default)]
+    pub probe: Option<String>,
+    /// Check name → why it is not `pass` (added within v1; empty in older
+    /// reports).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reasons: BTreeMap<String, String>,
+}
+
+impl Report {
+    /// Names of failed checks, sorted.
+    pub fn failed(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|(_, s)| **s == CheckStatus::Fail)
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+}
+
+/// Why a report line could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    /// The text has no `ECSHOST_SELF_CHECK ` prefix.
+    #[error("no self-check report prefix")]
+    MissingPrefix,
+    /// The JSON ends early (console buffer cut or the host died mid-write).
+    #[error("self-check report is truncated")]
+    Truncated,
+    /// A report from a newer (or unknown) schema version.
+    #[error("unsupported self-check report version {found}")]
+    UnsupportedVersion {
+        /// The version found.
+        found: u64,
+    },
+    /// Not a valid v1 report.
+    #[error("malformed self-check report: {0}")]
+    Malformed(String),
+}
+
+/// Parses one report line. Leading console noise before the prefix and a
+/// trailing `\r` are tolerated.
+pub fn parse_report_line(line: &str) -> Result<Report, ReportError> {
+    let start = line.find(REPORT_PREFIX).ok_or(ReportError::MissingPrefix)?;
+    let json = line[start + REPORT_PREFIX.len()..].trim();
+    if json.is_empty() {
+        return Err(ReportError::Truncated);
+    }
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        if e.is_eof() {
+            ReportError::Truncated
+        } else {
+            ReportError::Malformed(e.to_string())
+        }
+    })?;
+    let v = value
+        .get("v")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| ReportError::Malformed("missing numeric field v".into()))?;
+    if v != u64::from(SCHEMA_VERSION) {
+        return Err(ReportError::UnsupportedVersion { found: v });
+    }
+    let report: Report =
+        serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))?;
+    if report.ok != report.failed().is_empty() {
+        return Err(ReportError::Malformed(
+            "field ok disagrees with the check results".into(),
+        ));
+    }
+    Ok(report)
+}
+
+/// Finds the **last** report in console output (CRLF or LF). `None` when there
+/// is none; `Some(Err(..))` when the last one is broken (the newest state is
+/// then unknown, so an older report is deliberately not used).
+pub fn find_report(console_text: &str) -> Option<Result<Report, ReportError>> {
+    console_text
+        .split('\n')
+        .rfind(|l| l.contains(REPORT_PREFIX))
+        .map(|l| parse_report_line(&l[last_report_start(l)..]))
+}
+
+/// Where the last report on one console line starts: the last occurrence of
+/// the prefix that is not inside the JSON of an earlier, complete report
+/// (whose strings may contain the prefix). An earlier report cut off by
+/// console noise is not complete JSON, so the report after it still wins.
+fn last_report_start(line: &str) -> usize {
+    let mut start = line.find(REPORT_PREFIX).unwrap_or(0);
+    loop {
+        let body = start + REPORT_PREFIX.len();
+        let mut values =
+            serde_json::Deserializer::from_str(&line[body..]).into_iter::<serde::de::IgnoredAny>();
+        let next_search = match values.next() {
+            Some(Ok(_)) => body + values.byte_offset(),
+            _ => body,
+        };
+        match line
+            .get(next_search..)
+            .and_then(|rest| rest.find(REPORT_PREFIX))
+        {
+            Some(i) => start = next_search + i,
+            None => return start,
+        }
+    }
+}
+
+/// The self-check script for the agent and loopback settings.
+///
+/// Task-side probes need no image: each builds a throwaway network namespace
+/// (`ip netns add`), plugs it into `docker0` with a veth pair, gives it a free
+/// address at the top of docker0's subnet and docker0's address as default
+/// route — the path a bridge-mode task takes — runs the host's own HTTP
+/// client in it (`nsenter --net`), and removes it. `agent_imds` runs the
+/// host's client in the agent container's network namespace. Only where that
+/// cannot be done (no `ip`/`nsenter`, no docker0) does the script fall back
+/// to `ECSHOST_PROBE_IMAGE`, if that image is already present.
+pub fn render(agent_input: &AgentInput, loopback: &LoopbackInput) -> Result<String, RenderError> {
+    let mut problems = agent_input.validate();
+    problems.extend(loopback.validate());
+    RenderError::check(problems)?;
+    let address = loopback.bare_address();
+    let port = agent_input.credentials_port;
+    let url = format!("http://{address}:{port}/v2/credentials/");
+    let (network, own) = if agent_input.agent_network {
+        (agent_input.agent_network_name.as_str(), "yes")
+    } else {
+        ("bridge", "no")
+    };
+    let guard = if agent_input.block_task_metadata {
+        metadata_guard::present_function(agent_input.firewall_backend)
+    } else {
+        String::new()
+    };
+    let checks: Vec<String> = CHECKS.iter().map(|c| format!("\"{c}\":\"%s\"")).collect();
+    let values: Vec<String> = CHECKS.iter().map(|c| format!("\"${c}\"")).collect();
+    Ok(format!(
+        r#"#!/bin/sh
+# Managed by terraform-provider-ecshost: boot-time self-check. Prints one line
+#   {prefix}{{"v":{SCHEMA_VERSION},"ok":...,"checks":{{...}},"reasons":{{...}}}}
+# to stdout and to each writable console in ECSHOST_CONSOLES. Exits 0 when no
+# check failed. Never pulls images. Changes nothing on the host: the task-side
+# probes each plug a throwaway network namespace into {TASK_BRIDGE} and remove it.
+set -u
+
+DOCKER="${{DOCKER:-docker}}"
+IP="${{IP:-ip}}"
+NSENTER="${{NSENTER:-nsenter}}"
+{TOOL_VARS}ECSHOST_CONSOLES="${{ECSHOST_CONSOLES:-/dev/console /dev/ttyS0}}"
+ECSHOST_PROBE_IMAGE="${{ECSHOST_PROBE_IMAGE:-busybox:latest}}"
+ECSHOST_DOCKER_DAEMON_JSON="${{ECSHOST_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}}"
+
+ADDRESS={address_q}
+PORT={port}
+DEVICE={device_q}
+NAME={name_q}
+NETWORK={network_q}
+OWN_NETWORK={own}
+BLOCK={block}
+URL={url_q}
+IMDS=http://{IMDS_ADDRESS}
+BRIDGE={TASK_BRIDGE}
+NETNS_DIR=/var/run/netns
+
+{guard}# why CHECK TEXT: why a check is not pass, for the report's "reasons"
+reasons=""
+why() {{
+    reasons="$reasons${{reasons:+,}}\"$1\":\"$2\""
+}}
+
+if command -v curl >/dev/null 2>&1; then
+    probe=curl
+elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
+    probe=wget
+elif command -v wget >/dev/null 2>&1; then
+    probe=busybox-wget
+else
+    probe=none
+fi
+
+# http NETNS METHOD URL SECONDS: one request, from network namespace NETNS
+# (a file, or - for this one); prints what came back, then HTTP_STATUS=
+# and the status (000: no HTTP answer; none: this client cannot send METHOD).
+http() {{
+    h_m=$2
+    h_u=$3
+    h_t=$4
+    if [ "$1" = - ]; then set --; else set -- "$NSENTER" "--net=$1"; fi
+    case $probe in
+        curl)
+            "$@" curl --noproxy '*' -s -m "$h_t" -X "$h_m" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' -w ' HTTP_STATUS=%{{http_code}}' "$h_u" 2>/dev/null
+            ;;
+        wget)
+            h_out=$("$@" wget --no-proxy -q -T "$h_t" -t 1 -S --content-on-error --method="$h_m" --header='X-aws-ec2-metadata-token-ttl-seconds: 60' -O - "$h_u" 2>&1)
+            h_code=$(printf '%s\n' "$h_out" | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
+            printf '%s HTTP_STATUS=%s' "$h_out" "${{h_code:-000}}"
+            ;;
+        busybox-wget)
+            if [ "$h_m" != GET ]; then
+                printf 'HTTP_STATUS=none'
+            elif h_out=$("$@" timeout "$h_t" wget -Y off -q -O - "$h_u" 2>&1); then
+                printf '%s HTTP_STATUS=200' "$h_out"
+            else
+                h_code=$(printf '%s\n' "$h_out" | sed -n 's/.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
+                printf '%s HTTP_STATUS=%s' "$h_out" "${{h_code:-000}}"
+            fi
+            ;;
+        *) printf 'HTTP_STATUS=none' ;;
+    esac
+}}
+
+# answered OUTPUT: true when an HTTP answer came back
+answered() {{
+    case $1 in
+        *HTTP_STATUS=000 | *HTTP_STATUS=none) return 1 ;;
+        *HTTP_STATUS=*) return 0 ;;
+        *) return 1 ;;
+    esac
+}}
+
+ip2n() {{
+    i_r=$1.
+    i_n=0
+    for _ in 1 2 3 4; do
+        i_n=$((i_n * 256 + ${{i_r%%.*}}))
+        i_r=${{i_r#*.}}
+    done
+    echo "$i_n"
+}}
+
+n2ip() {{
+    echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"
+}}
+
+# ns_up N: a throwaway network namespace plugged into $BRIDGE like a
+# bridge-mode task: a veth port on the bridge, the highest free address of
+# its subnet, the bridge's address as default route. Sets ns (its file), or
+# no_ns (why not) and fails.
+ns_name=""
+ns_veth="ecsp$$"
+ns_up() {{
+    if ! command -v "$IP" >/dev/null 2>&1 || ! command -v "$NSENTER" >/dev/null 2>&1; then
+        no_ns="no ip or nsenter command"
+        return 1
+    fi
+    ns_line=$("$IP" -4 -o addr show dev "$BRIDGE" 2>/dev/null)
+    ns_cidr=${{ns_line#* inet }}
+    ns_cidr=${{ns_cidr%% *}}
+    case $ns_cidr in
+        *.*.*.*/[0-9] | *.*.*.*/[12][0-9]) ;;
+        *)
+            no_ns="no $BRIDGE bridge with an IPv4 subnet"
+            return 1
+            ;;
+    esac
+    ns_gw=${{ns_cidr%/*}}
+    ns_len=${{ns_cidr#*/}}
+    ns_a=$((($(ip2n "$ns_gw") | ((1 << (32 - ns_len)) - 1)) - 1))
+    ns_used="$("$DOCKER" network inspect bridge -f '{{{{range .Containers}}}}{{{{.IPv4Address}}}} {{{{end}}}}' 2>/dev/null) $ns_gw/"
+    while :; do
+        case " $ns_used" in
+            *" $(n2ip "$ns_a")/"*) ns_a=$((ns_a - 1)) ;;
+            *) break ;;
+        esac
+    done
+    ns_name="ecshost-probe-$$-$1"
+    if ! "$IP" netns add "$ns_name" 2>/dev/null; then
+        ns_name=""
+        no_ns="cannot create a network namespace"
+        return 1
+    fi
+    ns="$NETNS_DIR/$ns_name"
+    if "$IP" link add "$ns_veth" type veth peer name eth0 netns "$ns_name" &&
+        "$IP" link set "$ns_veth" master "$BRIDGE" up &&
+        "$NSENTER" "--net=$ns" "$IP" link set lo up &&
+        "$NSENTER" "--net=$ns" "$IP" addr add "$(n2ip "$ns_a")/$ns_len" dev eth0 &&
+        "$NSENTER" "--net=$ns" "$IP" link set eth0 up &&
+        "$NSENTER" "--net=$ns" "$IP" route add default via "$ns_gw"; then
+        return 0
+    fi
+    ns_down
+    no_ns="cannot plug a veth into $BRIDGE"
+    return 1
+}}
+
+ns_down() {{
+    if [ -n "$ns_name" ]; then
+        "$IP" link del "$ns_veth" 2>/dev/null
+        "$IP" netns del "$ns_name" 2>/dev/null
+        ns_name=""
+    fi
+    return 0
+}}
+trap ns_down EXIT
+trap 'exit 1' HUP INT TERM
+
+userland_proxy_disabled() {{
+    for p in /proc/[0-9]*; do
+        if [ "$(cat "$p/comm" 2>/dev/null)" = dockerd ]; then
+            case $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) in
+                *userland-proxy=false* | *"userland-proxy false"*) return 0 ;;
+                *) ;;
+            esac
+        fi
+    done
+    grep -Eq '"userland-proxy"[[:space:]]*:[[:space:]]*false' "$ECSHOST_DOCKER_DAEMON_JSON" 2>/dev/null
+}}
+
+# alias: the address is on the device
+if "$IP" -4 -o addr show dev "$DEVICE" 2>/dev/null | grep -q " inet $ADDRESS/32 "; then
+    alias=pass
+else
+    alias=fail
+    why alias "$ADDRESS/32 is not on $DEVICE"
+fi
+
+# endpoint: GET /v2/credentials/ from the host answers like the agent (400 NoIdInRequest)
+endpoint=fail
+if [ "$probe" = none ]; then
+    endpoint=skip
+    why endpoint "no HTTP client (curl or wget)"
+else
+    attempt=0
+    while [ "$attempt" -lt 3 ]; do
+        attempt=$((attempt + 1))
+        case $(http - GET "$URL" 5) in
+            *NoIdInRequest*)
+                endpoint=pass
+                break
+                ;;
+            *HTTP_STATUS=400)
+                endpoint=warn
+                why endpoint "only the 400 status was seen (busybox wget hides the body)"
+                break
+                ;;
+            *) sleep 2 ;;
+        esac
+    done
+    if [ "$endpoint" = fail ]; then why endpoint "no answer like the agent's from $URL"; fi
+fi
+
+# agent_network: the agent container is on its own network, never host
+mode=$("$DOCKER" inspect -f '{{{{.HostConfig.NetworkMode}}}}' "$NAME" 2>/dev/null) || mode=missing
+if [ "$mode" = "$NETWORK" ] || {{ [ "$NETWORK" = bridge ] && [ "$mode" = default ]; }}; then
+    agent_network=pass
+else
+    agent_network=fail
+    why agent_network "the agent container network is $mode"
+fi
+
+# metadata_guard: the docker0 -> IMDS block is in force now
+metadata_guard=skip
+if [ "$BLOCK" = yes ]; then
+    if metadata_guard_present; then
+        metadata_guard=pass
+    else
+        metadata_guard=fail
+        why metadata_guard "the rendered IMDS block is not in the ruleset"
+    fi
+else
+    why metadata_guard "block_task_metadata is off"
+fi
+
+# userland_proxy: docker0 -> agent bridge relies on docker-proxy on some engines
+userland_proxy=skip
+if [ "$OWN_NETWORK" = yes ]; then
+    if userland_proxy_disabled; then
+        userland_proxy=warn
+        why userland_proxy "dockerd runs with userland-proxy=false"
+    else
+        userland_proxy=pass
+    fi
+fi
+
+# task_path / imds_blocked: from a throwaway namespace on docker0, as a task
+task_path=skip
+imds_blocked=skip
+no_ns=""
+if [ "$probe" = none ]; then
+    no_ns="no HTTP client (curl or wget)"
+elif ns_up 1; then
+    out=$(http "$ns" GET "$URL" 5)
+    ns_down
+    case $out in
+        *NoIdInRequest*) task_path=pass ;;
+        *HTTP_STATUS=400)
+            task_path=warn
+            why task_path "only the 400 status was seen (busybox wget hides the body)"
+            ;;
+        *)
+            task_path=fail
+            why task_path "no answer like the agent's from $URL on $BRIDGE"
+            ;;
+    esac
+fi
+if [ "$BLOCK" != yes ]; then
+    why imds_blocked "block_task_metadata is off"
+elif [ -z "$no_ns" ] && ns_up 2; then
+    put=$(http "$ns" PUT "$IMDS/latest/api/token" 2)
+    get=$(http "$ns" GET "$IMDS/latest/meta-data/" 2)
+    ns_down
+    if answered "$put"; then
+        imds_blocked=fail
+        why imds_blocked "a task on $BRIDGE got an answer to the IMDSv2 token PUT"
+    elif answered "$get"; then
+        imds_blocked=fail
+        why imds_blocked "a task on $BRIDGE got an answer to GET /latest/meta-data/"
+    else
+        imds_blocked=pass
+    fi
+fi
+# Fallback where no namespace can be made: a task container from the probe
+# image, only when that image is already present (never pulled). 125-127:
+# docker could not run it; 132/134/139: the probe crashed: both stay skip.
+if [ -n "$no_ns" ] && [ -n "$ECSHOST_PROBE_IMAGE" ] && "$DOCKER" image inspect "$ECSHOST_PROBE_IMAGE" >/dev/null 2>&1; then
+    out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 5 -O - "$URL" 2>&1)
+    case $?:$out in
+        12[567]:* | 13[249]:*) ;;
+        *NoIdInRequest* | *" 400 "*) task_path=pass ;;
+        *) task_path=fail ;;
+    esac
+    if [ "$BLOCK" = yes ]; then
+        out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "$IMDS/" 2>&1)
+        case $?:$out in
+            12[567]:* | 13[249]:*) ;;
+            0:* | *"server returned"* | *HTTP/*) imds_blocked=fail ;;
+            *) imds_blocked=pass ;;
+        esac
+    fi
+fi
+if [ -n "$no_ns" ]; then
+    if [ "$task_path" = skip ]; then why task_path "$no_ns"; fi
+    if [ "$imds_blocked" = skip ] && [ "$BLOCK" = yes ]; then why imds_blocked "$no_ns"; fi
+fi
+if [ "$task_path" = pass ] && [ "$userland_proxy" = warn ]; then
+    userland_proxy=pass
+fi
+
+# agent_imds: from the agent's network namespace, the IMDSv2 token PUT is
+# answered (its route to IMDS, and a hop limit that lets the answer back)
+agent_imds=fail
+pid=$("$DOCKER" inspect -f '{{{{.State.Pid}}}}' "$NAME" 2>/dev/null) || pid=0
+if [ "$probe" = none ] || ! command -v "$NSENTER" >/dev/null 2>&1; then
+    agent_imds=skip
+    why agent_imds "no HTTP client or no nsenter command"
+elif [ -z "$pid" ] || [ "$pid" = 0 ]; then
+    why agent_imds "the agent container is not running"
+else
+    out=$(http "/proc/$pid/ns/net" PUT "$IMDS/latest/api/token" 5)
+    case $out in
+        *HTTP_STATUS=200) agent_imds=pass ;;
+        *HTTP_STATUS=none)
+            if answered "$(http "/proc/$pid/ns/net" GET "$IMDS/latest/meta-data/" 5)"; then
+                agent_imds=warn
+                why agent_imds "busybox wget cannot send the token PUT: IMDS answers a GET, the hop limit is not proven"
+            else
+                why agent_imds "no answer from IMDS in the agent's network namespace"
+            fi
+            ;;
+        *HTTP_STATUS=000) why agent_imds "no answer to the IMDSv2 token PUT in the agent's network namespace (hop limit below 2, or no route)" ;;
+        *) why agent_imds "IMDS refused the IMDSv2 token PUT from the agent's network namespace" ;;
+    esac
+fi
+
+ok=true
+for s in {values}; do
+    if [ "$s" = fail ]; then ok=false; fi
+done
+
+json=$(printf '{{"v":{SCHEMA_VERSION},"ok":%s,"checks":{{{checks}}},"reasons":{{%s}},"address":"%s","port":%s,"probe":"%s"}}' \
+    "$ok" {values} "$reasons" "$ADDRESS" "$PORT" "$probe")
+line="{prefix}$json"
+printf '%s\n' "$line"
+for console in $ECSHOST_CONSOLES; do
+    if [ -w "$console" ]; then
+        printf '%s\n' "$line" >"$console" 2>/dev/null || true
+    fi
+done
+[ "$ok" = true ]
+"#,
+        prefix = REPORT_PREFIX,
+        address_q = sh_quote(address),
+        device_q = sh_quote(&loopback.device),
+        name_q = sh_quote(agent::CONTAINER_NAME),
+        network_q = sh_quote(network),
+        block = if agent_input.block_task_metadata {
+            "yes"
+        } else {
+            "no"
+        },
+        url_q = sh_quote(&url),
+        checks = checks.join(","),
+        values = values.join(" "),
+    ))
+}
+
+/// Oneshot unit running the check after the agent is ready (or failed), on
+/// every boot, with output also sent to the console.
+pub fn render_unit() -> String {
+    format!(
+        "[Unit]\n\
+         Description=ECS host self-check: one {REPORT_PREFIX}line on the serial console (terraform-provider-ecshost)\n\
+         Wants={agent}\n\
+         After={agent}\n\
+         \n\
+         [Service]\n\
+         Type=oneshot\n\
+         ExecStart=/bin/sh {SCRIPT_PATH}\n\
+         StandardOutput=journal+console\n\
+         \n\
+         [Install]\n\
+         WantedBy=multi-user.target\n",
+        agent = agent::UNIT_NAME,
+    )
+}
+
+/// Where the unit is installed.
+pub fn unit_path() -> String {
+    format!("{SYSTEMD_DIR}/{UNIT_NAME}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
+
+    const GOOD: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"pass","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"skip","imds_blocked":"skip","agent_imds":"pass"},"reasons":{"endpoint":"no answer like the agent's from http://169.254.170.2:80/v2/credentials/","task_path":"no docker0 bridge with an IPv4 subnet"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+
+    #[test]
+    fn parse_table() {
+        let future = r#"ECSHOST_SELF_CHECK {"v":2,"whatever":[]}"#;
+        let cases: Vec<(&str, String, Result<(), ReportError>)> = vec![
+            ("good", GOOD.into(), Ok(())),
+            ("crlf", format!("{GOOD}\r"), Ok(())),
+            (
+                "noise before",
+                format!("[   12.345678] cloud-init[812]: {GOOD}"),
+                Ok(()),
+            ),
+            (
+                "extra field",
+                GOOD.replace(r#""probe":"curl""#, r#""probe":"curl","later":1"#),
+                Ok(()),
+            ),
+            (
+                "new check within v1",
+                GOOD.replace(r#""alias":"pass""#, r#""alias":"pass","ipv6":"skip""#),
+                Ok(()),
+            ),
+            (
+                "missing prefix",
+                GOOD.replace("ECSHOST_SELF_CHECK ", ""),
+                Err(ReportError::MissingPrefix),
+            ),
+            (
+                "prefix only",
+                "ECSHOST_SELF_CHECK ".into(),
+                Err(ReportError::Truncated),
+            ),
+            (
+                "truncated",
+                GOOD[..GOOD.len() - 20].into(),
+                Err(ReportError::Truncated),
+            ),
+            (
+                "future version",
+                future.into(),
+                Err(ReportError::UnsupportedVersion { found: 2 }),
+            ),
+        ];
+        for (name, line, want) in cases {
+            let got = parse_report_line(&line).map(|_| ());
+            assert_eq!(got, want, "{name}");
+        }
+        let malformed = [
+            ("not json", "ECSHOST_SELF_CHECK hello"),
+            (
+                "no version",
+                r#"ECSHOST_SELF_CHECK {"ok":true,"checks":{}}"#,
+            ),
+            (
+                "string version",
+                r#"ECSHOST_SELF_CHECK {"v":"1","ok":true,"checks":{}}"#,
+            ),
+            (
+                "bad status",
+                r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"maybe"}}"#,
+            ),
+            (
+                "ok disagrees",
+                r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"fail"}}"#,
+            ),
+            ("no checks", r#"ECSHOST_SELF_CHECK {"v":1,"ok":true}"#),
+        ];
+        for (name, line) in malformed {
+            assert!(
+                matches!(parse_report_line(line), Err(ReportError::Malformed(_))),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn parsed_fields() {
+        let r = parse_report_line(GOOD).unwrap();
+        assert_eq!(r.v, 1);
+        assert!(!r.ok);
+        assert_eq!(r.failed(), vec!["endpoint"]);
+        assert_eq!(r.checks["userland_proxy"], CheckStatus::Warn);
+        assert_eq!(r.port, Some(80));
+        assert_eq!(r.checks.len(), CHECKS.len());
+        assert_eq!(
+            r.reasons["task_path"],
+            "no docker0 bridge with an IPv4 subnet"
+        );
+        let before_reasons = GOOD.replace(
+            r#""reasons":{"endpoint":"no answer like the agent's from http://169.254.170.2:80/v2/credentials/","task_path":"no docker0 bridge with an IPv4 subnet"},"#,
+            "",
+        );
+        assert!(parse_report_line(&before_reasons)
+            .unwrap()
+            .reasons
+            .is_empty());
+    }
+
+    #[test]
+    fn find_report_table() {
+        let ok_line = GOOD
+            .replace(r#""endpoint":"fail""#, r#""endpoint":"pass""#)
+            .replace(r#""ok":false"#, r#""ok":true"#);
+        type Case = (&'static str, String, Option<Result<bool, ReportError>>);
+        let cases: Vec<Case> = vec![
+            ("none", "boot\nlogin:\n".into(), None),
+            ("empty", String::new(), None),
+            ("one", format!("a\r\n{GOOD}\r\nb\r\n"), Some(Ok(false))),
+            (
+                "last wins",
+                format!("{GOOD}\n...\n{ok_line}\n"),
+                Some(Ok(true)),
+            ),
+            (
+                "last truncated",
+                format!("{ok_line}\n{}", &GOOD[..60]),
+                Some(Err(ReportError::Truncated)),
+            ),
+            ("noise", format!("[  5.1] x: {ok_line}\r\n"), Some(Ok(true))),
+            (
+                "cut by a newer one on the same line",
+                format!("{}{ok_line}\r\n", &GOOD[..60]),
+                Some(Ok(true)),
+            ),
+            (
+                "two on one line",
+                format!("{GOOD} {ok_line}\r\n"),
+                Some(Ok(true)),
+            ),
+        ];
+        for (name, text, want) in cases {
+            let got = find_report(&text).map(|r| r.map(|r| r.ok));
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    /// Found by the `self_check_report` fuzz target (minimized): the prefix
+    /// inside a string of the report was taken for the start of a newer one.
+    #[test]
+    fn prefix_inside_a_report_string_is_not_a_report() {
+        let line = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"d":"pass"},"address":"ECSHOST_SELF_CHECK "}"#;
+        let r = parse_report_line(line).unwrap();
+        assert_eq!(r.address.as_deref(), Some(REPORT_PREFIX));
+        assert_eq!(find_report(line), Some(Ok(r.clone())));
+        assert_eq!(find_report(&format!("boot\r\n{line}\r\n")), Some(Ok(r)));
+    }
+
+    fn base() -> (AgentInput, LoopbackInput) {
+        (
+            AgentInput {
+                cluster: "prod".into(),
+                ..Default::default()
+            },
+            LoopbackInput::default(),
+        )
+    }
+
+    #[test]
+    fn golden_and_shellcheck() {
+        let (a, l) = base();
+        let s = render(&a, &l).unwrap();
+        consumer_tools::golden("self_check/self-check.sh", &s);
+        consumer_tools::golden("self_check/ecshost-self-check.service", &render_unit());
+        for backend in [
+            metadata_guard::FirewallBackend::Iptables,
+            metadata_guard::FirewallBackend::Nftables,
+        ] {
+            for (net, block) in [(true, true), (false, false), (true, false)] {
+                let a = AgentInput {
+                    firewall_backend: backend,
+                    agent_network: net,
+                    block_task_metadata: block,
+                    ..a.clone()
+                };
+                consumer_tools::shellcheck(&render(&a, &l).unwrap());
+            }
+        }
+        consumer_tools::systemd_analyze_verify(&[(UNIT_NAME, &render_unit())]);
+        assert!(unit_path().ends_with(UNIT_NAME));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let (a, mut l) = base();
+        l.address = "169.254.70.2".into();
+        assert!(render(&a, &l).is_err());
+        assert!(
+            render(&AgentInput::default(), &LoopbackInput::default()).is_err(),
+            "cluster required"
+        );
+    }
+
+    /// Fakes for the self-check: `ip` answers for lo and docker0 and logs
+    /// every other call; `nsenter` records the namespace and runs the rest
+    /// with FAKE_NS set; `curl` answers by address and namespace as the
+    /// scenario says; `docker` knows the agent container.
+    const FAKE_IP: &str = r#"case "$*" in
+  "-4 -o addr show dev lo") echo "1: lo    inet $FAKE_LO scope global lo" ;;
+  "-4 -o addr show dev docker0") [ -n "$FAKE_DOCKER0" ] && echo "3: docker0    inet $FAKE_DOCKER0 brd 172.17.255.255 scope global docker0" ;;
+  *) echo "ip $*" >> "$FAKE_LOG" ;;
+esac
+"#;
+    const FAKE_NSENTER: &str = r#"FAKE_NS=${1#--net=}
+export FAKE_NS
+shift
+"$@"
+"#;
+    const FAKE_CURL: &str = r#"for a; do url=$a; done
+case "$url:${FAKE_NS:-host}" in
+  *169.254.170.2*) printf '%s' "$FAKE_ENDPOINT" ;;
+  *169.254.169.254*:/proc/*) printf '%s' "$FAKE_AGENT_IMDS" ;;
+  *169.254.169.254*) printf '%s' "$FAKE_TASK_IMDS" ;;
+esac
+"#;
+    const FAKE_DOCKER: &str = r#"case "$*" in
+  *NetworkMode*) echo "$FAKE_MODE" ;;
+  *State.Pid*) echo 4242 ;;
+  "network inspect"*) echo "172.17.0.2/16 172.17.255.254/16 " ;;
+  *) exit 1 ;;
+esac
+"#;
+
+    /// Runs the real script against fakes and parses its line with the Rust
+    /// parser: each scenario fails (or skips) exactly its checks, with a
+    /// reason, and the task-side probes plug a namespace into docker0 at the
+    /// highest free address and remove it.
+    #[test]
+    fn script_output_parses() {
+        const AGENT: &str = "{\"code\":\"NoIdInRequest\"} HTTP_STATUS=400";
+        const TOKEN: &str = "AQAEAtoken== HTTP_STATUS=200";
+        const NONE: &str = " HTTP_STATUS=000";
+        type Case = (
+            &'static str,
+            &'static [(&'static str, &'static str)],
+            &'static [(&'static str, CheckStatus)],
+        );
+        let cases: &[Case] = &[
+            ("healthy", &[], &[]),
+            (
+                "host network",
+                &[("FAKE_MODE", "host")],
+                &[("agent_network", CheckStatus::Fail)],
+            ),
+            (
+                "endpoint dead",
+                &[("FAKE_ENDPOINT", NONE)],
+                &[
+                    ("endpoint", CheckStatus::Fail),
+                    ("task_path", CheckStatus::Fail),
+                ],
+            ),
+            (
+                "no alias",
+                &[("FAKE_LO", "10.0.0.1/8")],
+                &[("alias", CheckStatus::Fail)],
+            ),
+            (
+                "tasks reach IMDS",
+                &[("FAKE_TASK_IMDS", "<html>401</html> HTTP_STATUS=401")],
+                &[("imds_blocked", CheckStatus::Fail)],
+            ),
+            (
+                "agent cannot reach IMDS",
+                &[("FAKE_AGENT_IMDS", NONE)],
+                &[("agent_imds", CheckStatus::Fail)],
+            ),
+            (
+                "no docker0",
+                &[("FAKE_DOCKER0", "")],
+                &[
+                    ("task_path", CheckStatus::Skip),
+                    ("imds_blocked", CheckStatus::Skip),
+                ],
+            ),
+        ];
+        let (a, l) = base();
+        let script = render(&a, &l).unwrap();
+        for (name, overrides, want) in cases {
+            let dir = temp_dir("self-check");
+            let bin = dir.join("bin");
+            for (cmd, body) in [
+                ("ip", FAKE_IP),
+                ("nsenter", FAKE_NSENTER),
+                ("curl", FAKE_CURL),
+                ("docker", FAKE_DOCKER),
+                ("sleep", "exit 0\n"),
+                (
+                    "iptables",
+                    "case \"$*\" in *-S*) printf -- '-P FORWARD ACCEPT\\n-A FORWARD -j DOCKER-USER\\n' ;; esac\n",
+                ),
+            ] {
+                fake_command(&bin, cmd, body);
+            }
+            let console = dir.join("console");
+            std::fs::write(&console, "").unwrap();
+            let log = dir.join("ip.log");
+            let mut env: Vec<(&str, String)> = vec![
+                ("ECSHOST_CONSOLES", console.display().to_string()),
+                (
+                    "ECSHOST_DOCKER_DAEMON_JSON",
+                    dir.join("none.json").display().to_string(),
+                ),
+                ("FAKE_LOG", log.display().to_string()),
+                ("FAKE_LO", "169.254.170.2/32".into()),
+                ("FAKE_DOCKER0", "172.17.0.1/16".into()),
+                ("FAKE_MODE", "ecs-agent".into()),
+                ("FAKE_ENDPOINT", AGENT.into()),
+                ("FAKE_TASK_IMDS", NONE.into()),
+                ("FAKE_AGENT_IMDS", TOKEN.into()),
+            ];
+            for (k, v) in *overrides {
+                env.retain(|(n, _)| n != k);
+                env.push((k, (*v).to_owned()));
+            }
+            let (rc, out) = run_sh(&script, &[], &env, &bin);
+            let report = find_report(&out)
+                .unwrap_or_else(|| panic!("{name}: no report in {out}"))
+                .unwrap();
+            for c in CHECKS {
+                let expected = want
+                    .iter()
+                    .find(|(n, _)| *n == c)
+                    .map_or(CheckStatus::Pass, |(_, s)| *s);
+                assert_eq!(report.checks[c], expected, "{name}: {c}: {out}");
+                assert_eq!(
+                    report.reasons.contains_key(c),
+                    expected != CheckStatus::Pass,
+                    "{name}: reason for {c}: {out}"
+                );
+            }
+            assert_eq!(
+                report.ok,
+                !want.iter().any(|(_, s)| *s == CheckStatus::Fail),
+                "{name}"
+            );
+            assert_eq!(rc == 0, report.ok, "{name}");
+            let on_console = std::fs::read_to_string(&console).unwrap();
+            assert_eq!(find_report(&on_console).unwrap().unwrap(), report, "{name}");
+            let calls = std::fs::read_to_string(&log).unwrap_or_default();
+            if *name == "no docker0" {
+                assert_eq!(
+                    report.reasons["task_path"],
+                    "no docker0 bridge with an IPv4 subnet"
+                );
+                assert!(!calls.contains("netns add"), "{calls}");
+                continue;
+            }
+            // Two probes, each in its own namespace, both removed.
+            let pid_free = |l: &str| {
+                l.split(' ')
+                    .map(|w| {
+                        if w.starts_with("ecshost-probe-") {
+                            "NS"
+                        } else if w.starts_with("ecsp") {
+                            "VETH"
+                        } else {
+                            w
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let calls: Vec<String> = calls.lines().map(pid_free).collect();
+            let one_probe = [
+                "ip netns add NS",
+                "ip link add VETH type veth peer name eth0 netns NS",
+                "ip link set VETH master docker0 up",
+                "ip link set lo up",
+                "ip addr add 172.17.255.253/16 dev eth0",
+                "ip link set eth0 up",
+                "ip route add default via 172.17.0.1",
+                "ip link del VETH",
+                "ip netns del NS",
+            ];
+            assert_eq!(calls, [one_probe, one_probe].concat(), "{name}");
+        }
+    }
+}

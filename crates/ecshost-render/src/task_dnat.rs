@@ -1,0 +1,114 @@
+//! The kernel path from task containers on `docker0` to the agent: a DNAT
+//! of `169.254.170.2:80` to the agent container's own address, so the
+//! credentials requests of bridge-mode tasks never pass through
+//! `docker-proxy`.
+//!
+//! Why it is needed: while Docker's userland proxy is on (the default),
+//! libnetwork skips its port-publishing DNAT for traffic coming *from*
+//! `docker0` (`-A DOCKER -i docker0 -j RETURN`, libnetwork
+//! `drivers/bridge/setup_ip_tables.go`, "hairpin" off). A task's request to
+//! `169.254.170.2:80` is then delivered locally (the address is on `lo`) to
+//! `docker-proxy`, which copies every byte in user space to the agent's
+//! bridge. In the host lab (Docker 20.10, 50 task containers, a new TCP
+//! connection per request) that path gave 0.39× the throughput of AWS's
+//! host-network recipe (`docs/performance.md`, "The credentials path under
+//! load"). With the userland proxy off, Docker does DNAT `docker0` traffic,
+//! but its isolation chains then drop it between the two bridges
+//! (`DOCKER-ISOLATION-STAGE-2 -o <agent bridge> -j DROP`).
+//!
+//! What the rules do (iptables backend; all in chains this provider owns):
+//!
+//! * `nat ECSHOST-CREDENTIALS`, jumped to from the top of `PREROUTING` for
+//!   `-i docker0 -d 169.254.170.2/32 -p tcp --dport 80`: DNAT to
+//!   `<agent ip>:51679`, where the in-netns DNAT (`agent.rs`) takes it on to
+//!   the agent's `127.0.0.1:51679`.
+//! * `filter ECSHOST-CREDENTIALS`, jumped to from the top of `DOCKER-USER`
+//!   (which `FORWARD` runs before Docker's isolation chains): ACCEPT exactly
+//!   those connections in both directions — conntrack state `DNAT` with the
+//!   original destination `169.254.170.2:80`. A task can reach nothing it
+//!   could not reach through `docker-proxy` before; a direct connection to
+//!   `<agent ip>:51679` still meets Docker's isolation.
+//!
+//! The agent's address changes whenever its container is re-created, so the
+//! start script applies the rules on every `start`, `reapply` and `recheck`
+//! (the guard's timer): when they are not exactly right it flushes both
+//! chains and writes them anew, and logs that it did. Until then — after a
+//! `firewall-cmd --reload` or `nft flush ruleset` — requests take the
+//! `docker-proxy` path again: slower, never broken.
+//!
+//! The agent on Docker's default bridge (`agent_network = false`) shares
+//! `docker0` with the tasks; there is no bridge to cross, and nothing is
+//! applied. Neither is anything for the nftables backend: Docker 29's
+//! nftables mode accepts forwarded packets only by its own firewall mark
+//! (`bridge-accept-fwmark`, a daemon setting), so an accept in a table of
+//! ours could not let the traffic across; those hosts keep `docker-proxy`.
+
+use super::agent::AGENT_CREDENTIALS_PORT;
+use super::metadata_guard::{FirewallBackend, TASK_BRIDGE};
+
+/// The chain (in `nat` and in `filter`) holding the rules.
+pub const CHAIN: &str = "ECSHOST-CREDENTIALS";
+
+/// POSIX sh function `apply_task_dnat` for the start script, which defines
+/// `$DOCKER`, `$IPTABLES`, `$NAME`, `$NETWORK`, `$OWN_NETWORK` and `log`.
+/// `address` and `port` are where the agent is published (`169.254.170.2`,
+/// `80`). Callers run it as `apply_task_dnat || log …`: it is a fast path,
+/// and a failure leaves the docker-proxy path working.
+pub fn shell_function(backend: FirewallBackend, address: &str, port: u16) -> String {
+    let cport = AGENT_CREDENTIALS_PORT;
+    match backend {
+        FirewallBackend::Nftables => format!(
+            "# Tasks reach the agent through docker-proxy on the nftables backend\n\
+             # (see the provider's task_dnat module: Docker 29 accepts forwarded\n\
+             # packets only by its own firewall mark).\n\
+             apply_task_dnat() {{ :; }}\n"
+        ),
+        FirewallBackend::Iptables => format!(
+            r#"# Tasks on {TASK_BRIDGE} reach the agent in the kernel, not through docker-proxy:
+# DNAT {address}:{port} -> <agent ip>:{cport}, and accept exactly those
+# connections across to the agent's bridge ahead of Docker's isolation.
+# Rewritten (and logged) whenever it is not exactly right: the agent's
+# address changes with every new container.
+apply_task_dnat() {{
+    [ "$OWN_NETWORK" = yes ] || return 0
+    agent_ip=$("$DOCKER" inspect -f "{{{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}}}" "$NAME" 2>/dev/null) || agent_ip=""
+    case $agent_ip in
+        "" | *[!0-9.]* | *..* | .* | *.)
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+            return 0
+            ;;
+        *.*.*.*) ;;
+        *)
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+            return 0
+            ;;
+    esac
+    if "$IPTABLES" -w -t nat -C {CHAIN} -p tcp -j DNAT --to-destination "$agent_ip:{cport}" 2>/dev/null &&
+        [ "$("$IPTABLES" -w -t nat -S {CHAIN} | wc -l)" -eq 2 ] &&
+        "$IPTABLES" -w -t nat -C PREROUTING -i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN} 2>/dev/null &&
+        "$IPTABLES" -w -C {CHAIN} -i {TASK_BRIDGE} -d "$agent_ip/32" -p tcp --dport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT 2>/dev/null &&
+        "$IPTABLES" -w -C {CHAIN} -o {TASK_BRIDGE} -s "$agent_ip/32" -p tcp --sport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT 2>/dev/null &&
+        [ "$("$IPTABLES" -w -S {CHAIN} | wc -l)" -eq 3 ] &&
+        "$IPTABLES" -w -C DOCKER-USER -j {CHAIN} 2>/dev/null; then
+        return 0
+    fi
+    "$IPTABLES" -w -t nat -N {CHAIN} 2>/dev/null || true
+    "$IPTABLES" -w -t nat -F {CHAIN}
+    "$IPTABLES" -w -t nat -A {CHAIN} -p tcp -j DNAT --to-destination "$agent_ip:{cport}"
+    if ! "$IPTABLES" -w -t nat -C PREROUTING -i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN} 2>/dev/null; then
+        "$IPTABLES" -w -t nat -I PREROUTING 1 -i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN}
+    fi
+    "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
+    "$IPTABLES" -w -N {CHAIN} 2>/dev/null || true
+    "$IPTABLES" -w -F {CHAIN}
+    "$IPTABLES" -w -A {CHAIN} -i {TASK_BRIDGE} -d "$agent_ip/32" -p tcp --dport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT
+    "$IPTABLES" -w -A {CHAIN} -o {TASK_BRIDGE} -s "$agent_ip/32" -p tcp --sport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT
+    if ! "$IPTABLES" -w -C DOCKER-USER -j {CHAIN} 2>/dev/null; then
+        "$IPTABLES" -w -I DOCKER-USER 1 -j {CHAIN}
+    fi
+    log "task DNAT: {TASK_BRIDGE} -> {address}:{port} goes to $agent_ip:{cport} in the kernel"
+}}
+"#
+        ),
+    }
+}

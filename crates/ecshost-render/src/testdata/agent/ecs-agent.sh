@@ -1,0 +1,323 @@
+#!/bin/sh
+# Managed by terraform-provider-ecshost: runs the ECS agent on its own bridge
+# network, published on 169.254.170.2:80, and makes its 127.0.0.1:51679
+# credentials endpoint reachable with a DNAT inside the agent's netns.
+#
+# Usage: /opt/ecshost/ecs-agent.sh start|run|reapply|guard|recheck|watch|stop
+#   start    apply the metadata guard, create the network, (re)create the
+#            container when its configuration changed, apply the DNAT, wait
+#            (bounded) until the endpoint answers like the agent
+#   run      start, notify systemd, then wait for the container to exit and
+#            exit with its code (ExecStart of ecs-agent.service)
+#   reapply  re-apply the metadata guard and both DNATs (idempotent)
+#   guard    apply the metadata guard only
+#   recheck  re-apply the metadata guard and the task DNAT only where they
+#            are missing, and log it (the re-check timer's step)
+#   watch    recheck now and after every firewalld reload or restart
+#   stop     stop and remove the container
+#
+# Tools and host paths can be overridden from the environment (defaults below);
+# DOCKER_HOST is honoured by docker itself.
+set -eu
+
+DOCKER="${DOCKER:-docker}"
+NSENTER="${NSENTER:-nsenter}"
+IPTABLES="${IPTABLES:-iptables}"
+IP6TABLES="${IP6TABLES:-ip6tables}"
+NFT="${NFT:-nft}"
+ECSHOST_ECS_CONFIG="${ECSHOST_ECS_CONFIG:-/etc/ecs/ecs.config}"
+ECSHOST_RUN_DIR="${ECSHOST_RUN_DIR:-/var/run}"
+ECSHOST_LOG_DIR="${ECSHOST_LOG_DIR:-/var/log/ecs}"
+ECSHOST_DATA_DIR="${ECSHOST_DATA_DIR:-/var/lib/ecs/data}"
+ECSHOST_ETC_DIR="${ECSHOST_ETC_DIR:-/etc/ecs}"
+ECSHOST_CGROUP_DIR="${ECSHOST_CGROUP_DIR:-/sys/fs/cgroup}"
+ECSHOST_CLOUD_INIT_RESULT="${ECSHOST_CLOUD_INIT_RESULT:-/var/lib/cloud/data/result.json}"
+ECSHOST_WAIT_SECONDS="${ECSHOST_WAIT_SECONDS:-120}"
+
+NAME=ecs-agent
+NETWORK=ecs-agent
+OWN_NETWORK=yes
+ENDPOINT_URL=http://169.254.170.2:80/v2/credentials/
+CONFIG_SHA256=97619a33ca68a866ff3e7e84268ad1b25348082bb118ff217f29e31cfc4f28d9
+
+log() {
+    echo "ecs-agent.sh: $*" >&2
+}
+
+# Drop docker0 -> IMDS in DOCKER-USER, reached from FORWARD (idempotent: -C || -I).
+apply_metadata_guard() {
+    "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
+    if ! "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null; then
+        "$IPTABLES" -w -I DOCKER-USER 1 -i docker0 -d 169.254.169.254/32 -j DROP
+    fi
+    if [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" != "-A FORWARD -j DOCKER-USER" ]; then
+        while "$IPTABLES" -w -D FORWARD -j DOCKER-USER 2>/dev/null; do :; done
+        "$IPTABLES" -w -I FORWARD 1 -j DOCKER-USER
+    fi
+    # The same drop before routing, where dockerd never reorders anything.
+    if ! "$IPTABLES" -w -t raw -C PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null; then
+        "$IPTABLES" -w -t raw -I PREROUTING 1 -i docker0 -d 169.254.169.254/32 -j DROP
+    fi
+    # IPv6 IMDS: only where Docker manages IPv6 (the chain exists).
+    if "$IP6TABLES" -w -n -L DOCKER-USER >/dev/null 2>&1; then
+        if ! "$IP6TABLES" -w -C DOCKER-USER -i docker0 -d fd00:ec2::254/128 -j DROP 2>/dev/null; then
+            "$IP6TABLES" -w -I DOCKER-USER 1 -i docker0 -d fd00:ec2::254/128 -j DROP
+        fi
+        if ! "$IP6TABLES" -w -t raw -C PREROUTING -i docker0 -d fd00:ec2::254/128 -j DROP 2>/dev/null; then
+            "$IP6TABLES" -w -t raw -I PREROUTING 1 -i docker0 -d fd00:ec2::254/128 -j DROP
+        fi
+    fi
+}
+
+# True when both IPv4 rules are in place and FORWARD's first rule reaches
+# the DOCKER-USER one.
+metadata_guard_present() {
+    "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null &&
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
+        "$IPTABLES" -w -t raw -C PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null
+}
+
+# Re-apply the guard when something removed it; logs when it had to.
+recheck_metadata_guard() {
+    if metadata_guard_present; then
+        return 0
+    fi
+    apply_metadata_guard
+    echo "metadata-guard: the IMDS block was missing ($1); re-applied" >&2
+}
+
+# Re-check on firewalld's reload and restart signals (the ones dockerd uses).
+watch_metadata_guard() {
+    recheck_metadata_guard watch-start
+    if ! command -v dbus-monitor >/dev/null 2>&1; then
+        echo "metadata-guard: no dbus-monitor; firewalld is not watched (the timer re-checks)" >&2
+        return 0
+    fi
+    dbus-monitor --system "type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'" "type='signal',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.fedoraproject.FirewallD1'" 2>/dev/null | while read -r line; do
+        case $line in
+            signal*member=Reloaded* | signal*member=NameOwnerChanged*)
+                i=0
+                while [ "$i" -le 10 ]; do
+                    recheck_metadata_guard firewalld
+                    sleep 1
+                    i=$((i + 1))
+                done
+                ;;
+            *) ;;
+        esac
+    done
+    echo "metadata-guard: dbus-monitor ended" >&2
+    return 1
+}
+
+# DNAT !lo tcp/51679 -> 127.0.0.1:51679 inside the agent's netns (idempotent).
+apply_endpoint_dnat() {
+    pid=$("$DOCKER" inspect -f '{{.State.Pid}}' "$NAME")
+    if [ -z "$pid" ] || [ "$pid" = 0 ]; then
+        log "container $NAME is not running"
+        return 1
+    fi
+    if ! "$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -C PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679 2>/dev/null; then
+        "$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -A PREROUTING ! -i lo -p tcp --dport 51679 -j DNAT --to-destination 127.0.0.1:51679
+    fi
+}
+
+# Tasks on docker0 reach the agent in the kernel, not through docker-proxy:
+# DNAT 169.254.170.2:80 -> <agent ip>:51679, and accept exactly those
+# connections across to the agent's bridge ahead of Docker's isolation.
+# Rewritten (and logged) whenever it is not exactly right: the agent's
+# address changes with every new container.
+apply_task_dnat() {
+    [ "$OWN_NETWORK" = yes ] || return 0
+    agent_ip=$("$DOCKER" inspect -f "{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}" "$NAME" 2>/dev/null) || agent_ip=""
+    case $agent_ip in
+        "" | *[!0-9.]* | *..* | .* | *.)
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+            return 0
+            ;;
+        *.*.*.*) ;;
+        *)
+            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+            return 0
+            ;;
+    esac
+    if "$IPTABLES" -w -t nat -C ECSHOST-CREDENTIALS -p tcp -j DNAT --to-destination "$agent_ip:51679" 2>/dev/null &&
+        [ "$("$IPTABLES" -w -t nat -S ECSHOST-CREDENTIALS | wc -l)" -eq 2 ] &&
+        "$IPTABLES" -w -t nat -C PREROUTING -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS 2>/dev/null &&
+        "$IPTABLES" -w -C ECSHOST-CREDENTIALS -i docker0 -d "$agent_ip/32" -p tcp --dport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT 2>/dev/null &&
+        "$IPTABLES" -w -C ECSHOST-CREDENTIALS -o docker0 -s "$agent_ip/32" -p tcp --sport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT 2>/dev/null &&
+        [ "$("$IPTABLES" -w -S ECSHOST-CREDENTIALS | wc -l)" -eq 3 ] &&
+        "$IPTABLES" -w -C DOCKER-USER -j ECSHOST-CREDENTIALS 2>/dev/null; then
+        return 0
+    fi
+    "$IPTABLES" -w -t nat -N ECSHOST-CREDENTIALS 2>/dev/null || true
+    "$IPTABLES" -w -t nat -F ECSHOST-CREDENTIALS
+    "$IPTABLES" -w -t nat -A ECSHOST-CREDENTIALS -p tcp -j DNAT --to-destination "$agent_ip:51679"
+    if ! "$IPTABLES" -w -t nat -C PREROUTING -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS 2>/dev/null; then
+        "$IPTABLES" -w -t nat -I PREROUTING 1 -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS
+    fi
+    "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
+    "$IPTABLES" -w -N ECSHOST-CREDENTIALS 2>/dev/null || true
+    "$IPTABLES" -w -F ECSHOST-CREDENTIALS
+    "$IPTABLES" -w -A ECSHOST-CREDENTIALS -i docker0 -d "$agent_ip/32" -p tcp --dport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT
+    "$IPTABLES" -w -A ECSHOST-CREDENTIALS -o docker0 -s "$agent_ip/32" -p tcp --sport 51679 -m conntrack --ctstate DNAT --ctorigdst 169.254.170.2/32 --ctorigdstport 80 -j ACCEPT
+    if ! "$IPTABLES" -w -C DOCKER-USER -j ECSHOST-CREDENTIALS 2>/dev/null; then
+        "$IPTABLES" -w -I DOCKER-USER 1 -j ECSHOST-CREDENTIALS
+    fi
+    log "task DNAT: docker0 -> 169.254.170.2:80 goes to $agent_ip:51679 in the kernel"
+}
+
+probe_endpoint() {
+    probe_out=""
+    if command -v curl >/dev/null 2>&1; then
+        probe_out=$(curl --noproxy '*' -s -m 5 -w ' HTTP_STATUS=%{http_code}' "$1" 2>/dev/null) || true
+    elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
+        probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
+    else
+        probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
+    fi
+    case $probe_out in
+        *NoIdInRequest*) echo agent ;;
+        *" 400 "* | *"HTTP_STATUS=400"*) echo status400 ;;
+        *"HTTP_STATUS=000"* | "") echo unreachable ;;
+        *HTTP/* | *HTTP_STATUS=*) echo other ;;
+        *) echo unreachable ;;
+    esac
+}
+
+wait_for_docker() {
+    i=0
+    until "$DOCKER" info >/dev/null 2>&1; do
+        i=$((i + 1))
+        if [ "$i" -ge 60 ]; then
+            log "docker is not answering"
+            return 1
+        fi
+        sleep 1
+    done
+}
+
+ensure_network() {
+    if [ "$OWN_NETWORK" = yes ] && ! "$DOCKER" network inspect "$NETWORK" >/dev/null 2>&1; then
+        "$DOCKER" network create --driver bridge "$NETWORK" >/dev/null ||
+            "$DOCKER" network inspect "$NETWORK" >/dev/null
+        log "created network $NETWORK"
+    fi
+}
+
+container_is_current() {
+    state=$("$DOCKER" inspect -f '{{.State.Running}} {{index .Config.Labels "io.ecshost.config-sha256"}}' "$NAME" 2>/dev/null) || return 1
+    [ "$state" = "true $CONFIG_SHA256" ]
+}
+
+start_container() {
+    if container_is_current; then
+        log "container $NAME is running with the current configuration"
+        return 0
+    fi
+    "$DOCKER" rm -f "$NAME" >/dev/null 2>&1 || true
+    # cloud-init's result.json, read-only, where it exists (agent >= 1.105
+    # checks it; ecs-init mounts it the same way)
+    set --
+    if [ -f "$ECSHOST_CLOUD_INIT_RESULT" ]; then
+        set -- "--volume=$ECSHOST_CLOUD_INIT_RESULT:/var/lib/cloud/data/result.json:ro"
+    fi
+    "$DOCKER" run "$@" \
+        "--name=ecs-agent" \
+        "--detach" \
+        "--init" \
+        "--restart=no" \
+        "--network=ecs-agent" \
+        "--publish=169.254.170.2:80:51679" \
+        "--publish=127.0.0.1:51678:51678" \
+        "--sysctl=net.ipv4.conf.all.route_localnet=1" \
+        "--volume=${ECSHOST_RUN_DIR}:/var/run" \
+        "--volume=${ECSHOST_LOG_DIR}:/log" \
+        "--volume=${ECSHOST_DATA_DIR}:/data" \
+        "--volume=${ECSHOST_ETC_DIR}:/etc/ecs" \
+        "--volume=${ECSHOST_CGROUP_DIR}:/sys/fs/cgroup" \
+        "--env-file=${ECSHOST_ECS_CONFIG}" \
+        "--log-driver=json-file" \
+        "--log-opt=max-file=4" \
+        "--log-opt=max-size=16m" \
+        "--label=io.ecshost.config-sha256=97619a33ca68a866ff3e7e84268ad1b25348082bb118ff217f29e31cfc4f28d9" \
+        "public.ecr.aws/ecs/amazon-ecs-agent:latest" >/dev/null
+    log "started container $NAME"
+}
+
+wait_reachable() {
+    waited=0
+    while :; do
+        result=$(probe_endpoint "$ENDPOINT_URL")
+        case $result in
+            agent | status400)
+                log "endpoint $ENDPOINT_URL answers ($result)"
+                return 0
+                ;;
+            *) ;;
+        esac
+        if [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null || true)" != true ]; then
+            log "container $NAME is not running"
+            return 1
+        fi
+        if [ "$waited" -ge "$ECSHOST_WAIT_SECONDS" ]; then
+            log "endpoint $ENDPOINT_URL not answering after ${waited}s ($result)"
+            return 1
+        fi
+        sleep 2
+        waited=$((waited + 2))
+    done
+}
+
+cmd_start() {
+    wait_for_docker
+    if [ ! -f "$ECSHOST_ECS_CONFIG" ]; then
+        log "missing $ECSHOST_ECS_CONFIG"
+        return 1
+    fi
+    mkdir -p "$ECSHOST_LOG_DIR" "$ECSHOST_DATA_DIR" "$ECSHOST_ETC_DIR"
+    apply_metadata_guard
+    ensure_network
+    start_container
+    apply_endpoint_dnat
+    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
+    wait_reachable
+}
+
+cmd_run() {
+    cmd_start
+    if [ -n "${NOTIFY_SOCKET:-}" ] && command -v systemd-notify >/dev/null 2>&1; then
+        systemd-notify --ready --pid="$$" || true
+    fi
+    code=$("$DOCKER" wait "$NAME")
+    log "container $NAME exited with $code"
+    exit "$code"
+}
+
+cmd_reapply() {
+    apply_metadata_guard
+    apply_endpoint_dnat
+    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
+}
+
+cmd_stop() {
+    "$DOCKER" stop -t 30 "$NAME" >/dev/null 2>&1 || true
+    "$DOCKER" rm -f "$NAME" >/dev/null 2>&1 || true
+}
+
+case "${1:-start}" in
+    start) cmd_start ;;
+    run) cmd_run ;;
+    reapply) cmd_reapply ;;
+    guard) apply_metadata_guard ;;
+    recheck)
+        recheck_metadata_guard timer
+        apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
+        ;;
+    watch) watch_metadata_guard ;;
+    stop) cmd_stop ;;
+    *)
+        log "usage: $0 start|run|reapply|guard|recheck|watch|stop"
+        exit 2
+        ;;
+esac

@@ -1,0 +1,1180 @@
+//! EC2 user data for one host format: the loopback address, the agent files and
+//! units, the metadata guard and the self-check, assembled, optionally gzipped,
+//! base64-encoded and checked against EC2's 16 KiB limit.
+//!
+//! * **Size**: EC2 limits user data to 16384 bytes "in raw form, before it is
+//!   base64-encoded"; with gzip the limit applies to the compressed bytes
+//!   (facts §6). [`UserData::bytes`] is exactly what the instance receives.
+//! * **gzip**: cloud-init gunzips; Ignition on AWS does not (it parses the raw
+//!   bytes), so `gzip` with Ignition is an error (facts §0.10). gzip is written
+//!   with mtime 0 and no file name, so the output is deterministic.
+//! * **Ignition version**: default 3.3.0, understood by Ignition >= 2.14 (Flatcar
+//!   stable, Fedora CoreOS 35+); 3.4.0 needs Ignition >= 2.15 and a too-new spec
+//!   fails the first boot with "unsupported config version".
+//! * **cloud-init**: MIME `multipart/mixed` with a fixed part order, a boundary
+//!   derived from a SHA-256 of the parts (stable, never inside a part) and no
+//!   dates; our cloud-config part only adds the address early on every boot,
+//!   and our shell part does the rest, so user `extra_parts` cannot disable it
+//!   through cloud-config list merging.
+
+use std::io::Write;
+
+use base64::Engine;
+use flate2::{write::GzEncoder, Compression, GzBuilder};
+use sha2::{Digest, Sha256};
+
+use super::agent::{self, AgentInput, AgentOptions};
+use super::loopback::{self, coreos_cloud_config as coreos, ignition, LoopbackInput};
+use super::metadata_guard;
+use super::problem::{Problem, RenderError};
+use super::self_check;
+
+/// EC2's user data limit in bytes (after gzip, before base64).
+pub const MAX_USER_DATA_BYTES: usize = 16384;
+
+/// How the host consumes user data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum HostFormat {
+    /// A `#!/bin/sh` script (run by cloud-init or by hand; works without systemd).
+    #[default]
+    Shell,
+    /// cloud-init MIME multipart (cloud-config + shell script + extra parts).
+    CloudInit,
+    /// Ignition spec 3.x JSON (Flatcar, Fedora CoreOS).
+    Ignition,
+    /// Legacy CoreOS/Flatcar `#cloud-config` with `coreos.units`.
+    CoreosCloudConfig,
+}
+
+impl HostFormat {
+    /// Terraform attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostFormat::Shell => "shell",
+            HostFormat::CloudInit => "cloud_init",
+            HostFormat::Ignition => "ignition",
+            HostFormat::CoreosCloudConfig => "coreos_cloud_config",
+        }
+    }
+
+    /// Inverse of [`HostFormat::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            HostFormat::Shell,
+            HostFormat::CloudInit,
+            HostFormat::Ignition,
+            HostFormat::CoreosCloudConfig,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
+    }
+}
+
+/// A user-supplied cloud-init MIME part, appended after ours.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExtraPart {
+    /// MIME type, e.g. `text/cloud-config` or `text/x-shellscript`.
+    pub content_type: String,
+    /// Part body.
+    pub content: String,
+    /// Part file name (Content-Disposition).
+    pub filename: String,
+}
+
+/// Terraform attributes of the user data renderer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDataInput {
+    /// How the host consumes user data.
+    pub host_format: HostFormat,
+    /// Loopback address settings.
+    pub loopback: LoopbackInput,
+    /// Agent settings.
+    pub agent: AgentInput,
+    /// gzip the user data (cloud-init formats only).
+    pub gzip: bool,
+    /// Ignition spec version (default 3.3.0; see module docs).
+    pub ignition_version: String,
+    /// Install and run the boot-time self-check.
+    pub self_check: bool,
+    /// Extra cloud-init MIME parts (cloud_init host format only).
+    pub extra_parts: Vec<ExtraPart>,
+}
+
+impl Default for UserDataInput {
+    fn default() -> Self {
+        Self {
+            host_format: HostFormat::Shell,
+            loopback: LoopbackInput::default(),
+            agent: AgentInput::default(),
+            gzip: false,
+            ignition_version: ignition::DEFAULT_VERSION.to_owned(),
+            self_check: true,
+            extra_parts: Vec::new(),
+        }
+    }
+}
+
+/// MIME types cloud-init handles (cloud-init `format.rst`).
+pub const CLOUD_INIT_TYPES: [&str; 12] = [
+    "text/cloud-boothook",
+    "text/cloud-config",
+    "text/cloud-config-archive",
+    "text/jinja2",
+    "text/part-handler",
+    "text/upstart-job",
+    "text/x-include-once-url",
+    "text/x-include-url",
+    "text/x-shellscript",
+    "text/x-shellscript-per-boot",
+    "text/x-shellscript-per-instance",
+    "text/x-shellscript-per-once",
+];
+
+/// Rendered user data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserData {
+    /// Plain text before gzip.
+    pub rendered: String,
+    /// Exactly what the instance receives: after gzip (if on), before base64.
+    pub bytes: Vec<u8>,
+    /// `bytes` in standard base64 (what launch templates take).
+    pub base64: String,
+    /// `bytes.len()`, the figure EC2's 16 KiB limit applies to.
+    pub size_bytes: usize,
+    /// Lower-case hex SHA-256 of `bytes` (compare with the instance's user data).
+    pub sha256: String,
+}
+
+impl UserDataInput {
+    /// Every problem, including the size limit (which needs a full render).
+    pub fn validate(&self) -> Vec<Problem> {
+        let mut out = self.validate_input();
+        if !out.iter().any(Problem::is_error) {
+            if let Err(p) = self.build().and_then(|r| finish(r, self.gzip)) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    fn validate_input(&self) -> Vec<Problem> {
+        let mut out = self.loopback.validate();
+        out.extend(self.agent.validate());
+        let lo = self.loopback.bare_address();
+        let ag = self.agent.credentials_address.trim();
+        if lo != ag.strip_suffix("/32").unwrap_or(ag) {
+            out.push(Problem::error(
+                "credentials_address",
+                "Agent and loopback addresses differ",
+                format!("The agent is published on {ag} but {lo} is put on the device; Docker cannot publish on an address the host does not have."),
+            ));
+        }
+        match self.host_format {
+            HostFormat::Ignition => {
+                out.extend(ignition::validate_version(&self.ignition_version));
+                if self.gzip {
+                    out.push(Problem::error(
+                        "gzip",
+                        "Ignition does not gunzip user data",
+                        "Ignition on AWS parses the raw user data bytes; set gzip = false (to go past 16 KiB use ignition.config.replace with a remote or compressed source).",
+                    ));
+                }
+            }
+            HostFormat::Shell if self.gzip => out.push(Problem::warning(
+                "gzip",
+                "Only cloud-init gunzips user data",
+                "A gzipped shell script runs only where cloud-init reads the user data.",
+            )),
+            _ => {}
+        }
+        if !self.extra_parts.is_empty() && self.host_format != HostFormat::CloudInit {
+            out.push(Problem::error(
+                "extra_parts",
+                "Extra parts need the cloud_init host format",
+                format!("{} user data has no MIME parts.", self.host_format.as_str()),
+            ));
+        }
+        for (i, part) in self.extra_parts.iter().enumerate() {
+            if part.content_type.is_empty()
+                || part
+                    .content_type
+                    .chars()
+                    .any(|c| c.is_control() || c == ';' || c.is_whitespace())
+            {
+                out.push(
+                    Problem::error(
+                        "extra_parts",
+                        "Invalid content type",
+                        "content_type must be a MIME type such as text/x-shellscript (no parameters or spaces).",
+                    )
+                    .in_element(i, "content_type"),
+                );
+            } else if !CLOUD_INIT_TYPES.contains(&part.content_type.as_str()) {
+                out.push(
+                    Problem::warning(
+                        "extra_parts",
+                        "cloud-init may ignore this content type",
+                        format!("{} is not a type cloud-init handles.", part.content_type),
+                    )
+                    .in_element(i, "content_type"),
+                );
+            }
+            out.extend(check_part_content(part).map(|p| p.in_element(i, "content")));
+            if part.filename.is_empty()
+                || part
+                    .filename
+                    .chars()
+                    .any(|c| c.is_control() || c == '"' || c == '\\' || c == '/')
+            {
+                out.push(
+                    Problem::error(
+                        "extra_parts",
+                        "Invalid part file name",
+                        "filename must be a plain file name without quotes, slashes or newlines.",
+                    )
+                    .in_element(i, "filename"),
+                );
+            }
+        }
+        out
+    }
+
+    /// The plain-text user data, before gzip. Only after `validate_input` passed.
+    fn build(&self) -> Result<String, Problem> {
+        let agent = agent::render(&self.agent).map_err(first)?;
+        let files = self.files(&agent).map_err(first)?;
+        let units = self.units(&agent);
+        Ok(match self.host_format {
+            HostFormat::Shell => shell_script(&files, &units),
+            HostFormat::CloudInit => self.cloud_init(&files, &units)?,
+            HostFormat::Ignition => self.ignition(&files, &units),
+            HostFormat::CoreosCloudConfig => self.coreos(&files, &units),
+        })
+    }
+
+    fn files(&self, agent: &AgentOptions) -> Result<Vec<(String, u32, String)>, RenderError> {
+        let mut files = vec![
+            (
+                loopback::shell::PATH.to_owned(),
+                0o755,
+                compact(&loopback::shell::render(&self.loopback)),
+            ),
+            (
+                agent::ECS_CONFIG_PATH.to_owned(),
+                0o600,
+                agent
+                    .ecs_config
+                    .lines()
+                    .filter(|l| !l.starts_with('#'))
+                    .map(|l| format!("{l}\n"))
+                    .collect(),
+            ),
+            (
+                agent::START_SCRIPT_PATH.to_owned(),
+                0o755,
+                compact(&agent.start_script),
+            ),
+        ];
+        if self.self_check {
+            let script = self_check::render(&self.agent, &self.loopback)?;
+            files.push((self_check::SCRIPT_PATH.to_owned(), 0o755, compact(&script)));
+        }
+        Ok(files)
+    }
+
+    fn units(&self, agent: &AgentOptions) -> Vec<(&'static str, String)> {
+        let mut units = vec![
+            (
+                loopback::shell::UNIT_NAME,
+                compact(&loopback::shell::render_unit()),
+            ),
+            (agent::UNIT_NAME, compact(&agent.systemd_unit)),
+        ];
+        if self.agent.block_task_metadata {
+            units.push((metadata_guard::UNIT_NAME, compact(&agent.firewall_unit)));
+            units.push((
+                metadata_guard::RECHECK_UNIT_NAME,
+                compact(&agent.firewall_recheck_unit),
+            ));
+            units.push((
+                metadata_guard::RECHECK_TIMER_NAME,
+                compact(&agent.firewall_recheck_timer),
+            ));
+            units.push((
+                metadata_guard::WATCH_UNIT_NAME,
+                compact(&agent.firewall_watch_unit),
+            ));
+        }
+        if self.self_check {
+            units.push((self_check::UNIT_NAME, compact(&self_check::render_unit())));
+        }
+        units
+    }
+
+    fn cloud_init(
+        &self,
+        files: &[(String, u32, String)],
+        units: &[(&str, String)],
+    ) -> Result<String, Problem> {
+        let mut parts: Vec<(String, String, String)> = vec![
+            (
+                "text/cloud-config".into(),
+                "ecshost-loopback.cfg".into(),
+                loopback::cloud_init::render(&self.loopback),
+            ),
+            (
+                "text/x-shellscript".into(),
+                "ecshost.sh".into(),
+                shell_script(files, units),
+            ),
+        ];
+        for p in &self.extra_parts {
+            parts.push((
+                p.content_type.clone(),
+                p.filename.clone(),
+                p.content.clone(),
+            ));
+        }
+        let mut h = Sha256::new();
+        for (t, f, c) in &parts {
+            for s in [t, f, c] {
+                h.update(s.as_bytes());
+                h.update([0]);
+            }
+        }
+        let hex: String = h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let boundary = format!("ECSHOST-MIME-BOUNDARY-{hex}");
+        if parts.iter().any(|(_, _, c)| c.contains(&boundary)) {
+            return Err(Problem::error(
+                "extra_parts",
+                "Part contains the MIME boundary",
+                "Change the part content.",
+            ));
+        }
+        let mut s = format!(
+            "Content-Type: multipart/mixed; boundary=\"{boundary}\"\nMIME-Version: 1.0\n\n"
+        );
+        for (ctype, filename, content) in &parts {
+            let (encoding, body) = if content.is_ascii() {
+                ("7bit", content.clone())
+            } else {
+                (
+                    "base64",
+                    wrap76(&base64::engine::general_purpose::STANDARD.encode(content)),
+                )
+            };
+            s.push_str(&format!(
+                "--{boundary}\nContent-Type: {ctype}; charset=\"utf-8\"\nMIME-Version: 1.0\n\
+                 Content-Transfer-Encoding: {encoding}\nContent-Disposition: attachment; filename=\"{filename}\"\n\n{body}"
+            ));
+            if !body.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        s.push_str(&format!("--{boundary}--\n"));
+        Ok(s)
+    }
+
+    fn ignition(&self, files: &[(String, u32, String)], units: &[(&str, String)]) -> String {
+        let network = loopback::networkd::render(&self.loopback);
+        let mut ign_files = vec![ignition::File {
+            path: loopback::networkd::PATH,
+            mode: 0o644,
+            contents: &network,
+        }];
+        ign_files.extend(files.iter().map(|(p, m, c)| ignition::File {
+            path: p,
+            mode: *m,
+            contents: c,
+        }));
+        let ign_units: Vec<ignition::Unit<'_>> = units
+            .iter()
+            .map(|(n, c)| ignition::Unit {
+                name: n,
+                enabled: installable(n),
+                contents: c,
+            })
+            .collect();
+        let value = ignition::config(&self.ignition_version, &ign_files, &ign_units);
+        serde_json::to_string(&value).expect("a json! value always serializes") + "\n"
+    }
+
+    fn coreos(&self, files: &[(String, u32, String)], units: &[(&str, String)]) -> String {
+        let write_files: Vec<coreos::WriteFile> = files
+            .iter()
+            .map(|(p, m, c)| coreos::WriteFile {
+                path: p.clone(),
+                permissions: format!("0{m:o}"),
+                owner: "root:root".into(),
+                content: if packed(p) { gzip_base64(c) } else { c.clone() },
+                encoding: packed(p).then(|| "gzip+base64".to_owned()),
+            })
+            .collect();
+        let mut cunits = vec![coreos::Unit {
+            name: coreos::UNIT_NAME.into(),
+            command: None,
+            enable: None,
+            content: loopback::networkd::render(&self.loopback),
+        }];
+        cunits.extend(units.iter().map(|(n, c)| coreos::Unit {
+            name: (*n).to_owned(),
+            command: installable(n).then(|| "start".into()),
+            enable: installable(n).then_some(true),
+            content: c.clone(),
+        }));
+        coreos::document(&write_files, &cunits)
+    }
+}
+
+/// Drops blank lines, comment-only lines and indentation from a shell script or
+/// systemd unit we rendered ourselves (none of ours has indentation-sensitive
+/// heredocs or multi-line strings), keeping the shebang and adding one marker
+/// line. This is what keeps the full user data under EC2's 16 KiB without gzip;
+/// the readable originals are the `agent`/`self_check` outputs and golden files.
+pub(crate) fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if i == 0 && t.starts_with("#!") {
+            out.push_str(t);
+            out.push_str("\n# Managed by terraform-provider-ecshost (compacted copy).\n");
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        out.push_str(t);
+        out.push('\n');
+    }
+    out
+}
+
+/// MIME types cloud-init runs as executables (`text/x-shellscript` and its
+/// per-boot/instance/once variants).
+const SHELL_SCRIPT_TYPES: [&str; 4] = [
+    "text/x-shellscript",
+    "text/x-shellscript-per-boot",
+    "text/x-shellscript-per-instance",
+    "text/x-shellscript-per-once",
+];
+
+/// The content of an extra part checked the way cloud-init 22.4 consumes it:
+/// script parts are written out and executed (`subp.runparts`), so without
+/// a `#!` line the kernel refuses them ("Exec format error") and the part
+/// fails; a `text/cloud-config` part is loaded with `util.load_yaml`, which
+/// accepts only a mapping ("empty cloud config" otherwise).
+fn check_part_content(part: &ExtraPart) -> Option<Problem> {
+    let ctype = part.content_type.as_str();
+    if SHELL_SCRIPT_TYPES.contains(&ctype) && !part.content.starts_with("#!") {
+        return Some(Problem::error(
+            "extra_parts",
+            "Script part has no #! line",
+            format!(
+                "content must start with a #! line: cloud-init runs {ctype} parts as programs, and the kernel refuses a file without one (\"Exec format error\"), so the part never runs. Start it with #!/bin/sh."
+            ),
+        ));
+    }
+    if ctype == "text/cloud-config" {
+        let why = match serde_norway::from_str::<serde_norway::Value>(&part.content) {
+            Err(e) => Some(format!("it is not valid YAML ({e})")),
+            Ok(serde_norway::Value::Mapping(_)) => None,
+            Ok(serde_norway::Value::Null) => Some("it is empty".to_owned()),
+            Ok(_) => Some("its top level is not a mapping of keys".to_owned()),
+        };
+        return why.map(|why| {
+            Problem::error(
+                "extra_parts",
+                "cloud-config part is not a YAML mapping",
+                format!(
+                    "content must be a YAML mapping such as \"packages: [jq]\": cloud-init loads text/cloud-config parts as one, and {why}, so the part fails. yamlencode({{ packages = [\"jq\"] }}) writes a mapping."
+                ),
+            )
+        });
+    }
+    None
+}
+
+/// Files shipped gzip+base64 in the formats that write files themselves
+/// (shell, cloud-init, CoreOS cloud-config): the two large scripts, the
+/// agent's start script and the self-check, as Ignition (and Butane) already
+/// do with every file. That is what keeps the whole user data under EC2's
+/// 16 KiB without `gzip`. What a reader of the user data needs stays plain
+/// text: the loopback script, `ecs.config` and the units, whose
+/// descriptions say what the scripts do (the IMDS block and where it lives,
+/// the self-check's report line).
+fn packed(path: &str) -> bool {
+    path == self_check::SCRIPT_PATH || path == agent::START_SCRIPT_PATH
+}
+
+/// gzip (mtime 0, no name: deterministic) then base64, 76 columns.
+fn gzip_base64(text: &str) -> String {
+    let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::best());
+    enc.write_all(text.as_bytes())
+        .expect("writing to a Vec cannot fail");
+    let gz = enc.finish().expect("writing to a Vec cannot fail");
+    wrap76(&base64::engine::general_purpose::STANDARD.encode(gz))
+}
+
+/// Units enabled and started: all but the re-check service, which only its
+/// timer starts (it has no `[Install]` section).
+fn installable(unit: &str) -> bool {
+    unit != metadata_guard::RECHECK_UNIT_NAME
+}
+
+fn first(e: RenderError) -> Problem {
+    e.problems
+        .into_iter()
+        .find(Problem::is_error)
+        .unwrap_or_else(|| Problem::error("rendered", "render failed", ""))
+}
+
+fn wrap76(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 76 + 1);
+    for chunk in s.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ascii"));
+        out.push('\n');
+    }
+    out
+}
+
+/// A heredoc delimiter that is not a line of `content`.
+fn delimiter(n: usize, content: &str) -> String {
+    let mut d = format!("ECSHOST_EOF_{n}");
+    while content.lines().any(|l| l == d) {
+        d.push('X');
+    }
+    d
+}
+
+/// The shell host format: writes files, then either installs and starts the
+/// systemd units or (no systemd, e.g. the host lab) runs the scripts directly.
+fn shell_script(files: &[(String, u32, String)], units: &[(&str, String)]) -> String {
+    let mut s = String::from(
+        r#"#!/bin/sh
+# Managed by terraform-provider-ecshost: ECS container host user data.
+# Puts the credentials address on the loopback device, runs the ECS agent on
+# its own bridge network with the endpoint made reachable, blocks docker0 tasks
+# from IMDS and reports a self-check on the serial console.
+# The two large scripts are packed (gzip+base64, see write_packed); the
+# units below say what they do. ECSHOST_ROOT prefixes every written file
+# (default: the real root).
+set -eu
+
+ECSHOST_ROOT="${ECSHOST_ROOT:-}"
+ECSHOST_ECS_CONFIG="${ECSHOST_ECS_CONFIG:-$ECSHOST_ROOT/etc/ecs/ecs.config}"
+ECSHOST_LOG_DIR="${ECSHOST_LOG_DIR:-$ECSHOST_ROOT/var/log/ecs}"
+ECSHOST_DATA_DIR="${ECSHOST_DATA_DIR:-$ECSHOST_ROOT/var/lib/ecs/data}"
+ECSHOST_ETC_DIR="${ECSHOST_ETC_DIR:-$ECSHOST_ROOT/etc/ecs}"
+export ECSHOST_ECS_CONFIG ECSHOST_LOG_DIR ECSHOST_DATA_DIR ECSHOST_ETC_DIR
+
+# write_file PATH MODE < content: atomic replace
+write_file() {
+    mkdir -p "$(dirname "$1")"
+    cat >"$1.ecshost-tmp"
+    chmod "$2" "$1.ecshost-tmp"
+    mv -f "$1.ecshost-tmp" "$1"
+}
+
+"#,
+    );
+    if files.iter().any(|(p, _, _)| packed(p)) {
+        s.push_str(
+            r#"# write_packed PATH MODE < gzip+base64 content: decoded, atomic replace
+write_packed() {
+    mkdir -p "$(dirname "$1")"
+    base64 -d >"$1.ecshost-gz"
+    gzip -dc <"$1.ecshost-gz" >"$1.ecshost-tmp"
+    rm -f "$1.ecshost-gz"
+    chmod "$2" "$1.ecshost-tmp"
+    mv -f "$1.ecshost-tmp" "$1"
+}
+
+"#,
+        );
+    }
+    let mut n = 0;
+    for (path, mode, content) in files {
+        n += 1;
+        let packed_text;
+        let (writer, content) = if packed(path) {
+            packed_text = gzip_base64(content);
+            ("write_packed", &packed_text)
+        } else {
+            ("write_file", content)
+        };
+        let d = delimiter(n, content);
+        let target = if path == agent::ECS_CONFIG_PATH {
+            "$ECSHOST_ECS_CONFIG".to_owned()
+        } else {
+            format!("$ECSHOST_ROOT{path}")
+        };
+        s.push_str(&format!(
+            "{writer} \"{target}\" {mode:o} <<'{d}'\n{content}"
+        ));
+        if !content.ends_with('\n') {
+            s.push('\n');
+        }
+        s.push_str(&format!("{d}\n"));
+    }
+    let lib = |p: &str| format!("\"$ECSHOST_ROOT{p}\"");
+    s.push_str("\nif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then\n");
+    for (name, content) in units {
+        n += 1;
+        let d = delimiter(n, content);
+        s.push_str(&format!(
+            "    write_file \"$ECSHOST_ROOT{}/{name}\" 644 <<'{d}'\n{content}{d}\n",
+            super::SYSTEMD_DIR
+        ));
+    }
+    let names: Vec<&str> = units
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| installable(n))
+        .collect();
+    s.push_str(&format!(
+        "    systemctl daemon-reload\n    systemctl enable {all}\n    systemctl start {lo}\n    systemctl start --no-block {rest}\nelse\n",
+        all = names.join(" "),
+        lo = loopback::shell::UNIT_NAME,
+        rest = names[1..].join(" "),
+    ));
+    s.push_str(&format!("    sh {}\n", lib(loopback::shell::PATH)));
+    s.push_str(&format!(
+        "    if ! sh {} start; then\n        echo \"ecshost: agent start failed\" >&2\n    fi\n",
+        lib(agent::START_SCRIPT_PATH)
+    ));
+    if files.iter().any(|(p, _, _)| p == self_check::SCRIPT_PATH) {
+        s.push_str(&format!(
+            "    sh {} || true\n",
+            lib(self_check::SCRIPT_PATH)
+        ));
+    }
+    s.push_str("fi\n");
+    s
+}
+
+fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
+    let bytes = if gzip {
+        let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new()
+            .mtime(0)
+            .write(Vec::new(), Compression::best());
+        enc.write_all(rendered.as_bytes())
+            .expect("writing to a Vec cannot fail");
+        enc.finish().expect("writing to a Vec cannot fail")
+    } else {
+        rendered.as_bytes().to_vec()
+    };
+    if bytes.len() > MAX_USER_DATA_BYTES {
+        return Err(Problem::error(
+            "rendered",
+            "User data exceeds 16 KiB",
+            format!(
+                "{} bytes{} but EC2 accepts at most {MAX_USER_DATA_BYTES} (measured before base64). Drop extra_parts, disable self_check{}.",
+                bytes.len(),
+                if gzip { " after gzip" } else { "" },
+                if gzip { "" } else { ", or enable gzip (cloud-init formats)" }
+            ),
+        ));
+    }
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(UserData {
+        base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        size_bytes: bytes.len(),
+        sha256,
+        rendered,
+        bytes,
+    })
+}
+
+/// Renders user data; fails with every error problem (including the size limit).
+pub fn render(input: &UserDataInput) -> Result<UserData, RenderError> {
+    RenderError::check(input.validate_input())?;
+    let rendered = input.build().map_err(RenderError::single)?;
+    finish(rendered, input.gzip).map_err(RenderError::single)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
+    use crate::problem::Severity;
+
+    const FORMATS: [HostFormat; 4] = [
+        HostFormat::Shell,
+        HostFormat::CloudInit,
+        HostFormat::Ignition,
+        HostFormat::CoreosCloudConfig,
+    ];
+
+    fn base(host_format: HostFormat) -> UserDataInput {
+        UserDataInput {
+            host_format,
+            agent: AgentInput {
+                cluster: "prod".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in FORMATS {
+            assert_eq!(HostFormat::parse(f.as_str()), Some(f));
+        }
+    }
+
+    #[test]
+    fn every_format_and_option_renders_deterministically() {
+        for f in FORMATS {
+            for gzip in [false, true] {
+                for self_check in [false, true] {
+                    for block in [false, true] {
+                        let mut input = UserDataInput {
+                            gzip,
+                            self_check,
+                            ..base(f)
+                        };
+                        input.agent.block_task_metadata = block;
+                        let res = render(&input);
+                        if f == HostFormat::Ignition && gzip {
+                            assert_eq!(res.unwrap_err().problems[0].attribute, "gzip");
+                            continue;
+                        }
+                        let ud = res.unwrap_or_else(|e| panic!("{f:?} gzip={gzip}: {e}"));
+                        assert_eq!(ud, render(&input).unwrap(), "deterministic");
+                        assert_eq!(ud.size_bytes, ud.bytes.len());
+                        assert!(
+                            ud.size_bytes <= MAX_USER_DATA_BYTES,
+                            "{f:?}: {} bytes",
+                            ud.size_bytes
+                        );
+                        let decoded = base64::engine::general_purpose::STANDARD
+                            .decode(&ud.base64)
+                            .unwrap();
+                        assert_eq!(decoded, ud.bytes);
+                        if gzip {
+                            assert_eq!(&ud.bytes[..2], &[0x1f, 0x8b]);
+                            assert_eq!(&ud.bytes[4..8], &[0, 0, 0, 0], "mtime 0");
+                            let mut plain = String::new();
+                            std::io::Read::read_to_string(
+                                &mut flate2::read::GzDecoder::new(&ud.bytes[..]),
+                                &mut plain,
+                            )
+                            .unwrap();
+                            assert_eq!(plain, ud.rendered);
+                        } else {
+                            assert_eq!(ud.bytes, ud.rendered.as_bytes());
+                        }
+                        assert_eq!(
+                            ud.rendered.contains(self_check::SCRIPT_PATH),
+                            self_check,
+                            "{f:?}"
+                        );
+                        assert_eq!(
+                            ud.rendered.contains(metadata_guard::UNIT_NAME),
+                            block,
+                            "{f:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn validate_table() {
+        type Case = (&'static str, fn(&mut UserDataInput), &'static str, Severity);
+        let cases: &[Case] = &[
+            (
+                "gzip ignition",
+                |i| {
+                    i.host_format = HostFormat::Ignition;
+                    i.gzip = true;
+                },
+                "gzip",
+                Severity::Error,
+            ),
+            ("gzip shell", |i| i.gzip = true, "gzip", Severity::Warning),
+            (
+                "bad ignition version",
+                |i| {
+                    i.host_format = HostFormat::Ignition;
+                    i.ignition_version = "3.5.0".into();
+                },
+                "ignition_version",
+                Severity::Error,
+            ),
+            (
+                "address mismatch",
+                |i| {
+                    i.loopback.address = "10.0.0.1".into();
+                    i.loopback.allow_custom_address = true;
+                },
+                "credentials_address",
+                Severity::Error,
+            ),
+            (
+                "extra parts on shell",
+                |i| {
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/x-shellscript".into(),
+                        content: "#!/bin/sh\n".into(),
+                        filename: "a.sh".into(),
+                    })
+                },
+                "extra_parts",
+                Severity::Error,
+            ),
+            (
+                "bad filename",
+                |i| {
+                    i.host_format = HostFormat::CloudInit;
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/x-shellscript".into(),
+                        content: "#!/bin/sh\nx".into(),
+                        filename: "a\"b".into(),
+                    });
+                },
+                "extra_parts",
+                Severity::Error,
+            ),
+            (
+                "odd type",
+                |i| {
+                    i.host_format = HostFormat::CloudInit;
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/html".into(),
+                        content: "x".into(),
+                        filename: "a".into(),
+                    });
+                },
+                "extra_parts",
+                Severity::Warning,
+            ),
+            (
+                "too big",
+                |i| {
+                    i.host_format = HostFormat::CloudInit;
+                    i.extra_parts.push(ExtraPart {
+                        content_type: "text/x-shellscript".into(),
+                        content: format!("#!{}", "#".repeat(20000)),
+                        filename: "big.sh".into(),
+                    });
+                },
+                "rendered",
+                Severity::Error,
+            ),
+            (
+                "agent error",
+                |i| i.agent.cluster.clear(),
+                "cluster",
+                Severity::Error,
+            ),
+            (
+                "loopback error",
+                |i| i.loopback.device = String::new(),
+                "device",
+                Severity::Error,
+            ),
+        ];
+        for (name, mutate, attribute, severity) in cases {
+            let mut input = base(HostFormat::Shell);
+            mutate(&mut input);
+            let problems = input.validate();
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.attribute == *attribute && p.severity == *severity),
+                "{name}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn extra_part_problems_name_the_element_and_field() {
+        let mut input = base(HostFormat::CloudInit);
+        for (content_type, filename) in [("text/x-shellscript", "ok.sh"), ("text plain", "")] {
+            input.extra_parts.push(ExtraPart {
+                content_type: content_type.into(),
+                content: "#!/bin/sh\nx".into(),
+                filename: filename.into(),
+            });
+        }
+        let got: Vec<String> = input.validate().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "error: extra_parts[1].content_type: Invalid content type",
+                "error: extra_parts[1].filename: Invalid part file name",
+            ]
+        );
+    }
+
+    /// Extra parts are judged as cloud-init 22.4 consumes them; the same
+    /// contents are also given to cloud-init's own loader and to the
+    /// kernel, and both must agree with the verdict.
+    #[test]
+    fn extra_part_content_is_checked_like_cloud_init() {
+        type Case = (&'static str, &'static str, Option<&'static str>);
+        let cases: &[Case] = &[
+            (
+                "text/x-shellscript",
+                "#!/bin/sh
+echo hi
+",
+                None,
+            ),
+            (
+                "text/x-shellscript",
+                "echo hi
+",
+                Some("Script part has no #! line"),
+            ),
+            (
+                "text/x-shellscript-per-boot",
+                " #!/bin/sh
+",
+                Some("Script part has no #! line"),
+            ),
+            (
+                "text/cloud-config",
+                "#cloud-config
+packages: [jq]
+",
+                None,
+            ),
+            (
+                "text/cloud-config",
+                "packages: [jq]
+",
+                None,
+            ),
+            (
+                "text/cloud-config",
+                "- packages: [jq]
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "#cloud-config
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "packages: [jq
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+            (
+                "text/cloud-config",
+                "just words
+",
+                Some("cloud-config part is not a YAML mapping"),
+            ),
+        ];
+        for (ctype, content, want) in cases {
+            let part = ExtraPart {
+                content_type: (*ctype).into(),
+                content: (*content).into(),
+                filename: "p".into(),
+            };
+            let got = check_part_content(&part).map(|p| p.summary);
+            assert_eq!(got.as_deref(), *want, "{ctype} {content:?}");
+            if ctype.starts_with("text/cloud-config") {
+                if let Some(ok) = consumer_tools::cloud_init_loads_mapping(content) {
+                    assert_eq!(ok, want.is_none(), "cloud-init disagrees on {content:?}");
+                }
+            } else {
+                if let Some(ran) = consumer_tools::executes(content) {
+                    assert_eq!(ran, want.is_none(), "the kernel disagrees on {content:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn size_limit_measured_after_gzip() {
+        let mut input = base(HostFormat::CloudInit);
+        input.extra_parts.push(ExtraPart {
+            content_type: "text/x-shellscript".into(),
+            content: format!("#!{}", "#".repeat(20000)),
+            filename: "big.sh".into(),
+        });
+        assert!(render(&input).is_err());
+        input.gzip = true;
+        let ud = render(&input).unwrap();
+        assert!(ud.rendered.len() > MAX_USER_DATA_BYTES && ud.size_bytes < MAX_USER_DATA_BYTES);
+    }
+
+    #[test]
+    fn golden_files() {
+        for f in FORMATS {
+            let ud = render(&base(f)).unwrap();
+            let ext = match f {
+                HostFormat::Shell => "sh",
+                HostFormat::CloudInit => "mime",
+                HostFormat::Ignition => "ign",
+                HostFormat::CoreosCloudConfig => "yaml",
+            };
+            consumer_tools::golden(&format!("user_data/{}.{ext}", f.as_str()), &ud.rendered);
+        }
+    }
+
+    #[test]
+    fn compacted_scripts_still_pass_shellcheck() {
+        let input = base(HostFormat::Shell);
+        let a = agent::render(&input.agent).unwrap();
+        for script in [
+            a.start_script,
+            a.firewall_rules,
+            self_check::render(&input.agent, &input.loopback).unwrap(),
+            loopback::shell::render(&input.loopback),
+        ] {
+            let c = compact(&script);
+            assert!(c.len() < script.len());
+            consumer_tools::shellcheck(&c);
+        }
+    }
+
+    #[test]
+    fn compacted_units_verify() {
+        let input = base(HostFormat::Shell);
+        let a = agent::render(&input.agent).unwrap();
+        let units = input.units(&a);
+        let refs: Vec<(&str, &str)> = units.iter().map(|(n, c)| (*n, c.as_str())).collect();
+        consumer_tools::systemd_analyze_verify(&refs);
+    }
+
+    #[test]
+    fn shell_format_passes_shellcheck() {
+        for self_check in [true, false] {
+            consumer_tools::shellcheck(
+                &render(&UserDataInput {
+                    self_check,
+                    ..base(HostFormat::Shell)
+                })
+                .unwrap()
+                .rendered,
+            );
+        }
+    }
+
+    #[test]
+    fn ignition_format_validates() {
+        for v in ignition::SUPPORTED_VERSIONS {
+            let ud = render(&UserDataInput {
+                ignition_version: v.into(),
+                ..base(HostFormat::Ignition)
+            })
+            .unwrap();
+            consumer_tools::ignition_validate(&ud.rendered, v);
+        }
+    }
+
+    #[test]
+    fn cloud_init_parts() {
+        let mut input = base(HostFormat::CloudInit);
+        input.extra_parts.push(ExtraPart {
+            content_type: "text/cloud-config".into(),
+            content: "#cloud-config\npackages: [jq]\n".into(),
+            filename: "user.cfg".into(),
+        });
+        input.extra_parts.push(ExtraPart {
+            content_type: "text/x-shellscript".into(),
+            content: "#!/bin/sh\necho héllo\n".into(),
+            filename: "utf8.sh".into(),
+        });
+        let ud = render(&input).unwrap();
+        let parts = consumer_tools::mime_parts(&ud.rendered);
+        let Some(parts) = parts else { return };
+        let types: Vec<&str> = parts.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "text/cloud-config",
+                "text/x-shellscript",
+                "text/cloud-config",
+                "text/x-shellscript"
+            ]
+        );
+        consumer_tools::cloud_init_schema(&parts[0].1);
+        consumer_tools::cloud_init_schema(&parts[2].1);
+        consumer_tools::shellcheck(&parts[1].1);
+        assert_eq!(parts[3].1, "#!/bin/sh\necho héllo\n");
+    }
+
+    #[test]
+    fn coreos_cloud_config_is_yaml_with_units() {
+        let ud = render(&base(HostFormat::CoreosCloudConfig)).unwrap();
+        let v: serde_json::Value = serde_norway::from_str(&ud.rendered).unwrap();
+        let units: Vec<&str> = v["coreos"]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(units[0], coreos::UNIT_NAME);
+        assert!(units.contains(&agent::UNIT_NAME));
+        assert_eq!(v["write_files"][1]["permissions"], "0600");
+    }
+
+    /// The shell format run by plain sh without systemd: writes files under
+    /// ECSHOST_ROOT and calls the loopback, start and self-check scripts.
+    #[test]
+    fn shell_format_runs_without_systemd() {
+        if std::path::Path::new("/run/systemd/system").is_dir() {
+            println!("SKIP: host runs systemd; the no-systemd branch is not taken");
+            return;
+        }
+        let dir = temp_dir("user-data-shell");
+        let bin = dir.join("bin");
+        fake_command(&bin, "sh", "echo \"sh $*\" >> \"$FAKE_LOG\"\n");
+        let root = dir.join("root");
+        let ud = render(&base(HostFormat::Shell)).unwrap();
+        let env = [
+            ("ECSHOST_ROOT", root.display().to_string()),
+            ("FAKE_LOG", dir.join("log").display().to_string()),
+        ];
+        let (rc, out) = run_sh(&ud.rendered, &[], &env, &bin);
+        assert_eq!(rc, 0, "{out}");
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        let calls: Vec<String> = log
+            .lines()
+            .map(|l| l.replace(&root.display().to_string(), ""))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "sh /opt/ecshost/ecs-loopback.sh",
+                "sh /opt/ecshost/ecs-agent.sh start",
+                "sh /opt/ecshost/self-check.sh"
+            ]
+        );
+        let cfg = std::fs::read_to_string(root.join("etc/ecs/ecs.config")).unwrap();
+        assert!(cfg.contains("ECS_CLUSTER=prod\n"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(root.join("etc/ecs/ecs.config"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(
+            std::fs::read_to_string(root.join("opt/ecshost/ecs-agent.sh")).unwrap(),
+            compact(
+                &agent::render(&base(HostFormat::Shell).agent)
+                    .unwrap()
+                    .start_script
+            )
+        );
+    }
+}
