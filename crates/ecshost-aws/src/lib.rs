@@ -9,5 +9,6 @@
 //! the APIs, pages, batches and counts the calls
 //! (docs/design/architecture.md).
 
+mod call_counts;
 pub mod ec2;
 pub mod ecs;

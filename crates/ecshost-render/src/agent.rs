@@ -892,7 +892,7 @@ cmd_start() {{
     ensure_network
     start_container
     apply_endpoint_dnat
-    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
+    {task_dnat_step}
     wait_reachable
 }}
 
@@ -909,7 +909,7 @@ cmd_run() {{
 cmd_reapply() {{
     apply_metadata_guard
     apply_endpoint_dnat
-    apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
+    {task_dnat_step}
 }}
 
 cmd_stop() {{
@@ -924,7 +924,7 @@ case "${{1:-start}}" in
     guard) apply_metadata_guard ;;
     recheck)
         recheck_metadata_guard timer
-        apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy"
+        {task_dnat_step}
         ;;
     watch) watch_metadata_guard ;;
     stop) cmd_stop ;;
@@ -942,6 +942,7 @@ esac
         own = if input.agent_network { "yes" } else { "no" },
         url = sh_quote(&url),
         dnat = dnat_function(input.firewall_backend),
+        task_dnat_step = task_dnat::STEP,
         task_dnat = task_dnat::shell_function(
             input.firewall_backend,
             input.address(),

@@ -49,22 +49,40 @@ use super::metadata_guard::{FirewallBackend, TASK_BRIDGE};
 /// The chain (in `nat` and in `filter`) holding the rules.
 pub const CHAIN: &str = "ECSHOST-CREDENTIALS";
 
+/// How the start script's `start`, `reapply` and `recheck` steps call it:
+/// a failure only logs, the docker-proxy path still works.
+pub const STEP: &str = r#"apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy""#;
+
 /// POSIX sh function `apply_task_dnat` for the start script, which defines
 /// `$DOCKER`, `$IPTABLES`, `$NAME`, `$NETWORK`, `$OWN_NETWORK` and `log`.
 /// `address` and `port` are where the agent is published (`169.254.170.2`,
-/// `80`). Callers run it as `apply_task_dnat || log …`: it is a fast path,
-/// and a failure leaves the docker-proxy path working.
+/// `80`). Callers run it as [`STEP`].
 pub fn shell_function(backend: FirewallBackend, address: &str, port: u16) -> String {
     let cport = AGENT_CREDENTIALS_PORT;
     match backend {
-        FirewallBackend::Nftables => format!(
+        FirewallBackend::Nftables => {
             "# Tasks reach the agent through docker-proxy on the nftables backend\n\
-             # (see the provider's task_dnat module: Docker 29 accepts forwarded\n\
-             # packets only by its own firewall mark).\n\
-             apply_task_dnat() {{ :; }}\n"
-        ),
-        FirewallBackend::Iptables => format!(
-            r#"# Tasks on {TASK_BRIDGE} reach the agent in the kernel, not through docker-proxy:
+             # (Docker 29 accepts forwarded packets between its bridges only by\n\
+             # its own firewall mark, bridge-accept-fwmark).\n\
+             apply_task_dnat() { :; }\n"
+                .to_owned()
+        }
+        FirewallBackend::Iptables => {
+            // Each rule spelled once: the check (-C) and the write (-A/-I)
+            // must stay the same rule.
+            let dnat = format!("-p tcp -j DNAT --to-destination \"$agent_ip:{cport}\"");
+            let jump = format!("-i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN}");
+            let ct = format!(
+                "-m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port}"
+            );
+            let accept_in = format!(
+                "-i {TASK_BRIDGE} -d \"$agent_ip/32\" -p tcp --dport {cport} {ct} -j ACCEPT"
+            );
+            let accept_out = format!(
+                "-o {TASK_BRIDGE} -s \"$agent_ip/32\" -p tcp --sport {cport} {ct} -j ACCEPT"
+            );
+            format!(
+                r#"# Tasks on {TASK_BRIDGE} reach the agent in the kernel, not through docker-proxy:
 # DNAT {address}:{port} -> <agent ip>:{cport}, and accept exactly those
 # connections across to the agent's bridge ahead of Docker's isolation.
 # Rewritten (and logged) whenever it is not exactly right: the agent's
@@ -73,42 +91,41 @@ apply_task_dnat() {{
     [ "$OWN_NETWORK" = yes ] || return 0
     agent_ip=$("$DOCKER" inspect -f "{{{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}}}" "$NAME" 2>/dev/null) || agent_ip=""
     case $agent_ip in
-        "" | *[!0-9.]* | *..* | .* | *.)
-            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
-            return 0
-            ;;
-        *.*.*.*) ;;
-        *)
-            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
-            return 0
-            ;;
+        "" | *[!0-9.]* | *..* | .* | *.) agent_ok=no ;;
+        *.*.*.*) agent_ok=yes ;;
+        *) agent_ok=no ;;
     esac
-    if "$IPTABLES" -w -t nat -C {CHAIN} -p tcp -j DNAT --to-destination "$agent_ip:{cport}" 2>/dev/null &&
+    if [ "$agent_ok" = no ]; then
+        log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+        return 0
+    fi
+    if "$IPTABLES" -w -t nat -C {CHAIN} {dnat} 2>/dev/null &&
         [ "$("$IPTABLES" -w -t nat -S {CHAIN} | wc -l)" -eq 2 ] &&
-        "$IPTABLES" -w -t nat -C PREROUTING -i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN} 2>/dev/null &&
-        "$IPTABLES" -w -C {CHAIN} -i {TASK_BRIDGE} -d "$agent_ip/32" -p tcp --dport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT 2>/dev/null &&
-        "$IPTABLES" -w -C {CHAIN} -o {TASK_BRIDGE} -s "$agent_ip/32" -p tcp --sport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT 2>/dev/null &&
+        "$IPTABLES" -w -t nat -C PREROUTING {jump} 2>/dev/null &&
+        "$IPTABLES" -w -C {CHAIN} {accept_in} 2>/dev/null &&
+        "$IPTABLES" -w -C {CHAIN} {accept_out} 2>/dev/null &&
         [ "$("$IPTABLES" -w -S {CHAIN} | wc -l)" -eq 3 ] &&
         "$IPTABLES" -w -C DOCKER-USER -j {CHAIN} 2>/dev/null; then
         return 0
     fi
     "$IPTABLES" -w -t nat -N {CHAIN} 2>/dev/null || true
     "$IPTABLES" -w -t nat -F {CHAIN}
-    "$IPTABLES" -w -t nat -A {CHAIN} -p tcp -j DNAT --to-destination "$agent_ip:{cport}"
-    if ! "$IPTABLES" -w -t nat -C PREROUTING -i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN} 2>/dev/null; then
-        "$IPTABLES" -w -t nat -I PREROUTING 1 -i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN}
+    "$IPTABLES" -w -t nat -A {CHAIN} {dnat}
+    if ! "$IPTABLES" -w -t nat -C PREROUTING {jump} 2>/dev/null; then
+        "$IPTABLES" -w -t nat -I PREROUTING 1 {jump}
     fi
     "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
     "$IPTABLES" -w -N {CHAIN} 2>/dev/null || true
     "$IPTABLES" -w -F {CHAIN}
-    "$IPTABLES" -w -A {CHAIN} -i {TASK_BRIDGE} -d "$agent_ip/32" -p tcp --dport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT
-    "$IPTABLES" -w -A {CHAIN} -o {TASK_BRIDGE} -s "$agent_ip/32" -p tcp --sport {cport} -m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port} -j ACCEPT
+    "$IPTABLES" -w -A {CHAIN} {accept_in}
+    "$IPTABLES" -w -A {CHAIN} {accept_out}
     if ! "$IPTABLES" -w -C DOCKER-USER -j {CHAIN} 2>/dev/null; then
         "$IPTABLES" -w -I DOCKER-USER 1 -j {CHAIN}
     fi
     log "task DNAT: {TASK_BRIDGE} -> {address}:{port} goes to $agent_ip:{cport} in the kernel"
 }}
 "#
-        ),
+            )
+        }
     }
 }

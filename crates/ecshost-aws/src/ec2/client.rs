@@ -3,8 +3,8 @@
 //! network call; credentials are resolved on the first API call.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+
+use crate::call_counts::CallCounts;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
@@ -80,7 +80,7 @@ pub(crate) async fn load_sdk_config(
 pub struct Ec2 {
     pub(crate) client: aws_sdk_ec2::Client,
     pub(crate) region: String,
-    calls: Arc<Mutex<BTreeMap<&'static str, Arc<AtomicU64>>>>,
+    calls: CallCounts,
 }
 
 impl Ec2 {
@@ -95,7 +95,7 @@ impl Ec2 {
         Ok(Ec2 {
             client: aws_sdk_ec2::Client::from_conf(conf.build()),
             region,
-            calls: Arc::default(),
+            calls: CallCounts::default(),
         })
     }
 
@@ -112,30 +112,18 @@ impl Ec2 {
         Ec2 {
             client: self.client.clone(),
             region: self.region.clone(),
-            calls: Arc::default(),
+            calls: CallCounts::default(),
         }
     }
 
     /// Counts one call of `operation` (logged at debug level).
     pub(crate) fn count(&self, operation: &'static str) {
-        let c = self
-            .calls
-            .lock()
-            .expect("call counter lock")
-            .entry(operation)
-            .or_default()
-            .clone();
-        let n = c.fetch_add(1, Ordering::Relaxed) + 1;
+        let n = self.calls.record(operation);
         tracing::debug!(ec2_operation = operation, ec2_calls = n, "EC2 call");
     }
 
     /// API calls made so far, by operation.
     pub fn call_counts(&self) -> BTreeMap<&'static str, u64> {
-        self.calls
-            .lock()
-            .expect("call counter lock")
-            .iter()
-            .map(|(k, v)| (*k, v.load(Ordering::Relaxed)))
-            .collect()
+        self.calls.snapshot()
     }
 }

@@ -4,8 +4,8 @@
 //! network call.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+
+use crate::call_counts::CallCounts;
 
 use crate::ec2::client::{load_sdk_config, Ec2Settings};
 
@@ -13,7 +13,7 @@ use crate::ec2::client::{load_sdk_config, Ec2Settings};
 #[derive(Clone, Debug)]
 pub struct Ecs {
     pub(crate) client: aws_sdk_ecs::Client,
-    calls: Arc<Mutex<BTreeMap<&'static str, Arc<AtomicU64>>>>,
+    calls: CallCounts,
 }
 
 impl Ecs {
@@ -29,7 +29,7 @@ impl Ecs {
         }
         Ecs {
             client: aws_sdk_ecs::Client::from_conf(conf.build()),
-            calls: Arc::default(),
+            calls: CallCounts::default(),
         }
     }
 
@@ -44,30 +44,18 @@ impl Ecs {
     pub fn with_fresh_counters(&self) -> Ecs {
         Ecs {
             client: self.client.clone(),
-            calls: Arc::default(),
+            calls: CallCounts::default(),
         }
     }
 
     /// Counts one call of `operation` (logged at debug level).
     pub(crate) fn count(&self, operation: &'static str) {
-        let c = self
-            .calls
-            .lock()
-            .expect("call counter lock")
-            .entry(operation)
-            .or_default()
-            .clone();
-        let n = c.fetch_add(1, Ordering::Relaxed) + 1;
+        let n = self.calls.record(operation);
         tracing::debug!(ecs_operation = operation, ecs_calls = n, "ECS call");
     }
 
     /// API calls made so far, by operation.
     pub fn call_counts(&self) -> BTreeMap<&'static str, u64> {
-        self.calls
-            .lock()
-            .expect("call counter lock")
-            .iter()
-            .map(|(k, v)| (*k, v.load(Ordering::Relaxed)))
-            .collect()
+        self.calls.snapshot()
     }
 }

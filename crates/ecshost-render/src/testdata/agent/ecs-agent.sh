@@ -131,16 +131,14 @@ apply_task_dnat() {
     [ "$OWN_NETWORK" = yes ] || return 0
     agent_ip=$("$DOCKER" inspect -f "{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}" "$NAME" 2>/dev/null) || agent_ip=""
     case $agent_ip in
-        "" | *[!0-9.]* | *..* | .* | *.)
-            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
-            return 0
-            ;;
-        *.*.*.*) ;;
-        *)
-            log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
-            return 0
-            ;;
+        "" | *[!0-9.]* | *..* | .* | *.) agent_ok=no ;;
+        *.*.*.*) agent_ok=yes ;;
+        *) agent_ok=no ;;
     esac
+    if [ "$agent_ok" = no ]; then
+        log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
+        return 0
+    fi
     if "$IPTABLES" -w -t nat -C ECSHOST-CREDENTIALS -p tcp -j DNAT --to-destination "$agent_ip:51679" 2>/dev/null &&
         [ "$("$IPTABLES" -w -t nat -S ECSHOST-CREDENTIALS | wc -l)" -eq 2 ] &&
         "$IPTABLES" -w -t nat -C PREROUTING -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ECSHOST-CREDENTIALS 2>/dev/null &&
