@@ -8,7 +8,9 @@
 //!
 //! Needs root, `mmdebstrap`, `qemu-system-x86_64`, `qemu-img`, `mkfs.vfat`,
 //! `mcopy`, `busybox` (static: the DHCP server and the stand-in images),
-//! `curl` and `flock` — all installed by `.ci/install-deps`.
+//! `curl` and `flock` — installed by `bash .ci/install-deps boot` (which
+//! `.ci/boot` runs; the plain `.ci/install-deps` of `.ci/test` leaves out
+//! mmdebstrap, QEMU, dosfstools and mtools).
 
 pub mod archive;
 pub mod guest;
@@ -32,7 +34,7 @@ pub fn preflight() -> std::result::Result<(), String> {
         return Err("boots need root (network namespaces, tap devices, mmdebstrap)".into());
     }
     for t in TOOLS {
-        crate::hostlab::sys::tool(t).map_err(|e| format!("{e} (bash .ci/install-deps)"))?;
+        crate::hostlab::sys::tool(t).map_err(|e| format!("{e} (install with: bash .ci/install-deps boot)"))?;
     }
     crate::hostlab::images::busybox_path().map_err(|e| e.to_string())?;
     Ok(())
