@@ -900,7 +900,7 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             .unwrap_or("-")
             .to_owned();
         let line = format!(
-            "BOOT {name}: {timing}; verdict {verdict} ({summary}; {}){}; witness task_path={} task_imds={} imds_token_agent={} docker={} lo={}{}",
+            "BOOT {name}: {timing}; verdict {verdict} ({summary}; {}){}; witness task_path={} task_imds={} imds_token_agent={} (before the loopback file was re-applied: {}; after: {}) docker={} lo={}{}",
             checks
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
@@ -914,6 +914,8 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             w.get("task_path").map_or("-", |s| s.split_whitespace().next().unwrap_or("-")),
             w.get("task_imds").map_or("-", |s| s.split_whitespace().next().unwrap_or("-")),
             w.get("imds_token_agent").map_or("-", String::as_str),
+            w.get("imds_token_agent_before").map_or("-", String::as_str),
+            w.get("imds_token_agent_tries").map_or("-", String::as_str),
             w.get("docker").map_or("-", String::as_str),
             w.get("lo_manager").map_or("-", String::as_str),
             w.get("loopback_file").map_or(String::new(), |r| format!(" loopback_file={}", r.split(" by=").next().unwrap_or(r))),

@@ -19,7 +19,10 @@
 //!   `required` (401 otherwise) and serves `instance-id`, `placement/region`,
 //!   `placement/availability-zone` and the identity document; 404 elsewhere.
 //!
-//! One line per request goes to `--log` (peer, method, path, status, TTL).
+//! One line per connection goes to `--log`: the wall-clock time (Unix
+//! seconds, ms), the peer, and method, path, status and TTL of the request,
+//! or why none was answered (`error …`), so a boot's console can be matched
+//! against what reached the stand-in.
 //! Runs until killed. std only: the test harness starts it with
 //! `nsenter --net=<namespace>`.
 
@@ -97,7 +100,13 @@ fn main() {
     for stream in listener.incoming().flatten() {
         let state = state.clone();
         std::thread::spawn(move || {
-            let _ = serve(stream, &state);
+            let peer = stream
+                .peer_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            if let Err(e) = serve(stream, &state) {
+                log_line(&state, &format!("{peer} error {e}"));
+            }
         });
     }
 }
@@ -164,6 +173,16 @@ fn new_token() -> String {
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out
+}
+
+/// Appends `line` behind the wall-clock time to the log, if there is one.
+fn log_line(st: &State, line: &str) {
+    if let Some(f) = st.log.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let _ = writeln!(f, "{}.{:03} {line}", now.as_secs(), now.subsec_millis());
+    }
 }
 
 fn serve(mut stream: TcpStream, st: &State) -> std::io::Result<()> {
@@ -255,14 +274,14 @@ fn serve(mut stream: TcpStream, st: &State) -> std::io::Result<()> {
         stream.write_all(body.as_bytes())?;
     }
     stream.flush()?;
-    if let Some(f) = st.log.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-        let _ = writeln!(
-            f,
+    log_line(
+        st,
+        &format!(
             "{peer} {} {} {status} ttl={}",
             req.method,
             req.path,
             ttl.map_or_else(|| "default".to_owned(), |t| t.to_string())
-        );
-    }
+        ),
+    );
     Ok(())
 }

@@ -128,7 +128,10 @@ impl GuestNet {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = std::fs::remove_file(&net.imds_log);
+        // Empty the log of the readiness probes. Truncated, not removed: the
+        // stand-in keeps it open in append mode, and a removed file would
+        // take every later line with it (the boots' logs were lost so).
+        io(std::fs::write(&net.imds_log, ""), "truncate the stand-in's log")?;
         Ok(net)
     }
 
