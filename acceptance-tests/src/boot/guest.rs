@@ -131,7 +131,10 @@ impl GuestNet {
         // Empty the log of the readiness probes. Truncated, not removed: the
         // stand-in keeps it open in append mode, and a removed file would
         // take every later line with it (the boots' logs were lost so).
-        io(std::fs::write(&net.imds_log, ""), "truncate the stand-in's log")?;
+        io(
+            std::fs::write(&net.imds_log, ""),
+            "truncate the stand-in's log",
+        )?;
         Ok(net)
     }
 

@@ -34,7 +34,8 @@ pub fn preflight() -> std::result::Result<(), String> {
         return Err("boots need root (network namespaces, tap devices, mmdebstrap)".into());
     }
     for t in TOOLS {
-        crate::hostlab::sys::tool(t).map_err(|e| format!("{e} (install with: bash .ci/install-deps boot)"))?;
+        crate::hostlab::sys::tool(t)
+            .map_err(|e| format!("{e} (install with: bash .ci/install-deps boot)"))?;
     }
     crate::hostlab::images::busybox_path().map_err(|e| e.to_string())?;
     Ok(())
