@@ -438,6 +438,19 @@ fn witness(console: &str) -> BTreeMap<String, String> {
     m
 }
 
+/// The distinct peer addresses (no port) of the metadata stand-in's log.
+fn imds_peers(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut peers: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter_map(|p| p.rsplit_once(':').map(|(a, _)| a.to_owned()))
+        .collect();
+    peers.sort();
+    peers.dedup();
+    peers
+}
+
 fn secs(d: Option<Duration>) -> String {
     d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()))
 }
@@ -827,6 +840,22 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                         "the agent's netns gets an IMDSv2 token through hop limit {}: {:?}",
                         r.hop_limit,
                         w.get("imds_token_agent")
+                    ),
+                );
+                // Every request reached the stand-in from the guest's own
+                // address (MASQUERADE's source for the agent's bridge), as
+                // from an ENI's on EC2: not from the loopback alias or a
+                // Docker bridge, which only an address-scope accident of the
+                // test network made (how-it-works, "What a real boot showed").
+                let peers = imds_peers(&r.dir.join("imds.log"));
+                expect(
+                    !peers.is_empty()
+                        && peers
+                            .iter()
+                            .all(|p| p.starts_with(guest::GUEST_ADDR_PREFIX)),
+                    format!(
+                        "the stand-in saw requests only from the guest's {}x address: {peers:?}",
+                        guest::GUEST_ADDR_PREFIX
                     ),
                 );
                 expect(

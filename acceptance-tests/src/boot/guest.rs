@@ -4,11 +4,23 @@
 //! file. Bounded: the guest is killed by PID at the deadline, and the
 //! namespace, overlay and seed are removed whatever happened.
 //!
-//! Addresses: the guest link is `169.254.0.0/16` (the namespace side is
-//! `169.254.0.1`, DHCP hands out `169.254.0.10`–`.20`), and
-//! `169.254.169.254` lives on the namespace's `lo`, so the guest reaches its
-//! metadata on-link as on EC2. Nothing is routed anywhere else: the guest can
-//! reach nothing but this namespace.
+//! Addresses: the guest link is `10.254.0.0/24` (the namespace side is
+//! `10.254.0.1`, the guest's default gateway; DHCP hands out `10.254.0.10`–
+//! `.20`), and `169.254.169.254` lives on the namespace's `lo`, so the guest
+//! reaches its metadata through its gateway as a Debian host on EC2 does.
+//! Nothing is routed anywhere else: the guest can reach nothing but this
+//! namespace.
+//!
+//! The guest's address is a private, global-scope one like an ENI's, not a
+//! link-local one: with only a `169.254.0.0/16` address (scope link) on the
+//! NIC, MASQUERADE of the agent's bridge (`inet_select_addr(…,
+//! RT_SCOPE_UNIVERSE)`) skips it and takes the first global-scope address of
+//! the host instead: the loopback alias `169.254.170.2` where `ip addr add`
+//! put it (scope global), docker0's `172.17.0.1` where NetworkManager put it
+//! (NetworkManager gives `169.254.0.0/16` addresses scope link), and nothing
+//! routes an answer back to the latter. The agent's IMDS path then depended
+//! on which daemon had configured `lo` (seen in the NetworkManager boots;
+//! see how-it-works, "What a real boot showed").
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -19,8 +31,12 @@ use super::image::Image;
 use crate::hostlab::netns::NetNs;
 use crate::hostlab::{sys, Error, Result};
 
-/// The namespace side of the guest link.
-pub const LINK_ADDR: &str = "169.254.0.1";
+/// The namespace side of the guest link, the guest's default gateway.
+pub const LINK_ADDR: &str = "10.254.0.1";
+/// What every address DHCP hands the guest starts with.
+pub const GUEST_ADDR_PREFIX: &str = "10.254.0.";
+/// Prefix length of the guest link.
+const LINK_PREFIX: u8 = 24;
 /// The metadata stand-in's address (inside the test namespace only).
 pub const IMDS_ADDR: &str = "169.254.169.254";
 const TAP: &str = "tap0";
@@ -66,8 +82,13 @@ impl GuestNet {
             imds_log: dir.join("imds.log"),
         };
         net.ns.ip(&["tuntap", "add", "dev", TAP, "mode", "tap"])?;
-        net.ns
-            .ip(&["addr", "add", &format!("{LINK_ADDR}/16"), "dev", TAP])?;
+        net.ns.ip(&[
+            "addr",
+            "add",
+            &format!("{LINK_ADDR}/{LINK_PREFIX}"),
+            "dev",
+            TAP,
+        ])?;
         net.ns.ip(&["link", "set", TAP, "up"])?;
         net.ns
             .ip(&["addr", "add", &format!("{IMDS_ADDR}/32"), "dev", "lo"])?;
@@ -76,8 +97,8 @@ impl GuestNet {
             std::fs::write(
                 &conf,
                 format!(
-                    "start 169.254.0.10\nend 169.254.0.20\ninterface {TAP}\nmax_leases 10\n\
-                     lease_file {leases}\npidfile {pid}\noption subnet 255.255.0.0\n\
+                    "start {GUEST_ADDR_PREFIX}10\nend {GUEST_ADDR_PREFIX}20\ninterface {TAP}\nmax_leases 10\n\
+                     lease_file {leases}\npidfile {pid}\noption subnet 255.255.255.0\n\
                      option router {LINK_ADDR}\noption lease 86400\n",
                     leases = dir.join("udhcpd.leases").display(),
                     pid = dir.join("udhcpd.pid").display(),
