@@ -6,6 +6,7 @@
 //! - [`moto`]: a moto server per test, the EC2 emulator.
 //! - [`ec2_proxy`]: a proxy in front of moto serving lab console output and
 //!   injecting faults.
+//! - [`boot`]: Debian guests under QEMU booting the exact user data EC2 holds.
 //! - [`bench`]: helpers of the benchmark drivers in `benches/` (figures
 //!   printed for `docs/performance.md`, never asserted).
 //! - [`plugin_client`]: go-plugin's client side of AutoMTLS (P-521
@@ -20,6 +21,7 @@
 //!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
 
 pub mod bench;
+pub mod boot;
 pub mod ec2_proxy;
 pub mod hostlab;
 pub mod moto;

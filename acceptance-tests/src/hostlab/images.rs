@@ -65,7 +65,7 @@ fn write(path: &Path, content: &str, mode: u32) -> Result<()> {
 }
 
 /// `<ctx>/bin/busybox` plus a symlink per applet.
-fn stage_busybox(ctx: &Path) -> Result<()> {
+pub fn stage_busybox(ctx: &Path) -> Result<()> {
     let bb = busybox_path()?;
     let bin = ctx.join("bin");
     std::fs::create_dir_all(&bin).map_err(|e| Error::new(format!("mkdir: {e}")))?;
@@ -138,24 +138,45 @@ echo "ecs-agent stand-in: tmds on $TMDS_LISTEN, introspection on $INTROSPECTION_
 exec httpd -f -vv -p "$TMDS_LISTEN" -h /www
 "#;
 
+/// The agent stand-in's own files besides busybox: `(path in the image,
+/// content, mode)`. Shared with the boot tests, which carry the same
+/// stand-in into their guests as a `docker load` archive.
+pub fn agent_standin_files() -> Vec<(&'static str, String, u32)> {
+    vec![
+        ("www/cgi-bin/index.cgi", index_cgi(), 0o755),
+        ("intro/v1/metadata", INTROSPECTION_BODY.to_owned(), 0o644),
+        ("entrypoint.sh", ENTRYPOINT.to_owned(), 0o755),
+    ]
+}
+
+/// Environment of the agent stand-in image (`ENV`).
+pub const AGENT_STANDIN_ENV: [&str; 3] = [
+    "PATH=/bin",
+    "TMDS_LISTEN=127.0.0.1:51679",
+    "INTROSPECTION_LISTEN=0.0.0.0:51678",
+];
+
 /// Build [`AGENT_STANDIN_IMAGE`] in a context below `work`.
 pub fn build_agent_standin(d: &Dockerd, work: &Path) -> Result<()> {
     let ctx = work.join("ctx-agent");
     let _ = std::fs::remove_dir_all(&ctx);
     stage_busybox(&ctx)?;
-    write(&ctx.join("www/cgi-bin/index.cgi"), &index_cgi(), 0o755)?;
-    write(&ctx.join("intro/v1/metadata"), INTROSPECTION_BODY, 0o644)?;
-    write(&ctx.join("entrypoint.sh"), ENTRYPOINT, 0o755)?;
+    for (path, content, mode) in agent_standin_files() {
+        write(&ctx.join(path), &content, mode)?;
+    }
     write(
         &ctx.join("Dockerfile"),
-        "FROM scratch\n\
-         COPY bin /bin\n\
-         COPY www /www\n\
-         COPY intro /intro\n\
-         COPY entrypoint.sh /entrypoint.sh\n\
-         ENV PATH=/bin TMDS_LISTEN=127.0.0.1:51679 INTROSPECTION_LISTEN=0.0.0.0:51678\n\
-         EXPOSE 51678 51679\n\
-         ENTRYPOINT [\"/bin/sh\", \"/entrypoint.sh\"]\n",
+        &format!(
+            "FROM scratch\n\
+             COPY bin /bin\n\
+             COPY www /www\n\
+             COPY intro /intro\n\
+             COPY entrypoint.sh /entrypoint.sh\n\
+             ENV {}\n\
+             EXPOSE 51678 51679\n\
+             ENTRYPOINT [\"/bin/sh\", \"/entrypoint.sh\"]\n",
+            AGENT_STANDIN_ENV.join(" ")
+        ),
         0o644,
     )?;
     build(d, &ctx, AGENT_STANDIN_IMAGE)
