@@ -1,5 +1,5 @@
 //! Issue 12, items 1, 2 and 7, through real Terraform: every
-//! `aws_launch_template` of the shared corpus (`../shared/corpus/launch-templates`,
+//! `aws_launch_template` of the corpus (`acceptance-tests/corpus/launch-templates`,
 //! or `ECSHOST_CORPUS_DIR`), plus configurations of this file that together
 //! set every argument and block of hashicorp/aws 5.100.0's `aws_launch_template`,
 //! is created with hashicorp/aws on moto, adopted into `ecshost_launch_template`
@@ -488,12 +488,14 @@ impl Case {
     }
 }
 
-/// The corpus directory: `ECSHOST_CORPUS_DIR`, else `../shared/corpus`
-/// beside the repository (where CI has it). Missing is a failure.
+/// The corpus directory: `ECSHOST_CORPUS_DIR`, else the copy in this
+/// repository (`acceptance-tests/corpus/`, its README says where the files
+/// come from), so a clone anywhere runs the test with nothing beside it.
+/// Missing is a failure.
 fn corpus_dir() -> PathBuf {
     let dir = std::env::var_os("ECSHOST_CORPUS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/corpus"));
+        .unwrap_or_else(|| workspace_root().join("acceptance-tests/corpus"));
     let lt = dir.join("launch-templates");
     assert!(
         lt.is_dir(),
