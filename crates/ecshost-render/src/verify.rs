@@ -831,6 +831,7 @@ mod tests {
             ecs: Some(ecs::EcsExpectation {
                 cluster: "prod".into(),
                 registration_grace: Duration::from_secs(300),
+                task_iam_role_network_host: false,
             }),
             ..exp()
         };

@@ -55,6 +55,7 @@ pub(super) struct InstanceFleetModel {
 pub(super) struct FleetModel {
     ecs_cluster: TfValue<String>,
     registration_grace: TfValue<String>,
+    task_iam_role_network_host: TfValue<bool>,
     sample_size: TfValue<i64>,
     pub(super) sample_seed: TfValue<String>,
     pub(super) deep_checked_count: TfValue<i64>,
@@ -85,6 +86,11 @@ pub(super) fn attributes(kind: Kind, input: &dyn Fn(Attribute) -> Attribute) -> 
         )),
         input(Attribute::string("registration_grace").default("5m").validator(IsDuration).description(
             "How long after launch (EC2's `LaunchTime`) a running instance may still be missing from `ecs_cluster`: within it the instance is *pending* (listed in `pending`, not healthy, not a problem), after it a problem. Defaults to `5m`.",
+        )),
+        input(Attribute::bool("task_iam_role_network_host").optional().description(
+            "Whether the hosts' configuration enables task IAM roles for `host`-network tasks (normally `data.ecshost_user_data.x.task_iam_role_network_host`). \
+             With `ecs_cluster`, what each agent registered is judged against it: an agent without the `com.amazonaws.ecs.capability.task-iam-role` capability gives tasks no credentials, \
+             and one with `com.amazonaws.ecs.capability.task-iam-role-network-host` when this is not `true` exposes role credentials to host-network tasks, which no network rule can keep from instance metadata; both are problems. Unset: `false`.",
         )),
         input(Attribute::number("sample_size").optional().validator(IntBetween(0, 100_000)).description(
             "Deep-check (own user data, console self-check report: one DescribeInstanceAttribute and one GetConsoleOutput each) only this many instances per launch template version, drawn at random by `sample_seed`; \
@@ -209,6 +215,11 @@ impl FleetModel {
                     .known()
                     .and_then(|s| duration::parse(s).ok())
                     .unwrap_or(Duration::from_secs(300)),
+                task_iam_role_network_host: self
+                    .task_iam_role_network_host
+                    .known()
+                    .copied()
+                    .unwrap_or(false),
             }),
             sample_size: self
                 .sample_size
@@ -259,6 +270,7 @@ fn registration(c: ContainerInstance) -> Registration {
         agent_connected: c.agent_connected,
         agent_version: c.agent_version,
         running_tasks_count: c.running_tasks_count,
+        attributes: c.attributes,
     }
 }
 

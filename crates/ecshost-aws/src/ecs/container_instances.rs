@@ -47,6 +47,9 @@ pub struct ContainerInstance {
     pub running_tasks_count: i64,
     /// tasks in `PENDING`
     pub pending_tasks_count: i64,
+    /// names of the attributes the agent registered (its capabilities,
+    /// `com.amazonaws.ecs.capability.task-iam-role` …), as ECS returns them
+    pub attributes: Vec<String>,
 }
 
 /// The cluster name of a name or `arn:…:cluster/<name>`.
@@ -70,6 +73,7 @@ fn from_sdk(cluster: &str, c: &aws_sdk_ecs::types::ContainerInstance) -> Option<
             .map(str::to_owned),
         running_tasks_count: i64::from(c.running_tasks_count()),
         pending_tasks_count: i64::from(c.pending_tasks_count()),
+        attributes: c.attributes().iter().map(|a| a.name().to_owned()).collect(),
     })
 }
 

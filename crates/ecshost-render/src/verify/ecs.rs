@@ -17,6 +17,15 @@
 //!   minute or two. Before that it is *pending*: not a problem, not yet
 //!   healthy.
 //!
+//! - what the agent registered must fit the configuration: without the
+//!   `task-iam-role` capability tasks get no role credentials at all; with
+//!   `task-iam-role-network-host` that the configuration did not ask for,
+//!   host-network tasks get role credentials while no network rule can keep
+//!   them from instance metadata. (The capability names are the agent's:
+//!   `agent/app/agent_capability.go` of aws/amazon-ecs-agent.) A record
+//!   with no attributes at all — only emulators return one — is not judged
+//!   on them.
+//!
 //! Messages carry no ages, so a verification of an unchanged fleet reads
 //! the same on every plan.
 
@@ -29,7 +38,18 @@ pub struct EcsExpectation {
     pub cluster: String,
     /// how long after launch a host may still be unregistered
     pub registration_grace: Duration,
+    /// the configuration enables task roles for host-network tasks
+    /// (`ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true`)
+    pub task_iam_role_network_host: bool,
 }
+
+/// The capability an agent registers when it can give tasks IAM role
+/// credentials (`ECS_ENABLE_TASK_IAM_ROLE=true`).
+pub const TASK_IAM_ROLE: &str = "com.amazonaws.ecs.capability.task-iam-role";
+/// The capability an agent registers when it gives host-network tasks IAM
+/// role credentials (`ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true`).
+pub const TASK_IAM_ROLE_NETWORK_HOST: &str =
+    "com.amazonaws.ecs.capability.task-iam-role-network-host";
 
 /// A container instance as ECS reports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,6 +68,8 @@ pub struct Registration {
     pub agent_version: Option<String>,
     /// `runningTasksCount`
     pub running_tasks_count: i64,
+    /// names of the registered attributes (the agent's capabilities)
+    pub attributes: Vec<String>,
 }
 
 /// Where the instance is registered.
@@ -183,7 +205,26 @@ pub fn judge(
                         .unwrap_or_default()
                 ));
             }
+            judge_capabilities(exp, r, problems);
         }
+    }
+}
+
+/// What the registration promises against what the configuration asks.
+fn judge_capabilities(exp: &EcsExpectation, r: &Registration, problems: &mut Vec<String>) {
+    if r.attributes.is_empty() {
+        return;
+    }
+    let has = |name: &str| r.attributes.iter().any(|a| a == name);
+    if !has(TASK_IAM_ROLE) {
+        problems.push(format!(
+            "the ECS agent registered without {TASK_IAM_ROLE}: tasks on this host get no IAM role credentials (is ECS_ENABLE_TASK_IAM_ROLE=true in its ecs.config?)"
+        ));
+    }
+    if has(TASK_IAM_ROLE_NETWORK_HOST) && !exp.task_iam_role_network_host {
+        problems.push(format!(
+            "the ECS agent registered {TASK_IAM_ROLE_NETWORK_HOST}, which the configuration does not ask for: host-network tasks get IAM role credentials, and no network rule keeps them from instance metadata (remove ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true from its ecs.config, or set task_iam_role_network_host = true here if it is intended)"
+        ));
     }
 }
 
@@ -195,6 +236,7 @@ mod tests {
         EcsExpectation {
             cluster: "prod".into(),
             registration_grace: Duration::from_secs(300),
+            task_iam_role_network_host: false,
         }
     }
 
@@ -207,7 +249,43 @@ mod tests {
             agent_connected: true,
             agent_version: Some("1.89.0".into()),
             running_tasks_count: 3,
+            attributes: vec!["ecs.os-type".into(), TASK_IAM_ROLE.into()],
         }
+    }
+
+    #[test]
+    fn what_the_agent_registered_must_fit_the_configuration() {
+        let mut no_role = active();
+        no_role.attributes.retain(|a| a != TASK_IAM_ROLE);
+        let (p, _) = judged(Membership::InCluster(no_role), Some(10));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("get no IAM role credentials"), "{p:?}");
+
+        let mut exposed = active();
+        exposed.attributes.push(TASK_IAM_ROLE_NETWORK_HOST.into());
+        let (p, _) = judged(Membership::InCluster(exposed.clone()), Some(10));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("no network rule keeps them from instance metadata"),
+            "{p:?}"
+        );
+        // Asked for: not a problem here (the plan warns about it instead).
+        let asked = EcsExpectation {
+            task_iam_role_network_host: true,
+            ..exp()
+        };
+        let (mut p, mut w) = (Vec::new(), Vec::new());
+        let f = EcsFacts {
+            membership: Membership::InCluster(exposed),
+            since_launch: Some(Duration::from_secs(10)),
+        };
+        judge(&asked, &f, true, &mut p, &mut w);
+        assert!(p.is_empty(), "{p:?}");
+
+        // A record with no attributes at all (an emulator's) is not judged on them.
+        let mut bare = active();
+        bare.attributes.clear();
+        assert!(judged(Membership::InCluster(bare), Some(10)).0.is_empty());
     }
 
     fn judged(m: Membership, age: Option<u64>) -> (Vec<String>, Vec<String>) {
