@@ -3,7 +3,8 @@
 //! installed into a temporary filesystem mirror.
 //!
 //! # Layout
-//! - [`moto`]: a moto server per test, the EC2 emulator.
+//! - [`moto`]: a moto server per test, the EC2 emulator (and, through the
+//!   ECS launcher, ECS and the ACS endpoint the real agent needs).
 //! - [`ec2_proxy`]: a proxy in front of moto serving lab console output and
 //!   injecting faults.
 //! - [`boot`]: Debian guests under QEMU booting the exact user data EC2 holds.
@@ -17,6 +18,7 @@
 //!   prebuilt binary.
 //! - [`state_fixtures`]: state written by past releases, replayed into moto
 //!   and planned by the current build.
+//! - [`user_data_edit`]: hand edits of rendered user data for negative cases.
 //! - [`terraform`]: building providers once, the mirror, the CLI config and
 //!   a [`terraform::Workdir`] per test with init/apply/plan/show/import/destroy.
 
@@ -30,4 +32,5 @@ pub mod registry;
 pub mod release;
 pub mod state_fixtures;
 pub mod terraform;
+pub mod user_data_edit;
 pub mod verification;

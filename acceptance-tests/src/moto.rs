@@ -44,6 +44,7 @@ pub fn moto_server() -> PathBuf {
 pub struct Moto {
     /// `http://127.0.0.1:<port>`
     pub endpoint: String,
+    acs_port: Option<u16>,
     child: Child,
 }
 
@@ -69,6 +70,26 @@ fn http(port: u16, method: &str, path: &str, body: &str, timeout: Duration) -> O
     resp.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// A minimal HTTP request with a body; returns status and body (bounded: 30 s).
+fn http_text(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).ok()?;
+    let code = resp.split_whitespace().nth(1)?.parse().ok()?;
+    let text = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((code, text))
+}
+
 impl Moto {
     /// Starts a server and waits until it answers (bounded: 60 s).
     pub fn start() -> Moto {
@@ -78,17 +99,55 @@ impl Moto {
     /// Like [`Moto::start`], with extra environment for the server (e.g.
     /// `MOTO_RECORDER_FILEPATH`).
     pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
-        let bin = moto_server();
         let port = free_port();
-        let child = Command::new(bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting moto_server");
+        let mut cmd = Command::new(moto_server());
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied());
+        Self::spawn(cmd, port, None)
+    }
+
+    /// moto through the harness's ECS launcher
+    /// (`acceptance-tests/moto/ecs_launcher.py`,
+    /// `docs/guides/testing-against-moto.md`): moto as the real ECS agent
+    /// needs it (registration keeps the agent's attributes and resources,
+    /// task state changes are acknowledged and recorded) plus an ACS
+    /// websocket endpoint on a second port, [`Moto::acs_port`].
+    /// `DiscoverPollEndpoint` answers `http://<agent_side_host>:<acs port>`:
+    /// the address at which the agent reaches that port (a relay into its
+    /// namespace listens on the same port number).
+    pub fn start_ecs_launcher(agent_side_host: &str) -> Moto {
+        let port = free_port();
+        let acs_port = free_port();
+        let python = moto_server().with_file_name("python");
+        let mut cmd = Command::new(python);
+        cmd.arg(workspace_root().join("acceptance-tests/moto/ecs_launcher.py"))
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--acs-port", &acs_port.to_string()])
+            .args(["--acs-url", &format!("http://{agent_side_host}:{acs_port}")]);
+        if let Some(log) = std::env::var_os("ECSHOST_LAUNCHER_LOG") {
+            let f = std::fs::File::create(log).expect("ECSHOST_LAUNCHER_LOG");
+            cmd.stderr(f);
+        }
+        let m = Self::spawn(cmd, port, Some(acs_port));
+        let t0 = Instant::now();
+        while http_text(acs_port, "GET", "/harness/state", "").map(|r| r.0) != Some(200) {
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "the ECS launcher's ACS port {acs_port} did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        m
+    }
+
+    fn spawn(mut cmd: Command, port: u16, acs_port: Option<u16>) -> Moto {
+        if acs_port.is_none() || std::env::var_os("ECSHOST_LAUNCHER_LOG").is_none() {
+            cmd.stderr(Stdio::null());
+        }
+        let child = cmd.stdout(Stdio::null()).spawn().expect("starting moto");
         let m = Moto {
             endpoint: format!("http://127.0.0.1:{port}"),
+            acs_port,
             child,
         };
         let t0 = Instant::now();
@@ -100,6 +159,38 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(100));
         }
         m
+    }
+
+    /// The launcher's ACS endpoint and control API (local side).
+    pub fn acs_port(&self) -> Option<u16> {
+        self.acs_port
+    }
+
+    /// `GET /harness/state` of the launcher: the agent's ACS connections,
+    /// every message it sent, every task state change it submitted.
+    pub fn acs_state(&self) -> serde_json::Value {
+        let port = self.acs_port.expect("started with start_ecs_launcher");
+        let (code, body) = http_text(port, "GET", "/harness/state", "").expect("harness state");
+        assert_eq!(code, 200, "GET /harness/state: {body}");
+        serde_json::from_str(&body).expect("harness state is JSON")
+    }
+
+    /// `POST /harness/payload`: the ACS endpoint sends the agent a
+    /// `PayloadMessage` with `tasks`; returns its message id, or the
+    /// launcher's reason (no ACS connection yet, …).
+    pub fn acs_send_tasks(&self, tasks: serde_json::Value) -> Result<String, String> {
+        let port = self.acs_port.expect("started with start_ecs_launcher");
+        let body = serde_json::json!({ "tasks": tasks }).to_string();
+        let (code, text) = http_text(port, "POST", "/harness/payload", &body)
+            .ok_or("no answer from the launcher")?;
+        if code != 200 {
+            return Err(format!("{code}: {text}"));
+        }
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        v["messageId"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no messageId in {text}"))
     }
 
     /// POSTs to moto's own API (`/moto-api/…`, e.g. `seed?a=42` or

@@ -1416,3 +1416,6 @@ fn metadata_guard_survives_every_netfilter_rewrite() {
     assert_all_pass(&report, &console);
     let _ = metadata_guard::WATCH_UNIT_NAME;
 }
+
+#[path = "host_lab_rendered/real_agent.rs"]
+mod real_agent;

@@ -90,7 +90,8 @@ pub fn stage_busybox(ctx: &Path) -> Result<()> {
     Ok(())
 }
 
-fn build(d: &Dockerd, ctx: &Path, tag: &str) -> Result<()> {
+/// `docker build -q --network=none -t <tag> <ctx>` against the lab's dockerd.
+pub fn build_context(d: &Dockerd, ctx: &Path, tag: &str) -> Result<()> {
     let ctx_s = ctx.to_string_lossy();
     let out = d.docker(
         &["build", "-q", "--network=none", "-t", tag, &ctx_s],
@@ -110,7 +111,7 @@ pub fn build_busybox(d: &Dockerd, work: &Path) -> Result<()> {
         "FROM scratch\nCOPY bin /bin\nENV PATH=/bin\nCMD [\"sh\"]\n",
         0o644,
     )?;
-    build(d, &ctx, BUSYBOX_IMAGE)
+    build_context(d, &ctx, BUSYBOX_IMAGE)
 }
 
 /// CGI answering like the agent's credentials handler; busybox httpd runs
@@ -179,7 +180,7 @@ pub fn build_agent_standin(d: &Dockerd, work: &Path) -> Result<()> {
         ),
         0o644,
     )?;
-    build(d, &ctx, AGENT_STANDIN_IMAGE)
+    build_context(d, &ctx, AGENT_STANDIN_IMAGE)
 }
 
 /// Build both images; returns the time taken.

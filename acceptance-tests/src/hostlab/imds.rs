@@ -13,7 +13,8 @@
 //! * `GET` serves the files below its document root (`/latest/meta-data/…`;
 //!   a directory lists its entries, one per line);
 //! * `PUT /latest/api/token` with `X-aws-ec2-metadata-token-ttl-seconds`
-//!   (1–21600) returns a token (IMDSv2); without the header, 400;
+//!   (1–21600) returns a token (IMDSv2) and, as EC2 does, the same header
+//!   with the TTL; without the header, 400;
 //! * the **hop limit**: the token answer leaves with IP TTL = the hop limit
 //!   ([`Imds::set_hop_limit`], default 2, as the provider renders it), so,
 //!   as on EC2, it dies after that many routers: the lab host (forwarding to
@@ -43,6 +44,23 @@ pub const INSTANCE_ID: &str = "i-0123456789abcdef0";
 /// Region served at `/latest/meta-data/placement/region`.
 pub const REGION: &str = "us-east-1";
 
+/// Name of the instance profile's role the stand-in serves credentials for.
+pub const INSTANCE_ROLE: &str = "ecshost-lab-instance-role";
+
+/// What [`Imds::serve_instance`] serves about the instance: an instance
+/// that exists in the test's moto.
+#[derive(Debug, Clone)]
+pub struct InstanceFacts {
+    pub instance_id: String,
+    pub account_id: String,
+    pub image_id: String,
+    pub instance_type: String,
+    pub private_ip: String,
+    pub mac: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+}
+
 /// The running stand-in.
 #[derive(Debug)]
 pub struct Imds {
@@ -71,9 +89,11 @@ def setting(name, default):
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "EC2ws"
 
-    def reply(self, code, body):
+    def reply(self, code, body, headers=()):
         data = body.encode()
         self.send_response(code)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -89,7 +109,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         TOKENS.add(token)
         hops = int(setting("hop-limit", "2"))
         self.connection.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, hops)
-        self.reply(200, token)
+        # EC2 echoes the TTL; aws-sdk-go-v2 (the ECS agent's SDK) refuses a
+        # token answer without it (feature/ec2/imds, token_provider.go) and
+        # falls back to IMDSv1.
+        self.reply(200, token, [("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", ttl)])
 
     def do_GET(self):
         if setting("http-tokens", "optional") == "required" and self.headers.get(
@@ -216,6 +239,66 @@ impl Imds {
             }
             thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Serve what the real ECS agent reads at start for the EC2 instance
+    /// `instance_id` (an instance moto knows: the agent registers it, and
+    /// `RegisterContainerInstance` looks it up), as `../shared/ecs-agent/README.md`
+    /// lists it: the identity document and its signature, `instance-id`,
+    /// `mac`, the interface's `vpc-id` and `subnet-id`, the availability
+    /// zone and its id; and the instance role's credentials
+    /// (`iam/security-credentials/<role>`), which the agent's AWS SDK takes
+    /// from here to call ECS, as on EC2. `outpost-arn` and `user-data` stay
+    /// absent (404, which the agent accepts).
+    pub fn serve_instance(&self, instance: &InstanceFacts) -> Result<()> {
+        let md = self.docroot.join("latest/meta-data");
+        let az = format!("{REGION}a");
+        write(&md.join("instance-id"), &instance.instance_id)?;
+        write(&md.join("mac"), &instance.mac)?;
+        write(&md.join("placement/availability-zone"), &az)?;
+        write(&md.join("placement/availability-zone-id"), "use1-az1")?;
+        let nic = md.join("network/interfaces/macs").join(&instance.mac);
+        write(&nic.join("vpc-id"), &instance.vpc_id)?;
+        write(&nic.join("subnet-id"), &instance.subnet_id)?;
+        write(&nic.join("local-ipv4s"), &instance.private_ip)?;
+        write(
+            &self
+                .docroot
+                .join("latest/dynamic/instance-identity/document"),
+            &serde_json::json!({
+                "accountId": instance.account_id,
+                "architecture": "x86_64",
+                "availabilityZone": az,
+                "imageId": instance.image_id,
+                "instanceId": instance.instance_id,
+                "instanceType": instance.instance_type,
+                "privateIp": instance.private_ip,
+                "region": REGION,
+                "version": "2017-09-30",
+            })
+            .to_string(),
+        )?;
+        // Not verified by the agent against a key (only passed on to ECS,
+        // which moto does not check).
+        write(
+            &self
+                .docroot
+                .join("latest/dynamic/instance-identity/signature"),
+            "aG9zdGxhYiBzdGFuZC1pbg==",
+        )?;
+        write(
+            &md.join("iam/security-credentials").join(INSTANCE_ROLE),
+            &serde_json::json!({
+                "Code": "Success",
+                "LastUpdated": "2026-12-07T00:00:00Z",
+                "Type": "AWS-HMAC",
+                "AccessKeyId": "ASIAHOSTLABINSTANCE0",
+                "SecretAccessKey": "hostlab-instance-role-secret",
+                "Token": "hostlab-instance-role-token",
+                "Expiration": "2099-01-01T00:00:00Z",
+            })
+            .to_string(),
+        )
     }
 
     /// The IP TTL of token answers (EC2's `http_put_response_hop_limit`).

@@ -17,7 +17,7 @@ use crate::hostlab::firewalld::{self, Backend, Firewalld};
 use crate::hostlab::imds::Imds;
 use crate::hostlab::netns::NetNs;
 use crate::hostlab::sys::{self, CmdOutput};
-use crate::hostlab::{images, Error, Result, ECS_CREDENTIALS_ADDR};
+use crate::hostlab::{agent_image, images, Error, Result, ECS_CREDENTIALS_ADDR};
 
 /// Prefix of every lab name (netns, directory, cgroup parent).
 pub const LAB_PREFIX: &str = "hostlab-";
@@ -48,6 +48,9 @@ pub struct LabConfig {
     /// Where lab directories go (env `HOSTLAB_BASE`, default `/var/tmp/hostlab`).
     /// Must be a filesystem overlay2 (or vfs) works on — not overlayfs itself.
     pub base_dir: PathBuf,
+    /// Also build the real agent's image ([`agent_image::AGENT_IMAGE`])
+    /// from this agent directory (see [`agent_image::AgentSource`]).
+    pub real_agent: Option<PathBuf>,
 }
 
 impl Default for LabConfig {
@@ -64,6 +67,7 @@ impl Default for LabConfig {
             base_dir: std::env::var("HOSTLAB_BASE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|_| PathBuf::from("/var/tmp/hostlab")),
+            real_agent: None,
         }
     }
 }
@@ -247,7 +251,18 @@ impl Lab {
             env.push(("DBUS_SYSTEM_BUS_ADDRESS".to_owned(), fw.bus_address()));
             lab.firewalld = Some(fw);
         }
+        // A second API socket where a host has it (`/var/run/docker.sock`)
+        // below the lab's host root: the rendered start script mounts
+        // `ECSHOST_RUN_DIR` (tests point it at `<lab>/root/var/run`) as the
+        // agent's `/var/run`, and the real agent talks to Docker there.
+        let run_dir = dir.join("root/var/run");
+        std::fs::create_dir_all(&run_dir)
+            .map_err(|e| Error::new(format!("mkdir {}: {e}", run_dir.display())))?;
         let dcfg = DockerdConfig {
+            extra_args: vec![format!(
+                "--host=unix://{}",
+                run_dir.join("docker.sock").display()
+            )],
             userland_proxy: cfg.userland_proxy,
             storage_driver: cfg.storage_driver.clone(),
             bip: cfg.bip.clone(),
@@ -259,6 +274,11 @@ impl Lab {
         lab.timings.dockerd_start = lab.dockerd_mut().start()?;
         if cfg.build_images {
             lab.timings.image_build = images::build_all(lab.dockerd_ref(), &dir)?;
+        }
+        if let Some(agent_dir) = &cfg.real_agent {
+            let t = Instant::now();
+            agent_image::build(lab.dockerd_ref(), &dir, agent_dir)?;
+            lab.timings.image_build += t.elapsed();
         }
         lab.timings.total = t0.elapsed();
         Ok(lab)

@@ -23,12 +23,14 @@
 
 use std::fmt;
 
+pub mod agent_image;
 pub mod dockerd;
 pub mod firewalld;
 pub mod images;
 pub mod imds;
 pub mod lab;
 pub mod netns;
+pub mod relay;
 pub mod sys;
 
 pub use lab::{lab_or_skip, preflight, Lab, LabConfig, Timings, LAB_PREFIX};
