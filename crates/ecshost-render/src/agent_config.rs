@@ -111,6 +111,120 @@ pub const LOGGING_DRIVERS: [&str; 11] = [
 /// (`AttributeLimitExceededException`).
 pub const MAX_INSTANCE_ATTRIBUTES: usize = 10;
 
+/// Every environment variable agent {AGENT_VERSION} reads from its
+/// configuration: what its `agent/config` package reads on Linux
+/// (`testdata/agent-config-keys/keys.txt`, extracted from the agent's source;
+/// the oracle test checks this list holds all of them) and what its logger,
+/// CNI, credentials and HTTP clients read (`ECS_LOG*`, `ECS_CNI_LOG*`,
+/// `ECS_ALTERNATE_CREDENTIAL_PROFILE`, `ECS_PAUSE_LABELS`, the proxy variables).
+pub const AGENT_KEYS: [&str; 100] = [
+    "AWS_DEFAULT_REGION",
+    "CREDENTIALS_FETCHER_HOST_DIR",
+    "CREDENTIALS_FETCHER_SECRET_NAME_FOR_DOMAINLESS_GMSA",
+    "DOCKER_HOST",
+    "ECS_AGENT_CONFIG_FILE_PATH",
+    "ECS_ALTERNATE_CREDENTIAL_PROFILE",
+    "ECS_APPARMOR_CAPABLE",
+    "ECS_AUDIT_LOGFILE",
+    "ECS_AUDIT_LOGFILE_DISABLED",
+    "ECS_AVAILABLE_LOGGING_DRIVERS",
+    "ECS_AWSVPC_ADDITIONAL_LOCAL_ROUTES",
+    "ECS_AWSVPC_BLOCK_IMDS",
+    "ECS_BACKEND_HOST",
+    "ECS_CGROUP_CPU_PERIOD",
+    "ECS_CGROUP_PATH",
+    "ECS_CHECKPOINT",
+    "ECS_CLUSTER",
+    "ECS_CNI_LOGLEVEL",
+    "ECS_CNI_LOG_FILE",
+    "ECS_CNI_PLUGINS_PATH",
+    "ECS_CONTAINER_CREATE_TIMEOUT",
+    "ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM",
+    "ECS_CONTAINER_INSTANCE_TAGS",
+    "ECS_CONTAINER_START_TIMEOUT",
+    "ECS_CONTAINER_STOP_TIMEOUT",
+    "ECS_DATADIR",
+    "ECS_DETAILED_OS_FAMILY",
+    "ECS_DISABLE_DOCKER_HEALTH_CHECK",
+    "ECS_DISABLE_IMAGE_CLEANUP",
+    "ECS_DISABLE_METRICS",
+    "ECS_DISABLE_PRIVILEGED",
+    "ECS_DISABLE_TASK_METADATA_AZ",
+    "ECS_DOMAIN_JOINED_LINUX_INSTANCE",
+    "ECS_DYNAMIC_HOST_PORT_RANGE",
+    "ECS_EBSTA_SUPPORTED",
+    "ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE",
+    "ECS_ENABLE_CONTAINER_METADATA",
+    "ECS_ENABLE_FIRELENS_ASYNC",
+    "ECS_ENABLE_GPU_SUPPORT",
+    "ECS_ENABLE_HIGH_DENSITY_ENI",
+    "ECS_ENABLE_INF_SUPPORT",
+    "ECS_ENABLE_PROMETHEUS_METRICS",
+    "ECS_ENABLE_RUNTIME_STATS",
+    "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+    "ECS_ENABLE_TASK_CPU_MEM_LIMIT",
+    "ECS_ENABLE_TASK_ENI",
+    "ECS_ENABLE_TASK_IAM_ROLE",
+    "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST",
+    "ECS_ENABLE_UNTRACKED_IMAGE_CLEANUP",
+    "ECS_ENGINE_AUTH_DATA",
+    "ECS_ENGINE_AUTH_TYPE",
+    "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION",
+    "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION_JITTER",
+    "ECS_EXCLUDE_IPV6_PORTBINDING",
+    "ECS_EXCLUDE_UNTRACKED_IMAGE",
+    "ECS_EXTERNAL",
+    "ECS_GMSA_SUPPORTED",
+    "ECS_HOST_DATA_DIR",
+    "ECS_IMAGE_CLEANUP_INTERVAL",
+    "ECS_IMAGE_MINIMUM_CLEANUP_AGE",
+    "ECS_IMAGE_PULL_BEHAVIOR",
+    "ECS_IMAGE_PULL_INACTIVITY_TIMEOUT",
+    "ECS_IMAGE_PULL_TIMEOUT",
+    "ECS_INSTANCE_ATTRIBUTES",
+    "ECS_INSTANCE_IP_COMPATIBILITY",
+    "ECS_LOGFILE",
+    "ECS_LOGLEVEL",
+    "ECS_LOGLEVEL_ON_INSTANCE",
+    "ECS_LOG_DRIVER",
+    "ECS_LOG_MAX_FILE_SIZE_MB",
+    "ECS_LOG_MAX_ROLL_COUNT",
+    "ECS_LOG_OPTS",
+    "ECS_LOG_OUTPUT_FORMAT",
+    "ECS_LOG_ROLLOVER_TYPE",
+    "ECS_MANIFEST_PULL_TIMEOUT",
+    "ECS_NUM_IMAGES_DELETE_PER_CYCLE",
+    "ECS_NVIDIA_RUNTIME",
+    "ECS_PAUSE_LABELS",
+    "ECS_POLLING_METRICS_WAIT_DURATION",
+    "ECS_POLL_METRICS",
+    "ECS_PROPAGATE_TASK_MEMORY_LIMIT_CGROUPV2",
+    "ECS_PULL_DEPENDENT_CONTAINERS_UPFRONT",
+    "ECS_RESERVED_MEMORY",
+    "ECS_RESERVED_PORTS",
+    "ECS_RESERVED_PORTS_UDP",
+    "ECS_SELINUX_CAPABLE",
+    "ECS_SHARED_VOLUME_MATCH_FULL_CONFIG",
+    "ECS_TASK_METADATA_RPS_LIMIT",
+    "ECS_TASK_PIDS_LIMIT",
+    "ECS_UPDATES_ENABLED",
+    "ECS_UPDATE_DOWNLOAD_DIR",
+    "ECS_VOLUME_PLUGIN_CAPABILITIES",
+    "ECS_WARM_POOLS_CHECK",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE",
+    "NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE",
+    "NO_PROXY",
+    "ZZZ_SKIP_DOMAIN_JOIN_CHECK_NOT_SUPPORTED_IN_PRODUCTION",
+    "ZZZ_SKIP_DOMAIN_LESS_CHECK_NOT_SUPPORTED_IN_PRODUCTION",
+];
+
+/// Whether the agent reads `key` at all.
+pub fn is_agent_key(key: &str) -> bool {
+    AGENT_KEYS.binary_search(&key).is_ok()
+}
+
 /// Settings the agent parses as something other than free text, by name.
 /// Keys the provider manages (`MANAGED_KEYS`) are absent: they are refused
 /// before this table is consulted.
@@ -894,6 +1008,16 @@ mod tests {
         assert_eq!(keys, sorted);
         for k in keys {
             assert!(!super::super::agent::MANAGED_KEYS.contains(&k), "{k}");
+        }
+        let mut agent_keys = AGENT_KEYS.to_vec();
+        agent_keys.sort_unstable();
+        agent_keys.dedup();
+        assert_eq!(
+            agent_keys, AGENT_KEYS,
+            "AGENT_KEYS must be sorted and unique"
+        );
+        for (k, _) in SETTINGS {
+            assert!(is_agent_key(k), "{k} is in SETTINGS but not in AGENT_KEYS");
         }
     }
 
