@@ -471,6 +471,14 @@ fn warn(key: &str, summary: &str, detail: String) -> Problem {
 /// the provider does not manage. At most one error per entry.
 pub fn check(key: &str, value: &str, ctx: &Context<'_>) -> Vec<Problem> {
     let mut out = Vec::new();
+    if value.is_empty() {
+        out.push(warn(
+            key,
+            "Empty value",
+            format!("The agent reads an empty {key} as not set and uses its default. Remove the entry, or give it a value."),
+        ));
+        return out;
+    }
     if let Some(inner) = unquoted(value) {
         let instead = if is_secret(key) {
             "Write the value without the surrounding quotes.".to_owned()
@@ -539,6 +547,14 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
                 format!(
                     "The agent reads {key} with Go's time.ParseDuration and ignores {} with a warning. Write a number with a unit, such as \"30s\", \"5m\" or \"1h30m\".",
                     shown()
+                ),
+            )),
+            Some(0) => Some(warn(
+                key,
+                "Zero means not set",
+                format!(
+                    "The agent reads a zero {key} as not set and uses its default of {} instead.",
+                    duration_default(key)
                 ),
             )),
             Some(ns) => bound.and_then(|b| {
@@ -731,6 +747,25 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
         }),
         Kind::AuthData => check_auth_data(ctx.config.get("ECS_ENGINE_AUTH_TYPE").map(String::as_str), value)
             .map(|(summary, detail)| err(key, summary, detail)),
+    }
+}
+
+/// The agent's default for a duration setting (`DefaultConfig` on Linux,
+/// as `ecs-agent-config-check` prints it without the key).
+fn duration_default(key: &str) -> &'static str {
+    match key {
+        "ECS_CGROUP_CPU_PERIOD" => "100ms",
+        "ECS_CONTAINER_CREATE_TIMEOUT" => "4m",
+        "ECS_CONTAINER_START_TIMEOUT" => "3m",
+        "ECS_CONTAINER_STOP_TIMEOUT" => "30s",
+        "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION" => "3h",
+        "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION_JITTER" => "0s (no jitter)",
+        "ECS_IMAGE_CLEANUP_INTERVAL" => "30m",
+        "ECS_IMAGE_MINIMUM_CLEANUP_AGE" | "NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE" => "1h",
+        "ECS_IMAGE_PULL_INACTIVITY_TIMEOUT" | "ECS_MANIFEST_PULL_TIMEOUT" => "1m",
+        "ECS_IMAGE_PULL_TIMEOUT" => "2h",
+        "ECS_POLLING_METRICS_WAIT_DURATION" => "10s",
+        _ => "its own",
     }
 }
 
@@ -1111,6 +1146,17 @@ mod tests {
                 "ECS_CONTAINER_START_TIMEOUT",
                 "10s",
                 &[(W, "Outside the agent's bounds")],
+            ),
+            (
+                "ECS_CONTAINER_STOP_TIMEOUT",
+                "0s",
+                &[(W, "Zero means not set")],
+            ),
+            ("ECS_UPDATE_DOWNLOAD_DIR", "", &[(W, "Empty value")]),
+            (
+                "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+                "",
+                &[(W, "Empty value")],
             ),
             ("ECS_TASK_PIDS_LIMIT", "100", &[]),
             (

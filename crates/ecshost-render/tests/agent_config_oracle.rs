@@ -801,11 +801,11 @@ fn the_agent_is_the_oracle_for_config() {
     let mut bases: BTreeMap<String, Run> = BTreeMap::new();
     for key in &keys {
         let env = base_env(key);
-        if !bases.contains_key(&env) {
-            let run = run_oracle(&bin, &tmp.0, &env, "");
+        bases.entry(env).or_insert_with_key(|env| {
+            let run = run_oracle(&bin, &tmp.0, env, "");
             assert_eq!(run.code, 0, "baseline {env:?} refused: {:?}", run.error);
-            bases.insert(env, run);
-        }
+            run
+        });
     }
 
     let mut runner = TestRunner::deterministic();
