@@ -225,6 +225,45 @@ pub fn is_agent_key(key: &str) -> bool {
     AGENT_KEYS.binary_search(&key).is_ok()
 }
 
+/// Why an agent setting outside `ECS_*` that the agent does read is refused
+/// here (`None`: the provider passes it on).
+pub fn unsupported_reason(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "DOCKER_HOST" => "The start script mounts the host's Docker socket where the agent looks for it by default; DOCKER_HOST pointed anywhere else leaves the agent without Docker.",
+        "CREDENTIALS_FETCHER_HOST_DIR" | "CREDENTIALS_FETCHER_SECRET_NAME_FOR_DOMAINLESS_GMSA" => "ecs-init sets it for gMSA through credentials-fetcher, whose socket directory the start script does not mount into the agent.",
+        k if k.starts_with("ZZZ_") => "The agent reads it only to skip a check in its own tests (\"should not be set for any non-test use-case\", agent/config/parse.go).",
+        _ => return None,
+    })
+}
+
+/// The setting the agent reads whose name is closest to `key` (at most 3
+/// edits away), for "did you mean".
+pub fn nearest_agent_key(key: &str) -> Option<&'static str> {
+    AGENT_KEYS
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Settings the agent parses as something other than free text, by name.
 /// Keys the provider manages (`MANAGED_KEYS`) are absent: they are refused
 /// before this table is consulted.
@@ -283,6 +322,7 @@ const SETTINGS: &[(&str, Kind)] = &[
     ("ECS_DISABLE_METRICS", Kind::Bool),
     ("ECS_DISABLE_PRIVILEGED", Kind::Bool),
     ("ECS_DISABLE_TASK_METADATA_AZ", Kind::Bool),
+    ("ECS_DOMAIN_JOINED_LINUX_INSTANCE", Kind::Bool),
     ("ECS_DYNAMIC_HOST_PORT_RANGE", Kind::PortRange),
     ("ECS_EBSTA_SUPPORTED", Kind::Bool),
     ("ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE", Kind::Bool),
@@ -509,6 +549,18 @@ pub fn check(key: &str, value: &str, ctx: &Context<'_>) -> Vec<Problem> {
             format!("{key} only acts on awsvpc tasks, and the bridged agent runs with task ENIs off (ECS_ENABLE_TASK_ENI=false). Remove it.")
         };
         out.push(warn(key, "Setting has no effect on this host", why));
+    }
+    let gmsa = ctx
+        .config
+        .get("ECS_GMSA_SUPPORTED")
+        .and_then(|v| go_parse_bool(v.trim()))
+        == Some(true);
+    if key == "ECS_DOMAIN_JOINED_LINUX_INSTANCE" && !gmsa {
+        out.push(warn(
+            key,
+            "Setting has no effect on this host",
+            format!("The agent reads {key} only when ECS_GMSA_SUPPORTED is true; without it the value is ignored. Remove it, or set ECS_GMSA_SUPPORTED."),
+        ));
     }
     if key == "ECS_RESERVED_PORTS_UDP" && ctx.reserved_ports_udp_attribute {
         out.push(err(
@@ -1206,6 +1258,18 @@ mod tests {
                 want.iter().map(|(s, m)| (*s, (*m).to_owned())).collect();
             assert_eq!(got, want, "{key} = {value}");
         }
+    }
+
+    #[test]
+    fn misspelt_keys_have_a_nearest_key() {
+        assert_eq!(
+            nearest_agent_key("ECS_ENABLE_SPOT_INSTANCE_DRANING"),
+            Some("ECS_ENABLE_SPOT_INSTANCE_DRAINING")
+        );
+        assert_eq!(nearest_agent_key("ECS_CLUSTR"), Some("ECS_CLUSTER"));
+        assert_eq!(nearest_agent_key("ECS_SOMETHING_ELSE_ENTIRELY"), None);
+        assert!(unsupported_reason("DOCKER_HOST").is_some());
+        assert!(unsupported_reason("AWS_DEFAULT_REGION").is_none());
     }
 
     #[test]
