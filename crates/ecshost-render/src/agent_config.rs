@@ -662,6 +662,12 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
         Kind::Int { min, max, trim } => {
             let v = if trim { value.trim() } else { value };
             match go_atoi(v) {
+                // The agent merges its default over a zero count.
+                Some(0) if key == "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE" => Some(warn(
+                    key,
+                    "Zero means not set",
+                    format!("The agent reads a zero {key} as not set and uses its default of 5 instead."),
+                )),
                 Some(n) if (min..=max).contains(&n) => None,
                 parsed => {
                     let range = match (min, max) {
@@ -779,14 +785,16 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
             }),
         },
         Kind::RpsLimit => {
+            // Both must be above 0, or the agent warns and uses 40,60.
+            let positive = |s: &str| go_atoi(s.trim()).is_some_and(|n| n > 0);
             let ok = value
                 .split_once(',')
-                .is_some_and(|(a, b)| !b.contains(',') && go_atoi(a.trim()).is_some() && go_atoi(b.trim()).is_some());
+                .is_some_and(|(a, b)| !b.contains(',') && positive(a) && positive(b));
             (!ok).then(|| {
                 err(
                     key,
                     "Invalid value",
-                    format!("{key} is \"rate,burst\", two whole numbers such as \"100,150\"; the agent ignores {} with a warning.", shown()),
+                    format!("{key} is \"rate,burst\", two whole numbers above 0 such as \"100,150\"; the agent ignores {} with a warning and uses 40,60.", shown()),
                 )
             })
         }
@@ -1218,6 +1226,16 @@ mod tests {
             ),
             ("ECS_RESERVED_MEMORY", "-1", &[(E, "Not a whole number")]),
             ("ECS_TASK_METADATA_RPS_LIMIT", "100,150", &[]),
+            (
+                "ECS_TASK_METADATA_RPS_LIMIT",
+                "-1,5",
+                &[(E, "Invalid value")],
+            ),
+            (
+                "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE",
+                "0",
+                &[(W, "Zero means not set")],
+            ),
             (
                 "ECS_TASK_METADATA_RPS_LIMIT",
                 "100",

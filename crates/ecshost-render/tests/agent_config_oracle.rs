@@ -200,7 +200,11 @@ struct Run {
 fn base_env(key: &str) -> String {
     BASE_ENV
         .lines()
-        .filter(|l| key == "AWS_DEFAULT_REGION" || l.split_once('=').map(|(k, _)| k) != Some(key))
+        .filter(|l| {
+            let k = l.split_once('=').map_or("", |(k, _)| k);
+            key == "AWS_DEFAULT_REGION"
+                || !(k == key || (k.starts_with("ECS_POLL") && key.starts_with("ECS_POLL")))
+        })
         .map(|l| format!("{l}\n"))
         .collect()
 }
