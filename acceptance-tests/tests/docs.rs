@@ -1,5 +1,6 @@
 //! `docs/` is generated from `terraform providers schema -json` plus
-//! `examples/`, in the Terraform Registry layout. This test regenerates the
+//! `examples/` (the example, and `notes.md` after the schema when there is
+//! one), in the Terraform Registry layout. This test regenerates the
 //! pages and fails when the committed ones are stale; run it with
 //! `ECSHOST_UPDATE_DOCS=1` to rewrite them.
 
@@ -113,10 +114,13 @@ fn docs_are_generated_from_the_schema() {
                 "{full} has no example at {}",
                 ex_dir.display()
             );
-            pages.push((
-                format!("docs/{dir}/{short}.md"),
-                page(kind, &full, &s, example),
-            ));
+            let mut text = page(kind, &full, &s, example);
+            // Prose the schema cannot hold (tables), after the schema.
+            if let Ok(notes) = std::fs::read_to_string(ex_dir.join("notes.md")) {
+                text.push('\n');
+                text.push_str(&notes);
+            }
+            pages.push((format!("docs/{dir}/{short}.md"), text));
         }
     }
     let update = std::env::var("ECSHOST_UPDATE_DOCS").as_deref() == Ok("1");

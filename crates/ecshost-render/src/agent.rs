@@ -60,7 +60,8 @@ pub const MANAGED_KEYS: [&str; 9] = [
 ];
 
 /// Non-`ECS_` keys the agent reads (agent README); anything else is an error.
-pub const ALLOWED_OTHER_KEYS: [&str; 5] = [
+pub const ALLOWED_OTHER_KEYS: [&str; 6] = [
+    "AWS_DEFAULT_REGION",
     "HTTPS_PROXY",
     "HTTP_PROXY",
     "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE",
@@ -405,14 +406,36 @@ fn validate_config_entry(key: &str, value: &str, ctx: &agent_config::Context<'_>
             )
             .with_key(key),
         );
+    } else if let Some(why) = agent_config::unsupported_reason(key) {
+        out.push(
+            Problem::error("config", "Not supported on this host", why.to_owned()).with_key(key),
+        );
     } else if !key.starts_with("ECS_") && !ALLOWED_OTHER_KEYS.contains(&key) {
+        let hint = agent_config::nearest_agent_key(key)
+            .map(|k| format!(" The agent does not read {key}; did you mean {k}?"))
+            .unwrap_or_default();
         out.push(
             Problem::error(
                 "config",
                 "Not an agent setting",
                 format!(
-                    "Only ECS_* keys and {} are passed to the agent.",
+                    "Only ECS_* keys and {} are passed to the agent.{hint}",
                     ALLOWED_OTHER_KEYS.join(", ")
+                ),
+            )
+            .with_key(key),
+        );
+    } else if !agent_config::is_agent_key(key) {
+        let hint = agent_config::nearest_agent_key(key)
+            .map(|k| format!(" Check the name: did you mean {k}?"))
+            .unwrap_or_default();
+        out.push(
+            Problem::warning(
+                "config",
+                "Unknown agent setting",
+                format!(
+                    "ECS agent {} does not read {key}: it is written to ecs.config and ignored.{hint}",
+                    agent_config::AGENT_VERSION
                 ),
             )
             .with_key(key),
@@ -1114,16 +1137,16 @@ mod tests {
         (
             "newline value",
             |i| {
-                i.config.insert("ECS_X".into(), "a\nb".into());
+                i.config.insert("ECS_NVIDIA_RUNTIME".into(), "a\nb".into());
             },
-            &[(Severity::Error, "config", Some("ECS_X"))],
+            &[(Severity::Error, "config", Some("ECS_NVIDIA_RUNTIME"))],
         ),
         (
             "quoted value",
             |i| {
-                i.config.insert("ECS_X".into(), "\"a\"".into());
+                i.config.insert("ECS_NVIDIA_RUNTIME".into(), "\"a\"".into());
             },
-            &[(Severity::Error, "config", Some("ECS_X"))],
+            &[(Severity::Error, "config", Some("ECS_NVIDIA_RUNTIME"))],
         ),
         (
             "single-quoted JSON",
@@ -1160,9 +1183,9 @@ mod tests {
         (
             "trailing space",
             |i| {
-                i.config.insert("ECS_X".into(), "a ".into());
+                i.config.insert("ECS_NVIDIA_RUNTIME".into(), "a ".into());
             },
-            &[(Severity::Warning, "config", Some("ECS_X"))],
+            &[(Severity::Warning, "config", Some("ECS_NVIDIA_RUNTIME"))],
         ),
         (
             "udp ports twice",

@@ -111,6 +111,159 @@ pub const LOGGING_DRIVERS: [&str; 11] = [
 /// (`AttributeLimitExceededException`).
 pub const MAX_INSTANCE_ATTRIBUTES: usize = 10;
 
+/// Every environment variable agent {AGENT_VERSION} reads from its
+/// configuration: what its `agent/config` package reads on Linux
+/// (`testdata/agent-config-keys/keys.txt`, extracted from the agent's source;
+/// the oracle test checks this list holds all of them) and what its logger,
+/// CNI, credentials and HTTP clients read (`ECS_LOG*`, `ECS_CNI_LOG*`,
+/// `ECS_ALTERNATE_CREDENTIAL_PROFILE`, `ECS_PAUSE_LABELS`, the proxy variables).
+pub const AGENT_KEYS: [&str; 100] = [
+    "AWS_DEFAULT_REGION",
+    "CREDENTIALS_FETCHER_HOST_DIR",
+    "CREDENTIALS_FETCHER_SECRET_NAME_FOR_DOMAINLESS_GMSA",
+    "DOCKER_HOST",
+    "ECS_AGENT_CONFIG_FILE_PATH",
+    "ECS_ALTERNATE_CREDENTIAL_PROFILE",
+    "ECS_APPARMOR_CAPABLE",
+    "ECS_AUDIT_LOGFILE",
+    "ECS_AUDIT_LOGFILE_DISABLED",
+    "ECS_AVAILABLE_LOGGING_DRIVERS",
+    "ECS_AWSVPC_ADDITIONAL_LOCAL_ROUTES",
+    "ECS_AWSVPC_BLOCK_IMDS",
+    "ECS_BACKEND_HOST",
+    "ECS_CGROUP_CPU_PERIOD",
+    "ECS_CGROUP_PATH",
+    "ECS_CHECKPOINT",
+    "ECS_CLUSTER",
+    "ECS_CNI_LOGLEVEL",
+    "ECS_CNI_LOG_FILE",
+    "ECS_CNI_PLUGINS_PATH",
+    "ECS_CONTAINER_CREATE_TIMEOUT",
+    "ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM",
+    "ECS_CONTAINER_INSTANCE_TAGS",
+    "ECS_CONTAINER_START_TIMEOUT",
+    "ECS_CONTAINER_STOP_TIMEOUT",
+    "ECS_DATADIR",
+    "ECS_DETAILED_OS_FAMILY",
+    "ECS_DISABLE_DOCKER_HEALTH_CHECK",
+    "ECS_DISABLE_IMAGE_CLEANUP",
+    "ECS_DISABLE_METRICS",
+    "ECS_DISABLE_PRIVILEGED",
+    "ECS_DISABLE_TASK_METADATA_AZ",
+    "ECS_DOMAIN_JOINED_LINUX_INSTANCE",
+    "ECS_DYNAMIC_HOST_PORT_RANGE",
+    "ECS_EBSTA_SUPPORTED",
+    "ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE",
+    "ECS_ENABLE_CONTAINER_METADATA",
+    "ECS_ENABLE_FIRELENS_ASYNC",
+    "ECS_ENABLE_GPU_SUPPORT",
+    "ECS_ENABLE_HIGH_DENSITY_ENI",
+    "ECS_ENABLE_INF_SUPPORT",
+    "ECS_ENABLE_PROMETHEUS_METRICS",
+    "ECS_ENABLE_RUNTIME_STATS",
+    "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+    "ECS_ENABLE_TASK_CPU_MEM_LIMIT",
+    "ECS_ENABLE_TASK_ENI",
+    "ECS_ENABLE_TASK_IAM_ROLE",
+    "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST",
+    "ECS_ENABLE_UNTRACKED_IMAGE_CLEANUP",
+    "ECS_ENGINE_AUTH_DATA",
+    "ECS_ENGINE_AUTH_TYPE",
+    "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION",
+    "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION_JITTER",
+    "ECS_EXCLUDE_IPV6_PORTBINDING",
+    "ECS_EXCLUDE_UNTRACKED_IMAGE",
+    "ECS_EXTERNAL",
+    "ECS_GMSA_SUPPORTED",
+    "ECS_HOST_DATA_DIR",
+    "ECS_IMAGE_CLEANUP_INTERVAL",
+    "ECS_IMAGE_MINIMUM_CLEANUP_AGE",
+    "ECS_IMAGE_PULL_BEHAVIOR",
+    "ECS_IMAGE_PULL_INACTIVITY_TIMEOUT",
+    "ECS_IMAGE_PULL_TIMEOUT",
+    "ECS_INSTANCE_ATTRIBUTES",
+    "ECS_INSTANCE_IP_COMPATIBILITY",
+    "ECS_LOGFILE",
+    "ECS_LOGLEVEL",
+    "ECS_LOGLEVEL_ON_INSTANCE",
+    "ECS_LOG_DRIVER",
+    "ECS_LOG_MAX_FILE_SIZE_MB",
+    "ECS_LOG_MAX_ROLL_COUNT",
+    "ECS_LOG_OPTS",
+    "ECS_LOG_OUTPUT_FORMAT",
+    "ECS_LOG_ROLLOVER_TYPE",
+    "ECS_MANIFEST_PULL_TIMEOUT",
+    "ECS_NUM_IMAGES_DELETE_PER_CYCLE",
+    "ECS_NVIDIA_RUNTIME",
+    "ECS_PAUSE_LABELS",
+    "ECS_POLLING_METRICS_WAIT_DURATION",
+    "ECS_POLL_METRICS",
+    "ECS_PROPAGATE_TASK_MEMORY_LIMIT_CGROUPV2",
+    "ECS_PULL_DEPENDENT_CONTAINERS_UPFRONT",
+    "ECS_RESERVED_MEMORY",
+    "ECS_RESERVED_PORTS",
+    "ECS_RESERVED_PORTS_UDP",
+    "ECS_SELINUX_CAPABLE",
+    "ECS_SHARED_VOLUME_MATCH_FULL_CONFIG",
+    "ECS_TASK_METADATA_RPS_LIMIT",
+    "ECS_TASK_PIDS_LIMIT",
+    "ECS_UPDATES_ENABLED",
+    "ECS_UPDATE_DOWNLOAD_DIR",
+    "ECS_VOLUME_PLUGIN_CAPABILITIES",
+    "ECS_WARM_POOLS_CHECK",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE",
+    "NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE",
+    "NO_PROXY",
+    "ZZZ_SKIP_DOMAIN_JOIN_CHECK_NOT_SUPPORTED_IN_PRODUCTION",
+    "ZZZ_SKIP_DOMAIN_LESS_CHECK_NOT_SUPPORTED_IN_PRODUCTION",
+];
+
+/// Whether the agent reads `key` at all.
+pub fn is_agent_key(key: &str) -> bool {
+    AGENT_KEYS.binary_search(&key).is_ok()
+}
+
+/// Why an agent setting outside `ECS_*` that the agent does read is refused
+/// here (`None`: the provider passes it on).
+pub fn unsupported_reason(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "DOCKER_HOST" => "The start script mounts the host's Docker socket where the agent looks for it by default; DOCKER_HOST pointed anywhere else leaves the agent without Docker.",
+        "CREDENTIALS_FETCHER_HOST_DIR" | "CREDENTIALS_FETCHER_SECRET_NAME_FOR_DOMAINLESS_GMSA" => "ecs-init sets it for gMSA through credentials-fetcher, whose socket directory the start script does not mount into the agent.",
+        k if k.starts_with("ZZZ_") => "The agent reads it only to skip a check in its own tests (\"should not be set for any non-test use-case\", agent/config/parse.go).",
+        _ => return None,
+    })
+}
+
+/// The setting the agent reads whose name is closest to `key` (at most 3
+/// edits away), for "did you mean".
+pub fn nearest_agent_key(key: &str) -> Option<&'static str> {
+    AGENT_KEYS
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Settings the agent parses as something other than free text, by name.
 /// Keys the provider manages (`MANAGED_KEYS`) are absent: they are refused
 /// before this table is consulted.
@@ -169,6 +322,7 @@ const SETTINGS: &[(&str, Kind)] = &[
     ("ECS_DISABLE_METRICS", Kind::Bool),
     ("ECS_DISABLE_PRIVILEGED", Kind::Bool),
     ("ECS_DISABLE_TASK_METADATA_AZ", Kind::Bool),
+    ("ECS_DOMAIN_JOINED_LINUX_INSTANCE", Kind::Bool),
     ("ECS_DYNAMIC_HOST_PORT_RANGE", Kind::PortRange),
     ("ECS_EBSTA_SUPPORTED", Kind::Bool),
     ("ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE", Kind::Bool),
@@ -357,6 +511,14 @@ fn warn(key: &str, summary: &str, detail: String) -> Problem {
 /// the provider does not manage. At most one error per entry.
 pub fn check(key: &str, value: &str, ctx: &Context<'_>) -> Vec<Problem> {
     let mut out = Vec::new();
+    if value.is_empty() {
+        out.push(warn(
+            key,
+            "Empty value",
+            format!("The agent reads an empty {key} as not set and uses its default. Remove the entry, or give it a value."),
+        ));
+        return out;
+    }
     if let Some(inner) = unquoted(value) {
         let instead = if is_secret(key) {
             "Write the value without the surrounding quotes.".to_owned()
@@ -387,6 +549,18 @@ pub fn check(key: &str, value: &str, ctx: &Context<'_>) -> Vec<Problem> {
             format!("{key} only acts on awsvpc tasks, and the bridged agent runs with task ENIs off (ECS_ENABLE_TASK_ENI=false). Remove it.")
         };
         out.push(warn(key, "Setting has no effect on this host", why));
+    }
+    let gmsa = ctx
+        .config
+        .get("ECS_GMSA_SUPPORTED")
+        .and_then(|v| go_parse_bool(v.trim()))
+        == Some(true);
+    if key == "ECS_DOMAIN_JOINED_LINUX_INSTANCE" && !gmsa {
+        out.push(warn(
+            key,
+            "Setting has no effect on this host",
+            format!("The agent reads {key} only when ECS_GMSA_SUPPORTED is true; without it the value is ignored. Remove it, or set ECS_GMSA_SUPPORTED."),
+        ));
     }
     if key == "ECS_RESERVED_PORTS_UDP" && ctx.reserved_ports_udp_attribute {
         out.push(err(
@@ -425,6 +599,14 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
                 format!(
                     "The agent reads {key} with Go's time.ParseDuration and ignores {} with a warning. Write a number with a unit, such as \"30s\", \"5m\" or \"1h30m\".",
                     shown()
+                ),
+            )),
+            Some(0) => Some(warn(
+                key,
+                "Zero means not set",
+                format!(
+                    "The agent reads a zero {key} as not set and uses its default of {} instead.",
+                    duration_default(key)
                 ),
             )),
             Some(ns) => bound.and_then(|b| {
@@ -480,6 +662,12 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
         Kind::Int { min, max, trim } => {
             let v = if trim { value.trim() } else { value };
             match go_atoi(v) {
+                // The agent merges its default over a zero count.
+                Some(0) if key == "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE" => Some(warn(
+                    key,
+                    "Zero means not set",
+                    format!("The agent reads a zero {key} as not set and uses its default of 5 instead."),
+                )),
                 Some(n) if (min..=max).contains(&n) => None,
                 parsed => {
                     let range = match (min, max) {
@@ -597,14 +785,16 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
             }),
         },
         Kind::RpsLimit => {
+            // Both must be above 0, or the agent warns and uses 40,60.
+            let positive = |s: &str| go_atoi(s.trim()).is_some_and(|n| n > 0);
             let ok = value
                 .split_once(',')
-                .is_some_and(|(a, b)| !b.contains(',') && go_atoi(a.trim()).is_some() && go_atoi(b.trim()).is_some());
+                .is_some_and(|(a, b)| !b.contains(',') && positive(a) && positive(b));
             (!ok).then(|| {
                 err(
                     key,
                     "Invalid value",
-                    format!("{key} is \"rate,burst\", two whole numbers such as \"100,150\"; the agent ignores {} with a warning.", shown()),
+                    format!("{key} is \"rate,burst\", two whole numbers above 0 such as \"100,150\"; the agent ignores {} with a warning and uses 40,60.", shown()),
                 )
             })
         }
@@ -617,6 +807,25 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
         }),
         Kind::AuthData => check_auth_data(ctx.config.get("ECS_ENGINE_AUTH_TYPE").map(String::as_str), value)
             .map(|(summary, detail)| err(key, summary, detail)),
+    }
+}
+
+/// The agent's default for a duration setting (`DefaultConfig` on Linux,
+/// as `ecs-agent-config-check` prints it without the key).
+fn duration_default(key: &str) -> &'static str {
+    match key {
+        "ECS_CGROUP_CPU_PERIOD" => "100ms",
+        "ECS_CONTAINER_CREATE_TIMEOUT" => "4m",
+        "ECS_CONTAINER_START_TIMEOUT" => "3m",
+        "ECS_CONTAINER_STOP_TIMEOUT" => "30s",
+        "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION" => "3h",
+        "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION_JITTER" => "0s (no jitter)",
+        "ECS_IMAGE_CLEANUP_INTERVAL" => "30m",
+        "ECS_IMAGE_MINIMUM_CLEANUP_AGE" | "NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE" => "1h",
+        "ECS_IMAGE_PULL_INACTIVITY_TIMEOUT" | "ECS_MANIFEST_PULL_TIMEOUT" => "1m",
+        "ECS_IMAGE_PULL_TIMEOUT" => "2h",
+        "ECS_POLLING_METRICS_WAIT_DURATION" => "10s",
+        _ => "its own",
     }
 }
 
@@ -895,6 +1104,16 @@ mod tests {
         for k in keys {
             assert!(!super::super::agent::MANAGED_KEYS.contains(&k), "{k}");
         }
+        let mut agent_keys = AGENT_KEYS.to_vec();
+        agent_keys.sort_unstable();
+        agent_keys.dedup();
+        assert_eq!(
+            agent_keys, AGENT_KEYS,
+            "AGENT_KEYS must be sorted and unique"
+        );
+        for (k, _) in SETTINGS {
+            assert!(is_agent_key(k), "{k} is in SETTINGS but not in AGENT_KEYS");
+        }
     }
 
     #[test]
@@ -988,6 +1207,17 @@ mod tests {
                 "10s",
                 &[(W, "Outside the agent's bounds")],
             ),
+            (
+                "ECS_CONTAINER_STOP_TIMEOUT",
+                "0s",
+                &[(W, "Zero means not set")],
+            ),
+            ("ECS_UPDATE_DOWNLOAD_DIR", "", &[(W, "Empty value")]),
+            (
+                "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+                "",
+                &[(W, "Empty value")],
+            ),
             ("ECS_TASK_PIDS_LIMIT", "100", &[]),
             (
                 "ECS_TASK_PIDS_LIMIT",
@@ -996,6 +1226,16 @@ mod tests {
             ),
             ("ECS_RESERVED_MEMORY", "-1", &[(E, "Not a whole number")]),
             ("ECS_TASK_METADATA_RPS_LIMIT", "100,150", &[]),
+            (
+                "ECS_TASK_METADATA_RPS_LIMIT",
+                "-1,5",
+                &[(E, "Invalid value")],
+            ),
+            (
+                "NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE",
+                "0",
+                &[(W, "Zero means not set")],
+            ),
             (
                 "ECS_TASK_METADATA_RPS_LIMIT",
                 "100",
@@ -1036,6 +1276,18 @@ mod tests {
                 want.iter().map(|(s, m)| (*s, (*m).to_owned())).collect();
             assert_eq!(got, want, "{key} = {value}");
         }
+    }
+
+    #[test]
+    fn misspelt_keys_have_a_nearest_key() {
+        assert_eq!(
+            nearest_agent_key("ECS_ENABLE_SPOT_INSTANCE_DRANING"),
+            Some("ECS_ENABLE_SPOT_INSTANCE_DRAINING")
+        );
+        assert_eq!(nearest_agent_key("ECS_CLUSTR"), Some("ECS_CLUSTER"));
+        assert_eq!(nearest_agent_key("ECS_SOMETHING_ELSE_ENTIRELY"), None);
+        assert!(unsupported_reason("DOCKER_HOST").is_some());
+        assert!(unsupported_reason("AWS_DEFAULT_REGION").is_none());
     }
 
     #[test]
