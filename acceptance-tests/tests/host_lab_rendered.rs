@@ -32,6 +32,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use acceptance_tests::hostlab::agent_image::{AgentSource, AGENT_IMAGE};
+use acceptance_tests::hostlab::agent_peers::AgentPeers;
 use acceptance_tests::hostlab::firewalld::Backend;
 use acceptance_tests::hostlab::images::{AGENT_STANDIN_IMAGE, BUSYBOX_IMAGE, NO_ID_BODY};
 use acceptance_tests::hostlab::imds::INSTANCE_ID;
@@ -74,7 +76,10 @@ fn ok(out: CmdOutput, what: &str) -> CmdOutput {
     out
 }
 
-/// The provider inputs: defaults, plus the stand-in image and a cluster name.
+/// The provider inputs: defaults, plus the stand-in image and a cluster
+/// name. [`Host::start_with`] puts the real agent's image (and the
+/// `ecs.config` entries of [`AgentPeers::config`]) in its place wherever the
+/// real agent is here.
 fn user_data_input() -> UserDataInput {
     UserDataInput {
         host_format: HostFormat::Shell,
@@ -106,6 +111,9 @@ struct Host {
     input: UserDataInput,
     agent: AgentOptions,
     preexisting: Vec<&'static str>,
+    /// ECS (moto), ACS and the instance identity the real agent runs
+    /// against; `None` where the stand-in serves (no real agent here).
+    peers: Option<AgentPeers>,
     _serial: MutexGuard<'static, ()>,
 }
 
@@ -133,10 +141,30 @@ impl Host {
         Host::start_with(LabConfig::default(), user_data_input())
     }
 
-    /// A lab with `cfg`, rendering `input` (its `image` the stand-in's).
-    fn start_with(cfg: LabConfig, input: UserDataInput) -> Option<Host> {
+    /// A lab with `cfg`, rendering `input`. Where the real agent is here
+    /// ([`AgentSource::locate`]) its image replaces the stand-in's, and the
+    /// lab gets the peers it needs ([`AgentPeers`]: moto, ACS, an instance
+    /// identity); otherwise the stand-in serves, and the output says so.
+    fn start_with(mut cfg: LabConfig, mut input: UserDataInput) -> Option<Host> {
         let serial = serial();
+        let source = AgentSource::locate();
+        source.announce(std::thread::current().name().unwrap_or("host_lab_rendered"));
+        let real = input.agent.image == AGENT_STANDIN_IMAGE && source.dir().is_some();
+        if real {
+            cfg.real_agent = source.dir().map(Path::to_path_buf);
+            input.agent.image = AGENT_IMAGE.into();
+        }
         let lab = lab_or_skip(cfg)?;
+        let peers = real.then(|| {
+            let p = AgentPeers::start(&lab, &input.agent.cluster).expect("the real agent's peers");
+            let id = p.launch_instance();
+            // Tokens optional, as the stand-in's other tests expect; the
+            // end-to-end test requires them.
+            p.serve_instance(&lab, &id, "optional", 2)
+                .expect("serve the instance's metadata");
+            input.agent.config.extend(p.config());
+            p
+        });
         let dir = lab.dir().to_path_buf();
         let root = dir.join("root");
         let console = dir.join("console.log");
@@ -192,6 +220,7 @@ impl Host {
             input,
             agent,
             preexisting,
+            peers,
             _serial: serial,
         };
         let image = host.lab.docker(&["image", "inspect", "busybox:latest"]);

@@ -24,6 +24,7 @@
 use std::fmt;
 
 pub mod agent_image;
+pub mod agent_peers;
 pub mod dockerd;
 pub mod firewalld;
 pub mod images;

@@ -19,130 +19,30 @@
 //!   ([`acceptance_tests::hostlab::agent_image`]). Without it the test says
 //!   so and does not run: the stand-in cannot start tasks.
 //!
-//! What the lab sets beyond the provider's defaults, each in `config` (so
-//! through the provider's own checks) and each for a reason of the lab,
-//! not of the product: `ECS_BACKEND_HOST` (moto instead of ECS),
-//! `ECS_IMAGE_PULL_BEHAVIOR = "prefer-cached"` (no registry: the task's image
-//! is the lab's local busybox), and `ECS_ENABLE_TASK_CPU_MEM_LIMIT = "false"`
-//! (the lab mounts a directory of its own as the agent's `/sys/fs/cgroup`,
-//! where no task cgroup can be made).
+//! What the lab sets beyond the provider's defaults goes through `config`
+//! (so through the provider's own checks), each entry for a reason of the
+//! lab, not of the product ([`AgentPeers::config`]).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use acceptance_tests::ec2_proxy::Ec2Proxy;
-use acceptance_tests::hostlab::agent_image::{AgentSource, AGENT_IMAGE, AGENT_VERSION};
-use acceptance_tests::hostlab::images::BUSYBOX_IMAGE;
-use acceptance_tests::hostlab::imds::{InstanceFacts, IMDS_LINK_ADDR};
-use acceptance_tests::hostlab::relay::Relay;
-use acceptance_tests::hostlab::{LabConfig, DELETE_IMDS_BLOCK};
-use acceptance_tests::moto::{Launch, Moto};
+use acceptance_tests::hostlab::agent_image::{AgentSource, AGENT_VERSION};
+use acceptance_tests::hostlab::agent_peers::{served_credentials, AgentPeers, RoleCredentials};
+use acceptance_tests::hostlab::DELETE_IMDS_BLOCK;
+use acceptance_tests::moto::Launch;
+use acceptance_tests::terraform::Workdir;
 use acceptance_tests::user_data_edit::strip_loopback;
 use base64::Engine as _;
+use ecshost::verify::ecs::{TASK_IAM_ROLE, TASK_IAM_ROLE_NETWORK_HOST};
 
-use super::{observe, ok, user_data_input, Host};
+use super::{observe, ok, Host};
 
-/// The cluster the agent joins.
+/// The cluster the agent joins (the lab's).
 const CLUSTER: &str = "hostlab";
-/// moto's account.
-const ACCOUNT: &str = "123456789012";
-/// How long the agent may take from `docker run` to an open ACS connection.
-const REGISTER_BOUND: Duration = Duration::from_secs(150);
-/// How long from the ACS message to the task's output.
-const TASK_BOUND: Duration = Duration::from_secs(150);
-
-/// What the task container prints: its relative URI, the credentials
-/// endpoint's answer between markers, then whether instance metadata
-/// answered the way an attacker would ask (IMDSv2: a token `PUT` by hand
-/// with busybox `nc`, then a `GET` with it; the instance requires tokens).
-const TASK_SCRIPT: &str = r#"echo "RELATIVE_URI=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
-echo CREDENTIALS_BEGIN
-timeout 10 wget -qO- "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
-echo
-echo CREDENTIALS_END
-tok=$(printf 'PUT /latest/api/token HTTP/1.0\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\n\r\n' | timeout 5 nc 169.254.169.254 80 | tail -n 1)
-if [ -n "$tok" ] && timeout 5 wget -qO- --header "X-aws-ec2-metadata-token: $tok" http://169.254.169.254/latest/meta-data/instance-id; then echo; echo IMDS_REACHED; else echo IMDS_UNREACHABLE; fi
-sleep 600
-"#;
-
-/// The role credentials ACS hands the agent for the task.
-struct RoleCredentials {
-    credentials_id: String,
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: String,
-    expiration: String,
-    role_arn: String,
-}
-
-impl RoleCredentials {
-    fn new(n: u32) -> Self {
-        let pid = std::process::id();
-        RoleCredentials {
-            credentials_id: format!("hostlab-creds-{pid}-{n}"),
-            access_key_id: format!("ASIAHOSTLABTASK{n:05}"),
-            secret_access_key: format!("task-secret-{pid}-{n}-wJalrXUtnFEMI"),
-            session_token: format!("task-session-token-{pid}-{n}-FwoGZXIvYXdzE"),
-            expiration: "2099-01-01T00:00:00Z".into(),
-            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/hostlab-task-role"),
-        }
-    }
-
-    fn acs(&self) -> serde_json::Value {
-        serde_json::json!({
-            "credentialsId": self.credentials_id,
-            "roleArn": self.role_arn,
-            "accessKeyId": self.access_key_id,
-            "secretAccessKey": self.secret_access_key,
-            "sessionToken": self.session_token,
-            "expiration": self.expiration,
-        })
-    }
-}
-
-/// One bridge-mode task as ACS sends it (`ecs-agent/acs/model/api/api-2.json`,
-/// `Task`), its container on the lab's busybox image.
-fn task(arn: &str, creds: &RoleCredentials) -> serde_json::Value {
-    serde_json::json!({
-        "arn": arn,
-        "family": "hostlab-credentials-reader",
-        "version": "1",
-        "desiredStatus": "RUNNING",
-        "networkMode": "bridge",
-        "launchType": "EC2",
-        "taskDefinitionAccountId": ACCOUNT,
-        "containers": [{
-            "name": "reader",
-            "image": BUSYBOX_IMAGE,
-            "cpu": 0,
-            "memory": 64,
-            "essential": true,
-            "command": ["sh", "-c", TASK_SCRIPT],
-            "environment": {},
-            "portMappings": [],
-            "mountPoints": [],
-            "volumesFrom": [],
-            "links": [],
-        }],
-        "volumes": [],
-        "roleCredentials": creds.acs(),
-    })
-}
-
-/// The lab's host, moto through the launcher, the relays, and an instance
-/// moto launched from a template whose user data Terraform rendered.
-struct AgentHost {
-    h: Host,
-    moto: Moto,
-    proxy: Ec2Proxy,
-    _relays: Vec<Relay>,
-    wd: acceptance_tests::terraform::Workdir,
-    head: String,
-    instance_id: String,
-}
 
 /// The Terraform configuration: provider, `ecshost_user_data` with the
-/// lab's settings, a launch template carrying it.
-fn head(ec2: &str, ecs: &str) -> String {
+/// lab's `config`, a launch template carrying it (IMDSv2, hop limit 2).
+fn head(ec2: &str, ecs: &str, image: &str, config: &str) -> String {
     format!(
         r#"terraform {{
   required_providers {{
@@ -159,12 +59,9 @@ provider "ecshost" {{
 data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{CLUSTER}"
-  image       = "{AGENT_IMAGE}"
+  image       = "{image}"
   config = {{
-    ECS_BACKEND_HOST              = "http://{IMDS_LINK_ADDR}:__ECS_PORT__"
-    ECS_IMAGE_PULL_BEHAVIOR       = "prefer-cached"
-    ECS_ENABLE_TASK_CPU_MEM_LIMIT = "false"
-  }}
+{config}  }}
 }}
 resource "ecshost_launch_template" "hosts" {{
   name      = "lab-agent-hosts"
@@ -183,7 +80,7 @@ resource "ecshost_launch_template" "hosts" {{
 enum Break {
     Nothing,
     /// The loopback pieces cut out of the bytes EC2 holds, as a hand edit
-    /// of the template would ([`acceptance_tests::user_data_edit::strip_loopback`]).
+    /// of the template would ([`strip_loopback`]).
     Loopback,
     /// The instance's metadata hop limit is 1 (EC2's default, what a
     /// template version made out of band gives; the provider refuses it
@@ -192,40 +89,39 @@ enum Break {
     HopLimit,
 }
 
+/// The lab's host with the real agent's peers, and an instance moto
+/// launched from a template whose user data Terraform rendered.
+struct AgentHost {
+    h: Host,
+    proxy: Ec2Proxy,
+    wd: Workdir,
+    head: String,
+    instance_id: String,
+}
+
 impl AgentHost {
     /// Brings everything up and runs the user data EC2 holds for the
     /// instance, as cloud-init would, after breaking what `brk` says.
     /// `None` (with the reason printed) where the lab or the real agent is
-    /// not available.
+    /// not available: the stand-in cannot start tasks.
     fn start(brk: Break) -> Option<AgentHost> {
-        let source = AgentSource::locate();
-        source.announce("real_agent");
-        let agent_dir = source.dir()?.to_path_buf();
-        let cfg = LabConfig {
-            real_agent: Some(agent_dir),
-            ..LabConfig::default()
-        };
-        let mut input = user_data_input();
-        input.agent.image = AGENT_IMAGE.into();
-        let h = Host::start_for_user_data_with(cfg, input)?;
-        let moto = Moto::start_ecs_launcher(IMDS_LINK_ADDR);
-        let port = moto
-            .endpoint
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("moto port");
-        let imds_ns = h.lab.imds().expect("lab has the IMDS stand-in").netns();
-        let dir = h.lab.dir().to_path_buf();
-        let relays = vec![
-            Relay::start(imds_ns, IMDS_LINK_ADDR, port, &dir).expect("relay to moto"),
-            Relay::start(imds_ns, IMDS_LINK_ADDR, moto.acs_port().expect("acs"), &dir)
-                .expect("relay to ACS"),
-        ];
-        moto.create_cluster(CLUSTER);
+        if let AgentSource::Missing(why) = AgentSource::locate() {
+            eprintln!("SKIP real_agent: {why}; the stand-in cannot start tasks from ACS");
+            return None;
+        }
+        let h = Host::start_for_user_data()?;
+        let peers = h.peers.as_ref().expect("the real agent's peers");
+        let moto = &peers.moto;
+        let config: String = h
+            .input
+            .agent
+            .config
+            .iter()
+            .map(|(k, v)| format!("    {k} = \"{v}\"\n"))
+            .collect();
         let proxy = Ec2Proxy::start(&moto.endpoint);
         let wd = moto.workdir();
-        let head = head(proxy.url(), &moto.endpoint).replace("__ECS_PORT__", &port.to_string());
+        let head = head(proxy.url(), &moto.endpoint, &h.input.agent.image, &config);
         wd.write_config(&head);
         wd.init();
         wd.apply();
@@ -236,19 +132,14 @@ impl AgentHost {
             .run_instances(&Launch {
                 // moto does not copy the template's metadata options to the
                 // instance; pass what EC2 would have given it.
-                metadata: Some(("required", hop_limit)),
+                metadata: Some(("required", i32::from(hop_limit))),
                 ..Launch::new(&id, "$Latest", 1)
             })
             .pop()
             .expect("one instance");
-        let facts = instance_facts(&moto, &instance_id);
-        let imds = h.lab.imds().expect("imds");
-        imds.serve_instance(&facts)
+        peers
+            .serve_instance(&h.lab, &instance_id, "required", hop_limit)
             .expect("serve the instance's metadata");
-        imds.set_http_tokens("required")
-            .expect("IMDSv2 only, as the template says");
-        imds.set_hop_limit(u8::try_from(hop_limit).expect("hop limit"))
-            .expect("hop limit");
         let b64 = moto.with_ec2(async |ec2| {
             ec2.instance_user_data(&instance_id)
                 .await
@@ -258,6 +149,11 @@ impl AgentHost {
         let mut bytes = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .expect("base64 user data");
+        assert_eq!(
+            bytes,
+            ecshost::render::user_data::render(&h.input).unwrap().bytes,
+            "Terraform rendered what the lab's input renders"
+        );
         if brk == Break::Loopback {
             let text = std::str::from_utf8(&bytes).expect("plain user data");
             bytes = strip_loopback(text).into_bytes();
@@ -268,206 +164,59 @@ impl AgentHost {
         observe("user data with the real agent", &booted.combined());
         Some(AgentHost {
             h,
-            moto,
             proxy,
-            _relays: relays,
             wd,
             head,
             instance_id,
         })
     }
 
-    /// The agent's own log (`ECS_LOGFILE`, in the lab's log directory), for
-    /// failure messages.
-    fn agent_log_tail(&self) -> String {
-        let log = self.h.root.join("var/log/ecs/ecs-agent.log");
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
+    fn peers(&self) -> &AgentPeers {
+        self.h.peers.as_ref().expect("peers")
     }
 
-    /// The metadata stand-in's request log, last lines.
-    fn imds_log_tail(&self) -> String {
-        let log = self.h.lab.imds().map(|i| i.log()).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
+    fn agent_log(&self) -> std::path::PathBuf {
+        self.h.root.join("var/log/ecs/ecs-agent.log")
     }
 
-    /// Waits for the agent's ACS connection; returns the container
-    /// instance ARN it connected as.
-    fn wait_for_acs(&self) -> Result<String, String> {
-        self.wait_for_acs_within(REGISTER_BOUND)
+    fn wait_for_acs(&self, bound: Duration) -> Result<String, String> {
+        self.peers()
+            .wait_for_acs(&self.h.lab, &self.agent_log(), bound)
     }
 
-    fn wait_for_acs_within(&self, bound: Duration) -> Result<String, String> {
-        let t0 = Instant::now();
-        loop {
-            let state = self.moto.acs_state();
-            if let Some(c) = state["connections"]
-                .as_array()
-                .and_then(|cs| cs.iter().find(|c| c["kind"] == "acs" && c["open"] == true))
-            {
-                observe(
-                    "ACS connection",
-                    &format!("{} after {:?}", c["query"], t0.elapsed()),
-                );
-                return Ok(c["containerInstanceArn"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned());
-            }
-            if t0.elapsed() > bound
-                || (t0.elapsed() > Duration::from_secs(20) && !self.agent_running())
-            {
-                return Err(format!(
-                    "no ACS connection from the agent after {:?}; agent container: {}\nagent log:\n{}\nmetadata requests:\n{}",
-                    t0.elapsed(),
-                    self.h.lab.docker(&["ps", "-a"]).combined(),
-                    self.agent_log_tail(),
-                    self.imds_log_tail()
-                ));
-            }
-            std::thread::sleep(Duration::from_secs(1));
-        }
-    }
-
-    /// Whether the agent container is running.
-    fn agent_running(&self) -> bool {
-        self.h
-            .lab
-            .docker(&["inspect", "-f", "{{.State.Running}}", super::AGENT])
-            .stdout
-            .trim()
-            == "true"
-    }
-
-    /// Container instances moto holds for the cluster.
-    fn registered(&self) -> usize {
-        self.moto.with_ecs(async |ecs| {
-            ecs.sdk()
-                .list_container_instances()
-                .cluster(CLUSTER)
-                .send()
-                .await
-                .expect("ListContainerInstances")
-                .container_instance_arns()
-                .len()
-        })
-    }
-
-    /// The task's container (found by the agent's task-ARN label) and its
-    /// output once it printed its verdict on instance metadata.
-    fn task_output(&self, arn: &str) -> Result<String, String> {
-        let t0 = Instant::now();
-        let filter = format!("label=com.amazonaws.ecs.task-arn={arn}");
-        loop {
-            let names =
-                self.h
-                    .lab
-                    .docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"]);
-            if let Some(name) = names.stdout.lines().next().filter(|n| !n.is_empty()) {
-                let logs = self.h.lab.docker(&["logs", name]);
-                if logs.stdout.contains("IMDS_") {
-                    // NetworkMode is "default" (Docker's word for docker0's
-                    // network when none is named): check the attachment.
-                    let net = self.h.lab.docker(&[
-                        "inspect",
-                        "-f",
-                        "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
-                        name,
-                    ]);
-                    assert_eq!(
-                        net.stdout.trim(),
-                        "bridge",
-                        "the task runs on docker0: {net}"
-                    );
-                    return Ok(logs.stdout);
-                }
-            }
-            if t0.elapsed() > TASK_BOUND {
-                return Err(format!(
-                    "the task printed nothing within {TASK_BOUND:?}; containers:\n{}\nlauncher state: {:#}\nagent log:\n{}",
-                    self.h.lab.docker(&["ps", "-a"]).combined(),
-                    self.moto.acs_state(),
-                    self.agent_log_tail()
-                ));
-            }
-            std::thread::sleep(Duration::from_secs(1));
-        }
-    }
-
-    /// Sends one task with fresh credentials; returns them and the task's output.
     fn run_task(&self, n: u32) -> Result<(RoleCredentials, String), String> {
-        self.wait_for_acs()?;
-        let creds = RoleCredentials::new(n);
-        let arn = format!(
-            "arn:aws:ecs:us-east-1:{ACCOUNT}:task/{CLUSTER}/{:032x}",
-            u128::from(std::process::id()) << 32 | u128::from(n)
-        );
-        let t0 = Instant::now();
-        self.moto
-            .acs_send_tasks(serde_json::json!([task(&arn, &creds)]))
-            .map_err(|e| format!("ACS payload: {e}"))?;
-        let out = self.task_output(&arn)?;
-        observe(
-            "task output",
-            &format!("after {:?}: {}", t0.elapsed(), redact(&out, &creds)),
-        );
-        Ok((creds, out))
-    }
-}
-
-/// The task's output with the secret parts cut (test logs are read by people).
-fn redact(out: &str, creds: &RoleCredentials) -> String {
-    out.replace(&creds.secret_access_key, "<secret>")
-        .replace(&creds.session_token, "<token>")
-}
-
-/// What moto knows of the instance, served by the metadata stand-in.
-fn instance_facts(moto: &Moto, id: &str) -> InstanceFacts {
-    moto.with_ec2(async |ec2| {
-        let out = ec2
-            .sdk()
-            .describe_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .expect("DescribeInstances");
-        let i = out
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .next()
-            .expect("the instance")
-            .clone();
-        let nic = i.network_interfaces().first();
-        InstanceFacts {
-            instance_id: id.to_owned(),
-            account_id: ACCOUNT.into(),
-            image_id: i.image_id().unwrap_or("ami-12c6146b").to_owned(),
-            instance_type: i
-                .instance_type()
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_else(|| "m6i.large".into()),
-            private_ip: i.private_ip_address().unwrap_or("10.0.0.10").to_owned(),
-            mac: nic
-                .and_then(|n| n.mac_address())
-                .unwrap_or("0e:00:00:00:00:01")
-                .to_owned(),
-            vpc_id: i.vpc_id().unwrap_or("vpc-12345678").to_owned(),
-            subnet_id: i.subnet_id().unwrap_or("subnet-12345678").to_owned(),
+        let r = self.peers().run_task(&self.h.lab, &self.agent_log(), n);
+        if let Ok((c, out)) = &r {
+            observe(&format!("task {n} output"), &c.redact(out));
         }
-    })
-}
+        r
+    }
 
-/// The `CREDENTIALS_BEGIN … CREDENTIALS_END` part of the output as JSON.
-fn served_credentials(out: &str) -> Option<serde_json::Value> {
-    let body = out
-        .split_once("CREDENTIALS_BEGIN")?
-        .1
-        .split_once("CREDENTIALS_END")?
-        .0;
-    serde_json::from_str(body.trim()).ok()
+    /// The data source's verdict on the instance (its console as the lab printed it).
+    fn verify(&self) -> serde_json::Value {
+        let console = std::fs::read_to_string(&self.h.console).unwrap_or_default();
+        self.proxy.set_console_output(&self.instance_id, &console);
+        let verify = format!(
+            r#"{}
+data "ecshost_instance_verification" "lab" {{
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  ecs_cluster               = "{CLUSTER}"
+  timeout                   = "3s"
+  poll_interval             = "1s"
+}}
+"#,
+            self.head
+        );
+        self.wd.write_config(&verify);
+        self.wd.apply();
+        let v = self.wd.values("data.ecshost_instance_verification.lab");
+        v["instances"]
+            .as_array()
+            .and_then(|is| is.iter().find(|i| i["id"] == self.instance_id.as_str()))
+            .unwrap_or_else(|| panic!("{} in {v:#}", self.instance_id))
+            .clone()
+    }
 }
 
 /// Issue 23, item 4 and the first Done-when line: the real agent registers
@@ -482,6 +231,7 @@ fn real_agent_task_gets_its_role_credentials_and_no_instance_metadata() {
         return;
     };
     let (creds, out) = a.run_task(1).unwrap_or_else(|e| panic!("{e}"));
+    let redact = |out: &str, c: &RoleCredentials| c.redact(out);
     let uri = format!("/v2/credentials/{}", creds.credentials_id);
     assert!(
         out.contains(&format!("RELATIVE_URI={uri}\n")),
@@ -506,7 +256,7 @@ fn real_agent_task_gets_its_role_credentials_and_no_instance_metadata() {
     );
 
     // The agent reported the task running to "ECS" (the launcher records it).
-    let state = a.moto.acs_state();
+    let state = a.peers().moto.acs_state();
     let changes = state["state_changes"]
         .as_array()
         .cloned()
@@ -520,32 +270,44 @@ fn real_agent_task_gets_its_role_credentials_and_no_instance_metadata() {
     );
 
     // Verification: the instance serves the cluster, with the real agent.
-    let console = std::fs::read_to_string(&a.h.console).unwrap_or_default();
-    a.proxy.set_console_output(&a.instance_id, &console);
-    let verify = format!(
-        r#"{}
-data "ecshost_instance_verification" "lab" {{
-  launch_template_id        = ecshost_launch_template.hosts.id
-  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
-  ecs_cluster               = "{CLUSTER}"
-  timeout                   = "3s"
-  poll_interval             = "1s"
-}}
-"#,
-        a.head
-    );
-    a.wd.write_config(&verify);
-    a.wd.apply();
-    let v = a.wd.values("data.ecshost_instance_verification.lab");
-    let inst = v["instances"]
-        .as_array()
-        .and_then(|is| is.iter().find(|i| i["id"] == a.instance_id.as_str()))
-        .unwrap_or_else(|| panic!("{} in {v:#}", a.instance_id))
-        .clone();
+    let inst = a.verify();
     observe("verification with the real agent", &format!("{inst:#}"));
     assert_eq!(inst["ecs"]["status"], "ACTIVE", "{inst:#}");
     assert_eq!(inst["ecs"]["agent_version"], AGENT_VERSION, "{inst:#}");
     assert_eq!(inst["ok"], true, "{inst:#}");
+    // What the agent registered is really there to judge (an empty list
+    // would not be judged at all).
+    let attributes = a.peers().moto.with_ecs(async |ecs| {
+        let arns = ecs
+            .sdk()
+            .list_container_instances()
+            .cluster(CLUSTER)
+            .send()
+            .await
+            .expect("ListContainerInstances")
+            .container_instance_arns()
+            .to_vec();
+        ecs.sdk()
+            .describe_container_instances()
+            .cluster(CLUSTER)
+            .set_container_instances(Some(arns))
+            .send()
+            .await
+            .expect("DescribeContainerInstances")
+            .container_instances()
+            .iter()
+            .flat_map(|c| c.attributes().iter().map(|a| a.name().to_owned()))
+            .collect::<Vec<_>>()
+    });
+    observe(
+        "registered attributes",
+        &format!("{} {attributes:?}", attributes.len()),
+    );
+    assert!(
+        attributes.iter().any(|n| n == TASK_IAM_ROLE)
+            && !attributes.iter().any(|n| n == TASK_IAM_ROLE_NETWORK_HOST),
+        "the agent registered task-iam-role and not task-iam-role-network-host: {attributes:?}"
+    );
 
     // Negative variants on the same host, one piece removed at a time and
     // repaired by the start script's own subcommand.
@@ -575,6 +337,32 @@ data "ecshost_instance_verification" "lab" {{
         redact(&out, &creds)
     );
     ok(a.h.agent_sh("guard"), "guard");
+
+    // The agent exits: ECS (the launcher) sees its ACS connection close,
+    // and verification names the host's problem.
+    ok(a.h.lab.docker(&["stop", super::AGENT]), "stop the agent");
+    let t0 = std::time::Instant::now();
+    while a.peers().moto.acs_state()["connections"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(|c| c["kind"] == "acs" && c["open"] == true))
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "ACS connection still open"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let inst = a.verify();
+    observe("verification after the agent exited", &format!("{inst:#}"));
+    assert!(
+        inst["ok"] == false
+            && inst["problems"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p
+                    .as_str()
+                    .is_some_and(|p| p.contains("is disconnected from cluster")))),
+        "a host whose agent exited is a problem: {inst:#}"
+    );
 }
 
 /// Issue 23, item 4, negative: user data without the loopback pieces. The
@@ -585,7 +373,7 @@ fn real_agent_without_the_loopback_piece_never_serves() {
     let Some(a) = AgentHost::start(Break::Loopback) else {
         return;
     };
-    let r = a.wait_for_acs_within(Duration::from_secs(90));
+    let r = a.wait_for_acs(Duration::from_secs(90));
     observe("without the loopback piece", &format!("{r:?}"));
     // Docker created the container but could not start it: its published
     // address is not on the host.
@@ -593,7 +381,7 @@ fn real_agent_without_the_loopback_piece_never_serves() {
         a.h.lab
             .docker(&["inspect", "-f", "{{.State.Status}}", super::AGENT]);
     assert!(
-        r.is_err() && status.stdout.trim() == "created" && a.registered() == 0,
+        r.is_err() && status.stdout.trim() == "created" && a.peers().registered() == 0,
         "user data without the loopback piece must leave an agent that never started: {r:?} / {status}"
     );
 }
@@ -606,11 +394,12 @@ fn real_agent_with_hop_limit_1_cannot_register() {
     let Some(a) = AgentHost::start(Break::HopLimit) else {
         return;
     };
-    let r = a.wait_for_acs_within(Duration::from_secs(120));
+    let r = a.wait_for_acs(Duration::from_secs(120));
     observe("hop limit 1", &format!("{r:?}"));
     let why = r.as_ref().err().cloned().unwrap_or_default();
     assert!(
-        why.contains("Unable to communicate with EC2 Metadata service") && a.registered() == 0,
+        why.contains("Unable to communicate with EC2 Metadata service")
+            && a.peers().registered() == 0,
         "with hop limit 1 the agent must fail on instance metadata and not register: {r:?}"
     );
 }
