@@ -4,6 +4,19 @@
 //! down on drop. Without root/netns/dockerd they print `SKIP: …` and pass,
 //! unless `ECSHOST_REQUIRE_LAB=1`. Run with `--nocapture` to see the
 //! `OBSERVED` lines (timings and Docker's error texts).
+//!
+//! Why these tests keep the agent stand-in (`lab/ecs-agent-standin:1`) and
+//! not the real agent: they prove facts of Docker and the kernel (publishing
+//! needs the address on `lo`, a published port reaches nothing on the
+//! agent's `127.0.0.1` without the in-namespace DNAT, port 80 clashes,
+//! cross-bridge publishing) with a process that listens where agent >= 1.26
+//! listens. The stand-in stays up by itself; the real agent exits within
+//! seconds unless ECS, ACS and instance metadata answer it, which is the
+//! business of `host_lab_rendered` (every test there runs the real agent).
+//! `standin_listens_only_on_its_own_loopback` and
+//! `agent_publish_needs_lo_alias_and_is_broken_without_dnat` also need an
+//! agent that misbehaves on purpose: one listening on `0.0.0.0:51679`
+//! (`TMDS_LISTEN`), which the real agent cannot be told to do.
 
 use std::thread;
 use std::time::{Duration, Instant};

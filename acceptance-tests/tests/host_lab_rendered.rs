@@ -114,6 +114,8 @@ struct Host {
     /// ECS (moto), ACS and the instance identity the real agent runs
     /// against; `None` where the stand-in serves (no real agent here).
     peers: Option<AgentPeers>,
+    /// The instance id the metadata stand-in serves.
+    instance_id: String,
     _serial: MutexGuard<'static, ()>,
 }
 
@@ -155,9 +157,11 @@ impl Host {
             input.agent.image = AGENT_IMAGE.into();
         }
         let lab = lab_or_skip(cfg)?;
+        let mut instance_id = INSTANCE_ID.to_owned();
         let peers = real.then(|| {
             let p = AgentPeers::start(&lab, &input.agent.cluster).expect("the real agent's peers");
             let id = p.launch_instance();
+            instance_id.clone_from(&id);
             // Tokens optional, as the stand-in's other tests expect; the
             // end-to-end test requires them.
             p.serve_instance(&lab, &id, "optional", 2)
@@ -221,6 +225,7 @@ impl Host {
             agent,
             preexisting,
             peers,
+            instance_id,
             _serial: serial,
         };
         let image = host.lab.docker(&["image", "inspect", "busybox:latest"]);
@@ -366,19 +371,23 @@ impl Host {
         let imds = format!("timeout 3 wget -qO- http://{IMDS_ADDR}/latest/meta-data/instance-id");
         let task = self.lab.run_task("bridge", &imds);
         assert!(
-            !task.success() && !task.stdout.contains(INSTANCE_ID),
+            !task.success() && !task.stdout.contains(&self.instance_id),
             "[{when}] docker0 task reached IMDS: {task}"
         );
         let agent_net = self.lab.run_task(AGENT_NET, &imds);
         assert_eq!(
             agent_net.stdout.trim(),
-            INSTANCE_ID,
+            self.instance_id,
             "[{when}] agent network must reach IMDS: {agent_net}"
         );
         let host = self
             .lab
             .http_from_host(&format!("http://{IMDS_ADDR}/latest/meta-data/instance-id"));
-        assert_eq!(host.stdout.trim(), INSTANCE_ID, "[{when}] host: {host}");
+        assert_eq!(
+            host.stdout.trim(),
+            self.instance_id,
+            "[{when}] host: {host}"
+        );
         observe(
             &format!("[{when}] docker0 task -> IMDS"),
             &format!(
@@ -956,7 +965,11 @@ fn self_check_crashing_probe_is_not_reported_as_imds_blocked() {
         "bridge",
         &format!("timeout 3 wget -qO- http://{IMDS_ADDR}/latest/meta-data/instance-id"),
     );
-    assert_eq!(reach.stdout.trim(), INSTANCE_ID, "IMDS reachable: {reach}");
+    assert_eq!(
+        reach.stdout.trim(),
+        h.instance_id,
+        "IMDS reachable: {reach}"
+    );
     let crash = h.sh(&format!(
         "\"$DOCKER\" run --rm --network bridge {BUSYBOX_IMAGE} wget -q -T 3 -O - http://{IMDS_ADDR}/latest/meta-data/"
     ));
@@ -1168,7 +1181,7 @@ impl Host {
         self.lab
             .run_task("bridge", &probe)
             .stdout
-            .contains(INSTANCE_ID)
+            .contains(&self.instance_id)
     }
 }
 
