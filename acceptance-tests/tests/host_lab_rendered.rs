@@ -404,6 +404,11 @@ impl Host {
     /// operstate are left out: the self-check's throwaway containers flap
     /// docker0's carrier, and the kernel reports the loss up to ~1 s later
     /// (seen: `state UP` right after the self-check, `NO-CARRIER … DOWN` 2 s on).
+    /// What a run of the user data may change: firewall, addresses, links,
+    /// containers, networks and the files below the host root — except
+    /// the agent's own log and state directories, which the real agent
+    /// writes while it runs (they are its runtime output, not the host's
+    /// configuration).
     fn snapshot(&self) -> String {
         let out = ok(
             self.sh("set -e
@@ -416,10 +421,26 @@ echo '## containers'; \"$DOCKER\" ps -a --no-trunc --format '{{.ID}} {{.Names}} 
 echo '## networks'; \"$DOCKER\" network ls --no-trunc --format '{{.ID}} {{.Name}}'
 echo '## agent netns nat'
 nsenter -t \"$(\"$DOCKER\" inspect -f '{{.State.Pid}}' ecs-agent)\" -n iptables -t nat -S PREROUTING
-echo '## files'; cd \"$ECSHOST_ROOT\" && find . -type f | sort | xargs sha256sum"),
+echo '## files'; cd \"$ECSHOST_ROOT\" && find . -type f -not -path './var/log/ecs/*' -not -path './var/lib/ecs/data/*' | sort | xargs sha256sum"),
             "snapshot",
         );
         strip_counters(&out.stdout)
+    }
+
+    /// The `config = { … }` argument of `ecshost_user_data` for this
+    /// host's `config` (empty when there is none).
+    fn config_hcl(&self) -> String {
+        if self.input.agent.config.is_empty() {
+            return String::new();
+        }
+        let entries: String = self
+            .input
+            .agent
+            .config
+            .iter()
+            .map(|(k, v)| format!("    {k} = \"{v}\"\n"))
+            .collect();
+        format!("  config = {{\n{entries}  }}\n")
     }
 
     fn docker_user_rules(&self) -> String {
@@ -706,19 +727,15 @@ fn user_data_shell_end_to_end_idempotent_and_port80_reserved() {
             .contains(&format!("{} rw=false", agent::CLOUD_INIT_RESULT_PATH)),
         "{mounts}"
     );
-    let seen = ok(
-        h.lab
-            .docker(&["exec", AGENT, "cat", agent::CLOUD_INIT_RESULT_PATH]),
-        "agent reads result.json",
+    // Through the container's own root (`/proc/<pid>/root`): the real
+    // agent's image has no shell or `cat` to `docker exec`.
+    let in_agent = format!(
+        "/proc/\"$(\"$DOCKER\" inspect -f '{{{{.State.Pid}}}}' {AGENT})\"/root{}",
+        agent::CLOUD_INIT_RESULT_PATH
     );
+    let seen = ok(h.sh(&format!("cat {in_agent}")), "agent reads result.json");
     assert_eq!(seen.stdout, CLOUD_INIT_RESULT);
-    let write = h.lab.docker(&[
-        "exec",
-        AGENT,
-        "sh",
-        "-c",
-        &format!("echo x > {}", agent::CLOUD_INIT_RESULT_PATH),
-    ]);
+    let write = h.sh(&format!("echo x > {in_agent}"));
     assert!(!write.success(), "read-only: {write}");
 }
 
@@ -1033,7 +1050,7 @@ data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{}"
   image       = "{}"
-}}
+{}}}
 resource "ecshost_launch_template" "hosts" {{
   name             = "lab-hosts"
   user_data        = data.ecshost_user_data.hosts.base64
@@ -1041,7 +1058,8 @@ resource "ecshost_launch_template" "hosts" {{
 "#,
         proxy.url(),
         h.input.agent.cluster,
-        h.input.agent.image
+        h.input.agent.image,
+        h.config_hcl()
     );
     wd.write_config(&head);
     wd.init();

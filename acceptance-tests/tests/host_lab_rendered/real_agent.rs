@@ -60,9 +60,7 @@ data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{CLUSTER}"
   image       = "{image}"
-  config = {{
-{config}  }}
-}}
+{config}}}
 resource "ecshost_launch_template" "hosts" {{
   name      = "lab-agent-hosts"
   user_data = data.ecshost_user_data.hosts.base64
@@ -112,13 +110,7 @@ impl AgentHost {
         let h = Host::start_for_user_data()?;
         let peers = h.peers.as_ref().expect("the real agent's peers");
         let moto = &peers.moto;
-        let config: String = h
-            .input
-            .agent
-            .config
-            .iter()
-            .map(|(k, v)| format!("    {k} = \"{v}\"\n"))
-            .collect();
+        let config = h.config_hcl();
         let proxy = Ec2Proxy::start(&moto.endpoint);
         let wd = moto.workdir();
         let head = head(proxy.url(), &moto.endpoint, &h.input.agent.image, &config);
