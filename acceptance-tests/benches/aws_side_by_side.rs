@@ -57,20 +57,8 @@ provider "aws" {{
 }
 
 fn ecshost_config(ep: &str, body: &str) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{ep}"
-  }}
-}}
-{body}"#
-    )
+    let provider = acceptance_tests::terraform::provider_block(&[("ec2", ep)], &[]);
+    format!(r#"{provider}{body}"#)
 }
 
 fn aws_template(name: &str, ud: &str) -> String {

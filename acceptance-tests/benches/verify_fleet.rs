@@ -34,20 +34,10 @@ const CLUSTER: &str = "fleet";
 const SAMPLE: usize = 20;
 
 fn config(endpoint: &str, body: &str) -> String {
+    let provider =
+        acceptance_tests::terraform::provider_block(&[("ec2", endpoint), ("ecs", endpoint)], &[]);
     format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{endpoint}"
-    ecs = "{endpoint}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{provider}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{CLUSTER}"
 }}

@@ -23,19 +23,9 @@ const AMI: &str = "ami-05fb4f257abd42992";
 const CONCURRENCY: usize = 8;
 
 fn config(endpoint: &str, body: &str) -> String {
+    let provider = acceptance_tests::terraform::provider_block(&[("ec2", endpoint)], &[]);
     format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{endpoint}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{provider}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "scale"
 }}

@@ -16,6 +16,30 @@ use serde_json::Value as Json;
 /// the mirror agree.
 pub const MIRROR_VERSION: &str = ecshost::VERSION;
 
+/// The configuration every test starts with: `required_providers` naming
+/// `ecshost/ecshost` and its `provider "ecshost"` block in `us-east-1`,
+/// with `args` (`("max_attempts", "1")`, values as HCL) and an
+/// `endpoints` block of `endpoints` (`("ec2", url)`, `("ecs", url)`; none:
+/// no block). One place, so a change of the provider's arguments is made
+/// once for every test and bench.
+pub fn provider_block(endpoints: &[(&str, &str)], args: &[(&str, &str)]) -> String {
+    let mut s = String::from(
+        "terraform {\n  required_providers {\n    ecshost = { source = \"ecshost/ecshost\" }\n  }\n}\nprovider \"ecshost\" {\n  region = \"us-east-1\"\n",
+    );
+    for (k, v) in args {
+        s.push_str(&format!("  {k} = {v}\n"));
+    }
+    if !endpoints.is_empty() {
+        s.push_str("  endpoints {\n");
+        for (k, v) in endpoints {
+            s.push_str(&format!("    {k} = \"{v}\"\n"));
+        }
+        s.push_str("  }\n");
+    }
+    s.push_str("}\n");
+    s
+}
+
 /// The workspace root (parent of this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -13,24 +13,14 @@ pub const AMI: &str = "ami-05fb4f257abd42992";
 /// shell-format user data for `cluster`, the launch template `hosts`
 /// rendering it, then `body`.
 pub fn hosts_config(endpoint: &str, ecs: bool, cluster: &str, body: &str) -> String {
-    let ecs = if ecs {
-        format!("\n    ecs = \"{endpoint}\"")
+    let endpoints: &[(&str, &str)] = if ecs {
+        &[("ec2", endpoint), ("ecs", endpoint)]
     } else {
-        String::new()
+        &[("ec2", endpoint)]
     };
+    let provider = crate::terraform::provider_block(endpoints, &[]);
     format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{endpoint}"{ecs}
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{provider}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{cluster}"
 }}

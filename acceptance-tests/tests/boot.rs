@@ -196,20 +196,7 @@ EOT
 }
 
 fn provider_block(endpoint: &str) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{endpoint}"
-  }}
-}}
-"#
-    )
+    acceptance_tests::terraform::provider_block(&[("ec2", endpoint)], &[])
 }
 
 fn templates_config(endpoint: &str, cases: &[Case]) -> String {

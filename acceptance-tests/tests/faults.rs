@@ -25,20 +25,9 @@ fn setup() -> (Moto, Ec2Proxy, Workdir) {
 }
 
 fn config(proxy: &Ec2Proxy, max_attempts: u32, body: &str) -> String {
+    let attempts = max_attempts.to_string();
     format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region       = "us-east-1"
-  max_attempts = {max_attempts}
-  endpoints {{
-    ec2 = "{}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "faults"
 }}
@@ -49,7 +38,10 @@ resource "ecshost_launch_template" "hosts" {{
 }}
 {body}
 "#,
-        proxy.url()
+        acceptance_tests::terraform::provider_block(
+            &[("ec2", proxy.url())],
+            &[("max_attempts", &attempts)]
+        )
     )
 }
 

@@ -1035,18 +1035,7 @@ fn verification_reads_what_the_lab_printed_on_the_console() {
     let proxy = Ec2Proxy::start(&moto.endpoint);
     let wd = moto.workdir();
     let head = format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{}"
   image       = "{}"
@@ -1056,7 +1045,7 @@ resource "ecshost_launch_template" "hosts" {{
   user_data        = data.ecshost_user_data.hosts.base64
 }}
 "#,
-        proxy.url(),
+        acceptance_tests::terraform::provider_block(&[("ec2", proxy.url())], &[]),
         h.input.agent.cluster,
         h.input.agent.image,
         h.config_hcl()

@@ -87,17 +87,9 @@ fn config(engine_auth: &str) -> String {
     let auth_data = format!(
         r#"{{\"https://registry.example.com\":{{\"auth\":\"{engine_auth}\",\"email\":\"ops@example.com\"}}}}"#
     );
+    let provider = acceptance_tests::terraform::provider_block(&[], &[("max_attempts", "1")]);
     format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region       = "us-east-1"
-  max_attempts = 1
-}}
-locals {{
+        r#"{provider}locals {{
   agent_config = {{
     ECS_ENGINE_AUTH_TYPE = "dockercfg"
     ECS_ENGINE_AUTH_DATA = "{auth_data}"

@@ -30,7 +30,7 @@ use acceptance_tests::hostlab::agent_image::{AgentSource, AGENT_VERSION};
 use acceptance_tests::hostlab::agent_peers::{served_credentials, AgentPeers, RoleCredentials};
 use acceptance_tests::hostlab::DELETE_IMDS_BLOCK;
 use acceptance_tests::moto::Launch;
-use acceptance_tests::terraform::Workdir;
+use acceptance_tests::terraform::{provider_block, Workdir};
 use acceptance_tests::user_data_edit::strip_loopback;
 use base64::Engine as _;
 use ecshost::verify::ecs::{TASK_IAM_ROLE, TASK_IAM_ROLE_NETWORK_HOST};
@@ -43,20 +43,9 @@ const CLUSTER: &str = "hostlab";
 /// The Terraform configuration: provider, `ecshost_user_data` with the
 /// lab's `config`, a launch template carrying it (IMDSv2, hop limit 2).
 fn head(ec2: &str, ecs: &str, image: &str, config: &str) -> String {
+    let provider = provider_block(&[("ec2", ec2), ("ecs", ecs)], &[]);
     format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{ec2}"
-    ecs = "{ecs}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{provider}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{CLUSTER}"
   image       = "{image}"
