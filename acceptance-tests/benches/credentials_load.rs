@@ -439,9 +439,21 @@ impl Bench<'_> {
     }
 
     /// The load of one round on the path set up now.
-    fn round(&self, tag: &str, clients: usize, n: usize) -> (Vec<Json>, [u64; 3]) {
+    fn round(&self, tag: &str, clients: usize, n: usize) -> (Vec<Json>, [u64; 4]) {
         let paths: Vec<String> = (0..clients).map(|i| self.client_path(i)).collect();
-        round(self.lab, &self.env, tag, &paths, n)
+        let agent = if self.current == Some(Path_::Host) {
+            HOSTNET
+        } else {
+            "ecs-agent"
+        };
+        round(
+            self.lab,
+            &self.env,
+            tag,
+            &paths,
+            n,
+            &agent_pids(self.lab, agent),
+        )
     }
 }
 
@@ -495,7 +507,8 @@ fn round(
     tag: &str,
     paths: &[String],
     n: usize,
-) -> (Vec<Json>, [u64; 3]) {
+    agent_pids: &[String],
+) -> (Vec<Json>, [u64; 4]) {
     let clients = paths.len();
     let go = lab.dir().join(format!("go-{tag}"));
     std::fs::create_dir_all(&go).unwrap();
@@ -519,7 +532,7 @@ fn round(
         env,
     );
     // Every client waits for this file: released together.
-    let cpu = CpuSampler::start();
+    let cpu = CpuSampler::start(agent_pids.to_vec());
     let release = sys_now_ms() + 300;
     std::fs::write(go.join("start"), release.to_string()).unwrap();
     sh(
@@ -561,7 +574,7 @@ fn round(
 /// window alone.
 struct CpuSampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<(u128, [u64; 3])>>,
+    thread: std::thread::JoinHandle<Vec<(u128, [u64; 4])>>,
 }
 
 fn proc_stat_busy() -> [u64; 3] {
@@ -580,13 +593,16 @@ fn proc_stat_busy() -> [u64; 3] {
 }
 
 impl CpuSampler {
-    fn start() -> Self {
+    /// Also samples the CPU time of `agent_pids` (the 4th figure).
+    fn start(agent_pids: Vec<String>) -> Self {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let s = stop.clone();
         let thread = std::thread::spawn(move || {
             let mut v = Vec::new();
             while !s.load(std::sync::atomic::Ordering::Relaxed) {
-                v.push((sys_now_ms() * 1000, proc_stat_busy()));
+                let [u, sy, si] = proc_stat_busy();
+                let agent = agent_pids.iter().map(|p| pid_ticks(p)).sum();
+                v.push((sys_now_ms() * 1000, [u, sy, si, agent]));
                 std::thread::sleep(Duration::from_millis(10));
             }
             v
@@ -596,7 +612,7 @@ impl CpuSampler {
 
     /// Busy ticks [user, system, softirq] between the samples nearest to
     /// `from_us` and `to_us` (epoch µs).
-    fn between(self, from_us: u128, to_us: u128) -> [u64; 3] {
+    fn between(self, from_us: u128, to_us: u128) -> [u64; 4] {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let v = self.thread.join().unwrap();
         let near = |t: u128| {
@@ -606,7 +622,12 @@ impl CpuSampler {
                 .unwrap_or_default()
         };
         let (a, b) = (near(from_us), near(to_us));
-        [b[0] - a[0], b[1] - a[1], b[2] - a[2]]
+        [
+            b[0] - a[0],
+            b[1] - a[1],
+            b[2] - a[2],
+            b[3].saturating_sub(a[3]),
+        ]
     }
 }
 
@@ -628,15 +649,16 @@ struct Totals {
     throughputs: Vec<f64>,
     /// Busy CPU ticks (USER_HZ) in the clients' windows: user, system, softirq.
     ticks: [u64; 3],
-    /// CPU ticks (USER_HZ) of the agent container over the rounds.
+    /// CPU ticks (USER_HZ) of the agent's processes in the clients' windows.
     agent_ticks: u64,
 }
 
 impl Totals {
-    fn add(&mut self, (lines, ticks): (Vec<Json>, [u64; 3])) {
+    fn add(&mut self, (lines, ticks): (Vec<Json>, [u64; 4])) {
         for (t, x) in self.ticks.iter_mut().zip(ticks) {
             *t += x;
         }
+        self.agent_ticks += ticks[3];
         let lines = &lines[..];
         let start = lines
             .iter()
@@ -696,26 +718,30 @@ impl Totals {
     }
 }
 
-/// CPU ticks (user + system, USER_HZ) of the agent container's processes:
-/// its init (`--init`) and that init's children.
-fn agent_ticks(lab: &Lab, container: &str) -> u64 {
+/// User + system CPU ticks (USER_HZ) of process `pid` (0 when gone).
+fn pid_ticks(pid: &str) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // After the command's closing parenthesis: state, ppid, … utime is the
+    // 12th field from there, stime the 13th.
+    let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let g = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    g(11) + g(12)
+}
+
+/// The agent container's processes: its init (`--init`) and that init's
+/// children (the agent).
+fn agent_pids(lab: &Lab, container: &str) -> Vec<String> {
     let pid = lab
         .docker(&["inspect", "-f", "{{.State.Pid}}", container])
         .stdout
         .trim()
         .to_owned();
-    let ticks = |pid: &str| -> u64 {
-        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // Fields after the command's closing parenthesis: state is 3rd
-        // field overall, utime the 14th, stime the 15th.
-        let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let g = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
-        g(11) + g(12)
-    };
     let children =
         std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-    ticks(&pid) + children.split_whitespace().map(ticks).sum::<u64>()
+    std::iter::once(pid)
+        .chain(children.split_whitespace().map(str::to_owned))
+        .collect()
 }
 
 fn main() {
@@ -792,6 +818,13 @@ fn main() {
     let provenance = bench::provenance();
     let load = LoadSpan::start();
     let t0 = Instant::now();
+    let log_dir = env_path(&b.env, "ECSHOST_LOG_DIR");
+    let lines = |f: &str| {
+        std::fs::read_to_string(log_dir.join(f))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    };
+    let logs_before = [lines("ecs-agent.log"), lines("audit.log")];
     let mut bridged = Totals::default();
     let mut proxied = Totals::default();
     let mut host = Totals::default();
@@ -800,15 +833,7 @@ fn main() {
     // the host network first, so neither path always follows set-up.
     let measured = |b: &Bench, t: &mut Totals, tag: &str| {
         b.round(&format!("w{tag}"), 10.min(clients), 20);
-        let container = if b.current == Some(Path_::Host) {
-            HOSTNET
-        } else {
-            "ecs-agent"
-        };
-        let a = agent_ticks(&lab, container);
-        let r = b.round(tag, clients, n);
-        t.agent_ticks += agent_ticks(&lab, container) - a;
-        t.add(r);
+        t.add(b.round(tag, clients, n));
     };
     for r in 0..runs {
         let order = if r % 2 == 0 {
@@ -833,6 +858,14 @@ fn main() {
         );
     }
     let elapsed = t0.elapsed().as_secs_f64();
+    let logs = [
+        lines("ecs-agent.log").saturating_sub(logs_before[0]),
+        lines("audit.log").saturating_sub(logs_before[1]),
+    ];
+    let all_requests = bridged.requests
+        + proxied.requests
+        + host.requests
+        + (runs * 3 * 10.min(clients) * 20) as u64;
     let load = load.end();
     let engine = lab
         .docker(&["version", "--format", "{{.Server.Version}}"])
@@ -859,7 +892,7 @@ fn main() {
     println!("### The credentials path under load\n");
     println!("{provenance}\n");
     println!(
-        "{clients} client containers on `docker0`, {n} requests each (a new TCP connection per request) to `http://169.254.170.2/v2/credentials/<id>`, all released together; {runs} rounds per path, alternating (the host network first in odd rounds), each after an unmeasured burst of 10 clients × 20 requests on the same path; Docker {engine} in the host lab; {agent_line}. An error is any answer but a 200 carrying an `AccessKeyId`. CPU per request: the whole machine's busy time (user / system / softirq) in the clients' windows over the successful requests; agent: the agent container's own user + system time over the round. Load {load} over {elapsed:.0} s.\n",
+        "{clients} client containers on `docker0`, {n} requests each (a new TCP connection per request) to `http://169.254.170.2/v2/credentials/<id>`, all released together; {runs} rounds per path, alternating (the host network first in odd rounds), each after an unmeasured burst of 10 clients × 20 requests on the same path; Docker {engine} in the host lab; {agent_line}. An error is any answer but a 200 carrying an `AccessKeyId`. CPU per request: the whole machine's busy time (user / system / softirq) in the clients' windows over the successful requests; agent: the agent's own user + system time in the same windows (included in the former). Load {load} over {elapsed:.0} s.\n",
     );
     println!(
         "| path | requests | errors | throughput (req/s) | per round | p50 latency | p99 latency | CPU per request | agent CPU per request |"
@@ -902,6 +935,10 @@ fn main() {
         for note in &r.notes {
             println!("- {note}");
         }
+        println!(
+            "\nOver the rounds ({all_requests} requests with the warm-ups) the agent's log grew by {} lines and its audit log by {} lines.",
+            logs[0], logs[1]
+        );
     }
     for (name, t) in [
         ("bridged", &bridged),

@@ -23,8 +23,8 @@
 //!   host-network tasks get role credentials while no network rule can keep
 //!   them from instance metadata. (The capability names are the agent's:
 //!   `agent/app/agent_capability.go` of aws/amazon-ecs-agent.) A record
-//!   with no attributes at all — only emulators return one — is not judged
-//!   on them.
+//!   with no capability attributes at all — only emulators return one — is
+//!   not judged on them.
 //!
 //! Messages carry no ages, so a verification of an unchanged fleet reads
 //! the same on every plan.
@@ -43,6 +43,9 @@ pub struct EcsExpectation {
     pub task_iam_role_network_host: bool,
 }
 
+/// The prefix of the capability attributes the agent registers
+/// (`capabilityPrefix` in `agent/app/agent_capability.go`).
+pub const CAPABILITY_PREFIX: &str = "com.amazonaws.ecs.capability.";
 /// The capability an agent registers when it can give tasks IAM role
 /// credentials (`ECS_ENABLE_TASK_IAM_ROLE=true`).
 pub const TASK_IAM_ROLE: &str = "com.amazonaws.ecs.capability.task-iam-role";
@@ -212,7 +215,11 @@ pub fn judge(
 
 /// What the registration promises against what the configuration asks.
 fn judge_capabilities(exp: &EcsExpectation, r: &Registration, problems: &mut Vec<String>) {
-    if r.attributes.is_empty() {
+    // Every agent registers dozens of capabilities (Docker API versions,
+    // logging drivers …); a record without any came from an emulator that
+    // drops what the agent sent (moto 5.2.5 keeps only attributes of its
+    // own), and says nothing either way.
+    if !r.attributes.iter().any(|a| a.starts_with(CAPABILITY_PREFIX)) {
         return;
     }
     let has = |name: &str| r.attributes.iter().any(|a| a == name);
@@ -249,7 +256,11 @@ mod tests {
             agent_connected: true,
             agent_version: Some("1.89.0".into()),
             running_tasks_count: 3,
-            attributes: vec!["ecs.os-type".into(), TASK_IAM_ROLE.into()],
+            attributes: vec![
+                "ecs.os-type".into(),
+                "com.amazonaws.ecs.capability.logging-driver.json-file".into(),
+                TASK_IAM_ROLE.into(),
+            ],
         }
     }
 
@@ -282,9 +293,11 @@ mod tests {
         judge(&asked, &f, true, &mut p, &mut w);
         assert!(p.is_empty(), "{p:?}");
 
-        // A record with no attributes at all (an emulator's) is not judged on them.
+        // A record with no capability attributes (an emulator's: moto keeps
+        // only its own `ecs.*` ones) is not judged on them.
         let mut bare = active();
-        bare.attributes.clear();
+        bare.attributes.retain(|a| !a.starts_with(CAPABILITY_PREFIX));
+        assert!(!bare.attributes.is_empty());
         assert!(judged(Membership::InCluster(bare), Some(10)).0.is_empty());
     }
 
