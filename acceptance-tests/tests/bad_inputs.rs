@@ -700,15 +700,15 @@ data "ecshost_agent_options" "NAME" {
     Row {
         name: "ag_foreign_key",
         object: AGENT,
-        input: "`config = { DOCKER_HOST = \"…\" }` (not an agent setting)",
+        input: "`config = { DOCKER_HOST = \"…\" }` (the start script owns the Docker socket)",
         hcl: r#"data "ecshost_agent_options" "NAME" {
   cluster = "c"
   config  = { DOCKER_HOST = "unix:///run/docker.sock" }
 }"#,
         attribute: "config[\"DOCKER_HOST\"]",
-        summary: "Not an agent setting",
-        detail: "Only ECS_* keys and HTTPS_PROXY, HTTP_PROXY,",
-        fix: "Only `ECS_*` keys and the proxy variables belong in `config`.",
+        summary: "Not supported on this host",
+        detail: "DOCKER_HOST pointed anywhere else leaves the agent without Docker.",
+        fix: "Remove it: the start script mounts the host's Docker socket where the agent looks for it.",
         ..ROW
     },
     Row {
