@@ -895,6 +895,20 @@ data "ecshost_agent_options" "NAME" {
         ..ROW
     },
     Row {
+        name: "ag_tags_reserved_prefix",
+        object: AGENT,
+        input: "`ECS_CONTAINER_INSTANCE_TAGS = jsonencode({ \"aws:team\" = \"platform\" })` (a prefix ECS reserves)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_CONTAINER_INSTANCE_TAGS = jsonencode({ "aws:team" = "platform" }) }
+}"#,
+        attribute: "config[\"ECS_CONTAINER_INSTANCE_TAGS\"]",
+        summary: "Reserved tag prefix",
+        detail: "ECS refuses the registration of every host, so none joins the cluster. Write the key \"team\"",
+        fix: "Drop the `aws:` prefix (any case) from tag keys and values: it is reserved for AWS's own tags.",
+        ..ROW
+    },
+    Row {
         name: "ag_logging_driver",
         object: AGENT,
         input: "`ECS_AVAILABLE_LOGGING_DRIVERS = jsonencode([\"json-file\", \"loki\"])`",
