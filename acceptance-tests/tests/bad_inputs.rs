@@ -1416,6 +1416,45 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
+        name: "lt_http_endpoint_disabled",
+        object: LT,
+        input: "`http_endpoint = \"disabled\"` with user data that runs the ECS agent",
+        hcl: r##"resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = base64encode("#!/bin/sh\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent:latest\n")
+  metadata_options {
+    http_endpoint = "disabled"
+  }
+}"##,
+        attribute: "metadata_options[0].http_endpoint",
+        summary: "Instance Metadata Disabled",
+        detail: "cloud-init cannot read the user data",
+        fix: "Use `http_endpoint = \"enabled\"` with `http_tokens = \"required\"` and hop limit 2; the `DOCKER-USER` rule keeps task containers away from metadata.",
+        ..ROW
+    },
+    Row {
+        name: "lt_http_endpoint_rendered",
+        object: LT,
+        input: "`http_endpoint = \"disabled\"` with user data from `ecshost_user_data`",
+        hcl: r##"data "ecshost_user_data" "NAME" {
+  host_format = "shell"
+  cluster     = "c"
+}
+resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = data.ecshost_user_data.NAME.base64
+  metadata_options {
+    http_endpoint = "disabled"
+  }
+}"##,
+        stage: Stage::Plan,
+        attribute: "metadata_options[0].http_endpoint",
+        summary: "Instance Metadata Disabled",
+        detail: "the ECS agent cannot learn its Region",
+        fix: "Use `http_endpoint = \"enabled\"` with `http_tokens = \"required\"` and hop limit 2.",
+        ..ROW
+    },
+    Row {
         name: "lt_metadata_tags",
         object: LT,
         input: "`instance_metadata_tags = \"yes\"`",

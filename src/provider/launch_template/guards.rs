@@ -237,8 +237,23 @@ pub(crate) fn metadata(config: &Value, diags: &mut Diagnostics) {
         return;
     };
     let p = AttributePath::root("metadata_options").index(0);
-    if let (Value::Number(n), Value::String(u)) = (md.attr("http_put_response_hop_limit"), ud) {
-        let a = analyse_base64(u);
+    let analysis = ud.as_str().map(analyse_base64);
+    // User data this provider rendered, or that runs the ECS agent, needs
+    // instance metadata: cloud-init (and Ignition) fetch the user data
+    // from it, the agent its Region and the instance role's credentials.
+    if md.attr("http_endpoint").as_str() == Some("disabled")
+        && analysis.as_ref().is_some_and(|a| a.ecshost || a.agent)
+    {
+        diags.attribute_error(
+            p.attr("http_endpoint"),
+            "Instance Metadata Disabled",
+            format!(
+                "http_endpoint = \"disabled\" turns the instance metadata service off, but the user data in {} needs it: cloud-init cannot read the user data (cloud-init and Ignition fetch it from instance metadata), so none of it runs, and the ECS agent cannot learn its Region or obtain the instance role's credentials, so no host joins its cluster. Use http_endpoint = \"enabled\" with http_tokens = \"required\" and hop limit 2: the DOCKER-USER rule keeps task containers away from instance metadata.",
+                user_data_attr(config)
+            ),
+        );
+    }
+    if let (Value::Number(n), Some(a)) = (md.attr("http_put_response_hop_limit"), &analysis) {
         if n.as_i64() == Some(1) && a.agent_on_bridge() {
             diags.attribute_error(
                 p.attr("http_put_response_hop_limit"),
