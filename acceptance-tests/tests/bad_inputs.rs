@@ -1455,6 +1455,86 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
+        name: "lt_name_chars",
+        object: LT,
+        input: "`name = \"ecs hosts!\"` (characters EC2 does not allow in a template name)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "ecs hosts!"
+}"#,
+        attribute: "name",
+        summary: "Invalid Launch Template Name",
+        detail: "EC2 accepts launch template names of 3 to 128 characters: letters, digits and ( ) . - / _; \"ecs hosts!\" has ' ', '!'.",
+        fix: "Use only letters, digits and `( ) . - / _`, 3 to 128 characters.",
+        ..ROW
+    },
+    Row {
+        name: "lt_name_short",
+        object: LT,
+        input: "`name = \"lt\"` (shorter than EC2 allows)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "lt"
+}"#,
+        attribute: "name",
+        summary: "Invalid Launch Template Name",
+        detail: "EC2 accepts launch template names of 3 to 128 characters",
+        fix: "Use 3 to 128 characters.",
+        ..ROW
+    },
+    Row {
+        name: "lt_name_prefix_chars",
+        object: LT,
+        input: "`name_prefix = \"ecs:hosts-\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name_prefix = "ecs:hosts-"
+}"#,
+        attribute: "name_prefix",
+        summary: "Invalid Launch Template Name",
+        detail: "\"ecs:hosts-\" has ':'.",
+        fix: "Use only letters, digits and `( ) . - / _`, at most 102 characters (the generated suffix takes 26).",
+        ..ROW
+    },
+    Row {
+        name: "lt_iops_gp2",
+        object: LT,
+        input: "`iops = 3000` with `volume_type = \"gp2\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_type = "gp2"
+      iops        = 3000
+    }
+  }
+}"#,
+        attribute: "block_device_mappings[0].ebs[0].iops",
+        summary: "Volume Type Takes No IOPS",
+        detail: "volume_type = \"gp2\" takes no iops (only gp3, io1 and io2 do)",
+        fix: "Remove `iops`, or use `gp3`, `io1` or `io2`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_throughput_io1",
+        object: LT,
+        input: "`throughput = 250` with `volume_type = \"io1\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_type = "io1"
+      iops        = 3000
+      throughput  = 250
+    }
+  }
+}"#,
+        attribute: "block_device_mappings[0].ebs[0].throughput",
+        summary: "Volume Type Takes No Throughput",
+        detail: "volume_type = \"io1\" takes no throughput (only gp3 does)",
+        fix: "Remove `throughput`, or use `gp3`.",
+        ..ROW
+    },
+    Row {
         name: "lt_metadata_tags",
         object: LT,
         input: "`instance_metadata_tags = \"yes\"`",
