@@ -700,15 +700,15 @@ data "ecshost_agent_options" "NAME" {
     Row {
         name: "ag_foreign_key",
         object: AGENT,
-        input: "`config = { DOCKER_HOST = \"…\" }` (not an agent setting)",
+        input: "`config = { DOCKER_HOST = \"…\" }` (the start script owns the Docker socket)",
         hcl: r#"data "ecshost_agent_options" "NAME" {
   cluster = "c"
   config  = { DOCKER_HOST = "unix:///run/docker.sock" }
 }"#,
         attribute: "config[\"DOCKER_HOST\"]",
-        summary: "Not an agent setting",
-        detail: "Only ECS_* keys and HTTPS_PROXY, HTTP_PROXY,",
-        fix: "Only `ECS_*` keys and the proxy variables belong in `config`.",
+        summary: "Not supported on this host",
+        detail: "DOCKER_HOST pointed anywhere else leaves the agent without Docker.",
+        fix: "Remove it: the start script mounts the host's Docker socket where the agent looks for it.",
         ..ROW
     },
     Row {
@@ -892,6 +892,20 @@ data "ecshost_agent_options" "NAME" {
         summary: "Invalid instance attribute",
         detail: "ECS refuses the registration and the agent exits.",
         fix: "Keep names and values within ECS's attribute limits (1–128 characters, letters, digits and `-_./\\\\:@` and spaces in values; at most 10).",
+        ..ROW
+    },
+    Row {
+        name: "ag_tags_reserved_prefix",
+        object: AGENT,
+        input: "`ECS_CONTAINER_INSTANCE_TAGS = jsonencode({ \"aws:team\" = \"platform\" })` (a prefix ECS reserves)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_CONTAINER_INSTANCE_TAGS = jsonencode({ "aws:team" = "platform" }) }
+}"#,
+        attribute: "config[\"ECS_CONTAINER_INSTANCE_TAGS\"]",
+        summary: "Reserved tag prefix",
+        detail: "ECS refuses the registration of every host, so none joins the cluster. Write the key \"team\"",
+        fix: "Drop the `aws:` prefix (any case) from tag keys and values: it is reserved for AWS's own tags.",
         ..ROW
     },
     Row {
@@ -1399,6 +1413,125 @@ resource "ecshost_launch_template" "NAME" {
         summary: "Invalid Attribute Value",
         detail: r#"metadata_options[0].http_endpoint must be one of "enabled", "disabled"; got "on"."#,
         fix: "Use `enabled` (the agent needs metadata).",
+        ..ROW
+    },
+    Row {
+        name: "lt_http_endpoint_disabled",
+        object: LT,
+        input: "`http_endpoint = \"disabled\"` with user data that runs the ECS agent",
+        hcl: r##"resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = base64encode("#!/bin/sh\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent:latest\n")
+  metadata_options {
+    http_endpoint = "disabled"
+  }
+}"##,
+        attribute: "metadata_options[0].http_endpoint",
+        summary: "Instance Metadata Disabled",
+        detail: "cloud-init cannot read the user data",
+        fix: "Use `http_endpoint = \"enabled\"` with `http_tokens = \"required\"` and hop limit 2; the `DOCKER-USER` rule keeps task containers away from metadata.",
+        ..ROW
+    },
+    Row {
+        name: "lt_http_endpoint_rendered",
+        object: LT,
+        input: "`http_endpoint = \"disabled\"` with user data from `ecshost_user_data`",
+        hcl: r##"data "ecshost_user_data" "NAME" {
+  host_format = "shell"
+  cluster     = "c"
+}
+resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = data.ecshost_user_data.NAME.base64
+  metadata_options {
+    http_endpoint = "disabled"
+  }
+}"##,
+        stage: Stage::Plan,
+        attribute: "metadata_options[0].http_endpoint",
+        summary: "Instance Metadata Disabled",
+        detail: "the ECS agent cannot learn its Region",
+        fix: "Use `http_endpoint = \"enabled\"` with `http_tokens = \"required\"` and hop limit 2.",
+        ..ROW
+    },
+    Row {
+        name: "lt_name_chars",
+        object: LT,
+        input: "`name = \"ecs hosts!\"` (characters EC2 does not allow in a template name)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "ecs hosts!"
+}"#,
+        attribute: "name",
+        summary: "Invalid Launch Template Name",
+        detail: "EC2 accepts launch template names of 3 to 128 characters: letters, digits and ( ) . - / _; \"ecs hosts!\" has ' ', '!'.",
+        fix: "Use only letters, digits and `( ) . - / _`, 3 to 128 characters.",
+        ..ROW
+    },
+    Row {
+        name: "lt_name_short",
+        object: LT,
+        input: "`name = \"lt\"` (shorter than EC2 allows)",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "lt"
+}"#,
+        attribute: "name",
+        summary: "Invalid Launch Template Name",
+        detail: "EC2 accepts launch template names of 3 to 128 characters",
+        fix: "Use 3 to 128 characters.",
+        ..ROW
+    },
+    Row {
+        name: "lt_name_prefix_chars",
+        object: LT,
+        input: "`name_prefix = \"ecs:hosts-\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name_prefix = "ecs:hosts-"
+}"#,
+        attribute: "name_prefix",
+        summary: "Invalid Launch Template Name",
+        detail: "\"ecs:hosts-\" has ':'.",
+        fix: "Use only letters, digits and `( ) . - / _`, at most 102 characters (the generated suffix takes 26).",
+        ..ROW
+    },
+    Row {
+        name: "lt_iops_gp2",
+        object: LT,
+        input: "`iops = 3000` with `volume_type = \"gp2\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_type = "gp2"
+      iops        = 3000
+    }
+  }
+}"#,
+        attribute: "block_device_mappings[0].ebs[0].iops",
+        summary: "Volume Type Takes No IOPS",
+        detail: "volume_type = \"gp2\" takes no iops (only gp3, io1 and io2 do)",
+        fix: "Remove `iops`, or use `gp3`, `io1` or `io2`.",
+        ..ROW
+    },
+    Row {
+        name: "lt_throughput_io1",
+        object: LT,
+        input: "`throughput = 250` with `volume_type = \"io1\"`",
+        hcl: r#"resource "ecshost_launch_template" "NAME" {
+  name = "hosts"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_type = "io1"
+      iops        = 3000
+      throughput  = 250
+    }
+  }
+}"#,
+        attribute: "block_device_mappings[0].ebs[0].throughput",
+        summary: "Volume Type Takes No Throughput",
+        detail: "volume_type = \"io1\" takes no throughput (only gp3 does)",
+        fix: "Remove `throughput`, or use `gp3`.",
         ..ROW
     },
     Row {

@@ -86,6 +86,146 @@ fn page(kind: &str, full: &str, schema: &Json, example: Option<String>) -> Strin
     out
 }
 
+/// The provider page's schema section: arguments, then blocks with their
+/// arguments indented.
+fn provider_section(schema: &Json) -> String {
+    let block = &schema["block"];
+    let mut out = String::from("\n## Schema\n");
+    let attrs = block["attributes"].as_object().cloned().unwrap_or_default();
+    let lines: Vec<String> = attrs.iter().map(|(n, a)| attr_line(n, a)).collect();
+    if !lines.is_empty() {
+        let _ = write!(out, "\n### Optional\n\n{}\n", lines.join("\n"));
+    }
+    let blocks = block["block_types"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    if !blocks.is_empty() {
+        out.push_str("\n### Blocks\n\n");
+        for (name, b) in &blocks {
+            let many = if b["max_items"] == 1 {
+                "block, at most one".to_owned()
+            } else {
+                format!("{} of blocks", b["nesting_mode"].as_str().unwrap_or("list"))
+            };
+            let _ = writeln!(out, "- `{name}` ({many})");
+            let inner = b["block"]["attributes"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            for (n, a) in &inner {
+                let _ = writeln!(out, "{}", attr_line_at(n, a, 1));
+            }
+        }
+    }
+    out
+}
+
+/// The AWS operations the AWS layer calls (`self.client.<operation>()` in
+/// `crates/ecshost-aws/src/{ec2,ecs}/`), as IAM actions (`ec2:…`, `ecs:…`).
+fn actions_the_code_calls() -> std::collections::BTreeSet<String> {
+    let root = workspace_root().join("crates/ecshost-aws/src");
+    let mut out = std::collections::BTreeSet::new();
+    for service in ["ec2", "ecs"] {
+        for entry in std::fs::read_dir(root.join(service)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let src: String = std::fs::read_to_string(&path)
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            for part in src.split(".client.").skip(1) {
+                let Some(method) = part.split("()").next() else {
+                    continue;
+                };
+                if method == "clone" || !method.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                {
+                    continue;
+                }
+                let pascal: String = method
+                    .split('_')
+                    .map(|w| {
+                        let mut c = w.chars();
+                        c.next()
+                            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                out.insert(format!("{service}:{pascal}"));
+            }
+        }
+    }
+    out
+}
+
+/// The `Action`s of the IAM policies (JSON blocks) on a docs page.
+fn policy_actions(page: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for block in page.split("```json\n").skip(1) {
+        let json = block.split("```").next().unwrap_or_default();
+        let Ok(doc) = serde_json::from_str::<Json>(json) else {
+            continue;
+        };
+        let statements = match &doc["Statement"] {
+            Json::Array(a) => a.clone(),
+            s @ Json::Object(_) => vec![s.clone()],
+            _ => continue,
+        };
+        for st in statements {
+            match &st["Action"] {
+                Json::String(a) => {
+                    out.insert(a.clone());
+                }
+                Json::Array(a) => {
+                    out.extend(a.iter().filter_map(|x| x.as_str().map(str::to_owned)))
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The least-privilege policy on the provider page grants exactly the EC2
+/// and ECS operations the code calls, and the verification guide's
+/// policy grants nothing the code does not call.
+#[test]
+fn iam_policies_match_the_calls_the_code_makes() {
+    let calls = actions_the_code_calls();
+    assert!(
+        calls.contains("ec2:CreateLaunchTemplate") && calls.contains("ecs:ListContainerInstances"),
+        "the scan finds the calls: {calls:?}"
+    );
+    let root = workspace_root();
+    let index = std::fs::read_to_string(root.join("docs/index.md")).unwrap();
+    let granted: std::collections::BTreeSet<String> = policy_actions(&index)
+        .into_iter()
+        .filter(|a| a.starts_with("ec2:") || a.starts_with("ecs:"))
+        .collect();
+    let missing: Vec<&String> = calls.difference(&granted).collect();
+    let extra: Vec<&String> = granted.difference(&calls).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "docs/index.md's IAM policy: missing {missing:?}, granted but never called {extra:?}"
+    );
+    for a in &calls {
+        assert!(
+            index.contains(&format!("`{a}`")),
+            "docs/index.md's permission table does not name {a}"
+        );
+    }
+    let guide = std::fs::read_to_string(root.join("docs/guides/verifying-instances.md")).unwrap();
+    let guide_actions = policy_actions(&guide);
+    assert!(!guide_actions.is_empty());
+    let extra: Vec<&String> = guide_actions.difference(&calls).collect();
+    assert!(
+        extra.is_empty(),
+        "docs/guides/verifying-instances.md grants actions the code never calls: {extra:?}"
+    );
+}
+
 #[test]
 fn docs_are_generated_from_the_schema() {
     let wd = Workdir::new();
@@ -123,6 +263,18 @@ fn docs_are_generated_from_the_schema() {
             pages.push((format!("docs/{dir}/{short}.md"), text));
         }
     }
+    // The provider page: prose by hand, its schema section generated.
+    let index = std::fs::read_to_string(root.join("docs/index.md")).unwrap();
+    let prose = index.split("\n## Schema\n").next().unwrap_or_default();
+    let provider_schema = provider_section(&p["provider"]);
+    assert!(
+        provider_schema.contains("- `endpoints` (block")
+            && provider_schema.contains("  - `ec2` (string)")
+            && provider_schema.contains("  - `ecs` (string)")
+            && provider_schema.contains("sends ECS calls to AWS's public endpoint"),
+        "the provider page lists endpoints {{ ec2, ecs }} and says what overriding only ec2 does:\n{provider_schema}"
+    );
+    pages.push(("docs/index.md".into(), format!("{prose}{provider_schema}")));
     let update = std::env::var("ECSHOST_UPDATE_DOCS").as_deref() == Ok("1");
     let mut stale = Vec::new();
     for (rel, text) in pages {

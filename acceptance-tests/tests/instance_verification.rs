@@ -510,3 +510,81 @@ resource "ecshost_launch_template" "hosts" {{
     );
     assert_eq!(v["api_calls"]["DescribeVolumes"], json!(1), "{v:#}");
 }
+
+/// A rollout of a bad version: the self-check reports of the expected
+/// version's instances say `fail`. That is final — waiting cannot make
+/// them healthy — so the rollout gate fails the apply within two poll
+/// intervals of the first such report instead of waiting out `timeout`,
+/// and its error carries each failing check's own reason from the report
+/// (issue 24 item 4).
+#[test]
+fn the_rollout_gate_fails_fast_on_a_final_failure() {
+    use acceptance_tests::ec2_proxy::Ec2Proxy;
+
+    let moto = Moto::start();
+    let proxy = Ec2Proxy::start(&moto.endpoint);
+    let wd = moto.workdir();
+    wd.write_config(&config(proxy.url(), "bad", ""));
+    wd.init();
+    wd.apply();
+    let id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ids = moto.run_instances(&Launch::new(&id, "1", 2));
+    let poll = 2u64;
+    let gate = format!(
+        r#"
+resource "ecshost_instance_verification" "rollout" {{
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  expected_version          = ecshost_launch_template.hosts.latest_version
+  min_healthy               = 2
+  timeout                   = "60s"
+  poll_interval             = "{poll}s"
+}}
+"#
+    );
+    wd.write_config(&config(proxy.url(), "bad", &gate));
+    let reason = "no answer like the agent's from http://169.254.170.2:80/v2/credentials/";
+    let fail = format!(
+        r#"ECSHOST_SELF_CHECK {{"v":1,"ok":false,"checks":{{"alias":"pass","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass","agent_imds":"pass"}},"reasons":{{"endpoint":"{reason}"}},"address":"169.254.170.2","port":80,"probe":"curl"}}"#
+    );
+    let (r, reported_at, ended_at) = std::thread::scope(|s| {
+        let reporter = s.spawn(|| {
+            // The hosts are still booting (no report) for a few looks, then
+            // both report the failure.
+            std::thread::sleep(std::time::Duration::from_secs(3 * poll));
+            for i in &ids {
+                proxy.set_console_output(i, &format!("[  3.1] boot\r\n{fail}\r\n"));
+            }
+            Instant::now()
+        });
+        let r = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let ended = Instant::now();
+        (r, reporter.join().unwrap(), ended)
+    });
+    assert_ne!(r.code, 0, "the gate must fail: {}", r.stdout);
+    let after = ended_at.saturating_duration_since(reported_at);
+    // Two poll intervals, and Terraform's own time to report and exit.
+    assert!(
+        after.as_secs_f64() < (2 * poll) as f64 + 8.0,
+        "the gate ended {:.1}s after the first failing report (poll_interval {poll}s, timeout 60s):\n{}",
+        after.as_secs_f64(),
+        r.stderr
+    );
+    let prose = r.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(prose.contains("Rollout Failed"), "{}", r.stderr);
+    for i in &ids {
+        assert!(prose.contains(i.as_str()), "{i}: {}", r.stderr);
+    }
+    assert!(
+        prose.contains(&format!("endpoint: {reason}")),
+        "the report's own reason: {}",
+        r.stderr
+    );
+    assert!(
+        find_resource(&wd.show(), "ecshost_instance_verification.rollout").is_none(),
+        "a failed gate stores nothing"
+    );
+}

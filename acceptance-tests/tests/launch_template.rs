@@ -683,3 +683,104 @@ resource "ecshost_launch_template" "x" {{
         json!("platform")
     );
 }
+
+/// A volume's type changes to one that takes no IOPS (`io1` → `gp2`) and
+/// the configuration drops `iops`: the plan shows `iops` going away, and
+/// the new version carries no `Iops` (EC2 refuses `Iops` on a gp2 volume
+/// when an instance launches). The same for `throughput` off gp3.
+#[test]
+fn volume_type_change_drops_settings_the_new_type_does_not_take() {
+    let moto = Moto::start();
+    let wd = moto.workdir();
+    let body = |ebs: &str| {
+        format!(
+            r#"
+resource "ecshost_launch_template" "vol" {{
+  name                   = "volumes"
+  image_id               = "{AMI}"
+  update_default_version = true
+  block_device_mappings {{
+    device_name = "/dev/xvdcz"
+    ebs {{
+      volume_size = 100
+      {ebs}
+    }}
+  }}
+}}
+"#
+        )
+    };
+    wd.write_config(&config(
+        &moto,
+        &body("volume_type = \"io1\"\n      iops = 3000"),
+    ));
+    wd.init();
+    wd.apply();
+    wd.assert_empty_plan();
+    let id = wd.values("ecshost_launch_template.vol")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        version(&moto, &id, 1).data.to_json()["BlockDeviceMappings"][0]["Ebs"]["Iops"],
+        json!(3000)
+    );
+
+    // io1 → gp2 without iops: the plan shows iops going away.
+    wd.write_config(&config(&moto, &body("volume_type = \"gp2\"")));
+    let ebs_change = |wd: &acceptance_tests::terraform::Workdir| {
+        wd.ok(&["plan", "-out=tfplan", "-input=false", "-no-color"]);
+        let plan: Json = serde_json::from_str(&wd.ok(&["show", "-json", "tfplan"]).stdout).unwrap();
+        let c = &plan["resource_changes"][0]["change"];
+        (
+            c["before"]["block_device_mappings"][0]["ebs"][0].clone(),
+            c["after"]["block_device_mappings"][0]["ebs"][0].clone(),
+        )
+    };
+    let (before, after) = ebs_change(&wd);
+    assert_eq!(
+        (&before["iops"], &after["iops"]),
+        (&json!(3000), &Json::Null),
+        "the plan shows iops going away:\nbefore {before:#}\nafter {after:#}"
+    );
+    let text = wd.plan_with_changes();
+    assert!(
+        text.contains("- iops") && text.contains("3000 -> null"),
+        "{text}"
+    );
+    wd.apply();
+    let ebs = version(&moto, &id, 2).data.to_json()["BlockDeviceMappings"][0]["Ebs"].clone();
+    assert_eq!(ebs["VolumeType"], json!("gp2"), "{ebs:#}");
+    assert_eq!(
+        ebs.get("Iops"),
+        None,
+        "the new version carries no Iops: {ebs:#}"
+    );
+    wd.assert_empty_plan();
+
+    // gp3 with throughput → st1 without it: throughput goes away too.
+    wd.write_config(&config(
+        &moto,
+        &body("volume_type = \"gp3\"\n      iops = 4000\n      throughput = 250"),
+    ));
+    wd.apply();
+    wd.assert_empty_plan();
+    wd.write_config(&config(&moto, &body("volume_type = \"st1\"")));
+    let (before, after) = ebs_change(&wd);
+    assert_eq!(
+        (&before["throughput"], &after["throughput"], &after["iops"]),
+        (&json!(250), &Json::Null, &Json::Null),
+        "before {before:#}\nafter {after:#}"
+    );
+    wd.apply();
+    let latest = wd.values("ecshost_launch_template.vol")["latest_version"]
+        .as_i64()
+        .unwrap();
+    let ebs = version(&moto, &id, latest).data.to_json()["BlockDeviceMappings"][0]["Ebs"].clone();
+    assert_eq!(
+        (ebs.get("Iops"), ebs.get("Throughput")),
+        (None, None),
+        "{ebs:#}"
+    );
+    wd.assert_empty_plan();
+}

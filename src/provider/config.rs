@@ -200,10 +200,10 @@ pub(crate) fn schema() -> Schema {
                 Nesting::List,
                 Block::new(vec![
                     Attribute::string("ec2").optional().validator(HttpUrl).description(
-                        "Custom EC2 endpoint URL (a VPC endpoint, or a local emulator such as moto).",
+                        "Custom EC2 endpoint URL (a VPC endpoint, or a local emulator such as moto). Falls back to `AWS_ENDPOINT_URL_EC2`, then `AWS_ENDPOINT_URL`. It changes where EC2 calls go, and nothing else: set `ecs` as well.",
                     ),
                     Attribute::string("ecs").optional().validator(HttpUrl).description(
-                        "Custom ECS endpoint URL (a VPC endpoint, or a local emulator such as moto). Only `ecshost_instance_verification` with `ecs_cluster` calls ECS.",
+                        "Custom ECS endpoint URL (a VPC endpoint, or a local emulator such as moto). Falls back to `AWS_ENDPOINT_URL_ECS`, then `AWS_ENDPOINT_URL`. Only `ecshost_instance_verification` with `ecs_cluster` calls ECS. A configuration that overrides only `ec2` sends ECS calls to AWS's public endpoint for the Region — with real credentials in the environment, to real AWS: set `ecs` next to `ec2` for an emulator or a private network.",
                     ),
                 ]),
             )

@@ -305,6 +305,9 @@ struct Outcome {
     counts: Option<Counts>,
     /// why the rollout is not done (gate conditions set); empty: done
     shortfalls: Vec<String>,
+    /// instances of the expected version that cannot become healthy by
+    /// waiting (gate conditions set, not done): the wait ended on them
+    finals: Vec<String>,
     /// how long it waited for, and how many looks it took
     waited: Duration,
     looks: u32,
@@ -688,7 +691,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
     let deadline = started + s.timeout;
     let mut memo = Memo::default();
     let mut looks = 0u32;
-    let (judged, deep, counts, shortfalls) = loop {
+    let (judged, deep, counts, shortfalls, finals) = loop {
         let (judged, deep) = look(&ec2, ecs.as_ref(), &s, &mut memo).await?;
         looks += 1;
         let counts = s
@@ -707,8 +710,16 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
         } else {
             !still_waiting(&s, &judged)
         };
-        if done || Instant::now() + s.poll > deadline {
-            break (judged, deep, counts, shortfalls);
+        // A rollout that is not done, with an instance of the expected
+        // version that waiting cannot make healthy: fail now.
+        let finals: Vec<String> = match &s.exp.version {
+            Some(v) if !done && s.fleet.goal.is_set() => {
+                fleet::final_failures(&judged, s.query.launch_template_id.as_deref(), v)
+            }
+            _ => Vec::new(),
+        };
+        if done || !finals.is_empty() || Instant::now() + s.poll > deadline {
+            break (judged, deep, counts, shortfalls, finals);
         }
         tracing::debug!(
             looks,
@@ -742,6 +753,7 @@ async fn verify(state: &ProviderState, m: &Model) -> Result<Outcome, Diagnostics
         seed: s.fleet.seed.clone(),
         counts,
         shortfalls,
+        finals,
         waited: started.elapsed(),
         looks,
     })
@@ -886,6 +898,22 @@ impl DataSource for InstanceVerificationData {
 fn gate_errors(m: &Model, o: &Outcome) -> Diagnostics {
     let mut diags = Diagnostics::new();
     if m.fleet.settings(String::new).goal.is_set() {
+        if !o.finals.is_empty() {
+            diags.error(
+                "Rollout Failed",
+                format!(
+                    "{}. Waiting cannot make {} healthy, so the gate stopped after {} ({} look{}) instead of waiting out timeout: {}. Roll back to the last good version (point what launches instances at it), or fix the version and apply again. The fleet:\n\n{}",
+                    o.finals.join("; "),
+                    if o.finals.len() == 1 { "this instance" } else { "these instances" },
+                    crate::verify::ecs::human(o.waited),
+                    o.looks,
+                    if o.looks == 1 { "" } else { "s" },
+                    o.shortfalls.join("; "),
+                    fleet::summary_table(&o.instances)
+                ),
+            );
+            return diags;
+        }
         if !o.shortfalls.is_empty() {
             diags.error(
                 "Rollout Not Complete",

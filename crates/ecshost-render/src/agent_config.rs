@@ -9,7 +9,8 @@
 //! `validateAndOverrideBounds`), `config_unix.go` (minimums on Linux),
 //! `agent/dockerclient/logging_drivers.go` and
 //! `agent/dockerclient/dockerauth/dockerauth.go`; ECS's attribute limits from
-//! the ECS API reference (`Attribute`, `AttributeLimitExceededException`).
+//! the ECS API reference (`Attribute`, `AttributeLimitExceededException`)
+//! and ECS's tag rules from the same reference (`Tag`).
 //!
 //! How values reach the agent: `docker run --env-file /etc/ecs/ecs.config`
 //! passes each `KEY=VALUE` line verbatim — no unquoting, no trimming — so a
@@ -61,6 +62,8 @@ enum Kind {
     StringMap { key_max: usize, value_max: usize },
     /// `ECS_INSTANCE_ATTRIBUTES`: a string map within ECS's attribute limits.
     InstanceAttributes,
+    /// `ECS_CONTAINER_INSTANCE_TAGS`: a string map within ECS's tag rules.
+    InstanceTags,
     /// A JSON array of strings.
     StringList,
     /// A JSON array of CIDRs.
@@ -294,13 +297,7 @@ const SETTINGS: &[(&str, Kind)] = &[
         "ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM",
         Kind::OneOf(&["none", "ec2_instance"]),
     ),
-    (
-        "ECS_CONTAINER_INSTANCE_TAGS",
-        Kind::StringMap {
-            key_max: 128,
-            value_max: 256,
-        },
-    ),
+    ("ECS_CONTAINER_INSTANCE_TAGS", Kind::InstanceTags),
     (
         "ECS_CONTAINER_START_TIMEOUT",
         Kind::Duration(Some(Bound {
@@ -763,6 +760,17 @@ fn check_kind(key: &str, value: &str, ctx: &Context<'_>) -> Option<Problem> {
                 )
             }),
         },
+        Kind::InstanceTags => match serde_json::from_str::<BTreeMap<String, String>>(value) {
+            Err(e) => Some(err(
+                key,
+                "Not the JSON the agent expects",
+                format!(
+                    "{key} must be a JSON object of strings such as {{\"team\":\"payments\"}} (jsonencode({{ team = \"payments\" }})); the agent reports \"Expected a json hash\" for {} ({e}).",
+                    shown()
+                ),
+            )),
+            Ok(m) => check_tags(&m).map(|(summary, why)| err(key, summary, why)),
+        },
         Kind::StringList => first_json::<Vec<String>>(value).err().map(|e| {
             err(
                 key,
@@ -875,6 +883,59 @@ fn check_attributes(m: &BTreeMap<String, String>) -> Option<String> {
         if !value_ok {
             return Some(format!("The value of attribute {k:?} must have 1–128 letters, digits, spaces or '-', '_', '.', '@', '/', '\\', ':', and may not start or end with a space."));
         }
+    }
+    None
+}
+
+/// ECS allows 50 tags per resource (ECS API reference, `Tag`).
+pub const MAX_CONTAINER_INSTANCE_TAGS: usize = 50;
+
+/// Whether `s` starts with the prefix ECS reserves for AWS's own tags:
+/// `aws:` in any mix of case.
+fn has_reserved_prefix(s: &str) -> bool {
+    s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+}
+
+/// ECS `Tag` rules (ECS API reference, `Tag`): at most 50 tags, keys of
+/// 1–128 and values of at most 256 characters, and neither a key nor a
+/// value may begin with `aws:` (any case), which is reserved for AWS. The
+/// agent sends these tags with `RegisterContainerInstance`, so ECS refuses
+/// the registration of every host that carries one of them.
+fn check_tags(m: &BTreeMap<String, String>) -> Option<(&'static str, String)> {
+    const KEY: &str = "ECS_CONTAINER_INSTANCE_TAGS";
+    if m.len() > MAX_CONTAINER_INSTANCE_TAGS {
+        return Some((
+            "Too many tags",
+            format!("ECS allows {MAX_CONTAINER_INSTANCE_TAGS} tags per container instance; {KEY} has {}. ECS refuses the registration of every host and none joins the cluster.", m.len()),
+        ));
+    }
+    for (k, v) in m {
+        let (what, reserved) = if has_reserved_prefix(k) {
+            ("key", k)
+        } else if has_reserved_prefix(v) {
+            ("value", v)
+        } else {
+            continue;
+        };
+        let rest = reserved[4..].trim_start_matches(':');
+        let instead = match (what, rest.is_empty()) {
+            (_, true) => format!("Rename the tag {what} {reserved:?} without the prefix."),
+            ("key", false) => format!("Write the key {rest:?} (or another without the prefix) instead of {reserved:?}."),
+            _ => format!("Write the value of {k:?} as {rest:?} (or another without the prefix) instead of {reserved:?}."),
+        };
+        return Some((
+            "Reserved tag prefix",
+            format!("ECS reserves the prefix \"aws:\" (in any mix of case) for AWS's own tags, in keys and values: the agent sends {KEY} with RegisterContainerInstance, and ECS refuses the registration of every host, so none joins the cluster. {instead}"),
+        ));
+    }
+    if let Some((k, _)) = m
+        .iter()
+        .find(|(k, v)| k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256)
+    {
+        return Some((
+            "Entry too long",
+            format!("{KEY}: tag keys have 1–128 characters and values at most 256; the entry {k:?} does not fit. ECS refuses the registration of every host."),
+        ));
     }
     None
 }
@@ -1252,6 +1313,30 @@ mod tests {
                 r#"["a"]"#,
                 &[(E, "Not the JSON the agent expects")],
             ),
+            ("ECS_CONTAINER_INSTANCE_TAGS", r#"{"team":"a:b"}"#, &[]),
+            (
+                "ECS_CONTAINER_INSTANCE_TAGS",
+                r#"{"aws:team":"a"}"#,
+                &[(E, "Reserved tag prefix")],
+            ),
+            (
+                "ECS_CONTAINER_INSTANCE_TAGS",
+                r#"{"team":"AWS:platform"}"#,
+                &[(E, "Reserved tag prefix")],
+            ),
+            (
+                "ECS_CONTAINER_INSTANCE_TAGS",
+                r#"{"Aws:Team":"a"}"#,
+                &[(E, "Reserved tag prefix")],
+            ),
+            // An attribute name may not hold ':' at all, so ECS refuses
+            // "aws:…" names by the character rule; values may hold it.
+            (
+                "ECS_INSTANCE_ATTRIBUTES",
+                r#"{"aws:stack":"prod"}"#,
+                &[(E, "Invalid instance attribute")],
+            ),
+            ("ECS_INSTANCE_ATTRIBUTES", r#"{"stack":"aws:prod"}"#, &[]),
             (
                 "ECS_AWSVPC_BLOCK_IMDS",
                 "true",

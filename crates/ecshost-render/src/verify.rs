@@ -373,10 +373,7 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         Runtime::Unusable(e) => problems.push(format!("self-check report unusable: {e}")),
         Runtime::Reported(rep) => {
             if !rep.ok {
-                problems.push(format!(
-                    "self-check failed: {} (see the self-check report guide for each check)",
-                    rep.failed().join(", ")
-                ));
+                problems.push(self_check_failure(rep));
             }
             for check in &exp.required_checks {
                 let reason = rep
@@ -408,6 +405,25 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         problems,
         pending,
     }
+}
+
+/// The problem of a report that says `fail`: the failing checks, then each
+/// one's own reason from the report, when it gave one.
+pub fn self_check_failure(rep: &crate::self_check::Report) -> String {
+    let failed = rep.failed();
+    let reasons: Vec<String> = failed
+        .iter()
+        .filter_map(|c| rep.reasons.get(*c).map(|r| format!("{c}: {r}")))
+        .collect();
+    format!(
+        "self-check failed: {}{} (see the self-check report guide for each check)",
+        failed.join(", "),
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", reasons.join("; "))
+        }
+    )
 }
 
 /// Where the instance is unlike what its template version promises.
@@ -699,6 +715,40 @@ mod tests {
             assert_eq!(v.problems.len(), 1, "{what}: {:?}", v.problems);
             assert!(v.problems[0].contains(want), "{what}: {:?}", v.problems);
         }
+    }
+
+    #[test]
+    fn a_failed_report_carries_each_checks_reason() {
+        let mut f = good();
+        let line = FAIL.replace(
+            r#""agent_imds":"pass"}"#,
+            r#""agent_imds":"pass"},"reasons":{"endpoint":"no answer from the agent","alias":"169.254.170.2 is not on lo","imds_blocked":"unused"}"#,
+        );
+        f.runtime = Runtime::Reported(parse_report_line(&line).unwrap());
+        assert_eq!(
+            problems(&f),
+            ["self-check failed: alias, endpoint, task_path — alias: 169.254.170.2 is not on lo; endpoint: no answer from the agent (see the self-check report guide for each check)"]
+        );
+    }
+
+    #[test]
+    fn final_failures_are_failing_reports_and_stopped_instances() {
+        use super::rollout::final_failure;
+        assert_eq!(final_failure(&good()), None);
+        let mut f = good();
+        f.runtime = Runtime::Missing;
+        assert_eq!(final_failure(&f), None, "still booting");
+        f.state = "terminated".into();
+        assert_eq!(final_failure(&f).as_deref(), Some("i-1 is terminated"));
+        let mut f = good();
+        f.runtime = Runtime::Reported(parse_report_line(FAIL).unwrap());
+        assert!(final_failure(&f)
+            .unwrap()
+            .starts_with("i-1: self-check failed: alias, endpoint, task_path"));
+        let mut f = good();
+        f.imds.as_mut().unwrap().hop_limit = 1;
+        assert!(!judge(&exp(), &f).ok);
+        assert_eq!(final_failure(&f), None, "not final by itself");
     }
 
     #[test]

@@ -105,7 +105,8 @@ pub(super) fn attributes(kind: Kind, input: &dyn Fn(Attribute) -> Attribute) -> 
         a.extend([
             input(Attribute::number("min_healthy").optional().validator(IntBetween(0, i64::from(i32::MAX))).description(
                 "Rollout gate: at least this many instances launched from `expected_version` must be healthy (no problems, nothing pending). \
-                 With any of `min_healthy`, `min_healthy_percent` and `max_old_versions` set, the gate judges the rollout rather than every instance: it polls every `poll_interval` until they hold (then passes) or `timeout` passes (then fails the apply with a table of the fleet). Needs `expected_version`.",
+                 With any of `min_healthy`, `min_healthy_percent` and `max_old_versions` set, the gate judges the rollout rather than every instance: it polls every `poll_interval` until they hold (then passes) or `timeout` passes (then fails the apply with a table of the fleet). \
+                 A failure that waiting cannot mend ends the wait at once: an instance of `expected_version` whose self-check report says `fail` (the error quotes each failing check's reason) or that is stopped or terminated. Needs `expected_version`.",
             )),
             input(Attribute::number("min_healthy_percent").optional().validator(IntBetween(0, 100)).description(
                 "Rollout gate: at least this share (percent, rounded up, at least one instance) of the instances launched from `expected_version` must be healthy. Needs `expected_version`.",
@@ -375,6 +376,23 @@ pub(super) fn counts(found: &[(Facts, Verdict)], template: Option<&str>, expecte
         }
     }
     c
+}
+
+/// The final failures ([`crate::verify::rollout::final_failure`]) among
+/// the instances of `expected` (of the template `template`, when given).
+pub(super) fn final_failures(
+    found: &[(Facts, Verdict)],
+    template: Option<&str>,
+    expected: &str,
+) -> Vec<String> {
+    found
+        .iter()
+        .filter(|(f, _)| {
+            template.is_none_or(|t| f.launch_template_id.as_deref() == Some(t))
+                && f.launch_template_version.as_deref() == Some(expected)
+        })
+        .filter_map(|(f, _)| crate::verify::rollout::final_failure(f))
+        .collect()
 }
 
 /// The table: unhealthy instances first, then by id; at most

@@ -83,6 +83,135 @@ impl Validator for UserDataBase64 {
     }
 }
 
+/// EC2's rule for launch template names: 3 to 128 characters of
+/// `[a-zA-Z0-9().\-/_]`. Source: Amazon EC2 API Reference,
+/// `CreateLaunchTemplate` / `LaunchTemplate`, member `LaunchTemplateName`
+/// ("Length Constraints: Minimum length of 3. Maximum length of 128.
+/// Pattern: `[a-zA-Z0-9\(\)\.\-/_]+`",
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchTemplate.html>).
+/// For `name_prefix` the generated suffix adds [`super::NAME_SUFFIX_LEN`]
+/// characters, so the prefix may have at most 128 minus that.
+pub(crate) struct TemplateName {
+    pub(crate) prefix: bool,
+}
+
+/// Characters EC2 allows in a launch template name.
+pub(crate) fn is_template_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "().-/_".contains(c)
+}
+
+impl Validator for TemplateName {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else {
+            return;
+        };
+        let n = s.chars().count();
+        let max = if self.prefix {
+            128 - super::NAME_SUFFIX_LEN
+        } else {
+            128
+        };
+        let mut bad: Vec<char> = s.chars().filter(|c| !is_template_name_char(*c)).collect();
+        let mut seen = Vec::new();
+        bad.retain(|c| {
+            let new = !seen.contains(c);
+            seen.push(*c);
+            new
+        });
+        let what = if !bad.is_empty() {
+            format!(
+                "{s:?} has {}.",
+                bad.iter()
+                    .map(|c| format!("{c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else if n > max || (!self.prefix && n < 3) {
+            format!("{s:?} has {n}.")
+        } else {
+            return;
+        };
+        let rule = if self.prefix {
+            format!("name_prefix starts a generated name ({} more characters): EC2 accepts launch template names of 3 to 128 characters: letters, digits and ( ) . - / _, so the prefix may have at most {max}", super::NAME_SUFFIX_LEN)
+        } else {
+            "EC2 accepts launch template names of 3 to 128 characters: letters, digits and ( ) . - / _".to_owned()
+        };
+        diags.attribute_error(
+            path.clone(),
+            "Invalid Launch Template Name",
+            format!("{rule}; {what} CreateLaunchTemplate would refuse it."),
+        );
+    }
+    fn description(&self) -> String {
+        if self.prefix {
+            format!("At most {} characters of those EC2 allows in a name (letters, digits and `( ) . - / _`): the generated suffix adds {}.", 128 - super::NAME_SUFFIX_LEN, super::NAME_SUFFIX_LEN)
+        } else {
+            "3 to 128 characters: letters, digits and `( ) . - / _` (EC2's rule).".into()
+        }
+    }
+}
+
+/// EBS volume types that take `iops` (EC2 API Reference,
+/// `LaunchTemplateEbsBlockDeviceRequest.Iops`: gp3, io1 and io2).
+pub(crate) const IOPS_VOLUME_TYPES: &[&str] = &["gp3", "io1", "io2"];
+/// EBS volume types that take `throughput` (`...Throughput`: gp3 only).
+pub(crate) const THROUGHPUT_VOLUME_TYPES: &[&str] = &["gp3"];
+
+/// The element `i` of a block list, or null.
+pub(crate) fn nth(v: &Value, i: usize) -> &Value {
+    match v {
+        Value::List(a) | Value::Set(a) => a.get(i).unwrap_or(&Value::Null),
+        _ => &Value::Null,
+    }
+}
+
+/// `iops` or `throughput` configured on a volume whose type does not take
+/// it: EC2 stores it in the template, then refuses every launch
+/// (InvalidParameterCombination). One error on the attribute.
+pub(crate) fn volumes(config: &Value, diags: &mut Diagnostics) {
+    let Value::List(bdms) = config.attr("block_device_mappings") else {
+        return;
+    };
+    for (i, bdm) in bdms.iter().enumerate() {
+        let Value::List(ebss) = bdm.attr("ebs") else {
+            continue;
+        };
+        for (j, ebs) in ebss.iter().enumerate() {
+            let Some(vt) = ebs.attr("volume_type").as_str() else {
+                continue;
+            };
+            for (attr, takes, summary) in [
+                ("iops", IOPS_VOLUME_TYPES, "Volume Type Takes No IOPS"),
+                (
+                    "throughput",
+                    THROUGHPUT_VOLUME_TYPES,
+                    "Volume Type Takes No Throughput",
+                ),
+            ] {
+                if matches!(ebs.attr(attr), Value::Number(_)) && !takes.contains(&vt) {
+                    let only = match takes {
+                        [one] => format!("only {one} does"),
+                        _ => format!(
+                            "only {} and {} do",
+                            takes[..takes.len() - 1].join(", "),
+                            takes[takes.len() - 1]
+                        ),
+                    };
+                    diags.attribute_error(
+                        AttributePath::root("block_device_mappings")
+                            .index(i)
+                            .attr("ebs")
+                            .index(j)
+                            .attr(attr),
+                        summary,
+                        format!("volume_type = {vt:?} takes no {attr} ({only}): EC2 keeps it in the template and then refuses every launch from it (InvalidParameterCombination). Remove {attr}, or choose a volume type that takes it."),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Pairs of arguments of which at most one may be set: the second is
 /// reported (it is the one the message tells to remove or keep).
 /// `update_default_version` and `default_version` are judged at plan time
@@ -237,8 +366,23 @@ pub(crate) fn metadata(config: &Value, diags: &mut Diagnostics) {
         return;
     };
     let p = AttributePath::root("metadata_options").index(0);
-    if let (Value::Number(n), Value::String(u)) = (md.attr("http_put_response_hop_limit"), ud) {
-        let a = analyse_base64(u);
+    let analysis = ud.as_str().map(analyse_base64);
+    // User data this provider rendered, or that runs the ECS agent, needs
+    // instance metadata: cloud-init (and Ignition) fetch the user data
+    // from it, the agent its Region and the instance role's credentials.
+    if md.attr("http_endpoint").as_str() == Some("disabled")
+        && analysis.as_ref().is_some_and(|a| a.ecshost || a.agent)
+    {
+        diags.attribute_error(
+            p.attr("http_endpoint"),
+            "Instance Metadata Disabled",
+            format!(
+                "http_endpoint = \"disabled\" turns the instance metadata service off, but the user data in {} needs it: cloud-init cannot read the user data (cloud-init and Ignition fetch it from instance metadata), so none of it runs, and the ECS agent cannot learn its Region or obtain the instance role's credentials, so no host joins its cluster. Use http_endpoint = \"enabled\" with http_tokens = \"required\" and hop limit 2: the DOCKER-USER rule keeps task containers away from instance metadata.",
+                user_data_attr(config)
+            ),
+        );
+    }
+    if let (Value::Number(n), Some(a)) = (md.attr("http_put_response_hop_limit"), &analysis) {
         if n.as_i64() == Some(1) && a.agent_on_bridge() {
             diags.attribute_error(
                 p.attr("http_put_response_hop_limit"),
@@ -280,5 +424,31 @@ mod tests {
         assert_eq!(diags_of(&Rfc3339, "tomorrow"), ["Invalid Time"]);
         assert!(diags_of(&UserDataBase64, "IyEvYmluL3NoCg==").is_empty());
         assert_eq!(diags_of(&UserDataBase64, "#!/bin/sh"), ["Invalid Base64"]);
+    }
+
+    #[test]
+    fn template_names_follow_ec2s_rule() {
+        let name = TemplateName { prefix: false };
+        let prefix = TemplateName { prefix: true };
+        for ok in ["ecs-hosts", "a.b_c/d(e)", "abc", &"x".repeat(128)] {
+            assert!(diags_of(&name, ok).is_empty(), "{ok}");
+        }
+        for bad in ["ecs hosts", "ecs:hosts", "hösts", "ab", &"x".repeat(129)] {
+            assert_eq!(
+                diags_of(&name, bad),
+                ["Invalid Launch Template Name"],
+                "{bad}"
+            );
+        }
+        assert!(diags_of(&prefix, "a").is_empty());
+        assert!(diags_of(&prefix, &"x".repeat(102)).is_empty());
+        assert_eq!(
+            diags_of(&prefix, &"x".repeat(103)),
+            ["Invalid Launch Template Name"]
+        );
+        assert_eq!(
+            diags_of(&prefix, "ecs:hosts-"),
+            ["Invalid Launch Template Name"]
+        );
     }
 }

@@ -439,10 +439,10 @@ impl Resource for LaunchTemplate {
         let mut top = vec![
             s("id").computed().use_state_for_unknown().description("The launch template ID (`lt-…`)."),
             s("arn").computed().use_state_for_unknown().description("The launch template ARN."),
-            s("name").optional().computed().requires_replace().use_state_for_unknown().description(
+            s("name").optional().computed().requires_replace().use_state_for_unknown().validator(guards::TemplateName { prefix: false }).description(
                 "The launch template name; changing it replaces the template. Conflicts with `name_prefix`; a unique name is generated when both are omitted.",
             ),
-            s("name_prefix").optional().computed().requires_replace().use_state_for_unknown().description("Creates a unique name beginning with this prefix."),
+            s("name_prefix").optional().computed().requires_replace().use_state_for_unknown().validator(guards::TemplateName { prefix: true }).description("Creates a unique name beginning with this prefix."),
             s("description").optional().description("Description of each template version this resource creates (EC2's `VersionDescription`)."),
             Attribute::string_map("tags").optional().description("Tags of the launch template itself (updated in place; `tag_specifications` tags what instances launch)."),
             Attribute::string_map("tags_all").computed().description("`tags` merged with the provider's `default_tags`."),
@@ -475,6 +475,7 @@ impl Resource for LaunchTemplate {
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         guards::conflicts(config, diags);
+        guards::volumes(config, diags);
         if !guards::user_data(config).is_unknown() {
             guards::metadata(config, diags);
         }
@@ -487,6 +488,7 @@ impl Resource for LaunchTemplate {
         if !guards::user_data(config).is_unknown() {
             let mut d = Diagnostics::new();
             guards::metadata(config, &mut d);
+            guards::volumes(config, &mut d);
             for x in d.into_vec() {
                 if x.severity == crate::sdk::Severity::Error {
                     resp.diags.push(x);
@@ -505,6 +507,7 @@ impl Resource for LaunchTemplate {
         if new_version && !prior.is_null() {
             mapping::plan(FIELDS, config, prior, planned, true);
         }
+        drop_unfit_volume_settings(config, prior, planned);
         // user_data_sha256 is known at plan time whenever the user data is.
         let sha = match canonical(planned).attr("user_data") {
             Value::String(s) if s.is_empty() => Value::Null,
@@ -1011,6 +1014,52 @@ impl Resource for LaunchTemplate {
                 "Unable to Upgrade Resource State",
                 detail,
             )),
+        }
+    }
+}
+
+/// `iops` and `throughput` are kept as EC2 holds them when the
+/// configuration leaves them unset; but when a volume's type changes to one
+/// that does not take them (`io1` → `gp2`: iops only on gp3, io1 and io2,
+/// throughput only on gp3), the old value would ride along into the new
+/// version, and EC2 refuses the launch. They are planned null then, so the
+/// plan shows them going away and the version does not carry them.
+fn drop_unfit_volume_settings(config: &Value, prior: &Value, planned: &mut Value) {
+    let Value::Object(top) = planned else { return };
+    let Some(Value::List(bdms)) = top.get_mut("block_device_mappings") else {
+        return;
+    };
+    let (cb, pb) = (
+        config.attr("block_device_mappings"),
+        prior.attr("block_device_mappings"),
+    );
+    for (i, bdm) in bdms.iter_mut().enumerate() {
+        let Value::Object(b) = bdm else { continue };
+        let Some(Value::List(ebss)) = b.get_mut("ebs") else {
+            continue;
+        };
+        for (j, ebs) in ebss.iter_mut().enumerate() {
+            let cfg = guards::nth(guards::nth(cb, i).attr("ebs"), j);
+            let was = guards::nth(guards::nth(pb, i).attr("ebs"), j);
+            let Value::Object(e) = ebs else { continue };
+            let Some(vt) = e
+                .get("volume_type")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            if was.attr("volume_type").as_str() == Some(vt.as_str()) {
+                continue;
+            }
+            for (attr, takes) in [
+                ("iops", guards::IOPS_VOLUME_TYPES),
+                ("throughput", guards::THROUGHPUT_VOLUME_TYPES),
+            ] {
+                if !takes.contains(&vt.as_str()) && cfg.attr(attr).is_null() {
+                    e.insert(attr.to_owned(), Value::Null);
+                }
+            }
         }
     }
 }

@@ -85,6 +85,27 @@ pub fn shortfalls(g: &Goal, c: &Counts, version: &str) -> Vec<String> {
     out
 }
 
+/// EC2 states an instance does not come back from by waiting.
+const GONE: [&str; 4] = ["stopping", "stopped", "shutting-down", "terminated"];
+
+/// Why an instance of the expected version can never become healthy by
+/// waiting, if it cannot: its self-check report says `fail` (the host ran
+/// the version's user data and the design does not hold on it), or it is
+/// stopped or terminated. `None` for anything that may still change
+/// (booting, no report yet, pending ECS registration, other problems).
+/// The gate ends its wait at once on such an instance.
+pub fn final_failure(f: &super::Facts) -> Option<String> {
+    if GONE.contains(&f.state.as_str()) {
+        return Some(format!("{} is {}", f.id, f.state));
+    }
+    match &f.runtime {
+        super::Runtime::Reported(r) if !r.ok || !r.failed().is_empty() => {
+            Some(format!("{}: {}", f.id, super::self_check_failure(r)))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
