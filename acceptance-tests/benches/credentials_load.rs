@@ -153,7 +153,7 @@ fn try_sh(lab: &Lab, script: &str, env: &[(String, String)]) -> hostlab::CmdOutp
 
 /// Which path is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Path_ {
+enum Route {
     Bridged,
     Host,
 }
@@ -175,7 +175,7 @@ struct Bench<'a> {
     env: Vec<(String, String)>,
     input: AgentInput,
     real: Option<Real>,
-    current: Option<Path_>,
+    current: Option<Route>,
 }
 
 /// AWS's recipe: host network, host-wide route_localnet, host DNAT.
@@ -188,21 +188,21 @@ impl Bench<'_> {
 
     /// The path `p`, set up (switching agents only when it changes; the
     /// bridged path gets its task DNAT back after a docker-proxy round).
-    fn ensure(&mut self, p: Path_) {
+    fn ensure(&mut self, p: Route) {
         match (self.current, p) {
-            (Some(Path_::Bridged), Path_::Bridged) => {
+            (Some(Route::Bridged), Route::Bridged) => {
                 self.sh(&format!("sh {} reapply", self.start_script().display()));
                 return;
             }
-            (Some(Path_::Host), Path_::Host) => return,
-            (Some(Path_::Bridged), Path_::Host) => self.bridged_down(),
-            (Some(Path_::Host), Path_::Bridged) => self.host_network_down(),
+            (Some(Route::Host), Route::Host) => return,
+            (Some(Route::Bridged), Route::Host) => self.bridged_down(),
+            (Some(Route::Host), Route::Bridged) => self.host_network_down(),
             (None, _) => {}
         }
         let t0 = Instant::now();
         match p {
-            Path_::Bridged => self.bridged_up(),
-            Path_::Host => self.host_network_up(),
+            Route::Bridged => self.bridged_up(),
+            Route::Host => self.host_network_up(),
         }
         self.current = Some(p);
         self.agent_ready(p);
@@ -275,7 +275,7 @@ impl Bench<'_> {
     /// serves every task's credentials (ACS sends the tasks on its first
     /// start, and again where a restarted agent lacks their credentials);
     /// the stand-in answers a request.
-    fn agent_ready(&mut self, p: Path_) {
+    fn agent_ready(&mut self, p: Route) {
         let Some(r) = &self.real else {
             let bad = self.check_credentials(&[]);
             assert!(bad.is_empty(), "the stand-in does not answer: {bad:?}");
@@ -441,7 +441,7 @@ impl Bench<'_> {
     /// The load of one round on the path set up now.
     fn round(&self, tag: &str, clients: usize, n: usize) -> (Vec<Json>, [u64; 4]) {
         let paths: Vec<String> = (0..clients).map(|i| self.client_path(i)).collect();
-        let agent = if self.current == Some(Path_::Host) {
+        let agent = if self.current == Some(Route::Host) {
             HOSTNET
         } else {
             "ecs-agent"
@@ -813,15 +813,26 @@ fn main() {
     };
     // The first agent start (with the real agent: registration, the tasks
     // and their containers) is not part of the measured span.
-    b.ensure(Path_::Bridged);
+    b.ensure(Route::Bridged);
     // Time, commit and load at the start, as the other benches' sections.
     let provenance = bench::provenance();
     let load = LoadSpan::start();
     let t0 = Instant::now();
     let log_dir = env_path(&b.env, "ECSHOST_LOG_DIR");
-    let lines = |f: &str| {
-        std::fs::read_to_string(log_dir.join(f))
-            .map(|s| s.lines().count())
+    // Lines in every file of the log directory named `f…` (rolled-over
+    // files included).
+    let lines = |f: &str| -> usize {
+        std::fs::read_dir(&log_dir)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(f))
+                    .map(|e| {
+                        std::fs::read(e.path())
+                            .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+                            .unwrap_or(0)
+                    })
+                    .sum()
+            })
             .unwrap_or(0)
     };
     let logs_before = [lines("ecs-agent.log"), lines("audit.log")];
@@ -837,19 +848,19 @@ fn main() {
     };
     for r in 0..runs {
         let order = if r % 2 == 0 {
-            [Path_::Bridged, Path_::Host]
+            [Route::Bridged, Route::Host]
         } else {
-            [Path_::Host, Path_::Bridged]
+            [Route::Host, Route::Bridged]
         };
         for p in order {
             b.ensure(p);
             match p {
-                Path_::Bridged => {
+                Route::Bridged => {
                     measured(&b, &mut bridged, &format!("b{r}"));
                     b.sh(&hostlab::flush_task_dnat());
                     measured(&b, &mut proxied, &format!("p{r}"));
                 }
-                Path_::Host => measured(&b, &mut host, &format!("h{r}")),
+                Route::Host => measured(&b, &mut host, &format!("h{r}")),
             }
         }
         eprintln!(
@@ -936,7 +947,7 @@ fn main() {
             println!("- {note}");
         }
         println!(
-            "\nOver the rounds ({all_requests} requests with the warm-ups) the agent's log grew by {} lines and its audit log by {} lines.",
+            "\nOver the rounds ({all_requests} requests with the warm-ups) the agent's log files (`ecs-agent.log*`) grew by {} lines and its audit log files (`audit.log*`) by {} lines.",
             logs[0], logs[1]
         );
     }

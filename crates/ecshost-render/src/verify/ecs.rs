@@ -219,7 +219,11 @@ fn judge_capabilities(exp: &EcsExpectation, r: &Registration, problems: &mut Vec
     // logging drivers …); a record without any came from an emulator that
     // drops what the agent sent (moto 5.2.5 keeps only attributes of its
     // own), and says nothing either way.
-    if !r.attributes.iter().any(|a| a.starts_with(CAPABILITY_PREFIX)) {
+    if !r
+        .attributes
+        .iter()
+        .any(|a| a.starts_with(CAPABILITY_PREFIX))
+    {
         return;
     }
     let has = |name: &str| r.attributes.iter().any(|a| a == name);
@@ -296,7 +300,8 @@ mod tests {
         // A record with no capability attributes (an emulator's: moto keeps
         // only its own `ecs.*` ones) is not judged on them.
         let mut bare = active();
-        bare.attributes.retain(|a| !a.starts_with(CAPABILITY_PREFIX));
+        bare.attributes
+            .retain(|a| !a.starts_with(CAPABILITY_PREFIX));
         assert!(!bare.attributes.is_empty());
         assert!(judged(Membership::InCluster(bare), Some(10)).0.is_empty());
     }
