@@ -79,23 +79,28 @@ impl AgentSource {
     }
 
     /// One line on stderr saying which agent `test` runs against and why,
-    /// so a fallback to the stand-in is never silent.
+    /// so a fallback to the stand-in is never silent. Written past the test
+    /// harness's capture ([`say`]), which shows `eprintln!` output only for
+    /// failing tests.
     pub fn announce(&self, test: &str) {
-        match self {
-            AgentSource::Real(d) => {
-                eprintln!(
-                    "AGENT {test}: the real ECS agent {AGENT_VERSION} from {}",
-                    d.display()
-                )
-            }
-            AgentSource::Missing(why) => {
-                eprintln!(
-                    "AGENT {test}: ran against the stand-in {} ({why})",
-                    images::AGENT_STANDIN_IMAGE
-                )
-            }
-        }
+        let line = match self {
+            AgentSource::Real(d) => format!(
+                "AGENT {test}: the real ECS agent {AGENT_VERSION} from {}",
+                d.display()
+            ),
+            AgentSource::Missing(why) => format!(
+                "AGENT {test}: ran against the stand-in {} ({why})",
+                images::AGENT_STANDIN_IMAGE
+            ),
+        };
+        say(&line);
     }
+}
+
+/// A line on this process's stderr, past the test harness's capture.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -93,7 +93,9 @@ impl AgentHost {
     /// not available: the stand-in cannot start tasks.
     fn start(brk: Break) -> Option<AgentHost> {
         if let AgentSource::Missing(why) = AgentSource::locate() {
-            eprintln!("SKIP real_agent: {why}; the stand-in cannot start tasks from ACS");
+            acceptance_tests::hostlab::agent_image::say(&format!(
+                "SKIP real_agent: {why}; the stand-in cannot start tasks from ACS"
+            ));
             return None;
         }
         let h = Host::start_for_user_data()?;
