@@ -29,8 +29,38 @@ pub(crate) fn have(tool: &str) -> bool {
     found
 }
 
-/// A fresh empty directory under the system temp dir.
-pub(crate) fn temp_dir(name: &str) -> PathBuf {
+/// A fresh empty directory under the system temp dir, removed (with
+/// everything in it) when the guard is dropped, so test runs leave nothing
+/// behind.
+pub(crate) struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// See [`TempDir`]; `name` goes into the directory's name.
+pub(crate) fn temp_dir(name: &str) -> TempDir {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
         "ecshost-render-{}-{}-{name}",
@@ -39,7 +69,7 @@ pub(crate) fn temp_dir(name: &str) -> PathBuf {
     ));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 fn write(path: &Path, content: &str, mode: u32) {

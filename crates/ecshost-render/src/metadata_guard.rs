@@ -361,7 +361,7 @@ pub fn render_watch_unit(exec_start: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
+    use crate::consumer_tools::{self, fake_command, run_sh, temp_dir, TempDir};
     use crate::LIB_DIR;
 
     const BACKENDS: [FirewallBackend; 2] = [FirewallBackend::Iptables, FirewallBackend::Nftables];
@@ -425,7 +425,7 @@ case $op in
 esac
 "#;
 
-    fn fake_host(name: &str) -> (std::path::PathBuf, Vec<(&'static str, String)>) {
+    fn fake_host(name: &str) -> (TempDir, Vec<(&'static str, String)>) {
         let dir = temp_dir(name);
         let bin = dir.join("bin");
         fake_command(&bin, "iptables", FAKE_IPTABLES);
