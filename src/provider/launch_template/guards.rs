@@ -156,6 +156,12 @@ impl Validator for TemplateName {
 pub(crate) const IOPS_VOLUME_TYPES: &[&str] = &["gp3", "io1", "io2"];
 /// EBS volume types that take `throughput` (`...Throughput`: gp3 only).
 pub(crate) const THROUGHPUT_VOLUME_TYPES: &[&str] = &["gp3"];
+/// The `ebs` settings only some volume types take, with those types: what
+/// the plan-time check refuses and what a type change plans away.
+pub(crate) const TYPE_BOUND_SETTINGS: [(&str, &[&str]); 2] = [
+    ("iops", IOPS_VOLUME_TYPES),
+    ("throughput", THROUGHPUT_VOLUME_TYPES),
+];
 
 /// The element `i` of a block list, or null.
 pub(crate) fn nth(v: &Value, i: usize) -> &Value {
@@ -180,14 +186,12 @@ pub(crate) fn volumes(config: &Value, diags: &mut Diagnostics) {
             let Some(vt) = ebs.attr("volume_type").as_str() else {
                 continue;
             };
-            for (attr, takes, summary) in [
-                ("iops", IOPS_VOLUME_TYPES, "Volume Type Takes No IOPS"),
-                (
-                    "throughput",
-                    THROUGHPUT_VOLUME_TYPES,
-                    "Volume Type Takes No Throughput",
-                ),
-            ] {
+            for (attr, takes) in TYPE_BOUND_SETTINGS {
+                let summary = if attr == "iops" {
+                    "Volume Type Takes No IOPS"
+                } else {
+                    "Volume Type Takes No Throughput"
+                };
                 if matches!(ebs.attr(attr), Value::Number(_)) && !takes.contains(&vt) {
                     let only = match takes {
                         [one] => format!("only {one} does"),

@@ -1052,10 +1052,7 @@ fn drop_unfit_volume_settings(config: &Value, prior: &Value, planned: &mut Value
             if was.attr("volume_type").as_str() == Some(vt.as_str()) {
                 continue;
             }
-            for (attr, takes) in [
-                ("iops", guards::IOPS_VOLUME_TYPES),
-                ("throughput", guards::THROUGHPUT_VOLUME_TYPES),
-            ] {
+            for (attr, takes) in guards::TYPE_BOUND_SETTINGS {
                 if !takes.contains(&vt.as_str()) && cfg.attr(attr).is_null() {
                     e.insert(attr.to_owned(), Value::Null);
                 }
