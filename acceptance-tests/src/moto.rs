@@ -296,6 +296,28 @@ impl Moto {
     /// call each, as every agent does); returns the container instance
     /// ARNs in the order of `ids`.
     pub fn register_container_instances(&self, cluster: &str, ids: &[String]) -> Vec<String> {
+        self.register_container_instances_with(cluster, ids, &[])
+    }
+
+    /// Like [`Moto::register_container_instances`], sending `attributes`
+    /// (name-only, as the agent sends its capabilities) with each
+    /// registration. Plain moto keeps only attributes of its own; through
+    /// [`Moto::start_ecs_launcher`] they stay on the container instance.
+    pub fn register_container_instances_with(
+        &self,
+        cluster: &str,
+        ids: &[String],
+        attributes: &[&str],
+    ) -> Vec<String> {
+        let attributes: Vec<aws_sdk_ecs::types::Attribute> = attributes
+            .iter()
+            .map(|a| {
+                aws_sdk_ecs::types::Attribute::builder()
+                    .name(*a)
+                    .build()
+                    .expect("attribute name")
+            })
+            .collect();
         self.with_ecs(async |ecs| {
             let mut arns = Vec::with_capacity(ids.len());
             for id in ids {
@@ -305,6 +327,7 @@ impl Moto {
                     .register_container_instance()
                     .cluster(cluster)
                     .instance_identity_document(doc)
+                    .set_attributes((!attributes.is_empty()).then(|| attributes.clone()))
                     .send()
                     .await
                     .expect("RegisterContainerInstance");

@@ -1026,6 +1026,21 @@ data "ecshost_agent_options" "NAME" {
         ..ROW
     },
     Row {
+        name: "ag_host_network_roles",
+        object: AGENT,
+        input: "`task_iam_role_network_host = true`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster                    = "c"
+  task_iam_role_network_host = true
+}"#,
+        attribute: "task_iam_role_network_host",
+        summary: "Host-mode tasks can still reach IMDS",
+        detail: "every host-network task can read the IAM role credentials of every task on the host",
+        fix: "Run the tasks that need a role in bridge or `awsvpc` mode and leave it `false`: once the agent delivers task credentials through instance metadata (`ecs.capability.imds-iam-roles`, no opt-out), verification fails such hosts.",
+        warning: true,
+        ..ROW
+    },
+    Row {
         name: "ag_udp_twice",
         object: AGENT,
         input: "`reserved_ports_udp` and `config[\"ECS_RESERVED_PORTS_UDP\"]` both set",
@@ -1903,6 +1918,22 @@ resource "ecshost_launch_template" "NAME" {
         summary: "Missing Instances to Verify",
         detail: "Set launch_template_id (instances launched from it), instance_ids, or both.",
         fix: "Name the template (`ecshost_launch_template.x.id`) or the instances.",
+        ..ROW
+    },
+    Row {
+        name: "iv_host_network_roles",
+        object: IV,
+        input: "`task_iam_role_network_host = true`",
+        hcl: r#"data "ecshost_instance_verification" "NAME" {
+  launch_template_id         = "lt-0123456789abcdef0"
+  ecs_cluster                = "c"
+  task_iam_role_network_host = true
+}"#,
+        attribute: "task_iam_role_network_host",
+        summary: "Host-Network Task Roles Expose Credentials",
+        detail: "every host-network task can read the IAM role credentials of every task on the host",
+        fix: "Run the tasks that need a role in bridge or `awsvpc` mode and set `task_iam_role_network_host = false` in `ecshost_user_data`; on a host whose agent registered `ecs.capability.imds-iam-roles` verification reports it as a problem.",
+        warning: true,
         ..ROW
     },
     Row {

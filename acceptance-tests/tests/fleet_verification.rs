@@ -111,6 +111,7 @@ data "ecshost_instance_verification" "{name}" {{
             "agent_connected": true,
             "agent_version": "1.0.0",
             "running_tasks_count": 2,
+            "imds_iam_roles": false,
             "summary": "ACTIVE, agent 1.0.0, 2 tasks running",
         })
     );
@@ -227,6 +228,135 @@ data "ecshost_instance_verification" "plain" {
         "{p:#}"
     );
     assert!(by_id(&p).values().all(|i| i["ecs"].is_null()));
+}
+
+/// The ECS agent's coming delivery of task credentials through instance
+/// metadata (`ecs.capability.imds-iam-roles`, no opt-out): with it
+/// registered, a host whose self-check does not show `imds_blocked` passing
+/// is a problem even where `required_checks` leaves the check out, and so is
+/// a host that gives host-network tasks role credentials — registered by the
+/// agent or asked for by `task_iam_role_network_host`, which also warns at
+/// plan. The registrations go through the harness's ECS launcher, which
+/// keeps what the agent registers (plain moto drops it).
+#[test]
+fn imds_delivered_credentials_make_every_path_to_metadata_a_problem() {
+    const IMDS_ROLES: &str = "ecs.capability.imds-iam-roles";
+    const TASK_ROLE: &str = "com.amazonaws.ecs.capability.task-iam-role";
+    const HOST_ROLE: &str = "com.amazonaws.ecs.capability.task-iam-role-network-host";
+    let moto = Moto::start_ecs_launcher("127.0.0.1");
+    let proxy = Ec2Proxy::start(&moto.endpoint);
+    let wd = moto.workdir();
+    wd.write_config(&config(proxy.url(), "imds", ""));
+    wd.init();
+    wd.apply();
+    let lt = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    moto.create_cluster("imds");
+    let ids = moto.run_instances(&Launch::new(&lt, "$Latest", 4));
+    let (guarded, open, old_agent, host_tasks) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    moto.register_container_instances_with(
+        "imds",
+        &[guarded.clone(), open.clone()],
+        &[TASK_ROLE, IMDS_ROLES],
+    );
+    moto.register_container_instances_with("imds", std::slice::from_ref(old_agent), &[TASK_ROLE]);
+    moto.register_container_instances_with(
+        "imds",
+        std::slice::from_ref(host_tasks),
+        &[TASK_ROLE, HOST_ROLE, IMDS_ROLES],
+    );
+    let pass = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass","agent_imds":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+    let skipped = pass.replace(r#""imds_blocked":"pass""#, r#""imds_blocked":"skip""#);
+    for (id, report) in [
+        (guarded, pass),
+        (open, skipped.as_str()),
+        (old_agent, skipped.as_str()),
+        (host_tasks, pass),
+    ] {
+        proxy.set_console_output(id, &format!("[  3.1] boot\r\n{report}\r\n"));
+    }
+    // Lenient on purpose: imds_blocked is not required here.
+    let verification = |name: &str, extra: &str| {
+        format!(
+            r#"
+data "ecshost_instance_verification" "{name}" {{
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  ecs_cluster               = "imds"
+  required_checks           = ["alias", "endpoint"]
+{extra}
+}}
+"#
+        )
+    };
+    let body = [
+        verification("lenient", ""),
+        verification(
+            "asked",
+            &format!("  instance_ids = [\"{guarded}\"]\n  task_iam_role_network_host = true"),
+        ),
+    ]
+    .concat();
+    wd.write_config(&config(proxy.url(), "imds", &body));
+    let r = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let out = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        out.contains("Host-Network Task Roles Expose Credentials")
+            && out.contains("every host-network task can read the IAM role credentials of every task on the host"),
+        "the plan warns about task_iam_role_network_host = true: {}",
+        r.stdout
+    );
+
+    let got = by_id(&wd.values("data.ecshost_instance_verification.lenient"));
+    for (id, imds) in [
+        (guarded, true),
+        (open, true),
+        (old_agent, false),
+        (host_tasks, true),
+    ] {
+        assert_eq!(
+            got[id]["ecs"]["imds_iam_roles"],
+            json!(imds),
+            "{id}: {:#}",
+            got[id]
+        );
+    }
+    assert_eq!(
+        got[guarded]["ok"],
+        json!(true),
+        "{}",
+        problems(&got[guarded])
+    );
+    // Without the capability the lenient settings stay lenient.
+    assert_eq!(
+        got[old_agent]["ok"],
+        json!(true),
+        "{}",
+        problems(&got[old_agent])
+    );
+    let p = problems(&got[open]);
+    assert!(
+        p.starts_with("the ECS agent registered ecs.capability.imds-iam-roles: it delivers every task's IAM role credentials through instance metadata, and its self-check's imds_blocked is skip")
+            && !p.contains(" | "),
+        "{p}"
+    );
+    let p = problems(&got[host_tasks]);
+    assert!(
+        p.contains("gives host-network tasks IAM role credentials")
+            && p.contains("each of them can read every task's role credentials")
+            && !p.contains(" | "),
+        "{p}"
+    );
+    // Asked for, it is still an exposure.
+    let asked = by_id(&wd.values("data.ecshost_instance_verification.asked"));
+    let p = problems(&asked[guarded]);
+    assert!(
+        p.contains("gives host-network tasks IAM role credentials"),
+        "{p}"
+    );
 }
 
 /// The gate's seed is known at plan time and the apply uses it: the plan

@@ -22,7 +22,7 @@ use crate::ec2::instances::{Instance, InstanceQuery};
 use crate::ec2::launch_templates::user_data_sha256;
 use crate::ec2::template_data::LaunchTemplateData;
 use crate::ecs::client::Ecs;
-use crate::render::self_check::{find_report, CheckStatus, ReportError, CHECKS};
+use crate::render::self_check::{find_report, ReportError, CHECKS};
 use crate::sdk::duration::{self, IsDuration};
 use crate::sdk::schema::validators::{IntBetween, OneOf};
 use crate::sdk::schema::Validator as _;
@@ -767,15 +767,7 @@ fn instance_model(f: &Facts, v: &crate::verify::Verdict, deep: bool) -> Instance
             TfValue::Known(r.ok),
             r.checks
                 .iter()
-                .map(|(k, s)| {
-                    let s = match s {
-                        CheckStatus::Pass => "pass",
-                        CheckStatus::Fail => "fail",
-                        CheckStatus::Warn => "warn",
-                        CheckStatus::Skip => "skip",
-                    };
-                    (k.clone(), s.to_owned())
-                })
+                .map(|(k, s)| (k.clone(), s.as_str().to_owned()))
                 .collect(),
         ),
         _ => (false, TfValue::Null, BTreeMap::new()),

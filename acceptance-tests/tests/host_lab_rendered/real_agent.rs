@@ -33,7 +33,7 @@ use acceptance_tests::moto::Launch;
 use acceptance_tests::terraform::{provider_block, Workdir};
 use acceptance_tests::user_data_edit::strip_loopback;
 use base64::Engine as _;
-use ecshost::verify::ecs::{TASK_IAM_ROLE, TASK_IAM_ROLE_NETWORK_HOST};
+use ecshost::verify::ecs::{IMDS_IAM_ROLES, TASK_IAM_ROLE, TASK_IAM_ROLE_NETWORK_HOST};
 
 use super::{observe, ok, Host};
 
@@ -290,6 +290,13 @@ fn real_agent_task_gets_its_role_credentials_and_no_instance_metadata() {
         attributes.iter().any(|n| n == TASK_IAM_ROLE)
             && !attributes.iter().any(|n| n == TASK_IAM_ROLE_NETWORK_HOST),
         "the agent registered task-iam-role and not task-iam-role-network-host: {attributes:?}"
+    );
+    // Agent 1.105.1 keeps task credentials out of instance metadata
+    // (`IMDSIAMRolesEnabled` is never set at this version): the day an agent
+    // registers the capability, verification judges it (fleet_verification.rs).
+    assert!(
+        !attributes.iter().any(|n| n == IMDS_IAM_ROLES),
+        "agent 1.105.1 registered {IMDS_IAM_ROLES}: task credentials are now in instance metadata, read docs/guides/how-it-works.md: {attributes:?}"
     );
 
     // Negative variants on the same host, one piece removed at a time and

@@ -336,11 +336,18 @@ impl AgentInput {
                 );
             }
         }
-        if self.task_iam_role_network_host && self.block_task_metadata {
+        if self.task_iam_role_network_host {
+            // The agent's IMDS delivery of task credentials: capability
+            // `ecs.capability.imds-iam-roles` (ecs-agent/capability/capability.go),
+            // enabled by `determineIMDSIAMRolesConfig` whenever IMDS is
+            // reachable (agent/config/config.go), no ECS_* variable to refuse it.
             out.push(Problem::warning(
                 "task_iam_role_network_host",
                 "Host-mode tasks can still reach IMDS",
-                "No network rule separates host-network tasks from the host; block_task_metadata protects docker0 tasks only.",
+                "No network rule separates host-network tasks from the host: block_task_metadata protects docker0 tasks only. \
+                 Once the ECS agent delivers task credentials through instance metadata (it then registers ecs.capability.imds-iam-roles; the agent turns this on whenever instance metadata is reachable and has no setting to refuse it), \
+                 every host-network task can read the IAM role credentials of every task on the host, and ecshost_instance_verification fails such hosts. \
+                 Run the tasks that need a role in bridge or awsvpc mode and leave this false.",
             ));
         }
         out
@@ -1289,6 +1296,32 @@ mod tests {
                 render(&input).is_ok(),
                 !want.iter().any(|w| w.0 == Severity::Error),
                 "{name}"
+            );
+        }
+    }
+
+    /// The warning says why host-network task roles become unsafe, with or
+    /// without the docker0 guard.
+    #[test]
+    fn host_network_task_roles_warn_about_imds_delivered_credentials() {
+        for guard in [true, false] {
+            let mut i = base();
+            i.task_iam_role_network_host = true;
+            i.block_task_metadata = guard;
+            let got = i.validate();
+            let w = got
+                .iter()
+                .find(|p| p.attribute == "task_iam_role_network_host")
+                .unwrap_or_else(|| {
+                    panic!("no warning with block_task_metadata = {guard}: {got:?}")
+                });
+            assert_eq!(w.severity, Severity::Warning);
+            assert!(
+                w.detail.contains("ecs.capability.imds-iam-roles")
+                    && w.detail.contains(
+                        "every host-network task can read the IAM role credentials of every task"
+                    ),
+                "{w:?}"
             );
         }
     }

@@ -59,6 +59,18 @@ pub enum CheckStatus {
     Skip,
 }
 
+impl CheckStatus {
+    /// The word the report uses: `pass`, `fail`, `warn` or `skip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Skip => "skip",
+        }
+    }
+}
+
 /// A parsed self-check report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {

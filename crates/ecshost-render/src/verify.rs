@@ -23,7 +23,12 @@
 //!   fail, and each *required* check must `pass` — a `skip` or `warn` proves
 //!   nothing, so it is a problem naming the check and the script's reason;
 //! - **ECS membership** ([`ecs`]): a running host is an `ACTIVE`,
-//!   connected container instance of the expected cluster.
+//!   connected container instance of the expected cluster;
+//! - **credentials in instance metadata**: an agent that registered
+//!   [`ecs::IMDS_IAM_ROLES`] puts every task's credentials into instance
+//!   metadata, so a host whose report does not show tasks kept from it
+//!   (`imds_blocked` not `pass`, or no usable report) exposes them all to
+//!   any task — a problem whatever `required_checks` says.
 //!
 //! Around the judgement of one instance: which instances get the
 //! per-instance checks ([`sample`]), whether a rollout is done
@@ -397,6 +402,12 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         }
     }
 
+    if let Some(r) = f.ecs.as_ref().and_then(ecs::EcsFacts::registration) {
+        if r.imds_iam_roles() {
+            imds_exposure(&f.runtime, &mut problems);
+        }
+    }
+
     Verdict {
         user_data_matches,
         metadata_options_ok,
@@ -405,6 +416,33 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         problems,
         pending,
     }
+}
+
+/// With task credentials in instance metadata ([`ecs::IMDS_IAM_ROLES`]),
+/// anything short of a report whose `imds_blocked` passed is an exposure.
+fn imds_exposure(runtime: &Runtime, problems: &mut Vec<String>) {
+    let why = match runtime {
+        Runtime::NotRead | Runtime::NotSampled => return,
+        Runtime::Reported(rep) => match rep.checks.get("imds_blocked") {
+            Some(CheckStatus::Pass) => return,
+            Some(s) => format!(
+                "its self-check's imds_blocked is {}{}",
+                s.as_str(),
+                rep.reasons
+                    .get("imds_blocked")
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            None => "its self-check report has no imds_blocked (an older self-check script)".into(),
+        },
+        Runtime::Missing | Runtime::Unusable(_) => {
+            "no usable self-check report shows task containers kept from instance metadata".into()
+        }
+    };
+    problems.push(format!(
+        "the ECS agent registered {}: it delivers every task's IAM role credentials through instance metadata, and {why}: any task that reaches 169.254.169.254 can read the credentials of every task on the host (render the metadata guard with ecshost_user_data, block_task_metadata = true, and keep imds_blocked passing)",
+        ecs::IMDS_IAM_ROLES
+    ));
 }
 
 /// The problem of a report that says `fail`: the failing checks, then each
@@ -892,6 +930,76 @@ mod tests {
         let v = judge(&asked, &f);
         assert!(!v.ok && v.pending.is_empty(), "{v:?}");
         assert!(v.problems[0].starts_with("not registered in ECS cluster prod"));
+    }
+
+    /// With the agent delivering task credentials through instance
+    /// metadata, anything but a passing `imds_blocked` is an exposure, even
+    /// where `required_checks` leaves it out; without the capability the
+    /// lenient settings stay lenient.
+    #[test]
+    fn imds_delivered_credentials_need_a_passing_imds_blocked() {
+        use std::time::Duration;
+        let registered = |attributes: &[&str]| {
+            Some(ecs::EcsFacts {
+                membership: ecs::Membership::InCluster(ecs::Registration {
+                    cluster: "prod".into(),
+                    status: "ACTIVE".into(),
+                    agent_connected: true,
+                    attributes: attributes.iter().map(|a| (*a).to_owned()).collect(),
+                    ..Default::default()
+                }),
+                since_launch: Some(Duration::from_secs(900)),
+            })
+        };
+        let lenient = Expectation {
+            required_checks: vec!["alias".into()],
+            require_runtime_report: false,
+            ecs: Some(ecs::EcsExpectation {
+                cluster: "prod".into(),
+                registration_grace: Duration::from_secs(300),
+                task_iam_role_network_host: false,
+            }),
+            ..exp()
+        };
+        let skipped = PASS
+            .replace(r#""imds_blocked":"pass""#, r#""imds_blocked":"skip""#)
+            .replace(
+                r#""probe":"curl""#,
+                r#""probe":"curl","reasons":{"imds_blocked":"no probe image"}"#,
+            );
+        let mut f = good();
+        for runtime in [
+            Runtime::Reported(parse_report_line(&skipped).unwrap()),
+            Runtime::Missing,
+        ] {
+            f.runtime = runtime;
+            f.ecs = registered(&[ecs::TASK_IAM_ROLE]);
+            assert!(judge(&lenient, &f).ok, "{:?}", judge(&lenient, &f).problems);
+            f.ecs = registered(&[ecs::TASK_IAM_ROLE, ecs::IMDS_IAM_ROLES]);
+            let v = judge(&lenient, &f);
+            assert_eq!(v.problems.len(), 1, "{v:?}");
+            assert!(
+                v.problems[0].starts_with("the ECS agent registered ecs.capability.imds-iam-roles: it delivers every task's IAM role credentials through instance metadata, and ")
+                    && v.problems[0].contains("can read the credentials of every task on the host"),
+                "{v:?}"
+            );
+        }
+        f.runtime = Runtime::Reported(parse_report_line(&skipped).unwrap());
+        assert!(
+            judge(&lenient, &f).problems[0]
+                .contains("its self-check's imds_blocked is skip (no probe image)"),
+            "{:?}",
+            judge(&lenient, &f).problems
+        );
+        // A passing imds_blocked is the proof; an unread console is no
+        // evidence either way.
+        for runtime in [
+            Runtime::Reported(parse_report_line(PASS).unwrap()),
+            Runtime::NotSampled,
+        ] {
+            f.runtime = runtime;
+            assert!(judge(&lenient, &f).ok, "{:?}", judge(&lenient, &f).problems);
+        }
     }
 
     #[test]

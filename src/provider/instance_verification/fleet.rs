@@ -37,6 +37,7 @@ pub(super) struct EcsModel {
     agent_connected: TfValue<bool>,
     agent_version: TfValue<String>,
     running_tasks_count: TfValue<i64>,
+    imds_iam_roles: TfValue<bool>,
     pub(super) summary: String,
 }
 
@@ -148,6 +149,10 @@ pub(super) fn instance_attributes() -> Vec<Attribute> {
                 Attribute::bool("agent_connected").computed().description("The ECS agent is connected."),
                 s("agent_version").computed().description("The ECS agent's version."),
                 Attribute::number("running_tasks_count").computed().description("Tasks in `RUNNING` on it."),
+                Attribute::bool("imds_iam_roles").computed().description(
+                    "The agent registered `ecs.capability.imds-iam-roles`: it delivers every task's IAM role credentials through instance metadata as well (`ecs-agent/capability/capability.go` of aws/amazon-ecs-agent). \
+                     Such a host must show task containers kept from instance metadata (self-check `imds_blocked` at `pass`, whatever `required_checks` says) and must not give host-network tasks role credentials; otherwise each is a problem naming the exposure. Null when not registered.",
+                ),
                 s("summary").computed().description("One line, e.g. `ACTIVE, agent 1.89.0, 3 tasks running`, `DRAINING, …`, `in cluster other (ACTIVE)`, `not registered`."),
             ],
         )
@@ -178,6 +183,16 @@ pub(super) fn validate(config: &Value, diags: &mut Diagnostics) {
                 format!("ecs_cluster must be a cluster name (letters, digits, - and _, e.g. data.ecshost_user_data.x.cluster) or a cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME); got {c:?}."),
             );
         }
+    }
+    if matches!(config.attr("task_iam_role_network_host"), Value::Bool(true)) {
+        diags.attribute_warning(
+            AttributePath::root("task_iam_role_network_host"),
+            "Host-Network Task Roles Expose Credentials",
+            "No network rule keeps host-network tasks from instance metadata. Once the ECS agent delivers task credentials through instance metadata \
+             (it registers ecs.capability.imds-iam-roles; the agent turns this on whenever instance metadata is reachable and has no setting to refuse it), \
+             every host-network task can read the IAM role credentials of every task on the host, and this verification reports each such host as a problem. \
+             Run the tasks that need a role in bridge or awsvpc mode and set task_iam_role_network_host = false in ecshost_user_data.",
+        );
     }
     if config.attr("expected_version").is_null() {
         for a in ["min_healthy", "min_healthy_percent", "max_old_versions"] {
@@ -348,6 +363,7 @@ pub(super) fn instance_fleet(f: &Facts, v: &Verdict, deep: bool) -> InstanceFlee
                 agent_version: opt(r.and_then(|r| r.agent_version.as_deref())),
                 running_tasks_count: r
                     .map_or(TfValue::Null, |r| TfValue::Known(r.running_tasks_count)),
+                imds_iam_roles: r.map_or(TfValue::Null, |r| TfValue::Known(r.imds_iam_roles())),
                 summary: summary(e),
             })
         }),

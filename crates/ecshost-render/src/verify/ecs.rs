@@ -25,6 +25,16 @@
 //!   `agent/app/agent_capability.go` of aws/amazon-ecs-agent.) A record
 //!   with no capability attributes at all — only emulators return one — is
 //!   not judged on them.
+//! - an agent that registered `ecs.capability.imds-iam-roles` delivers the
+//!   credentials of every task on the host through instance metadata
+//!   (`ecs-agent/capability/capability.go`; enabled whenever IMDS is
+//!   reachable, with no `ECS_*` variable to turn it off:
+//!   `determineIMDSIAMRolesConfig` in `agent/config/config.go`). Host-network
+//!   tasks reach instance metadata through the host's own stack, so giving
+//!   them task roles on such a host hands each of them every task's
+//!   credentials: a problem even when the configuration asks for it.
+//!   (Whether bridged tasks are kept away is the self-check's `imds_blocked`,
+//!   judged with the runtime report in [`super::judge`].)
 //!
 //! Messages carry no ages, so a verification of an unchanged fleet reads
 //! the same on every plan.
@@ -53,6 +63,12 @@ pub const TASK_IAM_ROLE: &str = "com.amazonaws.ecs.capability.task-iam-role";
 /// role credentials (`ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true`).
 pub const TASK_IAM_ROLE_NETWORK_HOST: &str =
     "com.amazonaws.ecs.capability.task-iam-role-network-host";
+
+/// The capability an agent registers when it delivers task credentials
+/// through instance metadata as well (`capability.IMDSIAMRoles` in
+/// `ecs-agent/capability/capability.go`; note the shorter `ecs.capability.`
+/// prefix, `attributePrefix` in `agent/app/agent_capability.go`).
+pub const IMDS_IAM_ROLES: &str = "ecs.capability.imds-iam-roles";
 
 /// A container instance as ECS reports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -93,6 +109,14 @@ pub struct EcsFacts {
     pub membership: Membership,
     /// time since its EC2 launch; `None`: unknown (judged as past grace)
     pub since_launch: Option<Duration>,
+}
+
+impl Registration {
+    /// The agent delivers task credentials through instance metadata
+    /// ([`IMDS_IAM_ROLES`]).
+    pub fn imds_iam_roles(&self) -> bool {
+        self.attributes.iter().any(|a| a == IMDS_IAM_ROLES)
+    }
 }
 
 impl EcsFacts {
@@ -215,6 +239,14 @@ pub fn judge(
 
 /// What the registration promises against what the configuration asks.
 fn judge_capabilities(exp: &EcsExpectation, r: &Registration, problems: &mut Vec<String>) {
+    let has = |name: &str| r.attributes.iter().any(|a| a == name);
+    let host_network_roles = has(TASK_IAM_ROLE_NETWORK_HOST) || exp.task_iam_role_network_host;
+    // Present only when the agent says so: judged on any record.
+    if r.imds_iam_roles() && host_network_roles {
+        problems.push(format!(
+            "the ECS agent registered {IMDS_IAM_ROLES} and gives host-network tasks IAM role credentials: it delivers every task's credentials through instance metadata, which host-network tasks reach through the host's own network stack, so each of them can read every task's role credentials (remove ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true from its ecs.config, task_iam_role_network_host in ecshost_user_data, and run those tasks in bridge or awsvpc mode)"
+        ));
+    }
     // Every agent registers dozens of capabilities (Docker API versions,
     // logging drivers …); a record without any came from an emulator that
     // drops what the agent sent (moto 5.2.5 keeps only attributes of its
@@ -226,13 +258,12 @@ fn judge_capabilities(exp: &EcsExpectation, r: &Registration, problems: &mut Vec
     {
         return;
     }
-    let has = |name: &str| r.attributes.iter().any(|a| a == name);
     if !has(TASK_IAM_ROLE) {
         problems.push(format!(
             "the ECS agent registered without {TASK_IAM_ROLE}: tasks on this host get no IAM role credentials (is ECS_ENABLE_TASK_IAM_ROLE=true in its ecs.config?)"
         ));
     }
-    if has(TASK_IAM_ROLE_NETWORK_HOST) && !exp.task_iam_role_network_host {
+    if has(TASK_IAM_ROLE_NETWORK_HOST) && !exp.task_iam_role_network_host && !r.imds_iam_roles() {
         problems.push(format!(
             "the ECS agent registered {TASK_IAM_ROLE_NETWORK_HOST}, which the configuration does not ask for: host-network tasks get IAM role credentials, and no network rule keeps them from instance metadata (remove ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true from its ecs.config, or set task_iam_role_network_host = true here if it is intended)"
         ));
@@ -304,6 +335,49 @@ mod tests {
             .retain(|a| !a.starts_with(CAPABILITY_PREFIX));
         assert!(!bare.attributes.is_empty());
         assert!(judged(Membership::InCluster(bare), Some(10)).0.is_empty());
+    }
+
+    #[test]
+    fn imds_delivered_credentials_make_host_network_task_roles_a_problem() {
+        let mut imds = active();
+        imds.attributes.push(IMDS_IAM_ROLES.into());
+        assert!(imds.imds_iam_roles() && !active().imds_iam_roles());
+        // Alone it is no problem here (bridged tasks are judged with the
+        // self-check report).
+        assert!(judged(Membership::InCluster(imds.clone()), Some(10))
+            .0
+            .is_empty());
+
+        // Registered host-network task roles: one problem, the exposure,
+        // not also the milder "not asked for" one.
+        let mut both = imds.clone();
+        both.attributes.push(TASK_IAM_ROLE_NETWORK_HOST.into());
+        let (p, _) = judged(Membership::InCluster(both.clone()), Some(10));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains(IMDS_IAM_ROLES)
+                && p[0].contains("each of them can read every task's role credentials"),
+            "{p:?}"
+        );
+        // Asking for it does not make it safe, and the configuration alone
+        // counts too.
+        let asked = EcsExpectation {
+            task_iam_role_network_host: true,
+            ..exp()
+        };
+        for r in [both, imds] {
+            let (mut p, mut w) = (Vec::new(), Vec::new());
+            let f = EcsFacts {
+                membership: Membership::InCluster(r),
+                since_launch: Some(Duration::from_secs(10)),
+            };
+            judge(&asked, &f, true, &mut p, &mut w);
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert!(
+                p[0].contains("gives host-network tasks IAM role credentials"),
+                "{p:?}"
+            );
+        }
     }
 
     fn judged(m: Membership, age: Option<u64>) -> (Vec<String>, Vec<String>) {
