@@ -588,3 +588,148 @@ resource "ecshost_instance_verification" "rollout" {{
         "a failed gate stores nothing"
     );
 }
+
+/// The rollback recipe of `docs/guides/verifying-instances.md` ("Rolling
+/// back a failed rollout"), followed step by step: a good version passes
+/// the gate; a bad one fails it; reverting the configuration and applying
+/// again writes a new version with the good version's user data, and the
+/// same gate passes once its hosts replaced the bad ones. (The test plays
+/// the group's instance refresh, as the Auto Scaling test does: moto's Auto
+/// Scaling cannot launch from these versions.)
+#[test]
+fn a_failed_rollout_is_rolled_back_by_the_guides_recipe() {
+    use acceptance_tests::ec2_proxy::Ec2Proxy;
+
+    let moto = Moto::start();
+    let proxy = Ec2Proxy::start(&moto.endpoint);
+    let wd = moto.workdir();
+    let gate = r#"
+resource "ecshost_instance_verification" "rollout" {
+  launch_template_id        = ecshost_launch_template.hosts.id
+  expected_user_data_sha256 = ecshost_launch_template.hosts.user_data_sha256
+  expected_version          = ecshost_launch_template.hosts.latest_version
+  min_healthy               = 2
+  max_old_versions          = 0
+  timeout                   = "90s"
+  poll_interval             = "2s"
+}
+"#;
+    let pass = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass","agent_imds":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+    let fail = pass
+        .replace(r#""ok":true"#, r#""ok":false"#)
+        .replace(r#""endpoint":"pass""#, r#""endpoint":"fail""#)
+        .replace(
+            r#""probe":"curl""#,
+            r#""probe":"curl","reasons":{"endpoint":"no answer like the agent's"}"#,
+        );
+    let latest = |id: &str| -> i64 {
+        let id = id.to_owned();
+        moto.with_ec2(async move |ec2| {
+            ec2.sdk()
+                .describe_launch_templates()
+                .launch_template_ids(id)
+                .send()
+                .await
+                .expect("DescribeLaunchTemplates")
+                .launch_templates()[0]
+                .latest_version_number()
+                .unwrap_or(0)
+        })
+    };
+    // Plays the refresh of one apply: waits for `version`, launches two
+    // hosts of it that print `report`, then terminates every other host.
+    let refresh = |id: &str, version: i64, report: &str| -> Vec<String> {
+        let t0 = Instant::now();
+        while latest(id) < version {
+            assert!(
+                t0.elapsed().as_secs() < 120,
+                "version {version} never appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        let new = moto.run_instances(&Launch::new(id, &version.to_string(), 2));
+        for i in &new {
+            proxy.set_console_output(i, &format!("[  3.1] boot\r\n{report}\r\n"));
+        }
+        let old: Vec<String> = moto
+            .running_instances_of(id)
+            .into_iter()
+            .map(|(i, _)| i)
+            .filter(|i| !new.contains(i))
+            .collect();
+        if !old.is_empty() {
+            moto.terminate_instances(&old);
+        }
+        new
+    };
+    let apply_with_refresh = |cluster: &str, id: Option<&str>, version: i64, report: &str| {
+        wd.write_config(&config(proxy.url(), cluster, gate));
+        std::thread::scope(|s| {
+            let played = id.map(|id| s.spawn(move || refresh(id, version, report)));
+            let r = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+            if let Some(p) = played {
+                p.join().unwrap();
+            }
+            r
+        })
+    };
+
+    // Version 1 (cluster "good"): the template first, then its hosts pass.
+    wd.write_config(&config(proxy.url(), "good", ""));
+    wd.init();
+    wd.apply();
+    let id = wd.values("ecshost_launch_template.hosts")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let good_sha = wd.values("ecshost_launch_template.hosts")["user_data_sha256"].clone();
+    let r = apply_with_refresh("good", Some(&id), 1, pass);
+    assert_eq!(
+        r.code, 0,
+        "version 1 passes the gate: {}\n{}",
+        r.stdout, r.stderr
+    );
+
+    // Version 2 (a bad change): the gate fails and stores nothing.
+    let r = apply_with_refresh("bad", Some(&id), 2, &fail);
+    assert_ne!(
+        r.code, 0,
+        "the bad version must fail the gate: {}",
+        r.stdout
+    );
+    let prose = r.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(prose.contains("Rollout Failed"), "{}", r.stderr);
+    assert!(find_resource(&wd.show(), "ecshost_instance_verification.rollout").is_none());
+
+    // The recipe: revert the change (here: the cluster back to "good") and
+    // apply the same configuration with the same gate. The template gets
+    // version 3 with version 1's user data; the refresh replaces the bad
+    // hosts; the gate passes and is stored.
+    let r = apply_with_refresh("good", Some(&id), 3, pass);
+    assert_eq!(
+        r.code, 0,
+        "the rolled-back version passes the gate: {}\n{}",
+        r.stdout, r.stderr
+    );
+    let lt = wd.values("ecshost_launch_template.hosts");
+    assert_eq!(lt["latest_version"], json!(3), "{lt:#}");
+    assert_eq!(
+        lt["user_data_sha256"], good_sha,
+        "version 3 carries version 1's user data"
+    );
+    let state = wd.show();
+    let gate = find_resource(&state, "ecshost_instance_verification.rollout")
+        .expect("the passing gate is stored");
+    assert_eq!(
+        gate["values"]["expected_version_count"],
+        json!(2),
+        "{gate:#}"
+    );
+    assert_eq!(gate["values"]["old_version_count"], json!(0), "{gate:#}");
+    let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        r.code, 0,
+        "after the rollback the plan is empty: {}",
+        r.stdout
+    );
+}
