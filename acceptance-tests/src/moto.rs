@@ -437,7 +437,13 @@ impl Moto {
 
     /// Creates a template directly in EC2; returns its id.
     pub fn create_template_out_of_band(&self, name: &str, user_data_base64: &str) -> String {
-        let data = user_data_only(user_data_base64);
+        self.create_template_out_of_band_data(name, user_data_only(user_data_base64))
+    }
+
+    /// Creates a template with `data` (CreateLaunchTemplate's
+    /// `LaunchTemplateData`, API names) directly in EC2, as another tool or
+    /// a module would; returns its id.
+    pub fn create_template_out_of_band_data(&self, name: &str, data: LaunchTemplateData) -> String {
         self.with_ec2(async |ec2| {
             ec2.create_template(name, None, &data, &BTreeMap::new(), &format!("oob-{name}"))
                 .await

@@ -1329,6 +1329,46 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
+        name: "lt_bridged_no_alias",
+        object: LT,
+        input: "user data that runs the agent on a bridge network without adding `169.254.170.2` to `lo`",
+        hcl: r##"resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = base64encode("#!/bin/sh\niptables -I DOCKER-USER -i docker0 -d 169.254.169.254 -j DROP\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent:latest\n")
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+}"##,
+        stage: Stage::Plan,
+        attribute: "user_data",
+        summary: "ECS Agent Without Its Credentials Address",
+        detail: "its credentials port is published on that address, so the agent container cannot start and no task gets credentials",
+        fix: "Render the user data with `data.ecshost_user_data`, or add the address (`ip address add 169.254.170.2/32 dev lo`) before the agent starts.",
+        warning: true,
+        ..ROW
+    },
+    Row {
+        name: "lt_bridged_no_guard",
+        object: LT,
+        input: "user data that runs the agent on a bridge network without keeping task containers from `169.254.169.254`",
+        hcl: r##"resource "ecshost_launch_template" "NAME" {
+  name      = "hosts"
+  user_data = base64encode("#!/bin/sh\nip addr add 169.254.170.2/32 dev lo\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent:latest\n")
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+}"##,
+        stage: Stage::Plan,
+        attribute: "user_data",
+        summary: "Task Containers Can Reach Instance Metadata",
+        detail: "any task can take the instance role's credentials and pose as the agent",
+        fix: "Render the user data with `data.ecshost_user_data` and `block_task_metadata = true` (the default).",
+        warning: true,
+        ..ROW
+    },
+    Row {
         name: "lt_hop_limit_1",
         object: LT,
         input: "`http_put_response_hop_limit = 1` with user data that runs the agent on a bridge network",
@@ -2346,42 +2386,7 @@ fn offline_group() -> Vec<String> {
     let ranges = write_rows(&wd, &rows);
     let r = wd.run(&["validate", "-json", "-no-color"]);
     no_crash("validate", &r, &mut failures);
-    // Error rows get exactly their error; warning rows exactly their warning
-    // and no error (other rows' warnings are not counted).
-    let (errors, warnings): (Vec<usize>, Vec<usize>) =
-        (0..rows.len()).partition(|i| !rows[*i].warning);
-    let pick = |ix: &[usize]| -> (Vec<&Row>, Vec<(usize, usize)>) {
-        (
-            ix.iter().map(|i| rows[*i]).collect(),
-            ix.iter().map(|i| ranges[*i]).collect(),
-        )
-    };
-    let (error_rows, error_ranges) = pick(&errors);
-    check_diagnostics(
-        "validate",
-        &error_rows,
-        &error_ranges,
-        &error_diagnostics(&r.stdout),
-        &mut failures,
-    );
-    let (warning_rows, warning_ranges) = pick(&warnings);
-    let in_warning_rows: Vec<Json> = diagnostics(&r.stdout, "warning")
-        .into_iter()
-        .filter(|d| {
-            d["range"]["start"]["line"].as_u64().is_some_and(|l| {
-                warning_ranges
-                    .iter()
-                    .any(|(a, b)| (*a..=*b).contains(&(l as usize)))
-            })
-        })
-        .collect();
-    check_diagnostics(
-        "validate (warnings)",
-        &warning_rows,
-        &warning_ranges,
-        &in_warning_rows,
-        &mut failures,
-    );
+    check_errors_and_warnings("validate", &rows, &ranges, &r.stdout, &mut failures);
 
     let rows = select(Stage::Plan, Env::Offline);
     let ranges = write_rows(&wd, &rows);
@@ -2393,14 +2398,54 @@ fn offline_group() -> Vec<String> {
     }
     let r = wd.run(&["plan", "-json", "-input=false", "-no-color"]);
     no_crash("plan", &r, &mut failures);
-    check_diagnostics(
-        "plan",
-        &rows,
-        &ranges,
-        &error_diagnostics(&r.stdout),
-        &mut failures,
-    );
+    check_errors_and_warnings("plan", &rows, &ranges, &r.stdout, &mut failures);
     failures
+}
+
+/// Error rows get exactly their error; warning rows exactly their warning
+/// and no error (other rows' warnings are not counted), in the `-json`
+/// output of one command.
+fn check_errors_and_warnings(
+    what: &str,
+    rows: &[&Row],
+    ranges: &[(usize, usize)],
+    stdout: &str,
+    failures: &mut Vec<String>,
+) {
+    let (errors, warnings): (Vec<usize>, Vec<usize>) =
+        (0..rows.len()).partition(|i| !rows[*i].warning);
+    let pick = |ix: &[usize]| -> (Vec<&Row>, Vec<(usize, usize)>) {
+        (
+            ix.iter().map(|i| rows[*i]).collect(),
+            ix.iter().map(|i| ranges[*i]).collect(),
+        )
+    };
+    let (error_rows, error_ranges) = pick(&errors);
+    check_diagnostics(
+        what,
+        &error_rows,
+        &error_ranges,
+        &error_diagnostics(stdout),
+        failures,
+    );
+    let (warning_rows, warning_ranges) = pick(&warnings);
+    let in_warning_rows: Vec<Json> = diagnostics(stdout, "warning")
+        .into_iter()
+        .filter(|d| {
+            d["range"]["start"]["line"].as_u64().is_some_and(|l| {
+                warning_ranges
+                    .iter()
+                    .any(|(a, b)| (*a..=*b).contains(&(l as usize)))
+            })
+        })
+        .collect();
+    check_diagnostics(
+        &format!("{what} (warnings)"),
+        &warning_rows,
+        &warning_ranges,
+        &in_warning_rows,
+        failures,
+    );
 }
 
 /// Apply-time rows of one environment: validate and plan pass, apply fails.
@@ -2601,8 +2646,9 @@ fn bad_input_matrix() {
             r.name
         );
         assert!(
-            !r.warning || (r.stage == Stage::Validate && r.env == Env::Offline),
-            "{}: warning rows are validate-time rows",
+            !r.warning
+                || (matches!(r.stage, Stage::Validate | Stage::Plan) && r.env == Env::Offline),
+            "{}: warning rows are validate- or plan-time rows without AWS",
             r.name
         );
     }

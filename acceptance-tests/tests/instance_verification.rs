@@ -733,3 +733,92 @@ resource "ecshost_instance_verification" "rollout" {
         r.stdout
     );
 }
+
+/// Verification runs the plan-time design analysis on the user data of every
+/// template it judges, whoever made it: a module's template with hop limit 1
+/// (the autoscaling module's default) and a bridged agent is a problem even
+/// though the instance matches its template and no report is required; a
+/// bridged agent without the loopback address or the metadata guard is one
+/// too; ecs-init's host-network agent at hop limit 1 is not.
+#[test]
+fn third_party_templates_are_judged_by_the_design_of_their_user_data() {
+    use ecshost::ec2::template_data::LaunchTemplateData;
+
+    let moto = Moto::start();
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let bridged_full = "#!/bin/sh\nip addr add 169.254.170.2/32 dev lo\niptables -I DOCKER-USER -i docker0 -d 169.254.169.254 -j DROP\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent:latest\n";
+    let bridged_bare = "#!/bin/sh\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent:latest\n";
+    let ecs_init = "#!/bin/sh\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config\n";
+    let template = |name: &str, ud: &str, hops: i64| {
+        let data: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({
+            "UserData": b64(ud),
+            "MetadataOptions": {
+                "HttpTokens": "required",
+                "HttpPutResponseHopLimit": hops,
+                "HttpEndpoint": "enabled"
+            }
+        }))
+        .unwrap();
+        let id = moto.create_template_out_of_band_data(name, LaunchTemplateData(data));
+        let launch = Launch {
+            metadata: Some(("required", i32::try_from(hops).unwrap())),
+            ..Launch::new(&id, "1", 1)
+        };
+        let i = moto.run_instances(&launch).remove(0);
+        (id, i)
+    };
+    let (hop1_lt, hop1) = template("module-hop-1", bridged_full, 1);
+    let (bare_lt, bare) = template("bare-agent", bridged_bare, 2);
+    let (init_lt, init) = template("ecs-init", ecs_init, 1);
+
+    let wd = moto.workdir();
+    let body: String = [("hop1", &hop1_lt), ("bare", &bare_lt), ("init", &init_lt)]
+        .iter()
+        .map(|(n, lt)| {
+            format!(
+                r#"
+data "ecshost_instance_verification" "{n}" {{
+  launch_template_id     = "{lt}"
+  require_runtime_report = false
+}}
+"#
+            )
+        })
+        .collect();
+    wd.write_config(&format!(
+        "{}{body}",
+        acceptance_tests::terraform::provider_block(&[("ec2", &moto.endpoint)], &[])
+    ));
+    wd.init();
+    wd.apply();
+    let judged = |n: &str, id: &str| {
+        by_id(&wd.values(&format!("data.ecshost_instance_verification.{n}")))[id].clone()
+    };
+
+    let i = judged("hop1", &hop1);
+    assert_eq!(i["ok"], json!(false), "{i:#}");
+    assert_eq!(
+        i["problems"].as_array().unwrap().len(),
+        1,
+        "{}",
+        problems(&i)
+    );
+    assert!(
+        problems(&i).starts_with(
+            "metadata hop limit is 1, and its user data runs the ECS agent on a bridge network"
+        ),
+        "{}",
+        problems(&i)
+    );
+
+    let i = judged("bare", &bare);
+    let p = problems(&i);
+    assert!(
+        p.contains("does not put 169.254.170.2 on the loopback device")
+            && p.contains("does not keep task containers away from instance metadata"),
+        "{p}"
+    );
+
+    let i = judged("init", &init);
+    assert_eq!(i["ok"], json!(true), "{}", problems(&i));
+}

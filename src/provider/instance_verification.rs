@@ -22,6 +22,7 @@ use crate::ec2::instances::{Instance, InstanceQuery};
 use crate::ec2::launch_templates::user_data_sha256;
 use crate::ec2::template_data::LaunchTemplateData;
 use crate::ecs::client::Ecs;
+use crate::render::analyse::{analyse_base64, Analysis};
 use crate::render::self_check::{find_report, ReportError, CHECKS};
 use crate::sdk::duration::{self, IsDuration};
 use crate::sdk::schema::validators::{IntBetween, OneOf};
@@ -209,7 +210,7 @@ fn schema(kind: Kind) -> Schema {
         ),
     ]);
     let description = match kind {
-        Kind::DataSource => "Verifies that instances launched from a launch template really run the applied configuration and serve their ECS cluster: their own user data, their metadata options, what their template version promises, the boot-time self-check report on their console and (with `ecs_cluster`) their ECS container instance. \
+        Kind::DataSource => "Verifies that instances launched from a launch template really run the applied configuration and serve their ECS cluster: their own user data and its design (the analysis `ecshost_launch_template` runs at plan: an agent on a bridge network needs the credentials address on `lo`, the metadata guard and hop limit 2, whatever hop limit its template sets), their metadata options, what their template version promises, the boot-time self-check report on their console and (with `ecs_cluster`) their ECS container instance. \
                              Every instance gets the checks DescribeInstances and ECS answer in pages; the per-instance ones run for all or for a sample (`sample_size`). \
                              Problems are reported in attributes, not as errors: use it in a `check` block (failed assertions are warnings) or in `precondition`s.",
         Kind::Resource => "Verifies instances like the `ecshost_instance_verification` data source, but **fails the apply**: with one error per failing instance, or, as a rollout gate (`min_healthy`, `min_healthy_percent`, `max_old_versions`), when the instances of `expected_version` are not healthy enough or old versions still serve after `timeout`, with the fleet's table. For pipelines that must gate on the fleet. \
@@ -421,7 +422,10 @@ fn settings(m: &Model) -> Settings {
 #[derive(Default)]
 struct Memo {
     versions: BTreeMap<(String, String), Option<LaunchTemplateData>>,
-    user_data: HashMap<String, UserData>,
+    /// the design analysis of each version's user data
+    version_designs: BTreeMap<(String, String), Option<Analysis>>,
+    /// an instance's own user data: its hash and its design analysis
+    user_data: HashMap<String, (UserData, Option<Analysis>)>,
     reports: HashMap<String, Runtime>,
 }
 
@@ -485,6 +489,12 @@ async fn look(
                     }
                 },
             };
+            memo.version_designs.insert(
+                key.clone(),
+                data.as_ref()
+                    .and_then(LaunchTemplateData::user_data)
+                    .map(analyse_base64),
+            );
             memo.versions.insert(key, data);
         }
     }
@@ -518,6 +528,7 @@ async fn look(
             .await
             .map_err(|e| api_error("Unable to Read Instance User Data", &e, None))?;
         for (id, ud) in to_read.into_iter().zip(read) {
+            let design = ud.as_deref().map(analyse_base64);
             // Base64 that does not decode cannot match any hash; hash its
             // text so the problem still shows a value.
             let h = ud.map(|b| {
@@ -529,7 +540,7 @@ async fn look(
                         .collect()
                 })
             });
-            memo.user_data.insert(id, UserData::Instance(h));
+            memo.user_data.insert(id, (UserData::Instance(h), design));
         }
     }
     let consoles: Vec<String> = found
@@ -614,9 +625,16 @@ async fn look(
     let mut judged = Vec::with_capacity(found.len());
     for i in &found {
         let is_deep = deep.contains(&i.id);
-        let user_data = match memo.user_data.get(&i.id) {
+        let version_design = || {
+            let key = (
+                i.launch_template_id.clone()?,
+                i.launch_template_version.clone()?,
+            );
+            memo.version_designs.get(&key)?.clone()
+        };
+        let (user_data, design) = match memo.user_data.get(&i.id) {
             Some(ud) if is_deep => ud.clone(),
-            _ => UserData::Template(template_user_data(i)),
+            _ => (UserData::Template(template_user_data(i)), version_design()),
         };
         let runtime = if i.state != "running" {
             Runtime::NotRead
@@ -640,6 +658,7 @@ async fn look(
                 http_endpoint: md.http_endpoint.clone(),
             }),
             template_hop_limit: version_of(i).and_then(LaunchTemplateData::hop_limit),
+            design,
             user_data_sha256: user_data,
             runtime,
             launched: Launched {

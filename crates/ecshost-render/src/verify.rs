@@ -14,6 +14,12 @@
 //!   reach the address read role credentials), the endpoint enabled (the
 //!   agent needs it) and the hop limit the template renders (2 by default:
 //!   the agent sits one hop away on its bridge network);
+//! - **the design of the user data** (the analysis `ecshost_launch_template`
+//!   runs at plan, [`crate::analyse`], on the user data judged, whoever
+//!   wrote it): an agent started on a bridge network needs the credentials
+//!   address on `lo` (its port is published there), task containers kept
+//!   from instance metadata, and a hop limit of at least 2 (it is one hop
+//!   away) — a template that sets hop limit 1 does not make 1 right;
 //! - **what the template version promises** and DescribeInstances shows
 //!   (image, instance type, key pair, instance profile, security groups,
 //!   the instance tags of its `tag_specifications`, and volume size, type
@@ -182,6 +188,10 @@ pub struct Facts {
     pub imds: Option<Imds>,
     /// hop limit of the template version the instance came from, if known
     pub template_hop_limit: Option<i64>,
+    /// what the design analysis ([`crate::analyse`]) found in the user data
+    /// judged (the instance's own, or its template version's); `None`: no
+    /// user data was read
+    pub design: Option<crate::analyse::Analysis>,
     /// hex SHA-256 of the user data, and its source
     pub user_data_sha256: UserData,
     /// the console
@@ -353,6 +363,10 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         }
     };
 
+    if let Some(a) = f.design.as_ref().filter(|a| a.agent_on_bridge()) {
+        design_problems(a, f.imds.as_ref(), want_hops, &mut problems);
+    }
+
     if let Some(p) = &f.promise {
         promise_problems(p, &f.launched, &mut problems);
     }
@@ -415,6 +429,35 @@ pub fn judge(exp: &Expectation, f: &Facts) -> Verdict {
         ok: problems.is_empty(),
         problems,
         pending,
+    }
+}
+
+/// The faults of user data that runs the ECS agent on a bridge network.
+/// `want_hops`: the hop limit the metadata rule above already held the
+/// instance to (a mismatch is named there, not twice).
+fn design_problems(
+    a: &crate::analyse::Analysis,
+    imds: Option<&Imds>,
+    want_hops: i64,
+    problems: &mut Vec<String>,
+) {
+    if !a.alias {
+        problems.push(format!(
+            "its user data runs the ECS agent on a bridge network but does not put {} on the loopback device: the agent's credentials port cannot be published there, so it never starts serving (render the user data with ecshost_user_data, or add the address to lo)",
+            crate::CREDENTIALS_ADDRESS
+        ));
+    }
+    if !a.metadata_blocked {
+        problems.push(format!(
+            "its user data runs the ECS agent on a bridge network but does not keep task containers away from instance metadata ({}): any task can take the instance role's credentials and pose as the agent (render the metadata guard with ecshost_user_data, block_task_metadata = true)",
+            crate::IMDS_ADDRESS
+        ));
+    }
+    if let Some(m) = imds.filter(|m| m.hop_limit < DEFAULT_HOP_LIMIT && m.hop_limit == want_hops) {
+        problems.push(format!(
+            "metadata hop limit is {}, and its user data runs the ECS agent on a bridge network, one hop away from instance metadata: the agent gets no IMDSv2 token, so it cannot learn its Region or obtain the instance role's credentials (set metadata_options.http_put_response_hop_limit = 2 in the template; the metadata guard keeps task containers away)",
+            m.hop_limit
+        ));
     }
 }
 
@@ -603,6 +646,7 @@ mod tests {
                 http_endpoint: "enabled".into(),
             }),
             template_hop_limit: Some(2),
+            design: None,
             user_data_sha256: UserData::Instance(Some(SHA.into())),
             runtime: Runtime::Reported(parse_report_line(PASS).unwrap()),
             launched: Launched {
@@ -1000,6 +1044,77 @@ mod tests {
             f.runtime = runtime;
             assert!(judge(&lenient, &f).ok, "{:?}", judge(&lenient, &f).problems);
         }
+    }
+
+    /// The plan-time design analysis judges what instances run, whoever
+    /// wrote the template: a bridged agent without the loopback address or
+    /// the metadata block, or behind hop limit 1 that its template asked
+    /// for, is a problem; the same faults in a host-network agent's user
+    /// data are not this rule's, and a hop-limit mismatch is named once.
+    #[test]
+    fn the_design_of_the_user_data_is_judged() {
+        use crate::analyse::Analysis;
+        let bridged = Analysis {
+            agent: true,
+            alias: true,
+            metadata_blocked: true,
+            ..Default::default()
+        };
+        let mut f = good();
+        f.design = Some(bridged.clone());
+        assert!(problems(&f).is_empty(), "{:?}", problems(&f));
+
+        f.design = Some(Analysis {
+            alias: false,
+            metadata_blocked: false,
+            ..bridged.clone()
+        });
+        let p = problems(&f);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p[0].contains("does not put 169.254.170.2 on the loopback device"),
+            "{p:?}"
+        );
+        assert!(
+            p[1].contains(
+                "does not keep task containers away from instance metadata (169.254.169.254)"
+            ),
+            "{p:?}"
+        );
+
+        // A third-party template with hop limit 1: the instance matches its
+        // template, and is still starved.
+        f.design = Some(bridged.clone());
+        f.template_hop_limit = Some(1);
+        f.imds.as_mut().unwrap().hop_limit = 1;
+        let p = problems(&f);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with(
+                "metadata hop limit is 1, and its user data runs the ECS agent on a bridge network"
+            ),
+            "{p:?}"
+        );
+        // A template that renders 2 and an instance at 1: named once, by
+        // the metadata rule.
+        f.template_hop_limit = Some(2);
+        let p = problems(&f);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("metadata hop limit is 1, the template renders 2"),
+            "{p:?}"
+        );
+
+        // ecs-init's agent on the host network at hop limit 1: fine here.
+        f.template_hop_limit = Some(1);
+        f.design = Some(Analysis {
+            agent_host_network: true,
+            ecs_init: true,
+            alias: false,
+            metadata_blocked: false,
+            ..bridged
+        });
+        assert!(problems(&f).is_empty(), "{:?}", problems(&f));
     }
 
     #[test]

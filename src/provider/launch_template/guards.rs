@@ -407,6 +407,46 @@ pub(crate) fn metadata(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
+/// The design analysis of the user data ([`crate::render::analyse`], the
+/// one import and `ecshost_instance_verification` run): user data that
+/// starts the ECS agent on a bridge network needs the credentials address
+/// on `lo` (the agent's port is published there; without it the agent
+/// container never starts) and the metadata guard (without it any task can
+/// take the instance role and pose as the agent). Warnings, not errors:
+/// the analyser reads text, and an image can bring either piece itself.
+/// Run at plan only, where user data from data sources is known, so a
+/// warning is shown once.
+pub(crate) fn design(config: &Value, diags: &mut Diagnostics) {
+    let Some(a) = user_data(config).as_str().map(analyse_base64) else {
+        return;
+    };
+    if !a.agent_on_bridge() {
+        return;
+    }
+    let attr = user_data_attr(config);
+    if !a.alias {
+        diags.attribute_warning(
+            AttributePath::root(attr),
+            "ECS Agent Without Its Credentials Address",
+            format!(
+                "The user data in {attr} runs the ECS agent on a bridge network but does not add {} to the loopback device: its credentials port is published on that address, so the agent container cannot start and no task gets credentials. Render the user data with data.ecshost_user_data (it adds the address in the host's network language), or add it yourself (ip address add {}/32 dev lo) before the agent starts.",
+                crate::render::CREDENTIALS_ADDRESS,
+                crate::render::CREDENTIALS_ADDRESS
+            ),
+        );
+    }
+    if !a.metadata_blocked {
+        diags.attribute_warning(
+            AttributePath::root(attr),
+            "Task Containers Can Reach Instance Metadata",
+            format!(
+                "The user data in {attr} runs the ECS agent on a bridge network but does not keep task containers away from instance metadata ({}): any task can take the instance role's credentials and pose as the agent, and once the agent delivers task credentials through instance metadata, read every task's. Render the user data with data.ecshost_user_data and block_task_metadata = true (the default).",
+                crate::render::IMDS_ADDRESS
+            ),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +468,56 @@ mod tests {
         assert_eq!(diags_of(&Rfc3339, "tomorrow"), ["Invalid Time"]);
         assert!(diags_of(&UserDataBase64, "IyEvYmluL3NoCg==").is_empty());
         assert_eq!(diags_of(&UserDataBase64, "#!/bin/sh"), ["Invalid Base64"]);
+    }
+
+    /// The design analysis at plan: a bridged agent without the loopback
+    /// address and without the metadata guard gets one warning each on the
+    /// user data attribute; ecs-init's host-network agent and user data
+    /// that starts no agent get none.
+    #[test]
+    fn design_faults_of_a_bridged_agent_warn_on_the_user_data() {
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let config = |attr: &str, ud: &str| {
+            Value::Object(
+                [(attr.to_owned(), Value::from(b64(ud)))]
+                    .into_iter()
+                    .collect(),
+            )
+        };
+        let bridged = "#!/bin/sh\ndocker run -d --name ecs-agent -p 169.254.170.2:80:51679 amazon/amazon-ecs-agent\n";
+        let mut d = Diagnostics::new();
+        design(&config("user_data_base64", bridged), &mut d);
+        let got: Vec<(String, String)> = d
+            .iter()
+            .map(|x| {
+                assert_eq!(x.severity, crate::sdk::Severity::Warning);
+                (x.summary.clone(), format!("{:?}", x.attribute))
+            })
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, "ECS Agent Without Its Credentials Address");
+        assert_eq!(got[1].0, "Task Containers Can Reach Instance Metadata");
+        assert!(
+            got.iter().all(|(_, a)| a.contains("user_data_base64")),
+            "{got:?}"
+        );
+
+        let fixed = format!(
+            "{bridged}ip addr add 169.254.170.2/32 dev lo\niptables -I DOCKER-USER -i docker0 -d 169.254.169.254 -j DROP\n"
+        );
+        for ud in [
+            fixed.as_str(),
+            "#!/bin/sh\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config\n",
+            "#!/bin/sh\necho hello\n",
+        ] {
+            let mut d = Diagnostics::new();
+            design(&config("user_data", ud), &mut d);
+            assert!(
+                d.is_empty(),
+                "{ud}: {:?}",
+                d.iter().map(|x| &x.summary).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

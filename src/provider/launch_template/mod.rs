@@ -494,6 +494,7 @@ impl Resource for LaunchTemplate {
                     resp.diags.push(x);
                 }
             }
+            guards::design(config, &mut resp.diags);
         }
         mapping::plan(FIELDS, config, prior, planned, false);
         let description_changed = !prior.is_null()
