@@ -784,3 +784,94 @@ resource "ecshost_launch_template" "vol" {{
     );
     wd.assert_empty_plan();
 }
+
+/// `import {}` with `-generate-config-out` of a template named by a prefix
+/// (as hashicorp/aws names one from `name_prefix`: the prefix and 26 digits,
+/// which terraform-aws-modules/autoscaling does by default): the generated
+/// configuration plans no changes, and a later user-data change plans,
+/// applies, and writes a version that differs from the last only in the
+/// user data.
+#[test]
+fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
+    let moto = Moto::start();
+    let ud = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1hc2cgPj4gL2V0Yy9lY3MvZWNzLmNvbmZpZwo=";
+    let data = json!({
+        "ImageId": AMI,
+        "InstanceType": "m6i.large",
+        "UserData": ud,
+        "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 30, "VolumeType": "gp3", "Encrypted": true}}],
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "asg"}]}]
+    });
+    let name = "asg-20261207050000000000000001";
+    let id = moto.with_ec2(async |ec2| {
+        ec2.create_template(
+            name,
+            None,
+            &ecshost::ec2::template_data::LaunchTemplateData(data.as_object().unwrap().clone()),
+            // The provider block's default_tags, so adoption changes nothing.
+            &[("managed-by".to_owned(), "terraform".to_owned())].into(),
+            "prefixed",
+        )
+        .await
+        .expect("create")
+        .id
+    });
+    let wd = moto.workdir();
+    wd.write_config(&config(
+        &moto,
+        &format!("import {{\n  to = ecshost_launch_template.asg\n  id = \"{id}\"\n}}\n"),
+    ));
+    wd.init();
+    let r = wd.run(&["plan", "-generate-config-out=generated.tf", "-no-color"]);
+    let generated = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap_or_default();
+    assert_eq!(
+        r.code, 0,
+        "the generated configuration plans:\n{}\n{}\n{generated}",
+        r.stdout, r.stderr
+    );
+    wd.apply();
+    let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        r.code, 0,
+        "generated config plans empty after import:\n{}\n{}\n{generated}",
+        r.stdout, r.stderr
+    );
+    let v1 = version(&moto, &id, 1);
+
+    // The user data changes in the generated configuration, nothing else.
+    let other = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1ibHVlID4+IC9ldGMvZWNzL2Vjcy5jb25maWcK";
+    assert!(generated.contains(ud), "{generated}");
+    wd.write_file("generated.tf", &generated.replace(ud, other));
+    let plan = wd.plan_with_changes();
+    assert!(
+        plan.contains("user_data") && plan.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    // The import read the default as following the latest version, and
+    // the generated configuration pins it as well: the pin wins, and the
+    // plan says which line to remove for which behaviour.
+    assert!(
+        generated.contains("update_default_version") && generated.contains("default_version"),
+        "{generated}"
+    );
+    assert!(plan.contains("Default Version Stays Pinned"), "{plan}");
+    wd.apply();
+    let after = wd.values("ecshost_launch_template.asg");
+    assert_eq!(after["id"], json!(id), "same template");
+    assert_eq!(after["name"], json!(name));
+    assert_eq!(after["latest_version"], json!(2));
+    assert_eq!(
+        after["default_version"],
+        json!(1),
+        "pinned by the generated configuration"
+    );
+    let mut want = v1.data.to_json();
+    want["UserData"] = json!(other);
+    assert_eq!(
+        version(&moto, &id, 2).data.to_json(),
+        want,
+        "the new version differs only in the user data"
+    );
+    wd.assert_empty_plan();
+}
