@@ -13,9 +13,11 @@
 //! - [`mapping`]: Terraform values ⇄ EC2 data (read, plan, write)
 //! - [`guards`]: validation and the design's guard rails
 //! - [`adopt`]: state from `aws_launch_template` (`moved`) and older schemas
+//! - [`credits`]: `credit_specification`, which only burstable types take
 //! - [`import_id`]: import IDs
 
 mod adopt;
+mod credits;
 pub(crate) mod fields;
 mod guards;
 mod import_id;
@@ -181,6 +183,7 @@ impl LaunchTemplate {
     fn state_of(&self, t: &Template, v: &Version, prior: &Value) -> Value {
         let canon = canonical(prior);
         let mut m = mapping::read(FIELDS, &v.data.0, &canon);
+        credits::keep_prior(&mut m, prior);
         // Deprecated aliases stay where the configuration put them.
         for (main, alias) in ALIASES {
             if prior.attr(main).is_null() && !prior.attr(alias).is_null() {
@@ -503,7 +506,11 @@ impl Resource for LaunchTemplate {
             );
         let new_version = prior.is_null()
             || description_changed
-            || !mapping::same(FIELDS, &canonical(planned), &canonical(prior));
+            || !mapping::same(
+                FIELDS,
+                &credits::compared(&canonical(planned)),
+                &credits::compared(&canonical(prior)),
+            );
         if new_version && !prior.is_null() {
             mapping::plan(FIELDS, config, prior, planned, true);
         }
@@ -649,7 +656,9 @@ impl Resource for LaunchTemplate {
         };
         let own = string_map(planned.attr("tags")).unwrap_or_default();
         let mut tags = merged_tags(&self.state.default_tags(), &own);
-        let data = LaunchTemplateData(mapping::write(FIELDS, &canonical(planned), None));
+        let mut sent = mapping::write(FIELDS, &canonical(planned), None);
+        credits::unsent(&mut sent, planned, None);
+        let data = LaunchTemplateData(sent);
         let token = create_token(&name);
         tags.insert(CREATE_TOKEN_TAG.to_owned(), token.clone());
         let description = known_str(planned.attr("description")).filter(|d| !d.is_empty());
@@ -834,7 +843,9 @@ impl Resource for LaunchTemplate {
                 ));
             }
             let held = current.as_ref().map(|c| &c.data.0);
-            let data = LaunchTemplateData(mapping::write(FIELDS, &canonical(planned), held));
+            let mut sent = mapping::write(FIELDS, &canonical(planned), held);
+            credits::unsent(&mut sent, planned, held);
+            let data = LaunchTemplateData(sent);
             let token = create_token(&id);
             let description = known_str(planned.attr("description")).filter(|d| !d.is_empty());
             match ec2
