@@ -905,6 +905,28 @@ fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
         "the new version differs only in the user data"
     );
     wd.assert_empty_plan();
+
+    // The migration guide's advice: without the default_version line,
+    // update_default_version = true moves the default to the latest.
+    let edited = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap();
+    let unpinned: String = edited
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("default_version "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(unpinned, edited, "{edited}");
+    wd.write_file("generated.tf", &unpinned);
+    wd.apply();
+    let after = wd.values("ecshost_launch_template.asg");
+    assert_eq!(
+        (
+            after["latest_version"].clone(),
+            after["default_version"].clone()
+        ),
+        (json!(2), json!(2)),
+        "the default follows the latest, no new version"
+    );
+    wd.assert_empty_plan();
 }
 
 /// An `aws_launch_template` with `credit_specification` on an instance type
