@@ -784,3 +784,240 @@ resource "ecshost_launch_template" "vol" {{
     );
     wd.assert_empty_plan();
 }
+
+/// The configuration header of the interop tests: hashicorp/aws 5.100.0
+/// (from the filesystem mirror) and ecshost, both against moto.
+fn aws_and_ecshost(moto: &Moto) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "aws" {{
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {{
+    ec2 = "{ep}"
+    sts = "{ep}"
+  }}
+}}
+provider "ecshost" {{
+  region = "us-east-1"
+  endpoints {{
+    ec2 = "{ep}"
+  }}
+}}
+"#,
+        ep = moto.endpoint
+    )
+}
+
+/// `import {}` with `-generate-config-out` of a template named by a prefix
+/// (as hashicorp/aws names one from `name_prefix`: the prefix and 26 digits,
+/// which terraform-aws-modules/autoscaling does by default): the generated
+/// configuration plans no changes, and a later user-data change plans,
+/// applies, and writes a version that differs from the last only in the
+/// user data.
+#[test]
+fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
+    let moto = Moto::start();
+    let ud = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1hc2cgPj4gL2V0Yy9lY3MvZWNzLmNvbmZpZwo=";
+    let data = json!({
+        "ImageId": AMI,
+        "InstanceType": "m6i.large",
+        "UserData": ud,
+        "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 30, "VolumeType": "gp3", "Encrypted": true}}],
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "asg"}]}]
+    });
+    let name = "asg-20261207050000000000000001";
+    let id = moto.with_ec2(async |ec2| {
+        ec2.create_template(
+            name,
+            None,
+            &ecshost::ec2::template_data::LaunchTemplateData(data.as_object().unwrap().clone()),
+            // The provider block's default_tags, so adoption changes nothing.
+            &[("managed-by".to_owned(), "terraform".to_owned())].into(),
+            "prefixed",
+        )
+        .await
+        .expect("create")
+        .id
+    });
+    let wd = moto.workdir();
+    wd.write_config(&config(
+        &moto,
+        &format!("import {{\n  to = ecshost_launch_template.asg\n  id = \"{id}\"\n}}\n"),
+    ));
+    wd.init();
+    let r = wd.run(&["plan", "-generate-config-out=generated.tf", "-no-color"]);
+    let generated = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap_or_default();
+    assert_eq!(
+        r.code, 0,
+        "the generated configuration plans:\n{}\n{}\n{generated}",
+        r.stdout, r.stderr
+    );
+    wd.apply();
+    let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        r.code, 0,
+        "generated config plans empty after import:\n{}\n{}\n{generated}",
+        r.stdout, r.stderr
+    );
+    let v1 = version(&moto, &id, 1);
+
+    // The user data changes in the generated configuration, nothing else.
+    let other = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1ibHVlID4+IC9ldGMvZWNzL2Vjcy5jb25maWcK";
+    assert!(generated.contains(ud), "{generated}");
+    wd.write_file("generated.tf", &generated.replace(ud, other));
+    let plan = wd.plan_with_changes();
+    assert!(
+        plan.contains("user_data") && plan.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    // The import read the default as following the latest version, and
+    // the generated configuration pins it as well: the pin wins, and the
+    // plan says which line to remove for which behaviour.
+    assert!(
+        generated.contains("update_default_version") && generated.contains("default_version"),
+        "{generated}"
+    );
+    assert!(plan.contains("Default Version Stays Pinned"), "{plan}");
+    wd.apply();
+    let after = wd.values("ecshost_launch_template.asg");
+    assert_eq!(after["id"], json!(id), "same template");
+    assert_eq!(after["name"], json!(name));
+    assert_eq!(after["latest_version"], json!(2));
+    assert_eq!(
+        after["default_version"],
+        json!(1),
+        "pinned by the generated configuration"
+    );
+    let mut want = v1.data.to_json();
+    want["UserData"] = json!(other);
+    assert_eq!(
+        version(&moto, &id, 2).data.to_json(),
+        want,
+        "the new version differs only in the user data"
+    );
+    wd.assert_empty_plan();
+
+    // The migration guide's advice: without the default_version line,
+    // update_default_version = true moves the default to the latest.
+    let edited = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap();
+    let unpinned: String = edited
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("default_version "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(unpinned, edited, "{edited}");
+    wd.write_file("generated.tf", &unpinned);
+    wd.apply();
+    let after = wd.values("ecshost_launch_template.asg");
+    assert_eq!(
+        (
+            after["latest_version"].clone(),
+            after["default_version"].clone()
+        ),
+        (json!(2), json!(2)),
+        "the default follows the latest, no new version"
+    );
+    wd.assert_empty_plan();
+}
+
+/// An `aws_launch_template` with `credit_specification` on an instance type
+/// that earns no CPU credits moves with an empty plan. hashicorp/aws 5.100.0
+/// sends `CreditSpecification` only for a burstable `instance_type` and
+/// keeps the configured block in state when EC2 holds none
+/// (internal/service/ec2/ec2_launch_template.go, `expandRequestLaunchTemplateData`
+/// and `flattenResponseLaunchTemplateData`: "Don't overwrite any configured
+/// value"), so the block is in the moved state while neither moto nor EC2
+/// ever held it: moto is not dropping anything here, and a real EC2 behaves
+/// the same because it is never sent.
+#[test]
+fn moved_with_credit_specification_on_a_type_without_credits() {
+    if aws_provider_mirror().is_none() {
+        eprintln!(
+            "SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)"
+        );
+        return;
+    }
+    let moto = Moto::start();
+    let wd = moto.workdir();
+    let head = aws_and_ecshost(&moto);
+    let body = |kind: &str, ud: &str| {
+        format!(
+            r#"
+resource "{kind}" "x" {{
+  name          = "credits"
+  image_id      = "{AMI}"
+  instance_type = "m6i.large"
+  user_data     = base64encode("{ud}")
+  credit_specification {{
+    cpu_credits = "standard"
+  }}
+  metadata_options {{
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }}
+}}
+"#
+        )
+    };
+    let ud = r"#!/bin/bash\necho ECS_CLUSTER=credits >> /etc/ecs/ecs.config\n";
+    wd.write_config(&format!("{head}{}", body("aws_launch_template", ud)));
+    wd.init();
+    wd.apply();
+    let id = wd.values("aws_launch_template.x")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        version(&moto, &id, 1)
+            .data
+            .to_json()
+            .get("CreditSpecification"),
+        None,
+        "hashicorp/aws sent no CreditSpecification for m6i.large"
+    );
+    let moved = "moved {\n  from = aws_launch_template.x\n  to   = ecshost_launch_template.x\n}\n";
+    wd.write_config(&format!(
+        "{head}{}{moved}",
+        body("ecshost_launch_template", ud)
+    ));
+    let r = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 0 to change, 0 to destroy."),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    wd.apply();
+    assert_eq!(
+        wd.values("ecshost_launch_template.x")["latest_version"],
+        json!(1),
+        "no new version"
+    );
+    wd.assert_empty_plan();
+
+    // A user-data change writes a version like hashicorp/aws would: still
+    // no CreditSpecification, everything else as before.
+    let v1 = version(&moto, &id, 1).data.to_json();
+    let other = r"#!/bin/bash\necho ECS_CLUSTER=other >> /etc/ecs/ecs.config\n";
+    wd.write_config(&format!(
+        "{head}{}{moved}",
+        body("ecshost_launch_template", other)
+    ));
+    wd.apply();
+    let v2 = version(&moto, &id, 2).data.to_json();
+    let mut want = v1.clone();
+    want["UserData"] = v2["UserData"].clone();
+    assert_ne!(v1["UserData"], v2["UserData"]);
+    assert_eq!(v2, want, "only the user data changed");
+    wd.assert_empty_plan();
+}

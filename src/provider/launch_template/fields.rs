@@ -303,7 +303,7 @@ const CPU_OPTIONS: &[Field] = &[
 const CREDIT_SPECIFICATION: &[Field] = &[s(
     "cpu_credits",
     "CpuCredits",
-    "Credit option for burstable instance types: `standard` or `unlimited`. Sent whenever set (hashicorp/aws sends it only for instance types it finds burstable).",
+    "Credit option for burstable instance types: `standard` or `unlimited`. As in hashicorp/aws, sent only when `instance_type` is a burstable (T) type; on other types, or without `instance_type`, the block stays in state as configured and changes nothing EC2 holds.",
 )
 .check(Check::OneOf(&["standard", "unlimited"]))];
 

@@ -219,9 +219,9 @@ pub(crate) fn volumes(config: &Value, diags: &mut Diagnostics) {
 /// Pairs of arguments of which at most one may be set: the second is
 /// reported (it is the one the message tells to remove or keep).
 /// `update_default_version` and `default_version` are judged at plan time
-/// by what they mean (an import writes both when they agree).
+/// by what they mean (an import writes both when they agree), and `name`
+/// with `name_prefix` by [`name_and_prefix`].
 const CONFLICTS: &[(&str, &str, &str)] = &[
-    ("name", "name_prefix", "Set name or name_prefix, not both."),
     (
         "user_data",
         "user_data_base64",
@@ -286,8 +286,30 @@ fn is_set(v: &Value) -> bool {
     }
 }
 
+/// `name` and `name_prefix` together: refused unless the name begins with
+/// the prefix. Terraform's `-generate-config-out` writes every
+/// optional+computed attribute an import read, and an import reads
+/// `name_prefix` from a generated name (as hashicorp/aws does, so a
+/// configuration written with `name_prefix` plans no replacement): both
+/// then agree, and the name is the one created. Unknown values are judged
+/// when known.
+fn name_and_prefix(config: &Value, diags: &mut Diagnostics) {
+    if let (Value::String(name), Value::String(prefix)) =
+        (config.attr("name"), config.attr("name_prefix"))
+    {
+        if !name.starts_with(prefix.as_str()) {
+            diags.attribute_error(
+                AttributePath::root("name_prefix"),
+                "Conflicting Attributes",
+                "Set name or name_prefix, not both.",
+            );
+        }
+    }
+}
+
 /// Conflicting arguments: one error each, on the attribute to change.
 pub(crate) fn conflicts(config: &Value, diags: &mut Diagnostics) {
+    name_and_prefix(config, diags);
     for (a, b, why) in CONFLICTS {
         if is_set(config.attr(a)) && is_set(config.attr(b)) {
             diags.attribute_error(AttributePath::root(b), "Conflicting Attributes", *why);

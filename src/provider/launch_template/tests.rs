@@ -398,3 +398,117 @@ async fn an_import_does_not_warn_that_the_default_stays() {
     // A state whose flag an earlier release set still gets the warning.
     assert!(warned(Private::default()).await);
 }
+
+/// A configuration generated from an import holds `name` and the
+/// `name_prefix` read from it: accepted when the name begins with the
+/// prefix, refused otherwise.
+#[tokio::test]
+async fn name_and_prefix_are_accepted_together_only_when_they_agree() {
+    let with = async |name: &str, prefix: &str| {
+        errors(
+            &validate(&[
+                ("name", name.into()),
+                ("name_prefix", prefix.into()),
+                ("metadata_options", metadata(2)),
+            ])
+            .await,
+        )
+    };
+    assert_eq!(with("asg-20261207050000000000000001", "asg-").await, []);
+    assert_eq!(
+        with("hosts", "hosts-").await,
+        [(
+            "name_prefix".to_owned(),
+            "Conflicting Attributes".to_owned()
+        )]
+    );
+}
+
+/// The state `-generate-config-out` writes from (an import whose default
+/// is the latest version): `update_default_version = true` and
+/// `default_version = 1`. A new version plans with the default pinned
+/// and a warning; a default_version that is neither the current default
+/// nor the new version is still refused.
+#[tokio::test]
+async fn generated_default_version_and_flag_plan_a_new_version() {
+    use crate::ec2::template_data::LaunchTemplateData;
+    let lt = LaunchTemplate {
+        state: Arc::default(),
+    };
+    let t = Template {
+        id: "lt-1".into(),
+        name: "asg-20261207050000000000000001".into(),
+        default_version: 2,
+        latest_version: 2,
+        tags: BTreeMap::new(),
+        arn: "arn:aws:ec2:us-east-1:1:launch-template/lt-1".into(),
+    };
+    let mut data = serde_json::Map::new();
+    data.insert("ImageId".into(), "ami-1".into());
+    data.insert("UserData".into(), "IyEvYmluL2Jhc2gK".into());
+    let v = Version {
+        number: 2,
+        description: None,
+        data: LaunchTemplateData(data),
+        unknown: vec![],
+    };
+    let imported = lt.state_of(&t, &v, &Value::Null);
+    assert_eq!(imported.attr("name_prefix"), &Value::from("asg-"));
+    let plan = async |pinned: i64| {
+        let mut config = imported.clone();
+        for k in [
+            "id",
+            "arn",
+            "latest_version",
+            "tags_all",
+            "user_data_sha256",
+        ] {
+            set(&mut config, k, Value::Null);
+        }
+        set(&mut config, "default_version", Value::from(pinned));
+        set(&mut config, "user_data", b64("#!/bin/bash\n# changed\n"));
+        let mut planned = config.clone();
+        let private = Private {
+            default_flag_from_import: true,
+            ..Default::default()
+        }
+        .bytes();
+        let resp = lt
+            .modify_plan(
+                PlanRequest {
+                    prior_state: &imported,
+                    config: &config,
+                    prior_private: &private,
+                },
+                &mut planned,
+            )
+            .await;
+        let diags: Vec<_> = resp
+            .diags
+            .iter()
+            .map(|d| (d.severity, d.summary.clone()))
+            .collect();
+        (planned.attr("default_version").clone(), diags)
+    };
+    let (default, diags) = plan(2).await;
+    assert_eq!(default, Value::from(2i64), "the default stays pinned");
+    assert!(
+        diags.contains(&(
+            crate::sdk::Severity::Warning,
+            "Default Version Stays Pinned".to_owned()
+        )),
+        "{diags:?}"
+    );
+    assert!(
+        !diags.iter().any(|(s, _)| *s == crate::sdk::Severity::Error),
+        "{diags:?}"
+    );
+    let (_, diags) = plan(1).await;
+    assert!(
+        diags.contains(&(
+            crate::sdk::Severity::Error,
+            "Conflicting Attributes".to_owned()
+        )),
+        "{diags:?}"
+    );
+}
