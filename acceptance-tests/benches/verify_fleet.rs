@@ -226,7 +226,7 @@ fn main() {
          `ecs_cluster` set, `require_runtime_report = false` (moto's canned console never holds a report). \
          Wall: median (min–max) of {runs} `terraform plan -out` runs for (a) and (b), one for (c); each reads the data source once, and the saved plan gives `api_calls`. \
          \"verification\" = plan − baseline (the same plan without the data source: Terraform, provider start-up, the template's refresh); \"× floor\" = verification / floor, \
-         the floor being moto's own answer to the same DescribeInstances query from a Rust client (median of 3). Target (issue 15): (a) and (b) within 1.5× of the floor.\n"
+         the floor being moto's own answer to the same DescribeInstances query from a Rust client (median of 3). Target (docs/performance.md): (a) and (b) within 1.5× of the floor.\n"
     );
     println!("| N | what | wall | verification | × floor | API calls (`api_calls`) | deep-checked | load 1-min |");
     println!("|---|---|---|---|---|---|---|---|");

@@ -51,7 +51,7 @@ const CONSOLE_KEPT: usize = 64 * 1024;
 
 /// Self-check results a good boot must report as `pass`: the verification's
 /// default `required_checks` (the data source is used with its default), which
-/// since issue 13 include the image-free probes `task_path`, `imds_blocked`
+/// include the image-free probes `task_path`, `imds_blocked`
 /// and `agent_imds` (checked below that they are there, so a shorter default
 /// cannot make the good boots prove less).
 const REQUIRED_CHECKS: [&str; 7] = ecshost::verify::DEFAULT_REQUIRED_CHECKS;
@@ -69,7 +69,7 @@ enum Neg {
     /// bridge is one hop away: `agent_imds` must fail, seen through the
     /// metadata stand-in that enforces the TTL, so the hop-limit claim is
     /// proved by a boot. (Docker's `userland-proxy=false` was the negative
-    /// here before issue 13: the task DNAT makes such a host healthy.)
+    /// here before the task DNAT existed, which makes such a host healthy.)
     HopLimit,
     /// The agent stand-in image is never loaded (its loader unit masked on
     /// the kernel command line).
@@ -224,8 +224,8 @@ resource "ecshost_launch_template" "{name}" {{
   image_id         = "{AMI}"
   instance_type    = "t3.small"
   user_data        = data.ecshost_user_data.{name}.base64
-  # What the provider's plan-time warning asks for (issue 12: the template
-  # no longer sets metadata options unasked).
+  # What the provider's plan-time warning asks for (the template
+  # sets no metadata options unasked).
   metadata_options {{
     http_endpoint               = "enabled"
     http_tokens                 = "required"

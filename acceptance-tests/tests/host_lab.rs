@@ -223,7 +223,7 @@ fn agent_publish_needs_lo_alias_and_is_broken_without_dnat() {
     let host = lab.http_raw_from_host(ECS_CREDENTIALS_ADDR, 80, "/v2/credentials/");
     assert_eq!(http_status(&host.stdout), None, "{host}");
 
-    // 3. Control: workaround A (facts §1.6) — route_localnet in the agent
+    // 3. Control: the DNAT in the agent's own namespace — route_localnet in the agent
     //    netns + DNAT to 127.0.0.1:51679 — makes the same request succeed.
     ok(lab.docker(&["rm", "-f", AGENT]), "rm");
     ok(
@@ -442,7 +442,7 @@ fn port80_clash_is_linux_bind_semantics_in_both_proxy_modes() {
 
 #[test]
 fn cross_bridge_publish_needs_userland_proxy() {
-    // Facts §0.9 / §4.3: agent on its own bridge, task on docker0. With the
+    // Agent on its own bridge, task on docker0 (docs/design/endpoint-reachability.md). With the
     // proxy it works (given the in-netns DNAT); without it, Docker 20.10's
     // isolation chains drop the DNAT'd packet. Pin that per engine version.
     let Some(mut lab) = lab() else { return };
@@ -634,7 +634,8 @@ fn design_script_end_to_end_with_imds_block() {
     };
     check(&lab, "fresh");
 
-    // Facts §0.8: the DOCKER-USER rule survives a dockerd restart. The agent
+    // The DOCKER-USER rule survives a dockerd restart (Docker's "Packet filtering
+    // and firewalls" page). The agent
     // container does not come back by itself (no restart policy here), so
     // only the IMDS part is re-checked.
     ok(lab.docker(&["rm", "-f", AGENT]), "rm agent");

@@ -322,7 +322,7 @@ fn a_thousand_instances_cost_pages_not_instances_except_where_they_must() {
     );
 }
 
-/// Skip is not a pass (issue 13). Before it, a host without a probe image
+/// Skip is not a pass. With 0.1.0's self-check, a host without a probe image
 /// reported the two task-side checks as `skip`, `ok: true`, and this
 /// verification passed it. With the default `required_checks` the same
 /// console line — and a host running an older script without `agent_imds`
@@ -516,7 +516,6 @@ resource "ecshost_launch_template" "hosts" {{
 /// them healthy — so the rollout gate fails the apply within two poll
 /// intervals of the first such report instead of waiting out `timeout`,
 /// and its error carries each failing check's own reason from the report
-/// (issue 24 item 4).
 #[test]
 fn the_rollout_gate_fails_fast_on_a_final_failure() {
     use acceptance_tests::ec2_proxy::Ec2Proxy;

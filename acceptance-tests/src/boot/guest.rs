@@ -456,8 +456,8 @@ pub fn boot(spec: &BootSpec<'_>, net: &GuestNet) -> Result<BootResult> {
 
 /// Whether a console line is the witness's last one: the marker alone, or
 /// behind the `[ uptime] unit[pid]: ` prefix a unit's output carries when it
-/// reaches the console through systemd (seen on Debian 12 after the merge of
-/// issue 13: every boot ran into the timeout with the marker printed).
+/// reaches the console through systemd (seen on Debian 12 once the self-check's
+/// probes ran as a unit: every boot ran into the timeout with the marker printed).
 fn is_done_line(line: &str) -> bool {
     let l = line.trim_end();
     l == DONE_MARKER

@@ -25,7 +25,7 @@ pub const BUSYBOX_IMAGE: &str = "lab/busybox:1";
 pub const AGENT_STANDIN_IMAGE: &str = "lab/ecs-agent-standin:1";
 
 /// Exact body of the agent's answer to `GET /v2/credentials/`
-/// (`ecs-agent/tmds/handlers/credentials_handler_test.go`, facts §1.5).
+/// (`ecs-agent/tmds/handlers/credentials_handler_test.go` of aws/amazon-ecs-agent).
 pub const NO_ID_BODY: &str = r#"{"code":"NoIdInRequest","message":"CredentialsV2Request: No Credential ID in the request","HTTPErrorCode":400}"#;
 
 /// Body of the stand-in's `GET /v1/metadata` on port 51678.

@@ -3,7 +3,10 @@
 //! `--net host`), published on `<address>:<port>:51679`.
 //!
 //! Since agent 1.26 the credentials server listens on `127.0.0.1:51679` inside
-//! the agent's netns, so publishing alone reaches nothing (facts §0.1). The
+//! the agent's netns, so publishing alone reaches nothing (aws/amazon-ecs-agent
+//! `ecs-agent/tmds/server.go`, `IPv4 = "127.0.0.1"`; the real agent in
+//! `acceptance-tests/tests/host_lab_rendered/real_agent.rs` gets no credentials
+//! without the DNAT). The
 //! start script adds one DNAT rule *inside the agent's netns* (via `nsenter`
 //! into the container's pid) from `!lo tcp/51679` to `127.0.0.1:51679`, with
 //! `net.ipv4.conf.all.route_localnet=1` set only in that netns by
@@ -355,7 +358,8 @@ impl AgentInput {
 
     /// The sorted, de-duplicated `ECS_RESERVED_PORTS` list: the agent's defaults
     /// plus the published port. Setting the variable replaces the default list,
-    /// so the whole list is written (facts §0.2).
+    /// so the whole list is written (`Config.Merge` in
+    /// `agent/config/config.go` of aws/amazon-ecs-agent keeps a non-zero value).
     pub fn reserved_ports(&self) -> Vec<u16> {
         let mut set: BTreeSet<u16> = DEFAULT_RESERVED_PORTS.into_iter().collect();
         set.insert(self.credentials_port);
@@ -636,7 +640,8 @@ fn script_word(parts: &[Part]) -> String {
 
 /// `/etc/ecs/ecs.config`: provider settings, then defaults merged with the
 /// user's `config`, each block sorted by key. Unquoted `KEY=VALUE` lines, as
-/// both `docker --env-file` and ecs-init read them (facts §1.2).
+/// both `docker --env-file` and ecs-init read them (ecs-init's
+/// `ecs-init/config/common.go` in aws/amazon-ecs-agent).
 fn ecs_config(input: &AgentInput) -> String {
     let ports: Vec<String> = input.reserved_ports().iter().map(u16::to_string).collect();
     let managed: BTreeMap<&str, String> = BTreeMap::from([

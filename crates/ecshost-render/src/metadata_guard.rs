@@ -7,7 +7,9 @@
 //!   and the same rule first in `raw PREROUTING` (see [`shell_function`]).
 //!   Container → IMDS traffic is *forwarded*, so OUTPUT rules never see it.
 //!   Idempotent by `-C || -I`. Docker keeps `DOCKER-USER` across dockerd
-//!   restarts but nothing keeps it across reboots (facts §4.2), hence a oneshot
+//!   restarts but nothing keeps it across reboots (Docker's "Packet filtering
+//!   and firewalls" page, `DOCKER-USER`; the dockerd restart in
+//!   `acceptance-tests/tests/host_lab.rs`), hence a oneshot
 //!   unit `WantedBy=`/`PartOf=docker.service` and a re-apply in the agent
 //!   start script.
 //! * **nftables backend**: Docker 29's nftables mode has no `DOCKER-USER`, so we

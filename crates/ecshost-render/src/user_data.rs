@@ -4,9 +4,11 @@
 //!
 //! * **Size**: EC2 limits user data to 16384 bytes "in raw form, before it is
 //!   base64-encoded"; with gzip the limit applies to the compressed bytes
-//!   (facts §6). [`UserData::bytes`] is exactly what the instance receives.
+//!   (EC2 User Guide, "Run commands when you launch an EC2 instance with
+//!   user data input"). [`UserData::bytes`] is exactly what the instance receives.
 //! * **gzip**: cloud-init gunzips; Ignition on AWS does not (it parses the raw
-//!   bytes), so `gzip` with Ignition is an error (facts §0.10). gzip is written
+//!   bytes), so `gzip` with Ignition is an error (coreos/ignition
+//!   `internal/providers/aws/aws.go` passes the raw bytes to `config.Parse`). gzip is written
 //!   with mtime 0 and no file name, so the output is deterministic.
 //! * **Ignition version**: default 3.3.0, understood by Ignition >= 2.14 (Flatcar
 //!   stable, Fedora CoreOS 35+); 3.4.0 needs Ignition >= 2.15 and a too-new spec

@@ -617,7 +617,7 @@ mod tests {
     const OTHER: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     const PASS: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"pass","imds_blocked":"pass","agent_imds":"pass"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
     const FAIL: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"fail","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"fail","imds_blocked":"pass","agent_imds":"pass"}}"#;
-    /// What the self-check printed before issue 13 on a host without a
+    /// What 0.1.0's self-check printed on a host without a
     /// probe image: every check it could run passed, the two task-side ones
     /// were skipped, and `ok` was true.
     const SKIPPED: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":true,"checks":{"alias":"pass","endpoint":"pass","agent_network":"pass","metadata_guard":"pass","userland_proxy":"pass","task_path":"skip","imds_blocked":"skip"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;

@@ -2,10 +2,12 @@
 //!
 //! `bootcmd` runs early on **every** boot (before `network-online.target`, so
 //! before docker.service), which both applies the alias on first boot and keeps
-//! it across reboots; `ip addr replace` makes re-runs harmless (facts §5.12).
+//! it across reboots; `ip addr replace` makes re-runs harmless (ip-address(8)).
 //! `write_files` adds the networkd unit so hosts whose networkd manages `lo`
 //! keep the address too. User-data `network:` keys are not honoured by cloud-init
-//! on EC2, hence no network config here (facts §5.5).
+//! on EC2, hence no network config here (cloud-init's "Network
+//! configuration" docs: network config comes from the datasource, never
+//! from user data).
 
 use serde::Serialize;
 

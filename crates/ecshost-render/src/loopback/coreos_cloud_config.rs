@@ -2,7 +2,8 @@
 //!
 //! coreos-cloudinit (maintained by Flatcar in maintenance mode) processes this
 //! on **every** boot, and for `.network` units restarts systemd-networkd instead
-//! of running a `command` (facts §5.4). The header must be `#cloud-config`.
+//! of running a `command` (flatcar/coreos-cloudinit
+//! `Documentation/cloud-config.md`, "units"). The header must be `#cloud-config`.
 
 use serde::Serialize;
 

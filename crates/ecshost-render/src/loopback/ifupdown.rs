@@ -2,7 +2,7 @@
 //!
 //! interfaces(5): "Multiple iface stanzas can be given for the same interface";
 //! all their addresses are applied, so a second `iface lo inet static` stanza
-//! adds the alias next to `iface lo inet loopback` (facts §5.6). The address is
+//! adds the alias next to `iface lo inet loopback`. The address is
 //! written in CIDR form: ifup accepts typos silently, so the value is validated
 //! before it gets here.
 

@@ -1,7 +1,8 @@
 //! Ignition spec 3.x JSON that writes the networkd unit (Flatcar).
 //!
 //! Ignition 3.x has no `networkd` section (that was spec 2.x), so the unit is a
-//! plain `storage.files` entry with a data URL (facts §5.2). `mode` is a decimal
+//! plain `storage.files` entry with a data URL (Ignition's
+//! configuration specification v3.x, coreos/ignition `docs/configuration-v3_3.md`). `mode` is a decimal
 //! integer; Ignition rejects strings such as `"0644"`.
 //!
 //! The spec version is configurable because an image's Ignition refuses configs

@@ -3,9 +3,10 @@
 //!
 //! Why on `lo` and not a DNAT: a packet from a bridge container to an address on
 //! `lo` is plain local delivery, so no `route_localnet` is needed on the host,
-//! and Docker can publish the agent on `169.254.170.2:80` (facts §0.3, §5.13).
+//! and Docker can publish the agent on `169.254.170.2:80`.
 //! The address must exist **before** Docker publishes the port, on every boot,
-//! or the agent container fails with "cannot assign requested address" (§0.4),
+//! or the agent container fails with "cannot assign requested address" (both
+//! shown in the host lab: `docs/guides/how-it-works.md`, "What the lab proved"),
 //! so every format here is one the host applies early at boot.
 //!
 //! One submodule per format; each exposes `render(&LoopbackInput, ...) -> String`

@@ -1,7 +1,9 @@
 //! netplan YAML (Ubuntu 18.04+).
 //!
 //! netplan wants `/prefix` on every address and warns about files readable by
-//! others, hence `/32` and mode 0600 (facts §5.7). `netplan generate` turns it
+//! others, hence `/32` and mode 0600 (netplan's YAML reference,
+//! `doc/netplan-yaml.md` of canonical/netplan; `netplan generate` checks the render
+//! in `consumer_tools.rs`). `netplan generate` turns it
 //! into a networkd unit for `lo`.
 
 use std::collections::BTreeMap;

@@ -1,8 +1,10 @@
 //! NetworkManager keyfile with `type=loopback` (Fedora CoreOS, RHEL 9, Rocky/Alma 9).
 //!
 //! **Requires NetworkManager >= 1.42**: older versions cannot manage `lo` at all
-//! and ignore or reject the profile (NM MR !1332; facts §5.8). The keyfile plugin
-//! ignores files readable by others, so install it with mode 0600.
+//! and ignore or reject the profile (NetworkManager's NEWS for 1.42, "loopback
+//! device type"). The keyfile plugin ignores files readable by others
+//! (nm-settings-keyfile(5)), so install it with mode 0600; `nmcli --offline`
+//! in `consumer_tools.rs` checks the render.
 //!
 //! The `uuid` is derived from the device name with SHA-256 (a name-based UUID),
 //! so the output is deterministic and stable across renders.

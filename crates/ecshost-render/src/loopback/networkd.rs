@@ -3,7 +3,8 @@
 //!
 //! Keeps `127.0.0.1/8` next to the alias (as the original gist does): a networkd
 //! that manages `lo` may drop addresses it was not told about, and the first
-//! matching `.network` file wins, hence the `00-` prefix (facts §5.1). Not for
+//! matching `.network` file wins, hence the `00-` prefix (systemd.network(5), "the first
+//! file that matches"). Not for
 //! Fedora CoreOS or RHEL 9, which use NetworkManager (see `network_manager`).
 
 use super::LoopbackInput;

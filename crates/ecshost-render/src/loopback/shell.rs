@@ -2,7 +2,8 @@
 //! that runs it before docker.service on every boot.
 //!
 //! `ip addr add` fails on a second run ("File exists"); the script checks first
-//! and uses `ip addr replace`, so re-running it changes nothing (facts §5.12).
+//! and uses `ip addr replace`, so re-running it changes nothing (ip-address(8);
+//! the host lab runs it twice: `acceptance-tests/tests/host_lab_rendered.rs`).
 //! `IP` may point at another `ip` binary (tests, busybox); nothing else is
 //! configurable at run time.
 
