@@ -136,7 +136,7 @@ fn schema(kind: Kind) -> Schema {
             Attribute::bool("reported").computed().description("A self-check report was found on the console."),
             Attribute::bool("ok").computed().description("The report's verdict (no check failed); null without a report."),
             s("summary").computed().description("`pass`, `pass with warnings: …`, `fail: <checks>`, `no report yet`, `unusable report: …` or `not read (instance not running)`."),
-            Attribute::string_map("checks").computed().description("Check name → `pass`, `fail`, `warn` or `skip` (alias, endpoint, agent_network, metadata_guard, userland_proxy, task_path, imds_blocked, agent_imds)."),
+            Attribute::string_map("checks").computed().description(&format!("Check name → `pass`, `fail`, `warn` or `skip` ({}).", CHECKS.join(", "))),
         ],
     )
     .computed()

@@ -45,6 +45,29 @@ pub const CHECKS: [&str; 8] = [
     "agent_imds",
 ];
 
+/// The checks that give advice and prove no claim of the design: a `warn`
+/// there is a note, and verification does not require them by default.
+pub const ADVISORY_CHECKS: [&str; 1] = ["userland_proxy"];
+
+/// Whether `check` is in [`ADVISORY_CHECKS`] (usable in constants).
+pub const fn is_advisory(check: &str) -> bool {
+    let mut i = 0;
+    while i < ADVISORY_CHECKS.len() {
+        let (a, b) = (ADVISORY_CHECKS[i].as_bytes(), check.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Result of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -53,16 +53,23 @@ use crate::self_check::{CheckStatus, Report, ReportError};
 pub const DEFAULT_HOP_LIMIT: i64 = 2;
 
 /// Self-check checks that must `pass` unless `required_checks` says
-/// otherwise: the claims the design makes (`userland_proxy` is advice).
-pub const DEFAULT_REQUIRED_CHECKS: [&str; 7] = [
-    "alias",
-    "endpoint",
-    "agent_network",
-    "metadata_guard",
-    "task_path",
-    "imds_blocked",
-    "agent_imds",
-];
+/// otherwise: the claims the design makes, that is every check of
+/// [`crate::self_check::CHECKS`] except the advice
+/// ([`crate::self_check::ADVISORY_CHECKS`]: `userland_proxy`).
+pub const DEFAULT_REQUIRED_CHECKS: [&str;
+    crate::self_check::CHECKS.len() - crate::self_check::ADVISORY_CHECKS.len()] = {
+    let all = crate::self_check::CHECKS;
+    let mut out = [""; crate::self_check::CHECKS.len() - crate::self_check::ADVISORY_CHECKS.len()];
+    let (mut i, mut n) = (0, 0);
+    while i < all.len() {
+        if !crate::self_check::is_advisory(all[i]) {
+            out[n] = all[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
 
 /// What the applied configuration says instances should look like.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -1115,6 +1122,22 @@ mod tests {
             ..bridged
         });
         assert!(problems(&f).is_empty(), "{:?}", problems(&f));
+    }
+
+    #[test]
+    fn the_default_required_checks_are_every_claim_of_the_report() {
+        assert_eq!(
+            DEFAULT_REQUIRED_CHECKS,
+            [
+                "alias",
+                "endpoint",
+                "agent_network",
+                "metadata_guard",
+                "task_path",
+                "imds_blocked",
+                "agent_imds"
+            ]
+        );
     }
 
     #[test]
