@@ -1,0 +1,517 @@
+//! The public terraform-aws-modules as real callers (issue #24), through
+//! the real `terraform` CLI and hashicorp/aws 5.100.0 against moto:
+//!
+//! - terraform-aws-autoscaling v8.3.1 builds its launch template and Auto
+//!   Scaling group with `user_data = data.ecshost_user_data.hosts.base64`;
+//!   `data "ecshost_instance_verification"` verifies the group's instances
+//!   against `module.asg.launch_template_id` (all `ok`; a wrong
+//!   `expected_version` named on every instance), and the module's default
+//!   metadata options (none: EC2's hop limit 1) are named as a problem for
+//!   this provider's bridged agent;
+//! - the module's `aws_launch_template` is adopted into
+//!   `ecshost_launch_template` three ways, each on its own moto: a `moved`
+//!   block, `terraform state rm` + `terraform import`, and an `import {}`
+//!   block with `-generate-config-out`. The module stays and keeps its Auto
+//!   Scaling group (`create_launch_template = false`, pointed at the adopted
+//!   template), as a user migrating would. Each adoption plans no changes;
+//!   new user data then writes a version whose `LaunchTemplateData` equals
+//!   the previous one's except `UserData`.
+//!
+//! The modules are read from `<workspace>/../shared/clients` (or
+//! `$ECSHOST_CLIENTS_DIR`) and copied into each test's working directory at
+//! run time; their code is never part of this repository. Without them (or
+//! without the hashicorp/aws mirror) each test prints a SKIP line and passes.
+//!
+//! Not covered: the ecs module's `examples/ec2-autoscaling` (an ECS cluster
+//! with an Auto Scaling capacity provider) — not attempted yet.
+//!
+//! moto gaps met (docs/guides/testing-against-moto.md): moto's Auto Scaling
+//! launches the group's instances from the module's template, but does not
+//! copy the template's metadata options to them (real EC2 does), so the
+//! test sets what EC2 would have copied.
+
+use std::path::{Path, PathBuf};
+
+use acceptance_tests::hostlab::agent_image::say;
+use acceptance_tests::moto::{Launch, Moto};
+use acceptance_tests::terraform::{aws_provider_mirror, workspace_root, Workdir};
+use acceptance_tests::verification::{by_id, problems, AMI};
+use serde_json::{json, Value as Json};
+
+const AUTOSCALING: &str = "terraform-aws-autoscaling-v8.3.1";
+
+/// Where the public modules are: `$ECSHOST_CLIENTS_DIR`, else
+/// `<workspace>/../shared/clients`; `Err` says why they cannot be used.
+fn clients_dir() -> Result<PathBuf, String> {
+    let dir = match std::env::var_os("ECSHOST_CLIENTS_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => workspace_root().join("../shared/clients"),
+    };
+    if !dir.join(AUTOSCALING).join("main.tf").is_file() {
+        return Err(format!(
+            "{} not found (set ECSHOST_CLIENTS_DIR to the folder holding {AUTOSCALING}/)",
+            dir.join(AUTOSCALING).display()
+        ));
+    }
+    if aws_provider_mirror().is_none() {
+        return Err(
+            "no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)".into(),
+        );
+    }
+    Ok(dir)
+}
+
+/// The clients directory, or `None` after a SKIP line that reaches the
+/// output past the test harness's capture.
+fn clients_or_skip(test: &str) -> Option<PathBuf> {
+    match clients_dir() {
+        Ok(d) => Some(d),
+        Err(why) => {
+            say(&format!("SKIP public_modules::{test}: {why}"));
+            None
+        }
+    }
+}
+
+/// Copies the module's top-level files (its `.tf` files; not its examples)
+/// into `<work>/modules/<name>`.
+fn copy_module(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("module dir");
+    for e in std::fs::read_dir(from).expect("reading the module") {
+        let e = e.expect("dir entry");
+        if e.file_type().expect("file type").is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).expect("copying the module");
+        }
+    }
+}
+
+/// A moto, and a work dir holding a copy of the autoscaling module at
+/// `./modules/autoscaling`.
+fn setup(clients: &Path) -> (Moto, Workdir) {
+    let moto = Moto::start();
+    let wd = moto.workdir();
+    copy_module(
+        &clients.join(AUTOSCALING),
+        &wd.path().join("modules/autoscaling"),
+    );
+    (moto, wd)
+}
+
+/// Providers (hashicorp/aws and ecshost, both at moto), the user data for
+/// `cluster`, then `body`.
+fn stack(moto: &Moto, cluster: &str, body: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
+    ecshost = {{ source = "ecshost/ecshost" }}
+  }}
+}}
+provider "aws" {{
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  max_retries                 = 1
+  endpoints {{
+    autoscaling = "{ep}"
+    ec2         = "{ep}"
+    iam         = "{ep}"
+    sts         = "{ep}"
+  }}
+}}
+provider "ecshost" {{
+  region = "us-east-1"
+  endpoints {{
+    ec2 = "{ep}"
+  }}
+}}
+data "ecshost_user_data" "hosts" {{
+  host_format = "shell"
+  cluster     = "{cluster}"
+}}
+{body}
+"#,
+        ep = moto.endpoint
+    )
+}
+
+/// The module's metadata options that suit this provider's bridged agent.
+const METADATA: &str = r#"metadata_options = {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }"#;
+
+/// `module "asg"`: two instances in one zone; what moto cannot create or
+/// the test does not need (scaling policies, schedules, the IAM instance
+/// profile) switched off with the module's own variables; then `template`
+/// (the template's arguments, or where the group's template is).
+fn module(template: &str) -> String {
+    format!(
+        r#"module "asg" {{
+  source = "./modules/autoscaling"
+
+  name                        = "web-hosts"
+  min_size                    = 2
+  max_size                    = 2
+  desired_capacity            = 2
+  availability_zones          = ["us-east-1a"]
+  wait_for_capacity_timeout   = "0"
+  create_scaling_policy       = false
+  create_schedule             = false
+  create_iam_instance_profile = false
+
+  {template}
+}}
+output "launch_template_id" {{
+  value = module.asg.launch_template_id
+}}
+output "autoscaling_group_name" {{
+  value = module.asg.autoscaling_group_name
+}}
+"#
+    )
+}
+
+/// The module owns the template (its defaults: named by the prefix
+/// `web-hosts-`, detailed monitoring on), plus `extra`.
+fn module_template(extra: &str) -> String {
+    module(&format!(
+        r#"image_id               = "{AMI}"
+  instance_type          = "t3.small"
+  user_data              = data.ecshost_user_data.hosts.base64
+  update_default_version = true
+  {extra}"#
+    ))
+}
+
+/// The module keeps its group; the template is `ecshost_launch_template.hosts`.
+fn module_on_adopted(id: &str, version: &str) -> String {
+    module(&format!(
+        "create_launch_template  = false\n  launch_template_id      = {id}\n  launch_template_version = {version}"
+    ))
+}
+
+/// `ecshost_launch_template.hosts` with the arguments the module sent.
+const ADOPTED: &str = r#"
+resource "ecshost_launch_template" "hosts" {
+  name_prefix            = "web-hosts-"
+  image_id               = "ami-05fb4f257abd42992"
+  instance_type          = "t3.small"
+  user_data              = data.ecshost_user_data.hosts.base64
+  update_default_version = true
+  monitoring {
+    enabled = true
+  }
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+}
+"#;
+
+fn output(wd: &Workdir, name: &str) -> String {
+    wd.ok(&["output", "-raw", name]).stdout.trim().to_owned()
+}
+
+/// The running instances of the module's group: moto's Auto Scaling
+/// launches them from the module's template; should it not, the test
+/// launches two from the template itself, as the group would, and says so.
+fn instances(moto: &Moto, lt: &str, metadata: Option<(&str, i32)>) -> Vec<String> {
+    let mut ids: Vec<String> = moto
+        .running_instances_of(lt)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    if ids.is_empty() {
+        say("public_modules: moto's Auto Scaling launched no instance of the module's template; launching two with RunInstances");
+        let mut l = Launch::new(lt, "1", 2);
+        l.metadata = metadata;
+        ids = moto.run_instances(&l);
+    } else if let Some((tokens, 2)) = metadata {
+        // moto's Auto Scaling does not copy the template's metadata options
+        // to the instances; real EC2 does.
+        assert_eq!(tokens, "required");
+        moto.apply_template_metadata_options(&ids);
+    }
+    ids.sort();
+    ids
+}
+
+fn verification(name: &str, extra: &str) -> String {
+    format!(
+        r#"
+data "ecshost_instance_verification" "{name}" {{
+  launch_template_id        = module.asg.launch_template_id
+  expected_user_data_sha256 = data.ecshost_user_data.hosts.sha256
+  require_runtime_report    = false
+  {extra}
+}}
+"#
+    )
+}
+
+/// The module's group runs instances of its template that verify `ok`; a
+/// wrong `expected_version` is named on every instance.
+#[test]
+fn autoscaling_module_instances_verify() {
+    let Some(clients) = clients_or_skip("autoscaling_module_instances_verify") else {
+        return;
+    };
+    let (moto, wd) = setup(&clients);
+    let base = module_template(METADATA);
+    wd.write_config(&stack(&moto, "web", &base));
+    wd.init();
+    wd.apply();
+    let lt = output(&wd, "launch_template_id");
+    assert!(lt.starts_with("lt-"), "{lt}");
+    let ids = instances(&moto, &lt, Some(("required", 2)));
+    assert_eq!(ids.len(), 2, "two instances of the group: {ids:?}");
+
+    let body = format!(
+        "{base}{}{}",
+        verification("fleet", ""),
+        verification("wrong", "expected_version = 7")
+    );
+    wd.write_config(&stack(&moto, "web", &body));
+    wd.apply();
+    let v = wd.values("data.ecshost_instance_verification.fleet");
+    let got = by_id(&v);
+    assert_eq!(
+        got.keys().cloned().collect::<Vec<_>>(),
+        ids,
+        "the group's instances: {v:#}"
+    );
+    for (id, i) in &got {
+        assert_eq!(i["ok"], json!(true), "{id}: {}", problems(i));
+        assert_eq!(i["user_data_matches"], json!(true), "{id}");
+        assert_eq!(i["metadata_options_ok"], json!(true), "{id}");
+    }
+    assert_eq!(v["all_ok"], json!(true));
+
+    let w = wd.values("data.ecshost_instance_verification.wrong");
+    assert_eq!(w["all_ok"], json!(false), "{w:#}");
+    for (id, i) in by_id(&w) {
+        let p = problems(&i);
+        assert_eq!(i["ok"], json!(false), "{id}");
+        assert!(p.contains("expected version 7"), "{id}: {p}");
+    }
+}
+
+/// The module's default metadata options (none: EC2's defaults, a hop
+/// limit of 1) leave this provider's bridged agent without instance metadata: the
+/// verification names hop limit 1 on every instance.
+#[test]
+fn autoscaling_module_default_hop_limit_is_a_problem() {
+    let Some(clients) = clients_or_skip("autoscaling_module_default_hop_limit_is_a_problem") else {
+        return;
+    };
+    let (moto, wd) = setup(&clients);
+    let base = module_template("");
+    wd.write_config(&stack(&moto, "web", &base));
+    wd.init();
+    wd.apply();
+    let lt = output(&wd, "launch_template_id");
+    // Launched as EC2 would with no metadata options in the template.
+    let ids = instances(&moto, &lt, None);
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    wd.write_config(&stack(
+        &moto,
+        "web",
+        &format!("{base}{}", verification("fleet", "")),
+    ));
+    wd.apply();
+    let v = wd.values("data.ecshost_instance_verification.fleet");
+    let got = by_id(&v);
+    assert_eq!(got.len(), 2, "{v:#}");
+    for (id, i) in &got {
+        let p = problems(i);
+        assert_eq!(i["ok"], json!(false), "{id}");
+        assert_eq!(i["http_put_response_hop_limit"], json!(1), "{id}: {i:#}");
+        assert!(p.contains("hop limit is 1"), "{id}: {p}");
+        assert_eq!(i["user_data_matches"], json!(true), "{id}: {p}");
+    }
+}
+
+/// Version `n` of template `id` as EC2 holds it (`LaunchTemplateData`, API names).
+fn version_data(moto: &Moto, id: &str, n: i64) -> Json {
+    moto.with_ec2(async |ec2| ec2.template_version(id, n).await.expect("read version"))
+        .data
+        .to_json()
+}
+
+/// The module's stack applied (template and group); returns the template id.
+fn module_applied(moto: &Moto, wd: &Workdir) -> String {
+    wd.write_config(&stack(moto, "web", &module_template(METADATA)));
+    wd.init();
+    wd.apply();
+    let lt = output(wd, "launch_template_id");
+    assert!(lt.starts_with("lt-"), "{lt}");
+    lt
+}
+
+/// New user data (another cluster) on the adopted template: one update in
+/// place writes version `from + 1`, equal to version `from` but for
+/// `UserData`, which is the new rendering.
+fn change_user_data_writes_only_user_data(moto: &Moto, wd: &Workdir, lt: &str, body: &str) {
+    let before = wd.values("ecshost_launch_template.hosts");
+    let from = before["latest_version"].as_i64().expect("latest_version");
+    let old = version_data(moto, lt, from);
+    wd.write_config(&stack(moto, "blue", body));
+    let plan = wd.plan_with_changes();
+    assert!(
+        plan.contains("ecshost_launch_template.hosts will be updated in-place"),
+        "{plan}"
+    );
+    wd.apply();
+    let after = wd.values("ecshost_launch_template.hosts");
+    assert_eq!(after["id"], json!(lt), "same template");
+    assert_eq!(after["latest_version"], json!(from + 1), "{after:#}");
+    let ud = wd.values("data.ecshost_user_data.hosts");
+    assert_eq!(after["user_data_sha256"], ud["sha256"]);
+    let new = version_data(moto, lt, from + 1);
+    assert_eq!(new["UserData"], ud["base64"], "the new rendering");
+    assert_ne!(new["UserData"], old["UserData"]);
+    let mut want = old;
+    want["UserData"] = new["UserData"].clone();
+    assert_eq!(new, want, "the new version differs only in UserData");
+    wd.assert_empty_plan();
+}
+
+fn assert_plan_adopts(wd: &Workdir, what: &str) {
+    let r = wd.run(&["plan", "-input=false", "-no-color"]);
+    assert_eq!(r.code, 0, "{what}:\n{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 0 to change, 0 to destroy.")
+            || r.stdout.contains("No changes."),
+        "{what}: the plan must change nothing:\n{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("must be replaced"), "{}", r.stdout);
+}
+
+/// (a) A `moved` block from the module's template to
+/// `ecshost_launch_template.hosts`; the module keeps its group on it.
+#[test]
+fn adopt_module_template_by_moved_block() {
+    let Some(clients) = clients_or_skip("adopt_module_template_by_moved_block") else {
+        return;
+    };
+    let (moto, wd) = setup(&clients);
+    let lt = module_applied(&moto, &wd);
+    let body = format!(
+        "{}{ADOPTED}",
+        module_on_adopted(
+            "ecshost_launch_template.hosts.id",
+            "ecshost_launch_template.hosts.latest_version"
+        )
+    );
+    let moved = "moved {\n  from = module.asg.aws_launch_template.this[0]\n  to   = ecshost_launch_template.hosts\n}\n";
+    wd.write_config(&stack(&moto, "web", &format!("{body}{moved}")));
+    let r = wd.run(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        r.stdout.contains(
+            "module.asg.aws_launch_template.this[0] has moved to ecshost_launch_template.hosts"
+        ),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_plan_adopts(&wd, "moved");
+    wd.apply();
+    let v = wd.values("ecshost_launch_template.hosts");
+    assert_eq!(v["id"], json!(lt));
+    assert_eq!(v["latest_version"], json!(1), "no new version");
+    wd.assert_empty_plan();
+    change_user_data_writes_only_user_data(&moto, &wd, &lt, &format!("{body}{moved}"));
+}
+
+/// (b) `terraform state rm` of the module's template, `terraform import`
+/// into `ecshost_launch_template.hosts`.
+#[test]
+fn adopt_module_template_by_cli_import() {
+    let Some(clients) = clients_or_skip("adopt_module_template_by_cli_import") else {
+        return;
+    };
+    let (moto, wd) = setup(&clients);
+    let lt = module_applied(&moto, &wd);
+    wd.ok(&["state", "rm", "module.asg.aws_launch_template.this[0]"]);
+    let body = format!(
+        "{}{ADOPTED}",
+        module_on_adopted(
+            "ecshost_launch_template.hosts.id",
+            "ecshost_launch_template.hosts.latest_version"
+        )
+    );
+    wd.write_config(&stack(&moto, "web", &body));
+    wd.ok(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "ecshost_launch_template.hosts",
+        &lt,
+    ]);
+    assert_plan_adopts(&wd, "import");
+    wd.assert_empty_plan();
+    assert_eq!(
+        wd.values("ecshost_launch_template.hosts")["latest_version"],
+        json!(1)
+    );
+    change_user_data_writes_only_user_data(&moto, &wd, &lt, &body);
+}
+
+/// (c) An `import {}` block and `terraform plan -generate-config-out`: the
+/// generated configuration applies and then plans no changes.
+#[test]
+fn adopt_module_template_by_import_block() {
+    let Some(clients) = clients_or_skip("adopt_module_template_by_import_block") else {
+        return;
+    };
+    let (moto, wd) = setup(&clients);
+    let lt = module_applied(&moto, &wd);
+    wd.ok(&["state", "rm", "module.asg.aws_launch_template.this[0]"]);
+    // The generated block is not written yet, so nothing may refer to it:
+    // the group names the template and version the module gave it.
+    let group = module_on_adopted(&format!("\"{lt}\""), "\"1\"");
+    let import = format!("import {{\n  to = ecshost_launch_template.hosts\n  id = \"{lt}\"\n}}\n");
+    wd.write_config(&stack(&moto, "web", &format!("{group}{import}")));
+    let r = wd.run(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=generated.tf",
+    ]);
+    let generated = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap_or_default();
+    assert_eq!(r.code, 0, "{}\n{}\n{generated}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        r.stdout
+    );
+    wd.apply();
+    wd.assert_empty_plan();
+    assert_eq!(
+        wd.values("ecshost_launch_template.hosts")["latest_version"],
+        json!(1)
+    );
+
+    // The generated block takes the user data from the data source again
+    // (and lets the default follow the latest version, as the guide says).
+    let ud = wd.values("data.ecshost_user_data.hosts")["base64"]
+        .as_str()
+        .expect("base64")
+        .to_owned();
+    let quoted = format!("\"{ud}\"");
+    assert!(generated.contains(&quoted), "{generated}");
+    let edited: String = generated
+        .replace(&quoted, "data.ecshost_user_data.hosts.base64")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("default_version "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    wd.write_file("generated.tf", &edited);
+    wd.assert_empty_plan();
+    change_user_data_writes_only_user_data(&moto, &wd, &lt, &format!("{group}{import}"));
+}
