@@ -1,4 +1,4 @@
-//! The public terraform-aws-modules as real callers (issue #24), through
+//! The public terraform-aws-modules as real callers through
 //! the real `terraform` CLI and hashicorp/aws 5.100.0 against moto:
 //!
 //! - terraform-aws-autoscaling v8.3.1 builds its launch template and Auto
