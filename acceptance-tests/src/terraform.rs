@@ -23,9 +23,54 @@ pub const MIRROR_VERSION: &str = ecshost::VERSION;
 /// no block). One place, so a change of the provider's arguments is made
 /// once for every test and bench.
 pub fn provider_block(endpoints: &[(&str, &str)], args: &[(&str, &str)]) -> String {
-    let mut s = String::from(
-        "terraform {\n  required_providers {\n    ecshost = { source = \"ecshost/ecshost\" }\n  }\n}\nprovider \"ecshost\" {\n  region = \"us-east-1\"\n",
+    format!(
+        "{}{}",
+        required_providers(false),
+        ecshost_provider(endpoints, args)
+    )
+}
+
+/// The configuration of the interop tests: `required_providers` naming
+/// hashicorp/aws 5.100.0 (from the filesystem mirror) and ecshost; a
+/// `provider "aws"` block in `us-east-1` with the checks a local endpoint
+/// cannot answer skipped, `aws_args` and `aws_endpoints`; and ecshost's
+/// block as [`provider_block`] writes it with `ecshost_endpoints`.
+pub fn aws_and_ecshost_blocks(
+    aws_endpoints: &[(&str, &str)],
+    aws_args: &[(&str, &str)],
+    ecshost_endpoints: &[(&str, &str)],
+) -> String {
+    let mut aws = String::from(
+        "provider \"aws\" {\n  region = \"us-east-1\"\n  skip_credentials_validation = true\n  skip_requesting_account_id = true\n  skip_metadata_api_check = true\n",
     );
+    push_args_and_endpoints(&mut aws, aws_endpoints, aws_args);
+    format!(
+        "{}{aws}{}",
+        required_providers(true),
+        ecshost_provider(ecshost_endpoints, &[])
+    )
+}
+
+fn required_providers(aws: bool) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n{}    ecshost = {{ source = \"ecshost/ecshost\" }}\n  }}\n}}\n",
+        if aws {
+            "    aws = { source = \"hashicorp/aws\", version = \"5.100.0\" }\n"
+        } else {
+            ""
+        }
+    )
+}
+
+fn ecshost_provider(endpoints: &[(&str, &str)], args: &[(&str, &str)]) -> String {
+    let mut s = String::from("provider \"ecshost\" {\n  region = \"us-east-1\"\n");
+    push_args_and_endpoints(&mut s, endpoints, args);
+    s
+}
+
+/// `args` as `k = v` lines, an `endpoints` block (none when empty) and the
+/// closing brace of a provider block.
+fn push_args_and_endpoints(s: &mut String, endpoints: &[(&str, &str)], args: &[(&str, &str)]) {
     for (k, v) in args {
         s.push_str(&format!("  {k} = {v}\n"));
     }
@@ -37,7 +82,6 @@ pub fn provider_block(endpoints: &[(&str, &str)], args: &[(&str, &str)]) -> Stri
         s.push_str("  }\n");
     }
     s.push_str("}\n");
-    s
 }
 
 /// The workspace root (parent of this crate).

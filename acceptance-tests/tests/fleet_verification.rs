@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::ec2_proxy::{Ec2Proxy, Fault};
 use acceptance_tests::moto::{Launch, Moto};
-use acceptance_tests::terraform::{aws_provider_mirror, find_resource};
+use acceptance_tests::terraform::{aws_and_ecshost_blocks, aws_provider_mirror, find_resource};
 use serde_json::{json, Value as Json};
 
 const ECS_ACTIONS: &[&str] = &[
@@ -703,34 +703,18 @@ fn refresh(
 const REFRESH_ID: &str = "08b91cf7-8fa6-48af-b6a6-d227f40f1b9b";
 
 fn asg_config(proxy: &str, release: u32, gate: &str) -> String {
+    let providers = aws_and_ecshost_blocks(
+        &[
+            ("autoscaling", proxy),
+            ("ec2", proxy),
+            ("ecs", proxy),
+            ("sts", proxy),
+        ],
+        &[("max_retries", "1")],
+        &[("ec2", proxy), ("ecs", proxy)],
+    );
     format!(
-        r#"terraform {{
-  required_providers {{
-    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  max_retries                 = 1
-  endpoints {{
-    autoscaling = "{proxy}"
-    ec2         = "{proxy}"
-    ecs         = "{proxy}"
-    sts         = "{proxy}"
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{proxy}"
-    ecs = "{proxy}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{providers}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = aws_ecs_cluster.web.name
 }}

@@ -6,7 +6,7 @@
 //! hashicorp/aws's `aws_launch_template`.
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{aws_provider_mirror, Workdir};
+use acceptance_tests::terraform::{aws_and_ecshost_blocks, aws_provider_mirror, Workdir};
 use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
@@ -344,34 +344,12 @@ fn moved_from_aws_launch_template() {
     let moto = Moto::start();
     let wd = moto.workdir();
     let aws = format!(
-        r#"terraform {{
-  required_providers {{
-    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {{
-    ec2 = "{ep}"
-    sts = "{ep}"
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{ep}"
-  }}
-}}
-data "ecshost_user_data" "u" {{
+        r#"{}data "ecshost_user_data" "u" {{
   host_format = "shell"
   cluster     = "moved"
 }}
 "#,
-        ep = moto.endpoint
+        aws_and_ecshost(&moto)
     );
     let old = r#"
 resource "aws_launch_template" "x" {
@@ -788,32 +766,8 @@ resource "ecshost_launch_template" "vol" {{
 /// The configuration header of the interop tests: hashicorp/aws 5.100.0
 /// (from the filesystem mirror) and ecshost, both against moto.
 fn aws_and_ecshost(moto: &Moto) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {{
-    ec2 = "{ep}"
-    sts = "{ep}"
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{ep}"
-  }}
-}}
-"#,
-        ep = moto.endpoint
-    )
+    let ep = moto.endpoint.as_str();
+    aws_and_ecshost_blocks(&[("ec2", ep), ("sts", ep)], &[], &[("ec2", ep)])
 }
 
 /// `import {}` with `-generate-config-out` of a template named by a prefix

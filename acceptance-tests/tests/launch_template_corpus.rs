@@ -47,7 +47,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{aws_provider_mirror, workspace_root, Workdir};
+use acceptance_tests::terraform::{
+    aws_and_ecshost_blocks, aws_provider_mirror, workspace_root, Workdir,
+};
 use base64::Engine as _;
 use ecshost::ec2::launch_templates::{Template, Version};
 use ecshost::ec2::template_data::canonical;
@@ -568,32 +570,8 @@ fn cases() -> Vec<Case> {
 }
 
 fn header(moto: &Moto) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {{
-    ec2 = "{ep}"
-    sts = "{ep}"
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{ep}"
-  }}
-}}
-"#,
-        ep = moto.endpoint
-    )
+    let ep = moto.endpoint.as_str();
+    aws_and_ecshost_blocks(&[("ec2", ep), ("sts", ep)], &[], &[("ec2", ep)])
 }
 
 /// A plan saved and shown as JSON, with its text.

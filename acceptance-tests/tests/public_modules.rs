@@ -34,7 +34,9 @@ use std::path::{Path, PathBuf};
 
 use acceptance_tests::hostlab::agent_image::say;
 use acceptance_tests::moto::{Launch, Moto};
-use acceptance_tests::terraform::{aws_provider_mirror, workspace_root, Workdir};
+use acceptance_tests::terraform::{
+    aws_and_ecshost_blocks, aws_provider_mirror, workspace_root, Workdir,
+};
 use acceptance_tests::verification::{by_id, problems, AMI};
 use serde_json::{json, Value as Json};
 
@@ -100,39 +102,19 @@ fn setup(clients: &Path) -> (Moto, Workdir) {
 /// Providers (hashicorp/aws and ecshost, both at moto), the user data for
 /// `cluster`, then `body`.
 fn stack(moto: &Moto, cluster: &str, body: &str) -> String {
+    let ep = moto.endpoint.as_str();
+    let providers = aws_and_ecshost_blocks(
+        &[("autoscaling", ep), ("ec2", ep), ("iam", ep), ("sts", ep)],
+        &[("max_retries", "1")],
+        &[("ec2", ep)],
+    );
     format!(
-        r#"terraform {{
-  required_providers {{
-    aws     = {{ source = "hashicorp/aws", version = "5.100.0" }}
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  max_retries                 = 1
-  endpoints {{
-    autoscaling = "{ep}"
-    ec2         = "{ep}"
-    iam         = "{ep}"
-    sts         = "{ep}"
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{ep}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+        r#"{providers}data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "{cluster}"
 }}
 {body}
-"#,
-        ep = moto.endpoint
+"#
     )
 }
 
