@@ -429,6 +429,14 @@ struct Memo {
     reports: HashMap<String, Runtime>,
 }
 
+/// The (template, version) an instance was launched from, by its tags.
+fn version_key(i: &Instance) -> Option<(String, String)> {
+    Some((
+        i.launch_template_id.clone()?,
+        i.launch_template_version.clone()?,
+    ))
+}
+
 /// One look at the fleet: list it (DescribeInstances pages, and the ECS
 /// cluster's pages at the same time), read the versions, the deep checks
 /// of the sample and the volumes, and judge every instance.
@@ -499,13 +507,8 @@ async fn look(
         }
     }
     let versions = &memo.versions;
-    let version_of = |i: &Instance| -> Option<&LaunchTemplateData> {
-        let key = (
-            i.launch_template_id.clone()?,
-            i.launch_template_version.clone()?,
-        );
-        versions.get(&key)?.as_ref()
-    };
+    let version_of =
+        |i: &Instance| -> Option<&LaunchTemplateData> { versions.get(&version_key(i)?)?.as_ref() };
     let template_user_data = |i: &Instance| {
         version_of(i)
             .and_then(|d| d.user_data())
@@ -625,16 +628,12 @@ async fn look(
     let mut judged = Vec::with_capacity(found.len());
     for i in &found {
         let is_deep = deep.contains(&i.id);
-        let version_design = || {
-            let key = (
-                i.launch_template_id.clone()?,
-                i.launch_template_version.clone()?,
-            );
-            memo.version_designs.get(&key)?.clone()
-        };
         let (user_data, design) = match memo.user_data.get(&i.id) {
             Some(ud) if is_deep => ud.clone(),
-            _ => (UserData::Template(template_user_data(i)), version_design()),
+            _ => (
+                UserData::Template(template_user_data(i)),
+                version_key(i).and_then(|k| memo.version_designs.get(&k)?.clone()),
+            ),
         };
         let runtime = if i.state != "running" {
             Runtime::NotRead
