@@ -62,6 +62,11 @@ impl Fault {
         status: 503,
         code: "RequestLimitExceeded",
     };
+    /// A caller without the IAM action, as EC2 answers it (not retried).
+    pub const DENIED: Fault = Fault::Error {
+        status: 403,
+        code: "UnauthorizedOperation",
+    };
     /// A server-side failure.
     pub const INTERNAL: Fault = Fault::Error {
         status: 500,

@@ -58,6 +58,35 @@ fn templates_in_ec2(moto: &Moto) -> usize {
 }
 
 #[test]
+fn a_denied_call_names_the_iam_action_it_needs_and_creates_nothing() {
+    let (moto, proxy, wd) = setup();
+    proxy.inject("CreateLaunchTemplate", 1, Fault::DENIED);
+    wd.write_config(&config(&proxy, 3, ""));
+    wd.init();
+    let r = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0);
+    let err = r.stderr.replace('\n', " ");
+    assert!(err.contains("Unable to Create Launch Template"), "{err}");
+    assert!(
+        err.contains("`ec2:CreateLaunchTemplate`"),
+        "names the IAM action: {err}"
+    );
+    assert!(
+        err.contains("IAM permissions"),
+        "points at the policy: {err}"
+    );
+    assert_eq!(
+        proxy.faults_served()["CreateLaunchTemplate"],
+        1,
+        "not retried"
+    );
+    assert_eq!(templates_in_ec2(&moto), 0, "nothing was created");
+    // Granted (the fault is spent), the same apply succeeds.
+    wd.apply();
+    assert_eq!(templates_in_ec2(&moto), 1);
+}
+
+#[test]
 fn throttling_storm_is_retried_and_exhausted_retries_name_action_and_code() {
     let (moto, proxy, wd) = setup();
     // Exhausted: 2 attempts, 5 throttles.
@@ -71,6 +100,10 @@ fn throttling_storm_is_retried_and_exhausted_retries_name_action_and_code() {
     assert!(
         err.contains("CreateLaunchTemplate failed: RequestLimitExceeded"),
         "names action and code: {err}"
+    );
+    assert!(
+        err.contains("max_attempts") && err.contains("-parallelism"),
+        "says what to change: {err}"
     );
     assert!(!err.contains("panic"), "{err}");
     assert_eq!(

@@ -87,9 +87,11 @@ impl ProviderState {
             .unwrap_or_default();
         let r = self
             .client
-            .get_or_init(
-                || async move { Ec2::connect(&settings).await.map_err(|e| error_chain(&e)) },
-            )
+            .get_or_init(|| async move {
+                Ec2::connect(&settings)
+                    .await
+                    .map_err(|e| super::aws_errors::detail(&e))
+            })
             .await;
         r.as_ref()
             .map_err(|e| Diagnostics::from_error("Unable to Configure the EC2 Client", e.clone()))
@@ -112,21 +114,6 @@ impl ProviderState {
             .get_or_init(|| async move { Ecs::connect(&settings).await })
             .await
     }
-}
-
-/// An error with its sources, for a diagnostic detail.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(x) = src {
-        let t = x.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        src = x.source();
-    }
-    s
 }
 
 /// An AWS Region name such as `eu-west-1` or `us-gov-west-1`: without it

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::config::{error_chain, ProviderState};
+use super::aws_errors;
+use super::config::ProviderState;
 use crate::ec2::client::Ec2;
-use crate::ec2::error::Ec2Error;
 use crate::ec2::instances::{Instance, InstanceQuery};
 use crate::ec2::launch_templates::user_data_sha256;
 use crate::ec2::template_data::LaunchTemplateData;
@@ -314,17 +314,6 @@ struct Outcome {
     looks: u32,
 }
 
-fn api_error(summary: &str, e: &Ec2Error, attribute: Option<&str>) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    match attribute {
-        Some(a) if e.is_not_found() => {
-            d.attribute_error(AttributePath::root(a), summary, error_chain(e));
-        }
-        _ => d.error(summary, error_chain(e)),
-    }
-    d
-}
-
 /// Everything a verification's arguments ask for, read once.
 struct Settings {
     query: InstanceQuery,
@@ -456,8 +445,9 @@ async fn look(
         }
     };
     let (found, members) = tokio::join!(ec2.find_instances(&s.query), members);
-    let found =
-        found.map_err(|e| api_error("Unable to List Instances", &e, Some("instance_ids")))?;
+    let found = found.map_err(|e| {
+        aws_errors::error_on_missing("Unable to List Instances", &e, "instance_ids")
+    })?;
     let members = members.map_err(|e| {
         let mut d = Diagnostics::new();
         if e.is_cluster_not_found() {
@@ -466,11 +456,11 @@ async fn look(
                 "ECS Cluster Not Found",
                 format!(
                     "{}. ecs_cluster must name a cluster of this account and Region (the cluster the user data renders).",
-                    error_chain(&e)
+                    aws_errors::chain(&e)
                 ),
             );
         } else {
-            d.error("Unable to List ECS Container Instances", error_chain(&e));
+            d.extend(aws_errors::error("Unable to List ECS Container Instances", &e));
         }
         d
     })?;
@@ -489,10 +479,9 @@ async fn look(
                     // The template or version is gone: the instance is judged without it.
                     Err(e) if e.is_not_found() => None,
                     Err(e) => {
-                        return Err(api_error(
+                        return Err(aws_errors::error(
                             "Unable to Read Launch Template Version",
                             &e,
-                            None,
                         ))
                     }
                 },
@@ -529,7 +518,7 @@ async fn look(
                 ec2.instance_user_data(id)
             })
             .await
-            .map_err(|e| api_error("Unable to Read Instance User Data", &e, None))?;
+            .map_err(|e| aws_errors::error("Unable to Read Instance User Data", &e))?;
         for (id, ud) in to_read.into_iter().zip(read) {
             let design = ud.as_deref().map(analyse_base64);
             // Base64 that does not decode cannot match any hash; hash its
@@ -556,7 +545,7 @@ async fn look(
     let texts = ec2
         .for_each_instance(&consoles, s.concurrency, |ec2, id| ec2.console_output(id))
         .await
-        .map_err(|e| api_error("Unable to Read Console Output", &e, None))?;
+        .map_err(|e| aws_errors::error("Unable to Read Console Output", &e))?;
     let mut fresh: HashMap<String, Runtime> = HashMap::new();
     for (id, text) in consoles.into_iter().zip(texts) {
         let r = match text.as_deref().and_then(find_report) {
@@ -608,7 +597,7 @@ async fn look(
             let attached = ec2
                 .attached_volumes(&running)
                 .await
-                .map_err(|e| api_error("Unable to Read Volumes", &e, None))?;
+                .map_err(|e| aws_errors::error("Unable to Read Volumes", &e))?;
             for v in attached {
                 by_instance
                     .entry(v.instance_id)

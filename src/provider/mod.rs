@@ -2,6 +2,7 @@
 //! and mapping only; the work happens in the layers below.
 
 mod agent_options;
+mod aws_errors;
 mod config;
 mod instance_verification;
 mod launch_template;

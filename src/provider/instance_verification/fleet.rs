@@ -320,10 +320,7 @@ pub(super) async fn ecs_facts(
             .registrations_elsewhere(&exp.cluster, &missing, concurrency)
             .await
             .map_err(|e| {
-                Diagnostics::from_error(
-                    "Unable to Search the Other ECS Clusters",
-                    super::super::config::error_chain(&e),
-                )
+                super::super::aws_errors::error("Unable to Search the Other ECS Clusters", &e)
             })?;
         for m in elsewhere {
             if let Some(id) = m.ec2_instance_id.clone() {

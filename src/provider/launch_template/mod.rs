@@ -31,7 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use self::fields::FIELDS;
 use self::import_id::{parse_import_id, ImportId};
-use super::config::{error_chain, ProviderState};
+use super::aws_errors;
+use super::config::ProviderState;
 use crate::ec2::client::Ec2;
 use crate::ec2::launch_templates::{user_data_sha256, Template, Version};
 use crate::ec2::template_data::LaunchTemplateData;
@@ -256,19 +257,12 @@ impl LaunchTemplate {
         let t = match ec2.describe_template_by_id(id).await {
             Ok(Some(t)) => t,
             Ok(None) => return Ok(None),
-            Err(e) => {
-                return Err(Diagnostics::from_error(
-                    "Unable to Read Launch Template",
-                    error_chain(&e),
-                ))
-            }
+            Err(e) => return Err(aws_errors::error("Unable to Read Launch Template", &e)),
         };
         let v = ec2
             .template_version(&t.id, t.latest_version)
             .await
-            .map_err(|e| {
-                Diagnostics::from_error("Unable to Read Launch Template Version", error_chain(&e))
-            })?;
+            .map_err(|e| aws_errors::error("Unable to Read Launch Template Version", &e))?;
         Ok(Some((t, v)))
     }
 
@@ -301,7 +295,7 @@ impl LaunchTemplate {
             "Launch Template Creation Unconfirmed",
             format!(
                 "CreateLaunchTemplate for {name:?} got no answer ({}), and the template could not be looked up. Terraform saves it as tainted: the next plan looks for it by its creation token and replaces it if EC2 made it, or creates it if not. Nothing is orphaned.",
-                error_chain(e)
+                aws_errors::chain(e)
             ),
         );
         self.respond(
@@ -327,9 +321,10 @@ impl LaunchTemplate {
         else {
             return Ok(None);
         };
-        let t = ec2.describe_template_by_name(name).await.map_err(|e| {
-            Diagnostics::from_error("Unable to Read Launch Template", error_chain(&e))
-        })?;
+        let t = ec2
+            .describe_template_by_name(name)
+            .await
+            .map_err(|e| aws_errors::error("Unable to Read Launch Template", &e))?;
         Ok(t.filter(|t| t.tags.get(CREATE_TOKEN_TAG).map(String::as_str) == Some(token)))
     }
 }
@@ -675,7 +670,7 @@ impl Resource for LaunchTemplate {
                         "Adopted a Launch Template Whose Creation Was Not Confirmed",
                         format!(
                             "CreateLaunchTemplate did not answer cleanly ({}), but launch template {} named {name:?} carries this call's creation token, so this apply created it. It is now in the state.",
-                            error_chain(&e),
+                            aws_errors::chain(&e),
                             t.id
                         ),
                     );
@@ -688,9 +683,9 @@ impl Resource for LaunchTemplate {
                     ))
                 }
                 None if e.code().is_some() || !e.may_have_reached_ec2() => {
-                    return StateResponse::from_diags(Diagnostics::from_error(
+                    return StateResponse::from_diags(aws_errors::error(
                         "Unable to Create Launch Template",
-                        error_chain(&e),
+                        &e,
                     ))
                 }
                 None => return self.pending_create(planned, &name, &token, &e),
@@ -705,7 +700,10 @@ impl Resource for LaunchTemplate {
                 set(&mut st, "id", Value::from(t.id.as_str()));
                 set(&mut st, "arn", Value::from(t.arn.as_str()));
                 set(&mut st, "name", Value::from(t.name.as_str()));
-                diags.error("Unable to Read Launch Template Version", error_chain(&e));
+                diags.extend(aws_errors::error(
+                    "Unable to Read Launch Template Version",
+                    &e,
+                ));
                 return self.respond(st, &Private::default(), diags);
             }
         };
@@ -815,9 +813,9 @@ impl Resource for LaunchTemplate {
         );
         if old_tags != new_tags {
             if let Err(e) = ec2.set_tags(&id, &old_tags, &new_tags).await {
-                return StateResponse::from_diags(Diagnostics::from_error(
+                return StateResponse::from_diags(aws_errors::error(
                     "Unable to Update Launch Template Tags",
-                    error_chain(&e),
+                    &e,
                 ));
             }
         }
@@ -829,9 +827,9 @@ impl Resource for LaunchTemplate {
                 Some(n) => match ec2.template_version(&id, n).await {
                     Ok(v) => Some(v),
                     Err(e) => {
-                        return StateResponse::from_diags(Diagnostics::from_error(
+                        return StateResponse::from_diags(aws_errors::error(
                             "Unable to Read Launch Template Version",
-                            error_chain(&e),
+                            &e,
                         ))
                     }
                 },
@@ -861,9 +859,9 @@ impl Resource for LaunchTemplate {
                         None
                     };
                     let Some(v) = adopted else {
-                        return StateResponse::from_diags(Diagnostics::from_error(
+                        return StateResponse::from_diags(aws_errors::error(
                             "Unable to Create Launch Template Version",
-                            error_chain(&e),
+                            &e,
                         ));
                     };
                     diags.warning(
@@ -872,7 +870,7 @@ impl Resource for LaunchTemplate {
                             "CreateLaunchTemplateVersion on {id} failed ({}), but version {v} \
                              appeared since version {} and holds exactly the requested data, \
                              so it is taken as this update's version.",
-                            error_chain(&e),
+                            aws_errors::chain(&e),
                             prior_latest.unwrap_or_default()
                         ),
                     );
@@ -893,7 +891,7 @@ impl Resource for LaunchTemplate {
         };
         if let Some(v) = target {
             if let Err(e) = ec2.set_default_version(&id, v).await {
-                diags.error("Unable to Set the Default Version", error_chain(&e));
+                diags.extend(aws_errors::error("Unable to Set the Default Version", &e));
             }
         }
         match self.fetch(ec2, &id).await {
@@ -937,7 +935,7 @@ impl Resource for LaunchTemplate {
         match ec2.delete_template(&id).await {
             Ok(()) => Diagnostics::new(),
             Err(e) if e.is_not_found() => Diagnostics::new(),
-            Err(e) => Diagnostics::from_error("Unable to Delete Launch Template", error_chain(&e)),
+            Err(e) => aws_errors::error("Unable to Delete Launch Template", &e),
         }
     }
 
@@ -967,14 +965,14 @@ impl Resource for LaunchTemplate {
                     format!("No launch template with ID or name {id:?} exists in this account and Region. Import by ID (lt-0123456789abcdef0) or by name."),
                 ))
             }
-            Err(e) => return StateResponse::from_diags(Diagnostics::from_error("Unable to Import Launch Template", error_chain(&e))),
+            Err(e) => return StateResponse::from_diags(aws_errors::error("Unable to Import Launch Template", &e)),
         };
         let v = match ec2.template_version(&t.id, t.latest_version).await {
             Ok(v) => v,
             Err(e) => {
-                return StateResponse::from_diags(Diagnostics::from_error(
+                return StateResponse::from_diags(aws_errors::error(
                     "Unable to Read Launch Template Version",
-                    error_chain(&e),
+                    &e,
                 ))
             }
         };
