@@ -8,7 +8,9 @@
 //! - [`schema`], [`types`], [`value`], [`typed`]: schemas and values;
 //! - [`diag`], [`path`]: diagnostics pinned to attributes;
 //! - [`plan`]: validators, defaults, unknowns and plan modifiers;
-//! - [`rpc`], [`wire`]: the gRPC service and its conversions;
+//! - [`rpc`], [`wire`]: the gRPC service and its wire conversions; `server`:
+//!   what each call does on native values (the split of
+//!   terraform-plugin-framework's `proto6server` and `fwserver`);
 //! - [`serve`], [`automtls`], [`goplugin`], [`logging`]: the process side.
 
 pub mod automtls;
@@ -23,6 +25,7 @@ pub mod resource;
 pub mod rpc;
 pub mod schema;
 pub mod serve;
+mod server;
 pub mod stop;
 pub mod typed;
 pub mod types;
