@@ -422,19 +422,9 @@ fn what_the_template_promises_is_verified() {
             .to_owned()
     });
     let wd = moto.workdir();
-    let template = format!(
-        r#"terraform {{
-  required_providers {{
-    ecshost = {{ source = "ecshost/ecshost" }}
-  }}
-}}
-provider "ecshost" {{
-  region = "us-east-1"
-  endpoints {{
-    ec2 = "{ep}"
-  }}
-}}
-data "ecshost_user_data" "hosts" {{
+    let template = acceptance_tests::terraform::provider_block(&[("ec2", &moto.endpoint)], &[])
+        + &format!(
+            r#"data "ecshost_user_data" "hosts" {{
   host_format = "shell"
   cluster     = "promises"
 }}
@@ -462,9 +452,8 @@ resource "ecshost_launch_template" "hosts" {{
     tags          = {{ Name = "ecs-hosts", team = "platform" }}
   }}
 }}
-"#,
-        ep = moto.endpoint
-    );
+"#
+        );
     wd.write_config(&template);
     wd.init();
     wd.apply();
