@@ -712,6 +712,20 @@ data "ecshost_agent_options" "NAME" {
         ..ROW
     },
     Row {
+        name: "ag_offhost_introspection",
+        object: AGENT,
+        input: "`config = { ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS = \"true\" }` (ecs-init's setting for daemon tasks that read the agent's introspection API)",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS = "true" }
+}"#,
+        attribute: "config[\"ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS\"]",
+        summary: "Not supported on this host",
+        detail: "A daemon task that reads the API (a monitoring agent) reaches it with network_mode = \"host\" at http://127.0.0.1:51678.",
+        fix: "Remove it; run the daemon task with `network_mode = \"host\"` and point it at `http://127.0.0.1:51678` (the lab proves that path: `host_lab_rendered.rs`).",
+        ..ROW
+    },
+    Row {
         name: "ag_newline_value",
         object: AGENT,
         input: "a `config` value with a newline",

@@ -737,6 +737,37 @@ fn user_data_shell_end_to_end_idempotent_and_port80_reserved() {
     assert_eq!(seen.stdout, CLOUD_INIT_RESULT);
     let write = h.sh(&format!("echo x > {in_agent}"));
     assert!(!write.success(), "read-only: {write}");
+
+    // 8. The agent's introspection API (daemon tasks such as monitoring
+    //    agents read it): a host-network task reaches it at 127.0.0.1:51678,
+    //    a bridge-mode task at docker0's gateway does not — what the
+    //    plan-time error on ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS tells
+    //    users to do instead (agent_config::introspection_setting). The real
+    //    agent serves it once registered, hence the retries.
+    let introspection = format!(
+        "for i in $(seq 60); do timeout 3 wget -qO- http://127.0.0.1:{port}/v1/metadata && exit 0; sleep 1; done; exit 1",
+        port = agent::AGENT_INTROSPECTION_PORT
+    );
+    let host_task = h.lab.run_task("host", &introspection);
+    observe("introspection from a host-network task", &host_task.stdout);
+    assert!(
+        host_task.success() && host_task.stdout.contains("\"Cluster\":\"hostlab\""),
+        "a host-network task reads the agent's introspection API: {host_task}"
+    );
+    let bridge_task = h.lab.run_task(
+        "bridge",
+        &format!(
+            "gw=$(ip route | awk '/^default/ {{print $3}}'); echo \"gateway $gw\"; timeout 5 wget -qO- http://$gw:{}/v1/metadata && echo INTROSPECTION_REACHED || echo INTROSPECTION_UNREACHABLE",
+            agent::AGENT_INTROSPECTION_PORT
+        ),
+    );
+    observe("introspection from a bridge-mode task", &bridge_task.stdout);
+    assert!(
+        bridge_task.stdout.contains("gateway 1")
+            && bridge_task.stdout.contains("INTROSPECTION_UNREACHABLE")
+            && !bridge_task.stdout.contains("hostlab"),
+        "a bridge-mode task must not reach introspection at docker0's gateway: {bridge_task}"
+    );
 }
 
 /// 7. The self-check: all pass, then one piece removed at a time.

@@ -417,6 +417,8 @@ fn validate_config_entry(key: &str, value: &str, ctx: &agent_config::Context<'_>
             )
             .with_key(key),
         );
+    } else if let Some(p) = agent_config::introspection_setting(key, value) {
+        out.push(p);
     } else if let Some(why) = agent_config::unsupported_reason(key) {
         out.push(
             Problem::error("config", "Not supported on this host", why.to_owned()).with_key(key),

@@ -239,6 +239,43 @@ pub fn unsupported_reason(key: &str) -> Option<&'static str> {
     })
 }
 
+/// ecs-init's settings for the agent's introspection API (port 51678), which
+/// the agent itself never reads (aws/amazon-ecs-agent README, "ecs-init"
+/// table; `ecs-init/exec/iptables/iptables.go`). ecs-init runs the agent on
+/// the host network, where the API listens on every address, and drops
+/// off-host access on `ECS_OFFHOST_INTROSPECTION_INTERFACE_NAME` unless
+/// `ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS` is true. Here the agent is on its
+/// own bridge and the API is published on the host's `127.0.0.1:51678` only
+/// ([`crate::agent::AGENT_INTROSPECTION_PORT`]): asking for more access is
+/// an error (it would silently not happen), asking for none is a warning.
+/// `None` for every other key.
+pub fn introspection_setting(key: &str, value: &str) -> Option<Problem> {
+    const REACH: &str = "Here the agent runs on its own bridge network and its introspection API is published on the host's 127.0.0.1:51678 only, so bridge-mode containers and other hosts cannot reach it. A daemon task that reads the API (a monitoring agent) reaches it with network_mode = \"host\" at http://127.0.0.1:51678.";
+    match key {
+        "ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS" => Some(
+            if go_parse_bool(value.trim()) == Some(false) {
+                warn(
+                    key,
+                    "Setting has no effect on this host",
+                    format!("ecs-init reads {key} to keep its INPUT rule that blocks off-host access to the agent's introspection API; the agent ignores it. {REACH} Remove it."),
+                )
+            } else {
+                err(
+                    key,
+                    "Not supported on this host",
+                    format!("ecs-init reads {key} to let off-host clients and bridge-mode containers reach the agent's introspection API; the agent ignores it, so it would change nothing. {REACH} Remove it."),
+                )
+            },
+        ),
+        "ECS_OFFHOST_INTROSPECTION_INTERFACE_NAME" => Some(warn(
+            key,
+            "Setting has no effect on this host",
+            format!("ecs-init reads {key} to name the interface of its INPUT rule that blocks off-host access to the agent's introspection API; the agent ignores it and this host needs no such rule. {REACH} Remove it."),
+        )),
+        _ => None,
+    }
+}
+
 /// The setting the agent reads whose name is closest to `key` (at most 3
 /// edits away), for "did you mean".
 pub fn nearest_agent_key(key: &str) -> Option<&'static str> {
@@ -1373,6 +1410,31 @@ mod tests {
         assert_eq!(nearest_agent_key("ECS_SOMETHING_ELSE_ENTIRELY"), None);
         assert!(unsupported_reason("DOCKER_HOST").is_some());
         assert!(unsupported_reason("AWS_DEFAULT_REGION").is_none());
+    }
+
+    #[test]
+    fn introspection_access_beyond_the_host_is_refused_and_none_is_a_warning() {
+        use crate::problem::Severity;
+        let sev = |k: &str, v: &str| introspection_setting(k, v).map(|p| p.severity);
+        let allow = "ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS";
+        assert_eq!(sev(allow, "true"), Some(Severity::Error));
+        assert_eq!(sev(allow, "1"), Some(Severity::Error));
+        assert_eq!(
+            sev(allow, "yes"),
+            Some(Severity::Error),
+            "unparsable: refused, not guessed"
+        );
+        assert_eq!(sev(allow, "false"), Some(Severity::Warning));
+        assert_eq!(
+            sev("ECS_OFFHOST_INTROSPECTION_INTERFACE_NAME", "eth0"),
+            Some(Severity::Warning)
+        );
+        assert_eq!(sev("ECS_LOGLEVEL_ON_INSTANCE", "info"), None);
+        let d = introspection_setting(allow, "true").unwrap().detail;
+        assert!(
+            d.contains("network_mode = \"host\"") && d.contains("127.0.0.1:51678"),
+            "{d}"
+        );
     }
 
     #[test]
