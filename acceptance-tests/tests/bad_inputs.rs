@@ -1237,6 +1237,21 @@ data "ecshost_user_data" "NAME" {
         ..ROW
     },
     Row {
+        name: "ud_part_writes_ecs_config",
+        object: UD,
+        input: "a `text/x-shellscript` extra part that appends to `/etc/ecs/ecs.config` (AWS's recipe for ecs-init hosts)",
+        hcl: r##"data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = "#!/bin/sh\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config" }]
+}"##,
+        attribute: "extra_parts[0]",
+        summary: "Part writes the agent's settings file",
+        detail: "content writes /etc/ecs/ecs.config, which never reaches the agent this way",
+        fix: "Put the settings in `config` (`config = { ECS_ENABLE_SPOT_INSTANCE_DRAINING = \"true\" }`), where they are checked at plan.",
+        ..ROW
+    },
+    Row {
         name: "ud_ignition_version",
         object: UD,
         input: "`ignition_version = \"4.0.0\"`",

@@ -126,7 +126,7 @@ impl DataSource for UserData {
                 ],
             )
             .optional()
-            .description("Extra user data parts (`cloud_init` host format only), appended after the provider's parts."),
+            .description("Extra user data parts (`cloud_init` host format only), appended after the provider's script part. When one of them may carry cloud-config, the provider's cloud-config part goes last with `merge_how: 'list(append)+dict(no_replace,recurse_list)+str()'`, so a part that sets `bootcmd` or `write_files` keeps its entries and the provider's too (cloud-init's default merge would let theirs replace ours). A script part that writes `/etc/ecs/ecs.config` is refused: its lines would never reach the agent; put agent settings in `config`."),
             Attribute::string("rendered").computed().description("The user data as plain text (before gzip)."),
             Attribute::string("base64").computed().description("The user data as the instance receives it, base64-encoded: ready for `user_data_base64` of a launch template."),
             Attribute::number("size_bytes").computed().description(&format!(

@@ -325,6 +325,20 @@ mod tests {
             );
             assert!(a.self_check && a.ecshost, "{f:?}: {a:?}");
         }
+        // With a user cloud-config part ours comes last (merging): still ours.
+        let mut input = crate::user_data::UserDataInput {
+            host_format: HostFormat::CloudInit,
+            gzip: true,
+            ..Default::default()
+        };
+        input.agent.cluster = "c".into();
+        input.extra_parts.push(crate::user_data::ExtraPart {
+            content_type: "text/cloud-config".into(),
+            content: "bootcmd: [[echo, theirs]]\n".into(),
+            filename: "user.cfg".into(),
+        });
+        let a = analyse(&crate::user_data::render(&input).unwrap().bytes);
+        assert!(a.follows_design() && a.alias, "{a:?} {:?}", a.findings());
     }
 
     #[test]

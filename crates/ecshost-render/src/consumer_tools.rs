@@ -359,22 +359,7 @@ pub(crate) fn run_sh(
 /// `None` for anything but a mapping): `Some(true)` when it yields a
 /// mapping; `None` without cloud-init.
 pub(crate) fn cloud_init_loads_mapping(content: &str) -> Option<bool> {
-    if !have("cloud-init") {
-        return None;
-    }
-    // cloud-init's own interpreter (its script's #! line): another python3
-    // on PATH may not have the cloudinit package.
-    let exe = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|d| d.join("cloud-init"))
-        .find(|p| p.is_file())?;
-    let shebang = fs::read_to_string(&exe).ok()?;
-    let python = shebang
-        .lines()
-        .next()?
-        .strip_prefix("#!")?
-        .split_whitespace()
-        .next()?
-        .to_owned();
+    let python = cloud_init_python()?;
     let mut child = Command::new(python)
         .args([
             "-c",
@@ -396,6 +381,67 @@ print(isinstance(util.load_yaml(sys.stdin.read()), dict))",
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     Some(String::from_utf8_lossy(&o.stdout).trim() == "True")
+}
+
+/// The cloud-config cloud-init builds from MIME user data: its own
+/// `UserDataProcessor` splits the parts and its `CloudConfigPartHandler`
+/// merges every `text/cloud-config` part in order, with each part's
+/// `merge_how` (what it writes to `/var/lib/cloud/instance/cloud-config.txt`).
+/// `None` without cloud-init.
+pub(crate) fn cloud_config_merged(doc: &str) -> Option<serde_json::Value> {
+    let python = cloud_init_python()?;
+    const PY: &str = r#"
+import json, os, sys, tempfile
+from cloudinit import helpers, user_data, util
+from cloudinit.handlers.cloud_config import CloudConfigPartHandler
+d = tempfile.mkdtemp()
+h = CloudConfigPartHandler(helpers.Paths({"cloud_dir": d}))
+h.cloud_fn = os.path.join(d, "cloud-config.txt")
+msg = user_data.UserDataProcessor({}).process(sys.stdin.read())
+h.handle_part(None, "__begin__", None, None, None, None)
+for part in msg.walk():
+    if part.get_content_type() == "text/cloud-config":
+        h.handle_part(None, "text/cloud-config", part.get_filename() or "", part.get_payload(decode=True).decode(), None, dict(part.items()))
+h.handle_part(None, "__end__", None, None, None, None)
+print(json.dumps(util.load_yaml(open(h.cloud_fn).read())))
+"#;
+    let mut child = Command::new(python)
+        .args(["-c", PY])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cloud-init's python");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(doc.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "cloud-init merge:\n{}", text(&o));
+    Some(serde_json::from_slice(&o.stdout).expect("merged cloud-config as JSON"))
+}
+
+/// cloud-init's own interpreter (its script's #! line): another python3 on
+/// PATH may not have the cloudinit package. `None` without cloud-init.
+fn cloud_init_python() -> Option<String> {
+    if !have("cloud-init") {
+        return None;
+    }
+    let exe = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("cloud-init"))
+        .find(|p| p.is_file())?;
+    let shebang = fs::read_to_string(&exe).ok()?;
+    Some(
+        shebang
+            .lines()
+            .next()?
+            .strip_prefix("#!")?
+            .split_whitespace()
+            .next()?
+            .to_owned(),
+    )
 }
 
 /// Whether `content` runs as a program the way cloud-init runs a script

@@ -318,24 +318,38 @@ impl UserDataInput {
         files: &[(String, u32, String)],
         units: &[(&str, String)],
     ) -> Result<String, Problem> {
-        let mut parts: Vec<(String, String, String)> = vec![
+        // Ours first, unless a user part may carry cloud-config: then ours
+        // goes last and merges into theirs (`render_merging`), so their
+        // `bootcmd` or `write_files` cannot replace ours.
+        let merge_last = self
+            .extra_parts
+            .iter()
+            .any(|p| !SHELL_SCRIPT_TYPES.contains(&p.content_type.as_str()));
+        let ours = |doc: String| {
             (
-                "text/cloud-config".into(),
-                "ecshost-loopback.cfg".into(),
-                loopback::cloud_init::render(&self.loopback),
-            ),
-            (
-                "text/x-shellscript".into(),
-                "ecshost.sh".into(),
-                shell_script(files, units),
-            ),
-        ];
+                "text/cloud-config".to_owned(),
+                "ecshost-loopback.cfg".to_owned(),
+                doc,
+            )
+        };
+        let mut parts: Vec<(String, String, String)> = Vec::new();
+        if !merge_last {
+            parts.push(ours(loopback::cloud_init::render(&self.loopback)));
+        }
+        parts.push((
+            "text/x-shellscript".into(),
+            "ecshost.sh".into(),
+            shell_script(files, units),
+        ));
         for p in &self.extra_parts {
             parts.push((
                 p.content_type.clone(),
                 p.filename.clone(),
                 p.content.clone(),
             ));
+        }
+        if merge_last {
+            parts.push(ours(loopback::cloud_init::render_merging(&self.loopback)));
         }
         let mut h = Sha256::new();
         for (t, f, c) in &parts {
@@ -470,6 +484,18 @@ const SHELL_SCRIPT_TYPES: [&str; 4] = [
 /// accepts only a mapping ("empty cloud config" otherwise).
 fn check_part_content(part: &ExtraPart) -> Option<Problem> {
     let ctype = part.content_type.as_str();
+    if (SHELL_SCRIPT_TYPES.contains(&ctype) || ctype == "text/cloud-boothook")
+        && part.content.contains(agent::ECS_CONFIG_PATH)
+    {
+        return Some(Problem::error(
+            "extra_parts",
+            "Part writes the agent's settings file",
+            format!(
+                "content writes {path}, which never reaches the agent this way: the provider's own part (ecshost.sh) writes the whole file and starts the agent with docker run --env-file, which reads it once, when the container is created. cloud-init runs script parts in file-name order, so a part before ours finds no /etc/ecs or is overwritten, and a part after ours changes a file the running agent never reads again. Put the settings in config of ecshost_user_data instead (config = {{ ECS_ENABLE_SPOT_INSTANCE_DRAINING = \"true\" }}), where they are checked at plan.",
+                path = agent::ECS_CONFIG_PATH
+            ),
+        ));
+    }
     if SHELL_SCRIPT_TYPES.contains(&ctype) && !part.content.starts_with("#!") {
         return Some(Problem::error(
             "extra_parts",
@@ -1086,6 +1112,8 @@ packages: [jq]
     #[test]
     fn cloud_init_parts() {
         let mut input = base(HostFormat::CloudInit);
+        // Room for the parts (the plain render is within bytes of the limit).
+        input.gzip = true;
         input.extra_parts.push(ExtraPart {
             content_type: "text/cloud-config".into(),
             content: "#cloud-config\npackages: [jq]\n".into(),
@@ -1100,19 +1128,90 @@ packages: [jq]
         let parts = consumer_tools::mime_parts(&ud.rendered);
         let Some(parts) = parts else { return };
         let types: Vec<&str> = parts.iter().map(|(t, _)| t.as_str()).collect();
+        // A user cloud-config part puts ours last (it merges into theirs).
         assert_eq!(
             types,
             [
-                "text/cloud-config",
                 "text/x-shellscript",
                 "text/cloud-config",
-                "text/x-shellscript"
+                "text/x-shellscript",
+                "text/cloud-config"
             ]
         );
-        consumer_tools::cloud_init_schema(&parts[0].1);
-        consumer_tools::cloud_init_schema(&parts[2].1);
-        consumer_tools::shellcheck(&parts[1].1);
-        assert_eq!(parts[3].1, "#!/bin/sh\necho héllo\n");
+        consumer_tools::cloud_init_schema(&parts[1].1);
+        consumer_tools::cloud_init_schema(&parts[3].1);
+        consumer_tools::shellcheck(&parts[0].1);
+        assert_eq!(parts[2].1, "#!/bin/sh\necho héllo\n");
+        // Only shell parts: ours stays first and unchanged.
+        input.extra_parts.remove(0);
+        let ud = render(&input).unwrap();
+        let parts = consumer_tools::mime_parts(&ud.rendered).unwrap();
+        assert_eq!(parts[0].0, "text/cloud-config");
+        assert_eq!(
+            parts[0].1.trim_end(),
+            loopback::cloud_init::render(&input.loopback).trim_end()
+        );
+    }
+
+    /// A user cloud-config part that sets `bootcmd` and `write_files` (keys
+    /// ours sets too): cloud-init's own part handler merges the parts, and
+    /// both theirs and ours hold — under cloud-init's default rules theirs
+    /// would replace ours.
+    #[test]
+    fn a_user_cloud_config_part_and_ours_both_hold() {
+        let mut input = base(HostFormat::CloudInit);
+        input.gzip = true;
+        input.extra_parts.push(ExtraPart {
+            content_type: "text/cloud-config".into(),
+            content: "#cloud-config\nbootcmd:\n- [sh, -c, echo theirs]\nwrite_files:\n- path: /etc/theirs.conf\n  content: theirs\npackages: [jq]\n".into(),
+            filename: "user.cfg".into(),
+        });
+        let ud = render(&input).unwrap();
+        let Some(merged) = consumer_tools::cloud_config_merged(&ud.rendered) else {
+            println!("SKIP: no cloud-init here to merge the parts");
+            return;
+        };
+        let bootcmd = merged["bootcmd"].to_string();
+        assert!(bootcmd.contains("echo theirs"), "theirs kept: {merged:#}");
+        assert!(
+            bootcmd.contains(&format!("{}/32", input.loopback.bare_address())),
+            "ours kept: {merged:#}"
+        );
+        let paths: Vec<&str> = merged["write_files"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f["path"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            paths.contains(&"/etc/theirs.conf") && paths.contains(&loopback::networkd::PATH),
+            "{paths:?}"
+        );
+        assert_eq!(merged["packages"], serde_json::json!(["jq"]));
+        // The same parts with ours first, as before: cloud-init drops ours.
+        let theirs = &input.extra_parts[0].content;
+        let before = format!(
+            "Content-Type: multipart/mixed; boundary=\"B\"\nMIME-Version: 1.0\n\n--B\nContent-Type: text/cloud-config\n\n{}--B\nContent-Type: text/cloud-config\n\n{theirs}--B--\n",
+            loopback::cloud_init::render(&input.loopback)
+        );
+        let old = consumer_tools::cloud_config_merged(&before).unwrap();
+        assert!(
+            !old["bootcmd"].to_string().contains("/32"),
+            "cloud-init's default merge replaces our bootcmd: {old:#}"
+        );
+    }
+
+    #[test]
+    fn a_script_part_writing_ecs_config_is_refused() {
+        for ctype in ["text/x-shellscript", "text/cloud-boothook"] {
+            let part = ExtraPart {
+                content_type: ctype.into(),
+                content: "#!/bin/sh\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config\n"
+                    .into(),
+                filename: "ecs.sh".into(),
+            };
+            let p = check_part_content(&part).expect("refused");
+            assert_eq!(p.summary, "Part writes the agent's settings file");
+            assert!(p.detail.contains("config = {"), "{}", p.detail);
+        }
     }
 
     #[test]

@@ -54,6 +54,25 @@ pub fn render(input: &LoopbackInput) -> String {
     format!("#cloud-config\n{yaml}")
 }
 
+/// How our part merges into cloud-config parts before it: lists appended,
+/// keys they set kept. cloud-init merges each `text/cloud-config` part into
+/// what the parts before it built, with the merge rules of the *incoming*
+/// part, and its default (`dict(replace)+list()+str()`,
+/// `cloudinit/handlers/cloud_config.py`) lets a later part's `bootcmd` or
+/// `write_files` replace ours wholesale (cloud-init docs, "Merging user
+/// data sections").
+pub const MERGE_HOW: &str = "list(append)+dict(no_replace,recurse_list)+str()";
+
+/// [`render`] for a part placed after the user's cloud-config parts: the
+/// same document with [`MERGE_HOW`], so theirs and ours both hold.
+pub fn render_merging(input: &LoopbackInput) -> String {
+    let doc = render(input);
+    let body = doc
+        .strip_prefix("#cloud-config\n")
+        .expect("render starts with the header");
+    format!("#cloud-config\nmerge_how: '{MERGE_HOW}'\n{body}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +97,7 @@ mod tests {
             },
         ] {
             consumer_tools::cloud_init_schema(&render(&input));
+            consumer_tools::cloud_init_schema(&render_merging(&input));
         }
     }
 
