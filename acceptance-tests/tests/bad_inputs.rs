@@ -1143,18 +1143,34 @@ data "ecshost_agent_options" "NAME" {
         ..ROW
     },
     Row {
-        name: "ud_oversized",
+        name: "ud_gzip_off",
         object: UD,
-        input: "user data over 16384 bytes (a 20000-byte extra part)",
+        input: "`gzip = false` with `host_format = \"cloud_init\"`",
         hcl: r##"data "ecshost_user_data" "NAME" {
   host_format = "cloud_init"
   cluster     = "c"
-  extra_parts = [{ content_type = "text/x-shellscript", content = join("", ["#!/bin/sh\n"], [for i in range(1000) : "0123456789abcdefghij"]) }]
+  gzip        = false
+}"##,
+        attribute: "gzip",
+        summary: "User Data Not Compressed",
+        detail: "bytes left for your own content instead of",
+        fix: "Remove `gzip = false` (cloud-init gunzips; the default is `true` for `cloud_init` and `coreos_cloud_config`).",
+        warning: true,
+        ..ROW
+    },
+    Row {
+        name: "ud_oversized",
+        object: UD,
+        input: "user data over 16384 bytes after gzip (a 25600-byte extra part of hex digits)",
+        hcl: r##"data "ecshost_user_data" "NAME" {
+  host_format = "cloud_init"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = join("", ["#!/bin/sh\n"], [for i in range(400) : sha256(tostring(i))]) }]
 }"##,
         attribute: "extra_parts",
         summary: "User data exceeds 16 KiB",
-        detail: "EC2 accepts at most 16384 (measured before base64). Drop extra_parts, disable self_check, or enable gzip (cloud-init formats).",
-        fix: "Set `gzip = true` (cloud-init formats), shrink `extra_parts`, or `self_check = false`.",
+        detail: "after gzip but EC2 accepts at most 16384 (measured before base64). Drop extra_parts, disable self_check.",
+        fix: "Shrink `extra_parts` or set `self_check = false` (`gzip` is already on by default for `cloud_init`).",
         ..ROW
     },
     Row {
@@ -1162,12 +1178,12 @@ data "ecshost_agent_options" "NAME" {
         object: UD,
         input: "user data over 16384 bytes, sized by a variable",
         hcl: r##"variable "NAME" {
-  default = 1000
+  default = 400
 }
 data "ecshost_user_data" "NAME" {
   host_format = "cloud_init"
   cluster     = "c"
-  extra_parts = [{ content_type = "text/x-shellscript", content = join("", ["#!/bin/sh\n"], [for i in range(var.NAME) : "0123456789abcdefghij"]) }]
+  extra_parts = [{ content_type = "text/x-shellscript", content = join("", ["#!/bin/sh\n"], [for i in range(var.NAME) : sha256(tostring(i))]) }]
 }"##,
         stage: Stage::Plan,
         attribute: "extra_parts",

@@ -41,15 +41,19 @@ fn input(cfg: &Value) -> UserDataInput {
             .collect(),
         _ => Vec::new(),
     };
+    let host_format = cfg
+        .attr("host_format")
+        .as_str()
+        .and_then(HostFormat::parse)
+        .unwrap_or(HostFormat::Shell);
     UserDataInput {
-        host_format: cfg
-            .attr("host_format")
-            .as_str()
-            .and_then(HostFormat::parse)
-            .unwrap_or(HostFormat::Shell),
+        host_format,
         loopback: loopback_input(cfg, "address"),
         agent: agent_input(cfg, "address"),
-        gzip: matches!(cfg.attr("gzip"), Value::Bool(true)),
+        gzip: match cfg.attr("gzip") {
+            Value::Bool(b) => *b,
+            _ => gzip_by_default(host_format),
+        },
         ignition_version: cfg
             .attr("ignition_version")
             .as_str()
@@ -58,6 +62,45 @@ fn input(cfg: &Value) -> UserDataInput {
         self_check: !matches!(cfg.attr("self_check"), Value::Bool(false)),
         extra_parts,
     }
+}
+
+/// Whether `gzip` left unset compresses: yes where the consumer always
+/// gunzips — cloud-init (`cloudinit/user_data.py` decompresses before it
+/// reads the parts) and coreos-cloudinit (`decompressIfGzip` in
+/// coreos/coreos-cloudinit `coreos-cloudinit.go`) — as HashiCorp's
+/// `cloudinit_config` defaults `gzip` to true; no for a plain shell script (only cloud-init would run
+/// it) and for Ignition (it parses the raw bytes).
+fn gzip_by_default(f: HostFormat) -> bool {
+    matches!(f, HostFormat::CloudInit | HostFormat::CoreosCloudConfig)
+}
+
+/// The warning for `gzip = false` where the consumer gunzips: how much room
+/// for the user's own content it costs, measured on this configuration when
+/// every input is known.
+fn uncompressed_warning(inp: Option<&UserDataInput>, format: HostFormat, diags: &mut Diagnostics) {
+    let sizes = inp
+        .and_then(|inp| {
+            let mut gz = inp.clone();
+            gz.gzip = true;
+            user_data::render(inp).ok().zip(user_data::render(&gz).ok())
+        })
+        .map(|(plain, packed)| {
+            format!(
+                " Here that is {} of {MAX_USER_DATA_BYTES} bytes left for your own content instead of {}.",
+                MAX_USER_DATA_BYTES.saturating_sub(plain.size_bytes),
+                MAX_USER_DATA_BYTES.saturating_sub(packed.size_bytes)
+            )
+        })
+        .unwrap_or_default();
+    diags.attribute_warning(
+        crate::sdk::AttributePath::root("gzip"),
+        "User Data Not Compressed",
+        format!(
+            "host_format = \"{}\" is read by {reader}, which gunzips user data, and EC2's 16 KiB limit counts the compressed bytes.{sizes} Remove gzip = false unless something other than {reader} reads this user data.",
+            format.as_str(),
+            reader = if format == HostFormat::CloudInit { "cloud-init" } else { "coreos-cloudinit" }
+        ),
+    );
 }
 
 /// The file name of the `i`-th extra part when none is given: cloud-init's
@@ -107,8 +150,8 @@ impl DataSource for UserData {
         attrs.extend(loopback_attributes("address"));
         attrs.extend(agent_attributes());
         attrs.extend([
-            Attribute::bool("gzip").default(false).description(
-                "gzip the user data (cloud-init gunzips it). Not allowed with `ignition`: Ignition on AWS does not gunzip user data. Defaults to `false`.",
+            Attribute::bool("gzip").optional().computed().description(
+                "gzip the user data (deterministic: no time stamp or file name, best compression). Defaults to `true` for `cloud_init` and `coreos_cloud_config`, whose consumers always gunzip (EC2's 16 KiB limit counts the compressed bytes, so this leaves room for your own content; `false` there warns with the room it costs), and to `false` for `shell` and `ignition`. Not allowed with `ignition`: Ignition on AWS does not gunzip user data.",
             ),
             Attribute::string("ignition_version").default(DEFAULT_VERSION).description(&format!(
                 "Ignition spec version for `host_format = \"ignition\"` (3.0.0–3.4.0). It must not exceed what the image's Ignition supports; `{DEFAULT_VERSION}` is read by Ignition 2.14+ (Flatcar 3510+, Fedora CoreOS 36+). Defaults to `{DEFAULT_VERSION}`."
@@ -152,7 +195,15 @@ impl DataSource for UserData {
             problems.retain(|p| p.attribute != "rendered");
         }
         let problems = place_size_problem(problems, !inp.extra_parts.is_empty());
+        let clean = !problems.iter().any(Problem::is_error);
         validate_known(&filled, problems, diags);
+        if config.attr("gzip") == &Value::Bool(false) && gzip_by_default(inp.host_format) {
+            uncompressed_warning(
+                (clean && filled.is_fully_known()).then_some(&inp),
+                inp.host_format,
+                diags,
+            );
+        }
     }
 
     async fn read(&self, config: &Value, _stop: &StopSignal) -> StateResponse {
@@ -183,6 +234,7 @@ impl DataSource for UserData {
                     i64::try_from(out.size_bytes).unwrap_or(i64::MAX),
                 );
                 set(&mut st, "sha256", out.sha256);
+                set(&mut st, "gzip", inp.gzip);
                 set(&mut st, "ecs_config", ecs_config);
                 set(&mut st, "log_opts", string_map(&inp.agent.log_opts));
                 StateResponse {
@@ -293,7 +345,16 @@ mod tests {
     /// Oversized user data is reported where the user can shrink it.
     #[tokio::test]
     async fn oversized_user_data_points_at_extra_parts() {
-        let d = validate(vec![part(&"#".repeat(20_000), Some("big.sh"))]).await;
+        // Hex digits of SHA-256s: ~4 bits each after gzip, which is on.
+        let hex: String = (0..400)
+            .map(|i: u32| {
+                <sha2::Sha256 as sha2::Digest>::digest(i.to_be_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            })
+            .collect();
+        let d = validate(vec![part(&format!("# {hex}"), Some("big.sh"))]).await;
         assert_eq!(
             errors(&d),
             [(
@@ -301,5 +362,55 @@ mod tests {
                 "User data exceeds 16 KiB".to_owned()
             )]
         );
+    }
+
+    async fn read(format: &str, gzip: Option<bool>) -> (Value, Diagnostics) {
+        let mut fields = vec![
+            ("host_format", Value::from(format)),
+            ("cluster", Value::from("c")),
+        ];
+        if let Some(g) = gzip {
+            fields.push(("gzip", Value::Bool(g)));
+        }
+        let cfg = with_defaults(&UserData.schema().block, &obj(&fields));
+        let mut d = Diagnostics::new();
+        UserData.validate(&cfg, &mut d).await;
+        let r = UserData.read(&cfg, &StopSignal::new().1).await;
+        assert!(!r.diags.has_error(), "{:?}", r.diags);
+        (r.state.expect("state"), d)
+    }
+
+    /// Unset, `gzip` compresses where the consumer gunzips, and the state
+    /// says which; `gzip = false` there warns with the room it costs.
+    #[tokio::test]
+    async fn gzip_defaults_to_what_the_host_format_reads() {
+        use base64::Engine as _;
+        for (format, want) in [
+            ("cloud_init", true),
+            ("coreos_cloud_config", true),
+            ("shell", false),
+            ("ignition", false),
+        ] {
+            let (st, d) = read(format, None).await;
+            assert_eq!(st.attr("gzip"), &Value::Bool(want), "{format}");
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(st.attr("base64").as_str().unwrap())
+                .unwrap();
+            assert_eq!(bytes.starts_with(&[0x1f, 0x8b]), want, "{format}");
+            assert!(d.is_empty(), "{format}: {d:?}");
+        }
+        let (st, d) = read("cloud_init", Some(false)).await;
+        assert_eq!(st.attr("gzip"), &Value::Bool(false));
+        let w: Vec<_> = d.iter().collect();
+        assert_eq!(w.len(), 1, "{d:?}");
+        assert_eq!(w[0].summary, "User Data Not Compressed");
+        assert!(
+            w[0].detail
+                .contains("bytes left for your own content instead of"),
+            "{}",
+            w[0].detail
+        );
+        let (_, d) = read("shell", Some(false)).await;
+        assert!(d.is_empty(), "{d:?}");
     }
 }
