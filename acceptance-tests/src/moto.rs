@@ -535,6 +535,16 @@ impl Moto {
         });
     }
 
+    /// The template's latest version number (0 when it does not exist).
+    pub fn latest_version(&self, id: &str) -> i64 {
+        self.with_ec2(async |ec2| {
+            ec2.describe_template_by_id(id)
+                .await
+                .expect("describe")
+                .map_or(0, |t| t.latest_version)
+        })
+    }
+
     /// True when the template exists in EC2.
     pub fn template_exists(&self, id: &str) -> bool {
         self.with_ec2(async |ec2| {

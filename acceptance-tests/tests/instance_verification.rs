@@ -610,25 +610,11 @@ resource "ecshost_instance_verification" "rollout" {
             r#""probe":"curl""#,
             r#""probe":"curl","reasons":{"endpoint":"no answer like the agent's"}"#,
         );
-    let latest = |id: &str| -> i64 {
-        let id = id.to_owned();
-        moto.with_ec2(async move |ec2| {
-            ec2.sdk()
-                .describe_launch_templates()
-                .launch_template_ids(id)
-                .send()
-                .await
-                .expect("DescribeLaunchTemplates")
-                .launch_templates()[0]
-                .latest_version_number()
-                .unwrap_or(0)
-        })
-    };
     // Plays the refresh of one apply: waits for `version`, launches two
     // hosts of it that print `report`, then terminates every other host.
     let refresh = |id: &str, version: i64, report: &str| -> Vec<String> {
         let t0 = Instant::now();
-        while latest(id) < version {
+        while moto.latest_version(id) < version {
             assert!(
                 t0.elapsed().as_secs() < 120,
                 "version {version} never appeared"
