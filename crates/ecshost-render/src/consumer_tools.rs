@@ -360,27 +360,36 @@ pub(crate) fn run_sh(
 /// mapping; `None` without cloud-init.
 pub(crate) fn cloud_init_loads_mapping(content: &str) -> Option<bool> {
     let python = cloud_init_python()?;
-    let mut child = Command::new(python)
-        .args([
-            "-c",
-            "import sys
+    let o = python_on_stdin(
+        &python,
+        "import sys
 from cloudinit import util
 print(isinstance(util.load_yaml(sys.stdin.read()), dict))",
-        ])
+        content,
+        "cloud-init load_yaml",
+    );
+    Some(String::from_utf8_lossy(&o.stdout).trim() == "True")
+}
+
+/// Runs the Python program `script` under `python` with `input` on its
+/// stdin; its output, after asserting it exited 0 (`what` names it).
+fn python_on_stdin(python: &str, script: &str, input: &str, what: &str) -> Output {
+    let mut child = Command::new(python)
+        .args(["-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn python3");
+        .unwrap_or_else(|e| panic!("spawn {python} for {what}: {e}"));
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(content.as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
     let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    Some(String::from_utf8_lossy(&o.stdout).trim() == "True")
+    assert!(o.status.success(), "{what}:\n{}", text(&o));
+    o
 }
 
 /// The cloud-config cloud-init builds from MIME user data: its own
@@ -394,32 +403,18 @@ pub(crate) fn cloud_config_merged(doc: &str) -> Option<serde_json::Value> {
 import json, os, sys, tempfile
 from cloudinit import helpers, user_data, util
 from cloudinit.handlers.cloud_config import CloudConfigPartHandler
-d = tempfile.mkdtemp()
-h = CloudConfigPartHandler(helpers.Paths({"cloud_dir": d}))
-h.cloud_fn = os.path.join(d, "cloud-config.txt")
-msg = user_data.UserDataProcessor({}).process(sys.stdin.read())
-h.handle_part(None, "__begin__", None, None, None, None)
-for part in msg.walk():
-    if part.get_content_type() == "text/cloud-config":
-        h.handle_part(None, "text/cloud-config", part.get_filename() or "", part.get_payload(decode=True).decode(), None, dict(part.items()))
-h.handle_part(None, "__end__", None, None, None, None)
-print(json.dumps(util.load_yaml(open(h.cloud_fn).read())))
+with tempfile.TemporaryDirectory() as d:
+    h = CloudConfigPartHandler(helpers.Paths({"cloud_dir": d}))
+    h.cloud_fn = os.path.join(d, "cloud-config.txt")
+    msg = user_data.UserDataProcessor({}).process(sys.stdin.read())
+    h.handle_part(None, "__begin__", None, None, None, None)
+    for part in msg.walk():
+        if part.get_content_type() == "text/cloud-config":
+            h.handle_part(None, "text/cloud-config", part.get_filename() or "", part.get_payload(decode=True).decode(), None, dict(part.items()))
+    h.handle_part(None, "__end__", None, None, None, None)
+    print(json.dumps(util.load_yaml(open(h.cloud_fn).read())))
 "#;
-    let mut child = Command::new(python)
-        .args(["-c", PY])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cloud-init's python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(doc.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "cloud-init merge:\n{}", text(&o));
+    let o = python_on_stdin(&python, PY, doc, "cloud-init merge");
     Some(serde_json::from_slice(&o.stdout).expect("merged cloud-config as JSON"))
 }
 
@@ -479,21 +474,7 @@ assert msg.is_multipart(), "not multipart"
 out = [[p.get_content_type(), p.get_payload(decode=True).decode("utf-8")] for p in msg.walk() if not p.is_multipart()]
 print(json.dumps(out))
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", PY])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(doc.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "python email parse:\n{}", text(&o));
+    let o = python_on_stdin("python3", PY, doc, "python email parse");
     let parts: Vec<(String, String)> = serde_json::from_slice(&o.stdout).unwrap();
     Some(parts)
 }
