@@ -1169,8 +1169,8 @@ data "ecshost_agent_options" "NAME" {
 }"##,
         attribute: "extra_parts",
         summary: "User data exceeds 16 KiB",
-        detail: "after gzip but EC2 accepts at most 16384 (measured before base64). Drop extra_parts, disable self_check.",
-        fix: "Shrink `extra_parts` or set `self_check = false` (`gzip` is already on by default for `cloud_init`).",
+        detail: r#"Bytes each change saves on its own: removing extra_parts[0] ("part-001"): "#,
+        fix: "Do what the detail lists: it names each extra part, `self_check` and `config` with the bytes removing it saves, and marks the changes that are enough alone (`gzip` is already on by default for `cloud_init`).",
         ..ROW
     },
     Row {

@@ -153,7 +153,7 @@ impl UserDataInput {
         let mut out = self.validate_input();
         if !out.iter().any(Problem::is_error) {
             if let Err(p) = self.build().and_then(|r| finish(r, self.gzip)) {
-                out.push(p);
+                out.push(self.explain_size(p));
             }
         }
         out
@@ -685,8 +685,10 @@ write_packed() {
     s
 }
 
-fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
-    let bytes = if gzip {
+/// What the instance receives: `rendered`, gzipped (mtime 0, best ratio:
+/// deterministic) when `gzip` is on.
+fn wire_bytes(rendered: &str, gzip: bool) -> Vec<u8> {
+    if gzip {
         let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new()
             .mtime(0)
             .write(Vec::new(), Compression::best());
@@ -695,16 +697,23 @@ fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
         enc.finish().expect("writing to a Vec cannot fail")
     } else {
         rendered.as_bytes().to_vec()
-    };
+    }
+}
+
+/// Summary of the size error; [`UserDataInput::explain_size`] recognises it.
+const OVERSIZE_SUMMARY: &str = "User data exceeds 16 KiB";
+
+fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
+    let bytes = wire_bytes(&rendered, gzip);
     if bytes.len() > MAX_USER_DATA_BYTES {
         return Err(Problem::error(
             "rendered",
-            "User data exceeds 16 KiB",
+            OVERSIZE_SUMMARY,
             format!(
-                "{} bytes{} but EC2 accepts at most {MAX_USER_DATA_BYTES} (measured before base64). Drop extra_parts, disable self_check{}.",
+                "{} bytes{} but EC2 accepts at most {MAX_USER_DATA_BYTES} (measured before base64), {} over.",
                 bytes.len(),
                 if gzip { " after gzip" } else { "" },
-                if gzip { "" } else { ", or enable gzip (cloud-init formats)" }
+                bytes.len() - MAX_USER_DATA_BYTES,
             ),
         ));
     }
@@ -725,7 +734,107 @@ fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
 pub fn render(input: &UserDataInput) -> Result<UserData, RenderError> {
     RenderError::check(input.validate_input())?;
     let rendered = input.build().map_err(RenderError::single)?;
-    finish(rendered, input.gzip).map_err(RenderError::single)
+    finish(rendered, input.gzip).map_err(|p| RenderError::single(input.explain_size(p)))
+}
+
+impl UserDataInput {
+    /// Size of the user data this input renders, or `None` where it does
+    /// not render.
+    fn wire_size(&self) -> Option<usize> {
+        self.build().ok().map(|r| wire_bytes(&r, self.gzip).len())
+    }
+
+    /// The size error `p` (any other problem passes through unchanged),
+    /// completed with what each thing the user controls costs — measured
+    /// by rendering without it, so a figure is exactly the bytes that
+    /// change saves, gzip included — and which change alone is enough.
+    /// Issue #25 item 6: "say which pieces cost how much and what to change".
+    fn explain_size(&self, mut p: Problem) -> Problem {
+        if p.summary != OVERSIZE_SUMMARY {
+            return p;
+        }
+        let Some(size) = self.wire_size() else {
+            return p;
+        };
+        let over = size.saturating_sub(MAX_USER_DATA_BYTES);
+        let mut levers: Vec<(String, usize)> = Vec::new();
+        let mut saved_by = |what: String, without: &UserDataInput| {
+            if let Some(n) = without.wire_size() {
+                levers.push((what, size.saturating_sub(n)));
+            }
+        };
+        for (i, part) in self.extra_parts.iter().enumerate() {
+            let mut without = self.clone();
+            without.extra_parts.remove(i);
+            let name = if part.filename.is_empty() {
+                format!("extra_parts[{i}]")
+            } else {
+                format!("extra_parts[{i}] ({:?})", part.filename)
+            };
+            saved_by(format!("removing {name}"), &without);
+        }
+        if self.self_check {
+            let without = UserDataInput {
+                self_check: false,
+                ..self.clone()
+            };
+            saved_by("self_check = false".to_owned(), &without);
+        }
+        if !self.agent.config.is_empty() {
+            let mut without = self.clone();
+            without.agent.config.clear();
+            let n = self.agent.config.len();
+            saved_by(
+                format!(
+                    "dropping config ({n} setting{})",
+                    if n == 1 { "" } else { "s" }
+                ),
+                &without,
+            );
+        }
+        if !self.gzip
+            && matches!(
+                self.host_format,
+                HostFormat::CloudInit | HostFormat::CoreosCloudConfig
+            )
+        {
+            let with = UserDataInput {
+                gzip: true,
+                ..self.clone()
+            };
+            saved_by("gzip = true".to_owned(), &with);
+        }
+        levers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut detail = std::mem::take(&mut p.detail);
+        if !levers.is_empty() {
+            detail.push_str(" Bytes each change saves on its own: ");
+            let list: Vec<String> = levers
+                .iter()
+                .map(|(what, n)| {
+                    let enough = if *n >= over { " (enough alone)" } else { "" };
+                    format!("{what}: {n}{enough}")
+                })
+                .collect();
+            detail.push_str(&list.join("; "));
+            detail.push('.');
+        }
+        let mut bare = UserDataInput {
+            extra_parts: Vec::new(),
+            self_check: false,
+            ..self.clone()
+        };
+        bare.agent.config.clear();
+        if let Some(n) = bare.wire_size() {
+            detail.push_str(&format!(
+                " The provider's own files (loopback, agent start script, units) take {n} of the {size}."
+            ));
+        }
+        if levers.iter().all(|(_, n)| *n < over) {
+            detail.push_str(" No single change is enough: combine them, or move your own content to a file the host fetches at boot.");
+        }
+        p.detail = detail;
+        p
+    }
 }
 
 #[cfg(test)]
@@ -1042,6 +1151,157 @@ packages: [jq]
         input.gzip = true;
         let ud = render(&input).unwrap();
         assert!(ud.rendered.len() > MAX_USER_DATA_BYTES && ud.size_bytes < MAX_USER_DATA_BYTES);
+    }
+
+    /// Content gzip cannot shrink much: SHA-256 hex lines.
+    fn incompressible(lines: usize, seed: &str) -> String {
+        let mut s = String::from("#!/bin/sh\n");
+        for i in 0..lines {
+            let h = Sha256::digest(format!("{seed}{i}").as_bytes());
+            s.push_str(": ");
+            s.extend(h.iter().map(|b| format!("{b:02x}")));
+            s.push('\n');
+        }
+        s
+    }
+
+    fn part(name: &str, content: String) -> ExtraPart {
+        ExtraPart {
+            content_type: "text/x-shellscript".into(),
+            content,
+            filename: name.into(),
+        }
+    }
+
+    /// The size error names what each change saves, and each figure is what
+    /// rendering without that piece really saves.
+    #[test]
+    fn size_error_says_what_each_change_saves() {
+        let mut input = base(HostFormat::CloudInit);
+        input.gzip = true;
+        input
+            .agent
+            .config
+            .insert("ECS_ENABLE_SPOT_INSTANCE_DRAINING".into(), "true".into());
+        input
+            .extra_parts
+            .push(part("logs.sh", incompressible(120, "logs")));
+        input
+            .extra_parts
+            .push(part("big.sh", incompressible(400, "big")));
+        let err = render(&input).unwrap_err();
+        let p = &err.problems[0];
+        assert_eq!(p.summary, OVERSIZE_SUMMARY);
+        let size = input.wire_size().unwrap();
+        assert!(
+            p.detail.starts_with(&format!(
+                "{size} bytes after gzip but EC2 accepts at most 16384 (measured before base64), {} over.",
+                size - MAX_USER_DATA_BYTES
+            )),
+            "{}",
+            p.detail
+        );
+        let mut without_big = input.clone();
+        without_big.extra_parts.remove(1);
+        let saved = size
+            - render(&without_big)
+                .expect("enough alone really fits")
+                .size_bytes;
+        assert!(
+            p.detail.contains(&format!(
+                "removing extra_parts[1] (\"big.sh\"): {saved} (enough alone)"
+            )),
+            "{}",
+            p.detail
+        );
+        let no_check = UserDataInput {
+            self_check: false,
+            ..input.clone()
+        };
+        let saved = size - no_check.wire_size().unwrap();
+        assert!(saved > 0);
+        assert!(
+            p.detail.contains(&format!("self_check = false: {saved}")),
+            "{}",
+            p.detail
+        );
+        assert!(
+            p.detail.contains("dropping config (1 setting): "),
+            "{}",
+            p.detail
+        );
+        // Biggest saving first.
+        let big = p.detail.find("extra_parts[1]").unwrap();
+        let logs = p.detail.find("extra_parts[0]").unwrap();
+        assert!(big < logs, "{}", p.detail);
+        assert!(
+            p.detail.contains("The provider's own files"),
+            "{}",
+            p.detail
+        );
+        assert!(!p.detail.contains("No single change"), "{}", p.detail);
+        // The same detail where validate() finds it (plan time).
+        let v = input.validate();
+        assert!(v.iter().any(|q| q.detail == p.detail), "{v:?}");
+    }
+
+    #[test]
+    fn size_error_says_when_no_single_change_is_enough() {
+        let mut input = base(HostFormat::CloudInit);
+        input.gzip = true;
+        input
+            .extra_parts
+            .push(part("a.sh", incompressible(180, "a")));
+        input
+            .extra_parts
+            .push(part("b.sh", incompressible(180, "b")));
+        let err = render(&input).unwrap_err();
+        let d = &err.problems[0].detail;
+        assert!(!d.contains("(enough alone)"), "{d}");
+        assert!(d.contains("No single change is enough"), "{d}");
+        for i in 0..2 {
+            let mut one = input.clone();
+            one.extra_parts.remove(i);
+            assert!(
+                render(&one).is_err(),
+                "removing part {i} alone fits, yet the detail says no change is enough"
+            );
+        }
+    }
+
+    /// Without gzip on a format that gunzips, the error names `gzip = true`
+    /// with what it saves.
+    #[test]
+    fn size_error_offers_gzip_where_the_host_gunzips() {
+        let mut input = base(HostFormat::CloudInit);
+        input.gzip = false;
+        input.extra_parts.push(part(
+            "text.sh",
+            format!("#!/bin/sh\n{}", ": repeated\n".repeat(1200)),
+        ));
+        let err = render(&input).unwrap_err();
+        let d = &err.problems[0].detail;
+        let gz = UserDataInput {
+            gzip: true,
+            ..input.clone()
+        };
+        let saved = input.wire_size().unwrap() - render(&gz).unwrap().size_bytes;
+        assert!(
+            d.contains(&format!("gzip = true: {saved} (enough alone)")),
+            "{d}"
+        );
+        let mut shell = base(HostFormat::Shell);
+        shell
+            .agent
+            .config
+            .insert("HTTP_PROXY".into(), "x".repeat(9000));
+        let e = render(&shell).unwrap_err();
+        assert_eq!(e.problems[0].summary, OVERSIZE_SUMMARY, "{:?}", e.problems);
+        assert!(
+            !e.problems[0].detail.contains("gzip"),
+            "{}",
+            e.problems[0].detail
+        );
     }
 
     #[test]
