@@ -996,6 +996,94 @@ fn restart_and_reboot_restore_everything_and_proxy_off_is_reported() {
     assert_all_pass(&report, &console);
 }
 
+/// A CIS-style `INPUT` in iptables: loopback and established traffic
+/// accepted, policy `DROP` (aws/amazon-ecs-agent#2877).
+const CIS_INPUT_IPTABLES: &str = "iptables -w -A INPUT -i lo -j ACCEPT && iptables -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT && iptables -w -P INPUT DROP";
+
+/// The same policy in a native nftables table of the user's: no accept
+/// elsewhere overrides its drop.
+const CIS_INPUT_NFT: &str = "nft -f - <<'EOF'
+table inet cis_hardening {
+    chain input {
+        type filter hook input priority filter; policy drop;
+        iif lo accept
+        ct state established,related accept
+    }
+}
+EOF";
+
+/// #26 item 4: a host whose `INPUT` policy is `DROP` (iptables backend)
+/// answers its tasks on the kernel path (the task DNAT never meets `INPUT`)
+/// and on the docker-proxy path (the start script's `INPUT` accept), and
+/// the accept is what carries the docker-proxy path: without it a task
+/// gets no answer while the host's own probe over `lo` still does — the
+/// failure the issue reports. A native nftables `INPUT` drop (which no
+/// rule of ours can override) leaves the kernel path answering.
+#[test]
+fn a_host_whose_input_policy_is_drop_still_answers_tasks() {
+    let Some(h) = Host::start_for_user_data() else {
+        return;
+    };
+    ok(h.sh(CIS_INPUT_IPTABLES), "INPUT policy DROP");
+    ok(h.run_user_data(), "user data");
+    h.assert_endpoint("INPUT DROP, kernel path");
+    h.assert_imds("INPUT DROP");
+    let (_, console, report) = h.self_check();
+    assert_all_pass(&report, &console);
+    let input = ok(h.sh("iptables -w -S INPUT"), "INPUT rules");
+    observe("INPUT after the user data", &input.stdout);
+    assert!(
+        input.stdout.contains("-P INPUT DROP"),
+        "the user's policy must stay: {input}"
+    );
+
+    // The docker-proxy path: no task DNAT.
+    ok(h.sh(&flush_task_dnat()), "task DNAT flushed");
+    h.assert_endpoint("INPUT DROP, docker-proxy path");
+
+    // Without the INPUT accept, the docker-proxy path is dropped.
+    let accept = format!("-i docker0 -d {ECS_CREDENTIALS_ADDR}/32 -p tcp --dport 80 -j ACCEPT");
+    ok(
+        h.sh(&format!("iptables -w -C INPUT {accept}")),
+        "the start script's INPUT accept",
+    );
+    ok(
+        h.sh(&format!("iptables -w -D INPUT {accept}")),
+        "INPUT accept removed",
+    );
+    let probe = http_raw_script(ECS_CREDENTIALS_ADDR, 80, "/v2/credentials/", 5);
+    let task = h.lab.run_task("bridge", &probe);
+    assert_eq!(
+        http_status(&task.stdout),
+        None,
+        "a task was answered through docker-proxy with INPUT DROP and no accept: {task}"
+    );
+    let host = h
+        .lab
+        .http_raw_from_host(ECS_CREDENTIALS_ADDR, 80, "/v2/credentials/");
+    assert_eq!(http_status(&host.stdout), Some(400), "host: {host}");
+
+    // The guard's re-check writes both back.
+    ok(h.agent_sh("recheck"), "recheck");
+    h.assert_endpoint("INPUT DROP, after recheck");
+    let (_, console, report) = h.self_check();
+    assert_all_pass(&report, &console);
+
+    // A native nftables INPUT drop: the kernel path still answers.
+    ok(
+        h.sh("iptables -w -P INPUT ACCEPT && iptables -w -F INPUT"),
+        "iptables INPUT back to ACCEPT",
+    );
+    ok(h.agent_sh("recheck"), "recheck");
+    ok(h.sh(CIS_INPUT_NFT), "nftables INPUT policy drop");
+    h.assert_endpoint("nftables INPUT drop, kernel path");
+    h.assert_imds("nftables INPUT drop");
+    ok(
+        h.sh("nft delete table inet cis_hardening"),
+        "nftables table removed",
+    );
+}
+
 /// Regression test for a bug the lab found in the rendered self-check: every
 /// probe outcome that was not an HTTP answer counted as "IMDS blocked",
 /// including the probe itself crashing (Debian's busybox segfaults on

@@ -30,6 +30,18 @@
 //!   could not reach through `docker-proxy` before; a direct connection to
 //!   `<agent ip>:51679` still meets Docker's isolation.
 //!
+//! * `filter INPUT`, first rule: ACCEPT `-i docker0 -d 169.254.170.2/32 -p
+//!   tcp --dport 80`. The requests that still take the `docker-proxy` path
+//!   (the agent on `docker0`, or the moments before the DNAT is written) are
+//!   delivered locally, and a host hardened with an `INPUT` policy of `DROP`
+//!   (CIS benchmarks; aws/amazon-ecs-agent#2877) would drop them while its
+//!   own probe over `lo` still got an answer. Nothing else is opened: only
+//!   `docker0`, only the endpoint tasks are meant to reach. An `INPUT` drop in
+//!   a native nftables table of the user's (not iptables) cannot be
+//!   overridden from here; the kernel path above never meets `INPUT`, so
+//!   tasks are answered there as long as the DNAT is in place (host lab,
+//!   `a_host_whose_input_policy_is_drop_still_answers_tasks`).
+//!
 //! The agent's address changes whenever its container is re-created, so the
 //! start script applies the rules on every `start`, `reapply` and `recheck`
 //! (the guard's timer): when they are not exactly right it flushes both
@@ -42,7 +54,16 @@
 //! applied. Neither is anything for the nftables backend: Docker 29's
 //! nftables mode accepts forwarded packets only by its own firewall mark
 //! (`bridge-accept-fwmark`, a daemon setting), so an accept in a table of
-//! ours could not let the traffic across; those hosts keep `docker-proxy`.
+//! ours could not let the traffic across. It does not need one: Docker 29
+//! has no per-bridge `RETURN` for `docker0` in its nftables DNAT (the rule
+//! is `iifname != "<agent bridge>" … dnat`) and accepts forwarded packets to
+//! a published port from any bridge (`filter-forward-in__<bridge>`: `ip
+//! daddr <agent ip> tcp dport 51679 accept`), so tasks take Docker's own
+//! kernel path, which never meets `INPUT` (moby
+//! `integration/network/bridge/nftablesdoc/generated/usernet-portmap.md`;
+//! moby `1ad9599da7`, "Published ports on host addresses can be accessed
+//! from containers in other networks"). That reading is from moby's
+//! generated rule listings: no Docker 29 runs in this repository's lab.
 
 use super::agent::AGENT_CREDENTIALS_PORT;
 use super::metadata_guard::{FirewallBackend, TASK_BRIDGE};
@@ -82,13 +103,25 @@ pub fn shell_function(backend: FirewallBackend, address: &str, port: u16) -> Str
             let accept_out = format!(
                 "-o {TASK_BRIDGE} -s \"$agent_ip/32\" -p tcp --sport {cport} {ct} -j ACCEPT"
             );
+            let input = format!("-i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j ACCEPT");
             format!(
-                r#"# Tasks on {TASK_BRIDGE} reach the agent in the kernel, not through docker-proxy:
+                r#"# Requests that take the docker-proxy path (the agent on {TASK_BRIDGE}, or
+# before the DNAT below is written) are delivered locally: accept them
+# ahead of an INPUT policy of DROP (CIS). Only tasks, only this endpoint.
+apply_task_input() {{
+    if ! "$IPTABLES" -w -C INPUT {input} 2>/dev/null; then
+        "$IPTABLES" -w -I INPUT 1 {input}
+        log "INPUT accepts {TASK_BRIDGE} -> {address}:{port} (the docker-proxy path)"
+    fi
+}}
+
+# Tasks on {TASK_BRIDGE} reach the agent in the kernel, not through docker-proxy:
 # DNAT {address}:{port} -> <agent ip>:{cport}, and accept exactly those
 # connections across to the agent's bridge ahead of Docker's isolation.
 # Rewritten (and logged) whenever it is not exactly right: the agent's
 # address changes with every new container.
 apply_task_dnat() {{
+    apply_task_input
     [ "$OWN_NETWORK" = yes ] || return 0
     agent_ip=$("$DOCKER" inspect -f "{{{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}}}" "$NAME" 2>/dev/null) || agent_ip=""
     case $agent_ip in

@@ -122,12 +122,23 @@ apply_endpoint_dnat() {
     fi
 }
 
+# Requests that take the docker-proxy path (the agent on docker0, or
+# before the DNAT below is written) are delivered locally: accept them
+# ahead of an INPUT policy of DROP (CIS). Only tasks, only this endpoint.
+apply_task_input() {
+    if ! "$IPTABLES" -w -C INPUT -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ACCEPT 2>/dev/null; then
+        "$IPTABLES" -w -I INPUT 1 -i docker0 -d 169.254.170.2/32 -p tcp --dport 80 -j ACCEPT
+        log "INPUT accepts docker0 -> 169.254.170.2:80 (the docker-proxy path)"
+    fi
+}
+
 # Tasks on docker0 reach the agent in the kernel, not through docker-proxy:
 # DNAT 169.254.170.2:80 -> <agent ip>:51679, and accept exactly those
 # connections across to the agent's bridge ahead of Docker's isolation.
 # Rewritten (and logged) whenever it is not exactly right: the agent's
 # address changes with every new container.
 apply_task_dnat() {
+    apply_task_input
     [ "$OWN_NETWORK" = yes ] || return 0
     agent_ip=$("$DOCKER" inspect -f "{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}" "$NAME" 2>/dev/null) || agent_ip=""
     case $agent_ip in
