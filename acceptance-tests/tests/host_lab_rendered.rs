@@ -631,6 +631,42 @@ fn user_data_shell_end_to_end_idempotent_and_port80_reserved() {
         .expect("parses");
     assert_all_pass(&report, &first.stdout);
 
+    // The data source's `files` (#25 item 5) is what the user data wrote,
+    // byte for byte — the packed scripts unpacked — and names every file it
+    // wrote; the systemd units are the only entries this lab (no systemd)
+    // leaves unwritten.
+    let files = user_data::render(&h.input).expect("renders").files;
+    let mut unwritten = Vec::new();
+    for (path, content) in &files {
+        match std::fs::read_to_string(h.installed(path)) {
+            Ok(disk) => assert_eq!(&disk, content, "{path}: `files` differs from the disk"),
+            Err(_) => unwritten.push(path.as_str()),
+        }
+    }
+    assert!(
+        unwritten
+            .iter()
+            .all(|p| p.starts_with("/etc/systemd/system/")),
+        "in `files` but not written: {unwritten:?}"
+    );
+    for dir in ["/opt/ecshost", "/etc/ecs"] {
+        for entry in std::fs::read_dir(h.installed(dir)).expect("written") {
+            let path = format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy());
+            assert!(
+                files.contains_key(&path),
+                "written but not in `files`: {path}"
+            );
+        }
+    }
+    observe(
+        "`files` checked against the disk",
+        &format!(
+            "{} written, {} units (no systemd here)",
+            files.len() - unwritten.len(),
+            unwritten.len()
+        ),
+    );
+
     // 2 + 3
     h.assert_endpoint("user data");
     h.assert_imds("user data");

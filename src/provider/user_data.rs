@@ -179,6 +179,9 @@ impl DataSource for UserData {
                 "Hex SHA-256 of the exact bytes the instance receives (after gzip, before base64); the same definition as a launch template's `user_data_sha256`.",
             ),
             Attribute::string("ecs_config").computed().description("The `/etc/ecs/ecs.config` the user data writes."),
+            Attribute::string_map("files").computed().description(
+                "Every file the provider's part of the user data installs — its scripts, `/etc/ecs/ecs.config`, the systemd units and (except `shell`) the loopback `.network` file — by absolute path, with the exact text that lands on disk. In the user data the two large scripts travel gzip+base64 when `gzip` is off; here they are plain shell, so a plan diff or a security review reads what runs on the host. Your `extra_parts` are not included.",
+            ),
         ]);
         Schema::new(Block::new(attrs).description(
             "Assembles the loopback alias, the ECS agent on a bridge network, metadata protection and a boot-time self-check into EC2 launch-template user data. \
@@ -236,6 +239,7 @@ impl DataSource for UserData {
                 set(&mut st, "sha256", out.sha256);
                 set(&mut st, "gzip", inp.gzip);
                 set(&mut st, "ecs_config", ecs_config);
+                set(&mut st, "files", string_map(&out.files));
                 set(&mut st, "log_opts", string_map(&inp.agent.log_opts));
                 StateResponse {
                     state: Some(st),
@@ -412,5 +416,49 @@ mod tests {
         );
         let (_, d) = read("shell", Some(false)).await;
         assert!(d.is_empty(), "{d:?}");
+    }
+
+    /// `files` holds every installed file as plain text in every format,
+    /// including the scripts the shell format ships packed (gzip+base64).
+    #[tokio::test]
+    async fn files_hold_what_the_host_gets_in_plain_text() {
+        for format in ["shell", "cloud_init", "ignition", "coreos_cloud_config"] {
+            let (st, _) = read(format, None).await;
+            let Value::Map(files) = st.attr("files") else {
+                panic!("{format}: files is {:?}", st.attr("files"));
+            };
+            let file = |p: &str| {
+                files
+                    .get(p)
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| panic!("{format}: no {p} in {:?}", files.keys()))
+                    .to_owned()
+            };
+            let start = file("/opt/ecshost/ecs-agent.sh");
+            assert!(start.starts_with("#!/bin/sh\n"), "{format}");
+            assert!(start.contains("apply_task_dnat"), "{format}");
+            assert!(
+                file("/opt/ecshost/self-check.sh").contains("ECSHOST_SELF_CHECK"),
+                "{format}"
+            );
+            assert!(
+                file("/etc/ecs/ecs.config").contains("ECS_CLUSTER=c\n"),
+                "{format}"
+            );
+            assert!(
+                file("/etc/systemd/system/ecs-agent.service").contains("[Service]"),
+                "{format}"
+            );
+            assert_eq!(
+                files.contains_key("/etc/systemd/network/00-ecs-loopback.network"),
+                format != "shell",
+                "{format}"
+            );
+            if format == "shell" {
+                // Packed in the user data itself: only `files` shows the shell.
+                let rendered = st.attr("rendered").as_str().unwrap();
+                assert!(!rendered.contains("apply_task_dnat()"), "shell");
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@
 //!   and our shell part does the rest, so user `extra_parts` cannot disable it
 //!   through cloud-config list merging.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use base64::Engine;
@@ -145,6 +146,12 @@ pub struct UserData {
     pub size_bytes: usize,
     /// Lower-case hex SHA-256 of `bytes` (compare with the instance's user data).
     pub sha256: String,
+    /// Every file the provider's part of the user data installs — scripts,
+    /// `ecs.config`, systemd units, the loopback `.network` file — by
+    /// absolute path, with the exact text that lands on disk (packed
+    /// scripts unpacked), so a plan diff or a review reads shell, not
+    /// base64 (#25 item 5).
+    pub files: BTreeMap<String, String>,
 }
 
 impl UserDataInput {
@@ -152,7 +159,10 @@ impl UserDataInput {
     pub fn validate(&self) -> Vec<Problem> {
         let mut out = self.validate_input();
         if !out.iter().any(Problem::is_error) {
-            if let Err(p) = self.build().and_then(|r| finish(r, self.gzip)) {
+            if let Err(p) = self
+                .build()
+                .and_then(|(r, files)| finish(r, files, self.gzip))
+            {
                 out.push(self.explain_size(p));
             }
         }
@@ -242,16 +252,42 @@ impl UserDataInput {
     }
 
     /// The plain-text user data, before gzip. Only after `validate_input` passed.
-    fn build(&self) -> Result<String, Problem> {
+    fn build(&self) -> Result<(String, BTreeMap<String, String>), Problem> {
         let agent = agent::render(&self.agent).map_err(first)?;
         let files = self.files(&agent).map_err(first)?;
         let units = self.units(&agent);
-        Ok(match self.host_format {
-            HostFormat::Shell => shell_script(&files, &units),
+        let installed = self.installed(&files, &units);
+        let rendered = match self.host_format {
+            HostFormat::Shell => shell_script(&files, &units, self.gzip),
             HostFormat::CloudInit => self.cloud_init(&files, &units)?,
             HostFormat::Ignition => self.ignition(&files, &units),
             HostFormat::CoreosCloudConfig => self.coreos(&files, &units),
-        })
+        };
+        Ok((rendered, installed))
+    }
+
+    /// Path → content of every file the provider's part installs in this
+    /// host format (see [`UserData::files`]). The shell format puts the
+    /// address on `lo` with a script, not a `.network` file.
+    fn installed(
+        &self,
+        files: &[(String, u32, String)],
+        units: &[(&str, String)],
+    ) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if self.host_format != HostFormat::Shell {
+            out.insert(
+                loopback::networkd::PATH.to_owned(),
+                loopback::networkd::render(&self.loopback),
+            );
+        }
+        for (path, _, content) in files {
+            out.insert(path.clone(), content.clone());
+        }
+        for (name, content) in units {
+            out.insert(format!("{}/{name}", super::SYSTEMD_DIR), content.clone());
+        }
+        out
     }
 
     fn files(&self, agent: &AgentOptions) -> Result<Vec<(String, u32, String)>, RenderError> {
@@ -339,7 +375,7 @@ impl UserDataInput {
         parts.push((
             "text/x-shellscript".into(),
             "ecshost.sh".into(),
-            shell_script(files, units),
+            shell_script(files, units, self.gzip),
         ));
         for p in &self.extra_parts {
             parts.push((
@@ -425,8 +461,12 @@ impl UserDataInput {
                 path: p.clone(),
                 permissions: format!("0{m:o}"),
                 owner: "root:root".into(),
-                content: if packed(p) { gzip_base64(c) } else { c.clone() },
-                encoding: packed(p).then(|| "gzip+base64".to_owned()),
+                content: if packed(p, self.gzip) {
+                    gzip_base64(c)
+                } else {
+                    c.clone()
+                },
+                encoding: packed(p, self.gzip).then(|| "gzip+base64".to_owned()),
             })
             .collect();
         let mut cunits = vec![coreos::Unit {
@@ -533,8 +573,13 @@ fn check_part_content(part: &ExtraPart) -> Option<Problem> {
 /// text: the loopback script, `ecs.config` and the units, whose
 /// descriptions say what the scripts do (the IMDS block and where it lives,
 /// the self-check's report line).
-fn packed(path: &str) -> bool {
-    path == self_check::SCRIPT_PATH || path == agent::START_SCRIPT_PATH
+///
+/// Only without `gzip`: under gzip the scripts travel as plain text inside
+/// the one gzip stream, which compresses them better than their own
+/// gzip+base64 would (base64 of compressed bytes is what gzip cannot shrink;
+/// #25 item 2, "pack once").
+fn packed(path: &str, gzip: bool) -> bool {
+    !gzip && (path == self_check::SCRIPT_PATH || path == agent::START_SCRIPT_PATH)
 }
 
 /// gzip (mtime 0, no name: deterministic) then base64, 76 columns.
@@ -581,15 +626,23 @@ fn delimiter(n: usize, content: &str) -> String {
 
 /// The shell host format: writes files, then either installs and starts the
 /// systemd units or (no systemd, e.g. the host lab) runs the scripts directly.
-fn shell_script(files: &[(String, u32, String)], units: &[(&str, String)]) -> String {
+fn shell_script(files: &[(String, u32, String)], units: &[(&str, String)], gzip: bool) -> String {
+    let packed = |p: &str| packed(p, gzip);
     let mut s = String::from(
         r#"#!/bin/sh
 # Managed by terraform-provider-ecshost: ECS container host user data.
 # Puts the credentials address on the loopback device, runs the ECS agent on
 # its own bridge network with the endpoint made reachable, blocks docker0 tasks
 # from IMDS and reports a self-check on the serial console.
-# The two large scripts are packed (gzip+base64, see write_packed); the
-# units below say what they do. ECSHOST_ROOT prefixes every written file
+"#,
+    );
+    s.push_str(if files.iter().any(|(p, _, _)| packed(p)) {
+        "# The two large scripts are packed (gzip+base64, see write_packed); the\n# units below say what they do."
+    } else {
+        "# Every file below is plain text (the user data as a whole is gzipped)."
+    });
+    s.push_str(
+        r#" ECSHOST_ROOT prefixes every written file
 # (default: the real root).
 set -eu
 
@@ -703,7 +756,11 @@ fn wire_bytes(rendered: &str, gzip: bool) -> Vec<u8> {
 /// Summary of the size error; [`UserDataInput::explain_size`] recognises it.
 const OVERSIZE_SUMMARY: &str = "User data exceeds 16 KiB";
 
-fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
+fn finish(
+    rendered: String,
+    files: BTreeMap<String, String>,
+    gzip: bool,
+) -> Result<UserData, Problem> {
     let bytes = wire_bytes(&rendered, gzip);
     if bytes.len() > MAX_USER_DATA_BYTES {
         return Err(Problem::error(
@@ -727,21 +784,24 @@ fn finish(rendered: String, gzip: bool) -> Result<UserData, Problem> {
         sha256,
         rendered,
         bytes,
+        files,
     })
 }
 
 /// Renders user data; fails with every error problem (including the size limit).
 pub fn render(input: &UserDataInput) -> Result<UserData, RenderError> {
     RenderError::check(input.validate_input())?;
-    let rendered = input.build().map_err(RenderError::single)?;
-    finish(rendered, input.gzip).map_err(|p| RenderError::single(input.explain_size(p)))
+    let (rendered, files) = input.build().map_err(RenderError::single)?;
+    finish(rendered, files, input.gzip).map_err(|p| RenderError::single(input.explain_size(p)))
 }
 
 impl UserDataInput {
     /// Size of the user data this input renders, or `None` where it does
     /// not render.
     fn wire_size(&self) -> Option<usize> {
-        self.build().ok().map(|r| wire_bytes(&r, self.gzip).len())
+        self.build()
+            .ok()
+            .map(|(r, _)| wire_bytes(&r, self.gzip).len())
     }
 
     /// The size error `p` (any other problem passes through unchanged),
@@ -1249,17 +1309,17 @@ packages: [jq]
     fn size_error_says_when_no_single_change_is_enough() {
         let mut input = base(HostFormat::CloudInit);
         input.gzip = true;
-        input
-            .extra_parts
-            .push(part("a.sh", incompressible(180, "a")));
-        input
-            .extra_parts
-            .push(part("b.sh", incompressible(180, "b")));
+        // Five parts, none big enough alone to get under the limit.
+        for name in ["a", "b", "c", "d", "e"] {
+            input
+                .extra_parts
+                .push(part(&format!("{name}.sh"), incompressible(90, name)));
+        }
         let err = render(&input).unwrap_err();
         let d = &err.problems[0].detail;
         assert!(!d.contains("(enough alone)"), "{d}");
         assert!(d.contains("No single change is enough"), "{d}");
-        for i in 0..2 {
+        for i in 0..input.extra_parts.len() {
             let mut one = input.clone();
             one.extra_parts.remove(i);
             assert!(
@@ -1302,6 +1362,85 @@ packages: [jq]
             "{}",
             e.problems[0].detail
         );
+    }
+
+    /// The realistic configuration of issue #25: a cluster ARN, a proxy,
+    /// instance attributes and six more agent settings.
+    fn realistic(host_format: HostFormat, gzip: bool) -> UserDataInput {
+        let mut i = UserDataInput {
+            host_format,
+            gzip,
+            ..Default::default()
+        };
+        i.agent.cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/production-services".into();
+        for (k, v) in [
+            ("HTTP_PROXY", "http://proxy.internal.example.com:3128"),
+            (
+                "NO_PROXY",
+                "169.254.169.254,169.254.170.2,/var/run/docker.sock,localhost,127.0.0.1",
+            ),
+            (
+                "ECS_INSTANCE_ATTRIBUTES",
+                r#"{"team":"payments","tier":"backend","az-pinned":"false"}"#,
+            ),
+            ("ECS_ENABLE_SPOT_INSTANCE_DRAINING", "true"),
+            ("ECS_CONTAINER_STOP_TIMEOUT", "2m"),
+            ("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION", "1h"),
+            ("ECS_IMAGE_CLEANUP_INTERVAL", "30m"),
+            ("ECS_NUM_IMAGES_DELETE_PER_CYCLE", "10"),
+            ("ECS_ENABLE_CONTAINER_METADATA", "true"),
+        ] {
+            i.agent.config.insert(k.into(), v.into());
+        }
+        i
+    }
+
+    /// Room left under EC2's 16 KiB for the user's own content, at defaults
+    /// and with the realistic configuration (the figures are in
+    /// `docs/performance.md`). The floors are today's figures rounded down,
+    /// so a render that grows fails here; issue #25's targets (10,240 with
+    /// gzip, 7,500 raw for Ignition) are not reached yet.
+    #[test]
+    fn room_left_for_your_own_content() {
+        for (f, gzip, floor_default, floor_realistic) in [
+            (HostFormat::CloudInit, true, 8_800, Some(8_300)),
+            (HostFormat::Shell, true, 9_100, Some(8_600)),
+            (HostFormat::CoreosCloudConfig, true, 9_400, Some(8_900)),
+            (HostFormat::Ignition, false, 3_300, Some(2_800)),
+            // Refused with the realistic configuration (the issue saw 16,387 bytes).
+            (HostFormat::CloudInit, false, 400, None),
+        ] {
+            let mut d = UserDataInput {
+                host_format: f,
+                gzip,
+                ..Default::default()
+            };
+            d.agent.cluster = "production".into();
+            let real = realistic(f, gzip);
+            for i in [&d, &real] {
+                let errors: Vec<_> = i
+                    .validate_input()
+                    .into_iter()
+                    .filter(Problem::is_error)
+                    .collect();
+                assert!(errors.is_empty(), "{f:?}: {errors:?}");
+            }
+            let room =
+                |i: &UserDataInput| MAX_USER_DATA_BYTES.saturating_sub(i.wire_size().unwrap());
+            let (rd, rr) = (room(&d), room(&real));
+            println!("room {f:?} gzip={gzip}: defaults {rd}, realistic {rr}");
+            assert!(
+                rd >= floor_default,
+                "{f:?} gzip={gzip}: {rd} < {floor_default}"
+            );
+            match floor_realistic {
+                Some(floor) => assert!(rr >= floor, "{f:?} gzip={gzip}: {rr} < {floor}"),
+                None => assert!(
+                    render(&real).is_err(),
+                    "{f:?} gzip={gzip} now fits: give this row a floor"
+                ),
+            }
+        }
     }
 
     #[test]
@@ -1497,11 +1636,29 @@ packages: [jq]
             println!("SKIP: host runs systemd; the no-systemd branch is not taken");
             return;
         }
+        for gzip in [false, true] {
+            shell_format_runs_without_systemd_with(gzip);
+        }
+    }
+
+    /// Without gzip the two large scripts are packed; with it they are
+    /// plain text inside the one gzip stream. Either way what lands on disk
+    /// is exactly `files`.
+    fn shell_format_runs_without_systemd_with(gzip: bool) {
         let dir = temp_dir("user-data-shell");
         let bin = dir.join("bin");
         fake_command(&bin, "sh", "echo \"sh $*\" >> \"$FAKE_LOG\"\n");
         let root = dir.join("root");
-        let ud = render(&base(HostFormat::Shell)).unwrap();
+        let input = UserDataInput {
+            gzip,
+            ..base(HostFormat::Shell)
+        };
+        let ud = render(&input).unwrap();
+        assert_eq!(
+            ud.rendered.contains("write_packed \""),
+            !gzip,
+            "gzip={gzip}"
+        );
         let env = [
             ("ECSHOST_ROOT", root.display().to_string()),
             ("FAKE_LOG", dir.join("log").display().to_string()),
@@ -1537,5 +1694,13 @@ packages: [jq]
                     .start_script
             )
         );
+        for (path, content) in &ud.files {
+            if path.starts_with(crate::SYSTEMD_DIR) {
+                continue; // written only where systemd runs
+            }
+            let disk = std::fs::read_to_string(root.join(path.trim_start_matches('/')))
+                .unwrap_or_else(|e| panic!("gzip={gzip}: {path}: {e}"));
+            assert_eq!(&disk, content, "gzip={gzip}: {path}");
+        }
     }
 }
