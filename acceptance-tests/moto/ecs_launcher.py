@@ -95,6 +95,7 @@ class HarnessState:
         self.connections: list[WsConnection] = []
         self.received: list[dict[str, Any]] = []
         self.state_changes: list[dict[str, Any]] = []
+        self.registrations: list[dict[str, Any]] = []
         self.seq_num = 0
 
     def next_seq_num(self) -> int:
@@ -108,6 +109,7 @@ class HarnessState:
                 "connections": [c.describe() for c in self.connections],
                 "received": list(self.received),
                 "state_changes": list(self.state_changes),
+                "registrations": list(self.registrations),
             }
 
 
@@ -188,6 +190,17 @@ def patched_register_container_instance(self: Any) -> ActionResult:
         resources = [_normalise_resource(r) for r in total]
         container_instance.registered_resources = resources
         container_instance.remaining_resources = copy.deepcopy(resources)
+    # What the agent sent that ECS keeps but moto's ContainerInstance has no
+    # field for: platformDevices (the GPUs of agent/app/agent.go
+    # getPlatformDevices, from /var/lib/ecs/gpu/nvidia-gpu-info.json). The
+    # control API reports them as sent; nothing is made up from them.
+    with STATE.lock:
+        STATE.registrations.append(
+            {
+                "containerInstanceArn": container_instance.container_instance_arn,
+                "platformDevices": body.get("platformDevices") or [],
+            }
+        )
     log(
         f"RegisterContainerInstance cluster={cluster_name} ec2={ec2_instance_id} "
         f"arn={container_instance.container_instance_arn} "

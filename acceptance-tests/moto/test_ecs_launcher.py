@@ -44,6 +44,8 @@ AGENT_ATTRIBUTES = [
     {"name": "ecs.os-type-detailed", "value": "debian_12"},
     {"name": "ecs.cpu-architecture", "value": "x86_64"},
 ]
+# What agent/app/agent.go getPlatformDevices sends for one GPU.
+AGENT_GPUS = [{"id": "GPU-4a9e7f0b-1c6f-3c2e-8c9d-2b9a1d4f5e6a", "type": "GPU"}]
 AGENT_RESOURCES = [
     {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
     {"name": "MEMORY", "type": "INTEGER", "integerValue": 3933},
@@ -152,6 +154,7 @@ class EcsLauncherTest(unittest.TestCase):
             instanceIdentityDocumentSignature="",
             attributes=AGENT_ATTRIBUTES,
             totalResources=AGENT_RESOURCES,
+            platformDevices=AGENT_GPUS,
         )
         ci = resp["containerInstance"]
         # The agent validates the RegisterContainerInstance response itself
@@ -204,6 +207,9 @@ class EcsLauncherTest(unittest.TestCase):
     def test_agent_flow(self) -> None:
         cluster = "lab"
         arn = self.register(cluster)
+        # The GPUs the agent sent, as it sent them.
+        regs = self.state()["registrations"]
+        self.assertEqual(regs, [{"containerInstanceArn": arn, "platformDevices": AGENT_GPUS}])
 
         ci = self.describe(cluster, arn)
         attrs = {a["name"]: a.get("value") for a in ci["attributes"]}

@@ -182,6 +182,7 @@ impl Host {
             ("ECSHOST_DATA_DIR".into(), p("var/lib/ecs/data")),
             ("ECSHOST_ETC_DIR".into(), p("etc/ecs")),
             ("ECSHOST_CGROUP_DIR".into(), p("sys/fs/cgroup")),
+            ("ECSHOST_GPU_DIR".into(), p("var/lib/ecs/gpu")),
             ("ECSHOST_CONSOLES".into(), console.display().to_string()),
             (
                 "ECSHOST_DOCKER_DAEMON_JSON".into(),
@@ -1030,6 +1031,125 @@ fn restart_and_reboot_restore_everything_and_proxy_off_is_reported() {
     ok(h.agent_sh("reapply"), "reapply");
     let (_, console, report) = h.self_check();
     assert_all_pass(&report, &console);
+}
+
+/// `nvidia-smi --query-gpu=driver_version,uuid --format=csv,noheader` on a
+/// host with two GPUs (the format of NVIDIA's `nvidia-smi` documentation).
+const FAKE_NVIDIA_SMI: &str = "#!/bin/sh\ncat <<'EOF'\n535.183.01, GPU-4a9e7f0b-1c6f-3c2e-8c9d-2b9a1d4f5e6a\n535.183.01, GPU-9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\nEOF\n";
+
+/// #26 item 1: with `ECS_ENABLE_GPU_SUPPORT=true` and `nvidia-smi` on the
+/// host, the start script writes the GPU file the agent reads and mounts
+/// it; the real agent 1.105.1 then registers both GPUs (`platformDevices`,
+/// kept by the harness's ECS launcher) and the driver version
+/// (`ecs.capability.gpu-driver-version`). With the stand-in only the file
+/// and the mount are checked (it registers nothing), and the output says so.
+#[test]
+fn a_gpu_host_registers_its_gpus() {
+    let mut input = user_data_input();
+    input
+        .agent
+        .config
+        .insert("ECS_ENABLE_GPU_SUPPORT".into(), "true".into());
+    let Some(h) = Host::start_for_user_data_with(LabConfig::default(), input) else {
+        return;
+    };
+    let smi = h.stage("gpu-bin/nvidia-smi", FAKE_NVIDIA_SMI.as_bytes());
+    ok(h.sh(&format!("chmod 755 {}", smi.display())), "chmod");
+    let path = format!(
+        "{}:{}",
+        smi.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ud = user_data::render(&h.input).expect("renders");
+    let file = h.stage("user-data", &ud.bytes);
+    let run = ok(
+        h.sh_with(&format!("sh {}", file.display()), &[("PATH", &path)]),
+        "user data",
+    );
+    observe("user data on a GPU host", &run.stderr);
+    let ids = [
+        "GPU-4a9e7f0b-1c6f-3c2e-8c9d-2b9a1d4f5e6a",
+        "GPU-9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    ];
+    let info: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(h.installed("/var/lib/ecs/gpu/nvidia-gpu-info.json"))
+            .expect("the GPU file is written"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        info,
+        serde_json::json!({"DriverVersion": "535.183.01", "GPUIDs": ids})
+    );
+    let mounts = ok(
+        h.lab.docker(&[
+            "inspect",
+            "-f",
+            "{{range .Mounts}}{{.Destination}} {{.RW}}\n{{end}}",
+            AGENT,
+        ]),
+        "mounts",
+    );
+    assert!(
+        mounts.stdout.lines().any(|l| l == "/var/lib/ecs/gpu false"),
+        "the GPU directory is not mounted read-only: {mounts}"
+    );
+    h.assert_endpoint("GPU host");
+
+    let Some(peers) = h.peers.as_ref() else {
+        println!("STAND-IN a_gpu_host_registers_its_gpus: only the GPU file and its mount were checked; registration needs the real agent");
+        return;
+    };
+    let t0 = Instant::now();
+    let registration = loop {
+        let state = peers.moto.acs_state();
+        if let Some(r) = state["registrations"]
+            .as_array()
+            .and_then(|r| r.last())
+            .cloned()
+        {
+            break r;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "the agent never registered: {state}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    observe(
+        "RegisterContainerInstance platformDevices",
+        &registration.to_string(),
+    );
+    let devices: Vec<&str> = registration["platformDevices"]
+        .as_array()
+        .expect("platformDevices")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["type"], "GPU", "{d}");
+            d["id"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(devices, ids);
+    let arn = registration["containerInstanceArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cluster = peers.cluster.clone();
+    let driver = peers.moto.with_ecs(async |ecs| {
+        let out = ecs
+            .sdk()
+            .describe_container_instances()
+            .cluster(&cluster)
+            .container_instances(&arn)
+            .send()
+            .await
+            .expect("DescribeContainerInstances");
+        out.container_instances()[0]
+            .attributes()
+            .iter()
+            .find(|a| a.name() == "ecs.capability.gpu-driver-version")
+            .and_then(|a| a.value().map(str::to_owned))
+    });
+    assert_eq!(driver.as_deref(), Some("535.183.01"));
 }
 
 /// A CIS-style `INPUT` in iptables: loopback and established traffic

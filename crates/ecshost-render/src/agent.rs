@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use super::agent_config;
+use super::gpu;
 use super::loopback::validate_address;
 pub use super::metadata_guard::FirewallBackend;
 use super::metadata_guard::{self, TOOL_VARS};
@@ -538,7 +539,7 @@ enum Part {
 }
 
 /// Host paths the start script reads from the environment (name, default).
-pub const PATH_VARS: [(&str, &str); 7] = [
+pub const PATH_VARS: [(&str, &str); 8] = [
     ("ECSHOST_ECS_CONFIG", ECS_CONFIG_PATH),
     ("ECSHOST_RUN_DIR", "/var/run"),
     ("ECSHOST_LOG_DIR", "/var/log/ecs"),
@@ -546,6 +547,7 @@ pub const PATH_VARS: [(&str, &str); 7] = [
     ("ECSHOST_ETC_DIR", "/etc/ecs"),
     ("ECSHOST_CGROUP_DIR", "/sys/fs/cgroup"),
     ("ECSHOST_CLOUD_INIT_RESULT", CLOUD_INIT_RESULT_PATH),
+    ("ECSHOST_GPU_DIR", gpu::GPU_INFO_DIR),
 ];
 
 fn path_var(name: &'static str) -> Part {
@@ -589,6 +591,14 @@ fn run_args(input: &AgentInput, config_hash: Option<&str>) -> Vec<Vec<Part>> {
             Part::Lit("--volume=".into()),
             path_var(var),
             Part::Lit(format!(":{target}")),
+        ]);
+    }
+    if gpu::enabled(input) {
+        // Read-only: the agent only reads the GPU file (see `gpu`).
+        args.push(vec![
+            Part::Lit("--volume=".into()),
+            path_var("ECSHOST_GPU_DIR"),
+            Part::Lit(format!(":{}:ro", gpu::GPU_INFO_DIR)),
         ]);
     }
     args.push(vec![
@@ -794,6 +804,7 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
         .collect();
     let path_vars: String = PATH_VARS
         .iter()
+        .filter(|(n, _)| *n != "ECSHOST_GPU_DIR" || gpu::enabled(input))
         .map(|(n, d)| format!("{n}=\"${{{n}:-{d}}}\"\n"))
         .collect();
     let guard = if input.block_task_metadata {
@@ -851,7 +862,7 @@ log() {{
 {guard}
 {dnat}
 {task_dnat}
-{PROBE_FUNCTION}
+{gpu}{PROBE_FUNCTION}
 wait_for_docker() {{
     i=0
     until "$DOCKER" info >/dev/null 2>&1; do
@@ -927,7 +938,7 @@ cmd_start() {{
     mkdir -p "$ECSHOST_LOG_DIR" "$ECSHOST_DATA_DIR" "$ECSHOST_ETC_DIR"
     apply_metadata_guard
     ensure_network
-    start_container
+{gpu_step}    start_container
     apply_endpoint_dnat
     {task_dnat_step}
     wait_reachable
@@ -986,6 +997,16 @@ esac
             input.credentials_port
         ),
         run_words = run_words.join(" \\\n"),
+        gpu = if gpu::enabled(input) {
+            format!("{}\n", gpu::shell_function())
+        } else {
+            String::new()
+        },
+        gpu_step = if gpu::enabled(input) {
+            format!("    {}\n", gpu::STEP)
+        } else {
+            String::new()
+        },
     )
 }
 
@@ -1496,6 +1517,16 @@ mod tests {
                 }
             }
         }
+        let mut gpu = base();
+        gpu.config
+            .insert("ECS_ENABLE_GPU_SUPPORT".into(), "true".into());
+        let out = render(&gpu).unwrap();
+        assert!(out.start_script.contains("    write_gpu_info ||"));
+        assert!(out
+            .docker_run_args
+            .iter()
+            .any(|a| a == "--volume=/var/lib/ecs/gpu:/var/lib/ecs/gpu:ro"));
+        consumer_tools::shellcheck(&out.start_script);
     }
 
     #[test]

@@ -37,6 +37,7 @@
 pub mod agent;
 pub mod agent_config;
 pub mod analyse;
+pub mod gpu;
 pub mod loopback;
 pub mod metadata_guard;
 pub mod problem;

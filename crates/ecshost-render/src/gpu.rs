@@ -1,0 +1,150 @@
+//! GPU hosts: what ecs-init does for `ECS_ENABLE_GPU_SUPPORT=true`, done by
+//! the start script.
+//!
+//! The agent registers GPUs only from `/var/lib/ecs/gpu/nvidia-gpu-info.json`
+//! (`agent/gpu/nvidia_gpu_manager_unix.go`, `Initialize`): without the file
+//! it logs "GPU information is not found; continuing without it" and the
+//! host registers no GPUs, so GPU tasks never place. ecs-init writes the file
+//! from NVML — `{"DriverVersion":"…","GPUIDs":["GPU-…",…]}`, the JSON of its
+//! `NvidiaGPUManager` (`ecs-init/gpu/nvidia_gpu_manager.go`, `SaveGPUState`) —
+//! and bind-mounts the directory into the agent where `/dev/nvidia*` exists
+//! (`ecs-init/docker/docker.go`, `getHostConfig`).
+//!
+//! The start script writes the same JSON from `nvidia-smi
+//! --query-gpu=driver_version,uuid --format=csv,noheader` (one line per GPU,
+//! `535.183.01, GPU-…`; NVIDIA's `nvidia-smi` documentation, "--query-gpu")
+//! before it creates the agent container, and the container gets the
+//! directory read-only (the agent only reads it). The agent then sends the
+//! GPU ids as `platformDevices` of `RegisterContainerInstance` and the
+//! driver version as `ecs.capability.gpu-driver-version`
+//! (`agent/app/agent.go`, `agent/app/agent_capability_unix.go`). GPU tasks
+//! run with the runtime named by `ECS_NVIDIA_RUNTIME` (default `nvidia`),
+//! which Docker must have (NVIDIA Container Toolkit); the script logs when
+//! it does not.
+
+use super::agent::AgentInput;
+use super::agent_config::go_parse_bool;
+
+/// Where the agent reads the GPU file (`GPUInfoDirPath`), inside its
+/// container and on the host.
+pub const GPU_INFO_DIR: &str = "/var/lib/ecs/gpu";
+
+/// The file the agent reads in [`GPU_INFO_DIR`].
+pub const GPU_INFO_FILE: &str = "nvidia-gpu-info.json";
+
+/// Whether `config` turns GPU support on, read as the agent reads booleans.
+pub fn enabled(input: &AgentInput) -> bool {
+    input
+        .config
+        .get("ECS_ENABLE_GPU_SUPPORT")
+        .and_then(|v| go_parse_bool(v.trim()))
+        .unwrap_or(false)
+}
+
+/// How `cmd_start` calls it: never fatal, the agent starts either way.
+pub const STEP: &str =
+    r#"write_gpu_info || log "GPU information not written; the agent registers no GPUs""#;
+
+/// POSIX sh function `write_gpu_info` for the start script, which defines
+/// `$DOCKER`, `$ECSHOST_GPU_DIR` and `log`.
+pub fn shell_function() -> String {
+    format!(
+        r#"# ECS_ENABLE_GPU_SUPPORT=true: the agent registers GPUs only from
+# {GPU_INFO_DIR}/{GPU_INFO_FILE}, which ecs-init writes from NVML; written
+# here from nvidia-smi, the same JSON. Ids and version are checked before
+# they go into it.
+write_gpu_info() {{
+    mkdir -p "$ECSHOST_GPU_DIR"
+    if ! command -v nvidia-smi >/dev/null 2>&1; then
+        log "ECS_ENABLE_GPU_SUPPORT=true but no nvidia-smi: the agent registers no GPUs"
+        return 0
+    fi
+    gpu_json=$(nvidia-smi --query-gpu=driver_version,uuid --format=csv,noheader |
+        awk -F', *' '
+            $1 ~ /^[0-9][0-9.]*$/ && $2 ~ /^GPU-[0-9A-Za-z-]+$/ {{
+                if (version == "") version = $1
+                ids = ids (ids == "" ? "" : ",") "\"" $2 "\""
+            }}
+            END {{ if (ids != "") printf "{{\"DriverVersion\":\"%s\",\"GPUIDs\":[%s]}}\n", version, ids }}')
+    if [ -z "$gpu_json" ]; then
+        log "nvidia-smi lists no GPU: the agent registers no GPUs"
+        return 0
+    fi
+    printf '%s\n' "$gpu_json" >"$ECSHOST_GPU_DIR/{GPU_INFO_FILE}.tmp"
+    mv -f "$ECSHOST_GPU_DIR/{GPU_INFO_FILE}.tmp" "$ECSHOST_GPU_DIR/{GPU_INFO_FILE}"
+    log "GPU information for the agent: $gpu_json"
+    case $("$DOCKER" info --format '{{{{json .Runtimes}}}}' 2>/dev/null) in
+        *'"nvidia"'*) ;;
+        *) log "Docker has no nvidia runtime: GPU tasks will not start (install the NVIDIA Container Toolkit)" ;;
+    esac
+}}
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consumer_tools::{fake_command, run_sh, temp_dir};
+
+    /// `nvidia-smi`'s CSV for two GPUs (the format of `--query-gpu=…
+    /// --format=csv,noheader`: fields joined by ", ").
+    const TWO_GPUS: &str = "535.183.01, GPU-4a9e7f0b-1c6f-3c2e-8c9d-2b9a1d4f5e6a\n535.183.01, GPU-9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\n";
+
+    fn run(nvidia_smi: Option<&str>, runtimes: &str) -> (i32, String, Option<String>) {
+        let dir = temp_dir("gpu");
+        let bin = dir.join("bin");
+        if let Some(out) = nvidia_smi {
+            fake_command(&bin, "nvidia-smi", &format!("cat <<'EOF'\n{out}EOF\n"));
+        }
+        fake_command(&bin, "docker", &format!("echo '{runtimes}'\n"));
+        let gpu_dir = dir.join("gpu");
+        let script = format!(
+            "set -eu\nDOCKER=docker\nlog() {{ echo \"$*\" >&2; }}\n{}\n{STEP}\n",
+            shell_function()
+        );
+        let env = [("ECSHOST_GPU_DIR", gpu_dir.display().to_string())];
+        let (rc, out) = run_sh(&script, &[], &env, &bin);
+        let file = std::fs::read_to_string(gpu_dir.join(GPU_INFO_FILE)).ok();
+        (rc, out, file)
+    }
+
+    /// The file is the JSON the agent's `NvidiaGPUManager` unmarshals.
+    #[test]
+    fn writes_the_file_the_agent_reads() {
+        let (rc, out, file) = run(
+            Some(TWO_GPUS),
+            r#"{"nvidia":{"path":"nvidia-container-runtime"},"runc":{}}"#,
+        );
+        assert_eq!(rc, 0, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&file.expect("written")).unwrap();
+        assert_eq!(v["DriverVersion"], "535.183.01");
+        assert_eq!(
+            v["GPUIDs"],
+            serde_json::json!([
+                "GPU-4a9e7f0b-1c6f-3c2e-8c9d-2b9a1d4f5e6a",
+                "GPU-9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+            ])
+        );
+        assert!(!out.contains("no nvidia runtime"), "{out}");
+    }
+
+    #[test]
+    fn says_why_when_it_cannot() {
+        let (rc, out, file) = run(None, "{}");
+        assert_eq!(rc, 0, "{out}");
+        assert!(file.is_none());
+        assert!(out.contains("no nvidia-smi"), "{out}");
+
+        // Lines that are not GPUs (an error text, a quote in a field) never
+        // reach the JSON.
+        let (rc, out, file) = run(Some("NVIDIA-SMI has failed\n535.1, GPU-\"x\n"), "{}");
+        assert_eq!(rc, 0, "{out}");
+        assert!(file.is_none(), "{file:?}");
+        assert!(out.contains("lists no GPU"), "{out}");
+
+        let (_, out, file) = run(Some(TWO_GPUS), r#"{"runc":{}}"#);
+        assert!(file.is_some());
+        assert!(out.contains("Docker has no nvidia runtime"), "{out}");
+    }
+}
