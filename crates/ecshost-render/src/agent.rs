@@ -579,6 +579,12 @@ fn run_args(input: &AgentInput, config_hash: Option<&str>) -> Vec<Vec<Part>> {
             "--publish=127.0.0.1:{AGENT_INTROSPECTION_PORT}:{AGENT_INTROSPECTION_PORT}"
         )),
         lit("--sysctl=net.ipv4.conf.all.route_localnet=1"),
+        // SELinux hosts (Fedora CoreOS, RHEL): no label confinement for the
+        // agent, which holds the Docker socket and so is root on the host
+        // whatever its label; relabelling its mounts instead (`:z`) would
+        // relabel all of /var/run and /sys/fs/cgroup. Docker ignores it
+        // where SELinux is off. See docs/design/ecs-init-parity.md.
+        lit("--security-opt=label=disable"),
     ];
     for (var, target) in [
         ("ECSHOST_RUN_DIR", "/var/run"),
@@ -1498,6 +1504,30 @@ mod tests {
             "agent/docker_run_args.txt",
             &(out.docker_run_args.join("\n") + "\n"),
         );
+    }
+
+    /// SELinux hosts: the agent runs without label confinement (see the
+    /// comment in `run_args`), in every configuration, before the image.
+    #[test]
+    fn selinux_label_confinement_is_off_for_the_agent() {
+        for agent_network in [true, false] {
+            let out = render(&AgentInput {
+                agent_network,
+                block_task_metadata: agent_network,
+                ..base()
+            })
+            .unwrap();
+            let args = &out.docker_run_args;
+            let at = args
+                .iter()
+                .position(|a| a == "--security-opt=label=disable")
+                .expect("label=disable in docker run");
+            assert!(at < args.len() - 1, "after the image: {args:?}");
+            assert!(
+                !args.iter().any(|a| a.contains(":z") || a.contains(":Z")),
+                "{args:?}"
+            );
+        }
     }
 
     #[test]

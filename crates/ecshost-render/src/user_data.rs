@@ -1408,7 +1408,7 @@ packages: [jq]
             (HostFormat::CoreosCloudConfig, true, 9_400, Some(8_900)),
             (HostFormat::Ignition, false, 3_300, Some(2_800)),
             // Refused with the realistic configuration (the issue saw 16,387 bytes).
-            (HostFormat::CloudInit, false, 400, None),
+            (HostFormat::CloudInit, false, 350, None),
         ] {
             let mut d = UserDataInput {
                 host_format: f,

@@ -38,7 +38,7 @@ NAME=ecs-agent
 NETWORK=ecs-agent
 OWN_NETWORK=yes
 ENDPOINT_URL=http://169.254.170.2:80/v2/credentials/
-CONFIG_SHA256=97619a33ca68a866ff3e7e84268ad1b25348082bb118ff217f29e31cfc4f28d9
+CONFIG_SHA256=9bd385d5b1c27741d4cf3829aa7ddf4005038cc6dd6b1844a26d25ec5127f861
 
 log() {
     echo "ecs-agent.sh: $*" >&2
@@ -240,6 +240,7 @@ start_container() {
         "--publish=169.254.170.2:80:51679" \
         "--publish=127.0.0.1:51678:51678" \
         "--sysctl=net.ipv4.conf.all.route_localnet=1" \
+        "--security-opt=label=disable" \
         "--volume=${ECSHOST_RUN_DIR}:/var/run" \
         "--volume=${ECSHOST_LOG_DIR}:/log" \
         "--volume=${ECSHOST_DATA_DIR}:/data" \
@@ -249,7 +250,7 @@ start_container() {
         "--log-driver=json-file" \
         "--log-opt=max-file=4" \
         "--log-opt=max-size=16m" \
-        "--label=io.ecshost.config-sha256=97619a33ca68a866ff3e7e84268ad1b25348082bb118ff217f29e31cfc4f28d9" \
+        "--label=io.ecshost.config-sha256=9bd385d5b1c27741d4cf3829aa7ddf4005038cc6dd6b1844a26d25ec5127f861" \
         "public.ecr.aws/ecs/amazon-ecs-agent:latest" >/dev/null
     log "started container $NAME"
 }
