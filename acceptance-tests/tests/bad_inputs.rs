@@ -1024,6 +1024,21 @@ data "ecshost_agent_options" "NAME" {
         ..ROW
     },
     Row {
+        name: "ag_nvidia_runtime_without_gpu",
+        object: AGENT,
+        input: "`ECS_NVIDIA_RUNTIME = \"nvidia\"` without `ECS_ENABLE_GPU_SUPPORT = \"true\"`",
+        hcl: r#"data "ecshost_agent_options" "NAME" {
+  cluster = "c"
+  config  = { ECS_NVIDIA_RUNTIME = "nvidia" }
+}"#,
+        attribute: "config[\"ECS_NVIDIA_RUNTIME\"]",
+        summary: "Setting has no effect on this host",
+        detail: "The agent reads ECS_NVIDIA_RUNTIME only when ECS_ENABLE_GPU_SUPPORT is true",
+        fix: "On GPU hosts set `ECS_ENABLE_GPU_SUPPORT = \"true\"` too: the start script then writes the GPU file the agent registers GPUs from (from `nvidia-smi`) and mounts it; elsewhere remove it.",
+        warning: true,
+        ..ROW
+    },
+    Row {
         name: "ag_awsvpc_block_imds",
         object: AGENT,
         input: "`ECS_AWSVPC_BLOCK_IMDS = \"true\"` with `block_task_metadata = false`",

@@ -596,6 +596,20 @@ pub fn check(key: &str, value: &str, ctx: &Context<'_>) -> Vec<Problem> {
             format!("The agent reads {key} only when ECS_GMSA_SUPPORTED is true; without it the value is ignored. Remove it, or set ECS_GMSA_SUPPORTED."),
         ));
     }
+    // agent/api/task/task.go addGPUResource: the runtime is read only
+    // under `if cfg.GPUSupportEnabled`.
+    let gpu = ctx
+        .config
+        .get("ECS_ENABLE_GPU_SUPPORT")
+        .and_then(|v| go_parse_bool(v.trim()))
+        == Some(true);
+    if key == "ECS_NVIDIA_RUNTIME" && !gpu {
+        out.push(warn(
+            key,
+            "Setting has no effect on this host",
+            format!("The agent reads {key} only when ECS_ENABLE_GPU_SUPPORT is true; without it the value is ignored. Remove it, or set ECS_ENABLE_GPU_SUPPORT = \"true\" on hosts with NVIDIA GPUs."),
+        ));
+    }
     if key == "ECS_RESERVED_PORTS_UDP" && ctx.reserved_ports_udp_attribute {
         out.push(err(
             key,
