@@ -1143,18 +1143,33 @@ data "ecshost_agent_options" "NAME" {
         ..ROW
     },
     Row {
-        name: "ud_parts_shell",
+        name: "ud_parts_ignition",
         object: UD,
-        input: "`extra_parts` with `host_format = \"shell\"`",
+        input: "`extra_parts` with `host_format = \"ignition\"`",
         hcl: r##"data "ecshost_user_data" "NAME" {
-  host_format = "shell"
+  host_format = "ignition"
   cluster     = "c"
   extra_parts = [{ content_type = "text/x-shellscript", content = "#!/bin/sh\necho hi" }]
 }"##,
         attribute: "extra_parts",
-        summary: "Extra parts need the cloud_init host format",
-        detail: "shell user data has no MIME parts.",
-        fix: "Use `host_format = \"cloud_init\"` or put the commands elsewhere.",
+        summary: "Extra parts need the cloud_init or shell host format",
+        detail: "ignition user data has no MIME parts and runs no scripts of yours.",
+        fix: "Use `host_format = \"cloud_init\"` or `\"shell\"`, or add your files and units to the image's Ignition config.",
+        ..ROW
+    },
+    Row {
+        name: "ud_parts_shell_cloud_config",
+        object: UD,
+        input: "a `text/cloud-config` extra part with `host_format = \"shell\"`",
+        hcl: r##"data "ecshost_user_data" "NAME" {
+  host_format = "shell"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/cloud-config", content = "packages: [jq]" }]
+}"##,
+        attribute: "extra_parts[0]",
+        summary: "The shell host format runs script parts only",
+        detail: "shell user data runs each extra part as a program after its own work",
+        fix: "Use `content_type = \"text/x-shellscript\"` (a script part runs after the provider's, in order), or `host_format = \"cloud_init\"` for cloud-config.",
         ..ROW
     },
     Row {

@@ -199,12 +199,36 @@ impl UserDataInput {
             )),
             _ => {}
         }
-        if !self.extra_parts.is_empty() && self.host_format != HostFormat::CloudInit {
-            out.push(Problem::error(
+        match self.host_format {
+            HostFormat::CloudInit => {}
+            // The shell format runs script parts itself, after its own work
+            // (`shell_script`); it has no way to hand cloud-init anything else.
+            HostFormat::Shell => {
+                for (i, part) in self.extra_parts.iter().enumerate() {
+                    if !SHELL_SCRIPT_TYPES.contains(&part.content_type.as_str()) {
+                        out.push(
+                            Problem::error(
+                                "extra_parts",
+                                "The shell host format runs script parts only",
+                                format!(
+                                    "{} is not a script: shell user data runs each extra part as a program after its own work and has no cloud-init to hand other types to. Use content_type = \"text/x-shellscript\", or host_format = \"cloud_init\" for cloud-config and other part types.",
+                                    part.content_type
+                                ),
+                            )
+                            .in_element(i, "content_type"),
+                        );
+                    }
+                }
+            }
+            _ if !self.extra_parts.is_empty() => out.push(Problem::error(
                 "extra_parts",
-                "Extra parts need the cloud_init host format",
-                format!("{} user data has no MIME parts.", self.host_format.as_str()),
-            ));
+                "Extra parts need the cloud_init or shell host format",
+                format!(
+                    "{} user data has no MIME parts and runs no scripts of yours.",
+                    self.host_format.as_str()
+                ),
+            )),
+            _ => {}
         }
         for (i, part) in self.extra_parts.iter().enumerate() {
             if part.content_type.is_empty()
@@ -221,7 +245,9 @@ impl UserDataInput {
                     )
                     .in_element(i, "content_type"),
                 );
-            } else if !CLOUD_INIT_TYPES.contains(&part.content_type.as_str()) {
+            } else if self.host_format == HostFormat::CloudInit
+                && !CLOUD_INIT_TYPES.contains(&part.content_type.as_str())
+            {
                 out.push(
                     Problem::warning(
                         "extra_parts",
@@ -258,7 +284,11 @@ impl UserDataInput {
         let units = self.units(&agent);
         let installed = self.installed(&files, &units);
         let rendered = match self.host_format {
-            HostFormat::Shell => shell_script(&files, &units, self.gzip),
+            HostFormat::Shell => {
+                let mut s = shell_script(&files, &units, self.gzip);
+                s.push_str(&shell_parts(&self.extra_parts));
+                s
+            }
             HostFormat::CloudInit => self.cloud_init(&files, &units)?,
             HostFormat::Ignition => self.ignition(&files, &units),
             HostFormat::CoreosCloudConfig => self.coreos(&files, &units),
@@ -580,6 +610,40 @@ fn check_part_content(part: &ExtraPart) -> Option<Problem> {
 /// #25 item 2, "pack once").
 fn packed(path: &str, gzip: bool) -> bool {
     !gzip && (path == self_check::SCRIPT_PATH || path == agent::START_SCRIPT_PATH)
+}
+
+/// Where the shell format writes the user's script parts before it runs them.
+pub const SHELL_PARTS_DIR: &str = "/var/lib/ecshost/parts";
+
+/// The shell format's tail for the user's `extra_parts` (all scripts,
+/// checked by `validate_input`): each is written to [`SHELL_PARTS_DIR`] and
+/// run as a program (its own `#!` line) in list order, after the provider's
+/// part, as cloud-init would run script parts after ours. A failing part
+/// does not stop the next; the user data then exits 1, so cloud-init
+/// reports the failure, with the agent already running.
+fn shell_parts(parts: &[ExtraPart]) -> String {
+    if parts.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n# Your extra parts, in order, after ours.\nparts_failed=0\n");
+    for (i, part) in parts.iter().enumerate() {
+        let d = delimiter(1000 + i, &part.content);
+        // Quoted for sh: a file name may hold `$`, spaces or `'`.
+        let path = format!(
+            "\"$ECSHOST_ROOT\"{}",
+            super::sh_quote(&format!("{SHELL_PARTS_DIR}/{}", part.filename))
+        );
+        s.push_str(&format!("write_file {path} 755 <<'{d}'\n{}", part.content));
+        if !part.content.ends_with('\n') {
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            "{d}\nif ! {path}; then\n    echo \"ecshost: extra part failed:\" {name} >&2\n    parts_failed=1\nfi\n",
+            name = super::sh_quote(&part.filename)
+        ));
+    }
+    s.push_str("exit \"$parts_failed\"\n");
+    s
 }
 
 /// gzip (mtime 0, no name: deterministic) then base64, 76 columns.
@@ -1019,10 +1083,10 @@ mod tests {
                 Severity::Error,
             ),
             (
-                "extra parts on shell",
+                "a cloud-config part on shell",
                 |i| {
                     i.extra_parts.push(ExtraPart {
-                        content_type: "text/x-shellscript".into(),
+                        content_type: "text/cloud-config".into(),
                         content: "#!/bin/sh\n".into(),
                         filename: "a.sh".into(),
                     })
@@ -1362,6 +1426,96 @@ packages: [jq]
             "{}",
             e.problems[0].detail
         );
+    }
+
+    /// Shell user data runs the user's script parts after its own work, in
+    /// order, each as its own program; a failing part does not stop the next
+    /// and makes the user data exit 1. File names reach the shell quoted.
+    #[test]
+    fn shell_format_runs_your_script_parts_after_ours() {
+        if std::path::Path::new("/run/systemd/system").is_dir() {
+            println!("SKIP: host runs systemd; the no-systemd branch is not taken");
+            return;
+        }
+        let dir = temp_dir("user-data-shell-parts");
+        let bin = dir.join("bin");
+        // Our own scripts are called as `sh <path>`: log them, run nothing.
+        fake_command(&bin, "sh", "echo \"ours $*\" >> \"$FAKE_LOG\"\n");
+        let root = dir.join("root");
+        let log = dir.join("log");
+        let mut input = base(HostFormat::Shell);
+        let script = |body: &str| {
+            format!("#!/bin/sh\necho \"$(basename \"$0\") {body}\" >> \"$FAKE_LOG\"\n")
+        };
+        input.extra_parts = vec![
+            part("10-logs.sh", script("ran")),
+            part("20-$(touch pwned) it's.sh", script("ran") + "exit 3\n"),
+            part("30-certs.sh", script("ran")),
+        ];
+        let errors: Vec<_> = input
+            .validate()
+            .into_iter()
+            .filter(Problem::is_error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let ud = render(&input).unwrap();
+        // shellcheck flags the hostile name's `$(` in single quotes (SC2016,
+        // "don't expand" — the point); it reads a render with a plain name.
+        let mut plain = input.clone();
+        plain.extra_parts[1].filename = "20-fails.sh".into();
+        consumer_tools::shellcheck(&render(&plain).unwrap().rendered);
+        let env = [
+            ("ECSHOST_ROOT", root.display().to_string()),
+            ("FAKE_LOG", log.display().to_string()),
+        ];
+        let (rc, out) = run_sh(&ud.rendered, &[], &env, &bin);
+        assert_eq!(rc, 1, "a failed part makes the user data fail: {out}");
+        assert!(
+            out.contains("ecshost: extra part failed: 20-$(touch pwned) it's.sh"),
+            "{out}"
+        );
+        let calls: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(|l| l.replace(&root.display().to_string(), ""))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "ours /opt/ecshost/ecs-loopback.sh",
+                "ours /opt/ecshost/ecs-agent.sh start",
+                "ours /opt/ecshost/self-check.sh",
+                "10-logs.sh ran",
+                "20-$(touch pwned) it's.sh ran",
+                "30-certs.sh ran",
+            ]
+        );
+        assert!(!dir.join("pwned").exists() && !std::path::Path::new("pwned").exists());
+    }
+
+    #[test]
+    fn shell_format_takes_scripts_only_and_the_others_take_none() {
+        let mut shell = base(HostFormat::Shell);
+        shell.extra_parts = vec![ExtraPart {
+            content_type: "text/cloud-config".into(),
+            content: "packages: [jq]\n".into(),
+            filename: "p.cfg".into(),
+        }];
+        let v = shell.validate();
+        let e: Vec<_> = v.iter().filter(|p| p.is_error()).collect();
+        assert_eq!(e.len(), 1, "{v:?}");
+        assert_eq!(e[0].summary, "The shell host format runs script parts only");
+        assert_eq!(e[0].element, Some((0, "content_type")));
+        for f in [HostFormat::Ignition, HostFormat::CoreosCloudConfig] {
+            let mut i = base(f);
+            i.extra_parts = vec![part("a.sh", "#!/bin/sh\n".into())];
+            assert!(
+                i.validate()
+                    .iter()
+                    .any(|p| p.summary == "Extra parts need the cloud_init or shell host format"),
+                "{f:?}"
+            );
+        }
     }
 
     /// The realistic configuration of issue #25: a cluster ARN, a proxy,
