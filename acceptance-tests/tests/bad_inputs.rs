@@ -1143,18 +1143,48 @@ data "ecshost_agent_options" "NAME" {
         ..ROW
     },
     Row {
-        name: "ud_parts_ignition",
+        name: "ud_parts_ignition_script",
         object: UD,
-        input: "`extra_parts` with `host_format = \"ignition\"`",
+        input: "a script extra part with `host_format = \"ignition\"`",
         hcl: r##"data "ecshost_user_data" "NAME" {
   host_format = "ignition"
   cluster     = "c"
   extra_parts = [{ content_type = "text/x-shellscript", content = "#!/bin/sh\necho hi" }]
 }"##,
+        attribute: "extra_parts[0]",
+        summary: "Ignition parts are Ignition configs",
+        detail: "content_type must be application/vnd.coreos.ignition+json with host_format = \"ignition\"",
+        fix: "Pass an Ignition config (`jsonencode({ ignition = { version = \"3.3.0\" }, storage = { files = [...] } })`) with that content type; put scripts in its files and units.",
+        ..ROW
+    },
+    Row {
+        name: "ud_parts_ignition_ecs_config",
+        object: UD,
+        input: "an Ignition extra part that writes `/etc/ecs/ecs.config`",
+        hcl: r##"data "ecshost_user_data" "NAME" {
+  host_format = "ignition"
+  cluster     = "c"
+  extra_parts = [{ content_type = "application/vnd.coreos.ignition+json", content = jsonencode({ ignition = { version = "3.3.0" }, storage = { files = [{ path = "/etc/ecs/ecs.config", contents = { source = "data:,ECS_CLUSTER%3Dother" } }] } }) }]
+}"##,
+        attribute: "extra_parts[0]",
+        summary: "Ignition part replaces the provider's file",
+        detail: "storage.files writes /etc/ecs/ecs.config, which the provider writes",
+        fix: "Put agent settings in `config`; write your own files at other paths.",
+        ..ROW
+    },
+    Row {
+        name: "ud_parts_coreos",
+        object: UD,
+        input: "`extra_parts` with `host_format = \"coreos_cloud_config\"`",
+        hcl: r##"data "ecshost_user_data" "NAME" {
+  host_format = "coreos_cloud_config"
+  cluster     = "c"
+  extra_parts = [{ content_type = "text/x-shellscript", content = "#!/bin/sh\necho hi" }]
+}"##,
         attribute: "extra_parts",
-        summary: "Extra parts need the cloud_init or shell host format",
-        detail: "ignition user data has no MIME parts and runs no scripts of yours.",
-        fix: "Use `host_format = \"cloud_init\"` or `\"shell\"`, or add your files and units to the image's Ignition config.",
+        summary: "Extra parts need the cloud_init, shell or ignition host format",
+        detail: "coreos_cloud_config user data has no MIME parts and runs no scripts of yours.",
+        fix: "Use `host_format = \"cloud_init\"`, `\"shell\"` or `\"ignition\"`.",
         ..ROW
     },
     Row {

@@ -220,9 +220,17 @@ impl UserDataInput {
                     }
                 }
             }
+            HostFormat::Ignition => {
+                for (i, part) in self.extra_parts.iter().enumerate() {
+                    out.extend(
+                        self.check_ignition_part(part)
+                            .map(|p| p.in_element(i, "content")),
+                    );
+                }
+            }
             _ if !self.extra_parts.is_empty() => out.push(Problem::error(
                 "extra_parts",
-                "Extra parts need the cloud_init or shell host format",
+                "Extra parts need the cloud_init, shell or ignition host format",
                 format!(
                     "{} user data has no MIME parts and runs no scripts of yours.",
                     self.host_format.as_str()
@@ -257,7 +265,9 @@ impl UserDataInput {
                     .in_element(i, "content_type"),
                 );
             }
-            out.extend(check_part_content(part).map(|p| p.in_element(i, "content")));
+            if self.host_format != HostFormat::Ignition {
+                out.extend(check_part_content(part).map(|p| p.in_element(i, "content")));
+            }
             if part.filename.is_empty()
                 || part
                     .filename
@@ -480,7 +490,16 @@ impl UserDataInput {
                 contents: c,
             })
             .collect();
-        let value = ignition::config(&self.ignition_version, &ign_files, &ign_units);
+        let mut value = ignition::config(&self.ignition_version, &ign_files, &ign_units);
+        if !self.extra_parts.is_empty() {
+            // Yours merge into ours (Ignition's `ignition.config.merge`).
+            let merge: Vec<serde_json::Value> = self
+                .extra_parts
+                .iter()
+                .map(|p| ignition::merge_resource(&p.content, &self.ignition_version))
+                .collect();
+            value["ignition"]["config"] = serde_json::json!({ "merge": merge });
+        }
         serde_json::to_string(&value).expect("a json! value always serializes") + "\n"
     }
 
@@ -610,6 +629,87 @@ fn check_part_content(part: &ExtraPart) -> Option<Problem> {
 /// #25 item 2, "pack once").
 fn packed(path: &str, gzip: bool) -> bool {
     !gzip && (path == self_check::SCRIPT_PATH || path == agent::START_SCRIPT_PATH)
+}
+
+impl UserDataInput {
+    /// An Ignition part: a config of the image's spec line that does not
+    /// replace what the provider writes. Ignition merges a `config.merge`
+    /// child over its parent, the child winning for the same file path or
+    /// unit name (coreos/ignition `docs/operator-notes.md`, "Config
+    /// merging"), so such an entry would silently replace ours.
+    fn check_ignition_part(&self, part: &ExtraPart) -> Option<Problem> {
+        let bad =
+            |summary: &str, detail: String| Some(Problem::error("extra_parts", summary, detail));
+        if part.content_type != ignition::CONFIG_TYPE {
+            return bad(
+                "Ignition parts are Ignition configs",
+                format!(
+                    "content_type must be {} with host_format = \"ignition\": the provider merges each part into its own config (ignition.config.merge). Put scripts in a file and a systemd unit of that config.",
+                    ignition::CONFIG_TYPE
+                ),
+            );
+        }
+        let v: serde_json::Value = match serde_json::from_str(&part.content) {
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            _ => return bad("Ignition part is not a JSON object", "content must be an Ignition config, a JSON object such as jsonencode({ ignition = { version = \"3.3.0\" }, storage = { files = [...] } }).".into()),
+        };
+        let version = v["ignition"]["version"].as_str().unwrap_or("");
+        let rank = |v: &str| ignition::SUPPORTED_VERSIONS.iter().position(|s| *s == v);
+        match (rank(version), rank(&self.ignition_version)) {
+            (Some(c), Some(p)) if c <= p => {}
+            _ => {
+                return bad(
+                    "Ignition part has an unusable spec version",
+                    format!(
+                        "ignition.version is {version:?}; it must be one of {} and not above ignition_version ({}), or the image's Ignition refuses the whole config at first boot.",
+                        ignition::SUPPORTED_VERSIONS.join(", "),
+                        self.ignition_version
+                    ),
+                )
+            }
+        }
+        let agent = agent::render(&self.agent).ok()?;
+        let ours: Vec<String> = self
+            .files(&agent)
+            .ok()?
+            .into_iter()
+            .map(|(p, _, _)| p)
+            .chain([loopback::networkd::PATH.to_owned()])
+            .collect();
+        let unit_names: Vec<&str> = self.units(&agent).into_iter().map(|(n, _)| n).collect();
+        let paths = v["storage"]["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["path"].as_str());
+        for path in paths {
+            if ours.iter().any(|o| o == path) {
+                let fix = if path == agent::ECS_CONFIG_PATH {
+                    "Put agent settings in config of ecshost_user_data, where they are checked at plan."
+                } else {
+                    "Write your file elsewhere."
+                };
+                return bad(
+                    "Ignition part replaces the provider's file",
+                    format!("storage.files writes {path}, which the provider writes; Ignition lets the merged config win, so the host would run without it. {fix}"),
+                );
+            }
+        }
+        let units = v["systemd"]["units"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|u| u["name"].as_str());
+        for name in units {
+            if unit_names.contains(&name) {
+                return bad(
+                    "Ignition part replaces the provider's unit",
+                    format!("systemd.units names {name}, a unit the provider installs; Ignition lets the merged config win. Use a drop-in (dropins) or another unit name."),
+                );
+            }
+        }
+        None
+    }
 }
 
 /// Where the shell format writes the user's script parts before it runs them.
@@ -1494,7 +1594,7 @@ packages: [jq]
     }
 
     #[test]
-    fn shell_format_takes_scripts_only_and_the_others_take_none() {
+    fn shell_format_takes_scripts_only_and_coreos_takes_none() {
         let mut shell = base(HostFormat::Shell);
         shell.extra_parts = vec![ExtraPart {
             content_type: "text/cloud-config".into(),
@@ -1506,16 +1606,158 @@ packages: [jq]
         assert_eq!(e.len(), 1, "{v:?}");
         assert_eq!(e[0].summary, "The shell host format runs script parts only");
         assert_eq!(e[0].element, Some((0, "content_type")));
-        for f in [HostFormat::Ignition, HostFormat::CoreosCloudConfig] {
-            let mut i = base(f);
-            i.extra_parts = vec![part("a.sh", "#!/bin/sh\n".into())];
-            assert!(
-                i.validate()
-                    .iter()
-                    .any(|p| p.summary == "Extra parts need the cloud_init or shell host format"),
-                "{f:?}"
+        let mut coreos = base(HostFormat::CoreosCloudConfig);
+        coreos.extra_parts = vec![part("a.sh", "#!/bin/sh\n".into())];
+        assert!(
+            coreos
+                .validate()
+                .iter()
+                .any(|p| p.summary
+                    == "Extra parts need the cloud_init, shell or ignition host format")
+        );
+    }
+
+    fn ignition_part(config: serde_json::Value) -> ExtraPart {
+        ExtraPart {
+            content_type: ignition::CONFIG_TYPE.into(),
+            content: config.to_string(),
+            filename: "site.ign".into(),
+        }
+    }
+
+    /// Typical boot content of a team: a log shipper's configuration and
+    /// its unit, ~10 KiB of text.
+    fn typical_site_config(version: &str) -> serde_json::Value {
+        let mut conf = String::from("[sources.journald]\ntype = \"journald\"\n");
+        let mut i = 0;
+        while conf.len() < 10 * 1024 {
+            conf.push_str(&format!(
+                "\n[transforms.route_{i}]\ntype = \"filter\"\ninputs = [\"journald\"]\ncondition = '.SYSTEMD_UNIT == \"service-{i}.service\"'\n\n[sinks.cloudwatch_{i}]\ntype = \"aws_cloudwatch_logs\"\ninputs = [\"route_{i}\"]\ngroup_name = \"/fleet/service-{i}\"\nstream_name = \"{{{{ host }}}}\"\nencoding.codec = \"json\"\n"
+            ));
+            i += 1;
+        }
+        serde_json::json!({
+            "ignition": { "version": version },
+            "storage": { "files": [{
+                "path": "/etc/vector/vector.toml",
+                "mode": 420,
+                "contents": { "source": ignition_data_url(&conf) }
+            }]},
+            "systemd": { "units": [{
+                "name": "vector.service",
+                "enabled": true,
+                "contents": "[Unit]\nDescription=Vector\n[Service]\nExecStart=/usr/bin/vector --config /etc/vector/vector.toml\n[Install]\nWantedBy=multi-user.target\n"
+            }]}
+        })
+    }
+
+    fn ignition_data_url(s: &str) -> String {
+        crate::loopback::ignition::data_url(s)
+    }
+
+    /// Ignition: a config of the user's merges into ours through a data
+    /// URL, gzip-compressed from spec 3.1.0 on; ignition-validate accepts the
+    /// result and the part; ~10 KiB of typical config text fits.
+    #[test]
+    fn ignition_merges_your_config_into_ours() {
+        use base64::Engine as _;
+        for version in ["3.0.0", "3.3.0"] {
+            let mut input = UserDataInput {
+                ignition_version: version.into(),
+                ..base(HostFormat::Ignition)
+            };
+            // 3.0.0 has no compression for merged configs: a small one there.
+            let mut site = typical_site_config(version);
+            if version == "3.0.0" {
+                site["storage"]["files"][0]["contents"]["source"] =
+                    ignition_data_url("[sources.journald]\ntype = \"journald\"\n").into();
+            }
+            consumer_tools::ignition_validate(&site.to_string(), version);
+            input.extra_parts = vec![ignition_part(site.clone())];
+            let errors: Vec<_> = input
+                .validate()
+                .into_iter()
+                .filter(Problem::is_error)
+                .collect();
+            assert!(errors.is_empty(), "{version}: {errors:?}");
+            let ud = render(&input).unwrap_or_else(|e| panic!("{version}: {e}"));
+            consumer_tools::ignition_validate(&ud.rendered, version);
+            let v: serde_json::Value = serde_json::from_str(&ud.rendered).unwrap();
+            let merge = &v["ignition"]["config"]["merge"][0];
+            let src = merge["source"].as_str().unwrap();
+            let child = if merge["compression"] == "gzip" {
+                assert_ne!(version, "3.0.0", "3.0.0 has no compression for configs");
+                let gz = base64::engine::general_purpose::STANDARD
+                    .decode(src.strip_prefix("data:;base64,").unwrap())
+                    .unwrap();
+                let mut out = String::new();
+                std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
+                    .unwrap();
+                out
+            } else {
+                assert_eq!(version, "3.0.0", "3.3.0 should compress");
+                let b = src
+                    .strip_prefix("data:;base64,")
+                    .expect("base64 is smaller here");
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap())
+                    .unwrap()
+            };
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&child).unwrap(),
+                site
+            );
+            let room = MAX_USER_DATA_BYTES - ud.size_bytes;
+            println!(
+                "ignition {version}: site config of {} bytes as JSON, {room} bytes left",
+                site.to_string().len()
             );
         }
+    }
+
+    #[test]
+    fn ignition_parts_that_would_break_ours_are_refused() {
+        let with = |config: serde_json::Value, ctype: &str| {
+            let mut i = base(HostFormat::Ignition);
+            i.extra_parts = vec![ExtraPart {
+                content_type: ctype.into(),
+                ..ignition_part(config)
+            }];
+            let e: Vec<_> = i.validate().into_iter().filter(Problem::is_error).collect();
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(e[0].element, Some((0, "content")));
+            e[0].summary.clone()
+        };
+        let v = |version: &str| serde_json::json!({ "ignition": { "version": version } });
+        assert_eq!(
+            with(v("3.3.0"), "text/x-shellscript"),
+            "Ignition parts are Ignition configs"
+        );
+        assert_eq!(
+            with(v("3.4.0"), ignition::CONFIG_TYPE),
+            "Ignition part has an unusable spec version"
+        );
+        assert_eq!(
+            with(v("2.3.0"), ignition::CONFIG_TYPE),
+            "Ignition part has an unusable spec version"
+        );
+        assert_eq!(
+            with(serde_json::json!([1]), ignition::CONFIG_TYPE),
+            "Ignition part is not a JSON object"
+        );
+        let file = |path: &str| serde_json::json!({ "ignition": { "version": "3.3.0" }, "storage": { "files": [{ "path": path }] } });
+        assert_eq!(
+            with(file("/etc/ecs/ecs.config"), ignition::CONFIG_TYPE),
+            "Ignition part replaces the provider's file"
+        );
+        assert_eq!(
+            with(file("/opt/ecshost/ecs-agent.sh"), ignition::CONFIG_TYPE),
+            "Ignition part replaces the provider's file"
+        );
+        let unit = serde_json::json!({ "ignition": { "version": "3.3.0" }, "systemd": { "units": [{ "name": "ecs-agent.service" }] } });
+        assert_eq!(
+            with(unit, ignition::CONFIG_TYPE),
+            "Ignition part replaces the provider's unit"
+        );
     }
 
     /// The realistic configuration of issue #25: a cluster ARN, a proxy,

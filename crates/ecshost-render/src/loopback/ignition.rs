@@ -132,6 +132,29 @@ pub(crate) fn smallest_source(contents: &str) -> (String, bool) {
     }
 }
 
+/// MIME type of an extra part holding an Ignition config of the user's
+/// (the type Ignition's own documentation gives configs,
+/// coreos/ignition `docs/supported-platforms.md`).
+pub const CONFIG_TYPE: &str = "application/vnd.coreos.ignition+json";
+
+/// An `ignition.config.merge` entry carrying `config` in a data URL: the
+/// smallest of the three encodings, gzip only from spec 3.1.0 on (where
+/// resources of `ignition.config` gained `compression`; 3.0.0 has it for
+/// files only — coreos/ignition `docs/configuration-v3_1.md`, "compression").
+pub(crate) fn merge_resource(config: &str, version: &str) -> Value {
+    let (source, gzip) = smallest_source(config);
+    if gzip && version != "3.0.0" {
+        return json!({ "source": source, "compression": "gzip" });
+    }
+    use base64::Engine;
+    let plain = data_url(config);
+    let based = format!(
+        "data:;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(config)
+    );
+    json!({ "source": if based.len() < plain.len() { based } else { plain } })
+}
+
 /// The Ignition config writing the networkd loopback unit.
 pub fn render(input: &LoopbackInput, version: &str) -> String {
     let unit = networkd::render(input);
