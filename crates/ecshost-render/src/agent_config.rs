@@ -584,31 +584,15 @@ pub fn check(key: &str, value: &str, ctx: &Context<'_>) -> Vec<Problem> {
         };
         out.push(warn(key, "Setting has no effect on this host", why));
     }
-    let gmsa = ctx
-        .config
-        .get("ECS_GMSA_SUPPORTED")
-        .and_then(|v| go_parse_bool(v.trim()))
-        == Some(true);
-    if key == "ECS_DOMAIN_JOINED_LINUX_INSTANCE" && !gmsa {
-        out.push(warn(
-            key,
-            "Setting has no effect on this host",
-            format!("The agent reads {key} only when ECS_GMSA_SUPPORTED is true; without it the value is ignored. Remove it, or set ECS_GMSA_SUPPORTED."),
-        ));
-    }
-    // agent/api/task/task.go addGPUResource: the runtime is read only
-    // under `if cfg.GPUSupportEnabled`.
-    let gpu = ctx
-        .config
-        .get("ECS_ENABLE_GPU_SUPPORT")
-        .and_then(|v| go_parse_bool(v.trim()))
-        == Some(true);
-    if key == "ECS_NVIDIA_RUNTIME" && !gpu {
-        out.push(warn(
-            key,
-            "Setting has no effect on this host",
-            format!("The agent reads {key} only when ECS_ENABLE_GPU_SUPPORT is true; without it the value is ignored. Remove it, or set ECS_ENABLE_GPU_SUPPORT = \"true\" on hosts with NVIDIA GPUs."),
-        ));
+    if let Some((_, flag, fix)) = READ_ONLY_WITH.iter().find(|(k, _, _)| *k == key) {
+        let on = ctx.config.get(*flag).and_then(|v| go_parse_bool(v.trim())) == Some(true);
+        if !on {
+            out.push(warn(
+                key,
+                "Setting has no effect on this host",
+                format!("The agent reads {key} only when {flag} is true; without it the value is ignored. {fix}"),
+            ));
+        }
     }
     if key == "ECS_RESERVED_PORTS_UDP" && ctx.reserved_ports_udp_attribute {
         out.push(err(
@@ -1057,6 +1041,24 @@ fn is_port_range(s: &str) -> bool {
         Some((a, b)) => matches!((port(a), port(b)), (Some(a), Some(b)) if a <= b),
     }
 }
+
+/// Settings the agent reads only while another is true: (key, the switch,
+/// what to do). ECS_DOMAIN_JOINED_LINUX_INSTANCE: `agent/config/parse_linux.go`,
+/// read inside the gMSA check once ECS_GMSA_SUPPORTED is true;
+/// ECS_NVIDIA_RUNTIME: `agent/api/task/task.go` `addGPUResource`, under
+/// `cfg.GPUSupportEnabled`.
+const READ_ONLY_WITH: [(&str, &str, &str); 2] = [
+    (
+        "ECS_DOMAIN_JOINED_LINUX_INSTANCE",
+        "ECS_GMSA_SUPPORTED",
+        "Remove it, or set ECS_GMSA_SUPPORTED.",
+    ),
+    (
+        "ECS_NVIDIA_RUNTIME",
+        "ECS_ENABLE_GPU_SUPPORT",
+        "Remove it, or set ECS_ENABLE_GPU_SUPPORT = \"true\" on hosts with NVIDIA GPUs.",
+    ),
+];
 
 /// Go's `strconv.ParseBool`.
 pub fn go_parse_bool(s: &str) -> Option<bool> {
