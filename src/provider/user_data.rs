@@ -36,7 +36,7 @@ fn input(cfg: &Value) -> UserDataInput {
                 filename: p
                     .attr("filename")
                     .as_str()
-                    .map_or_else(|| default_part_filename(i), str::to_owned),
+                    .map_or_else(|| user_data::default_part_name(i), str::to_owned),
             })
             .collect(),
         _ => Vec::new(),
@@ -101,12 +101,6 @@ fn uncompressed_warning(inp: Option<&UserDataInput>, format: HostFormat, diags: 
             reader = if format == HostFormat::CloudInit { "cloud-init" } else { "coreos-cloudinit" }
         ),
     );
-}
-
-/// The file name of the `i`-th extra part when none is given: cloud-init's
-/// own name for unnamed parts (`part-001`, …).
-fn default_part_filename(i: usize) -> String {
-    format!("part-{:03}", i + 1)
 }
 
 /// The renderer reports the 16 KiB limit on the computed `rendered`, which

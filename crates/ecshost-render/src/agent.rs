@@ -1004,7 +1004,7 @@ esac
         ),
         run_words = run_words.join(" \\\n"),
         gpu = if gpu::enabled(input) {
-            format!("{}\n", gpu::shell_function())
+            format!("{}\n", gpu::shell_function(input))
         } else {
             String::new()
         },

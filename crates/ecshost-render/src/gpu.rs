@@ -45,9 +45,32 @@ pub fn enabled(input: &AgentInput) -> bool {
 pub const STEP: &str =
     r#"write_gpu_info || log "GPU information not written; the agent registers no GPUs""#;
 
+/// The Docker runtime GPU tasks run with: `ECS_NVIDIA_RUNTIME`, default
+/// `nvidia` (`agent/config/config.go`, `DefaultNvidiaRuntime`).
+pub fn runtime(input: &AgentInput) -> &str {
+    input
+        .config
+        .get("ECS_NVIDIA_RUNTIME")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .unwrap_or("nvidia")
+}
+
+/// How long `nvidia-smi` may take before the agent starts without GPUs.
+pub const NVIDIA_SMI_TIMEOUT_SECONDS: u32 = 30;
+
 /// POSIX sh function `write_gpu_info` for the start script, which defines
-/// `$DOCKER`, `$ECSHOST_GPU_DIR` and `log`.
-pub fn shell_function() -> String {
+/// `$DOCKER`, `$ECSHOST_GPU_DIR` and `log`. When it cannot list the GPUs it
+/// removes an older file, so the agent never registers GPUs this host no
+/// longer has (an image baked with the file, a type change on the same
+/// volume).
+pub fn shell_function(input: &AgentInput) -> String {
+    let rt = runtime(input);
+    // Quoted for sh: the name comes from config. The stars stay outside the
+    // quotes to remain patterns.
+    let rt_json = format!("*{}*", crate::sh_quote(&format!("\"{rt}\"")));
+    let rt_q = crate::sh_quote(rt);
+    let timeout = NVIDIA_SMI_TIMEOUT_SECONDS;
     format!(
         r#"# ECS_ENABLE_GPU_SUPPORT=true: the agent registers GPUs only from
 # {GPU_INFO_DIR}/{GPU_INFO_FILE}, which ecs-init writes from NVML; written
@@ -55,11 +78,25 @@ pub fn shell_function() -> String {
 # they go into it.
 write_gpu_info() {{
     mkdir -p "$ECSHOST_GPU_DIR"
+    gpu_runtime={rt_q}
+    gpu_file="$ECSHOST_GPU_DIR/{GPU_INFO_FILE}"
     if ! command -v nvidia-smi >/dev/null 2>&1; then
+        rm -f "$gpu_file"
         log "ECS_ENABLE_GPU_SUPPORT=true but no nvidia-smi: the agent registers no GPUs"
         return 0
     fi
-    gpu_json=$(nvidia-smi --query-gpu=driver_version,uuid --format=csv,noheader |
+    smi_rc=0
+    if command -v timeout >/dev/null 2>&1; then
+        smi_out=$(timeout {timeout} nvidia-smi --query-gpu=driver_version,uuid --format=csv,noheader 2>&1) || smi_rc=$?
+    else
+        smi_out=$(nvidia-smi --query-gpu=driver_version,uuid --format=csv,noheader 2>&1) || smi_rc=$?
+    fi
+    if [ "$smi_rc" -ne 0 ]; then
+        rm -f "$gpu_file"
+        log "nvidia-smi failed (exit $smi_rc): $smi_out; the agent registers no GPUs"
+        return 0
+    fi
+    gpu_json=$(printf '%s\n' "$smi_out" |
         awk -F', *' '
             $1 ~ /^[0-9][0-9.]*$/ && $2 ~ /^GPU-[0-9A-Za-z-]+$/ {{
                 if (version == "") version = $1
@@ -67,15 +104,16 @@ write_gpu_info() {{
             }}
             END {{ if (ids != "") printf "{{\"DriverVersion\":\"%s\",\"GPUIDs\":[%s]}}\n", version, ids }}')
     if [ -z "$gpu_json" ]; then
+        rm -f "$gpu_file"
         log "nvidia-smi lists no GPU: the agent registers no GPUs"
         return 0
     fi
-    printf '%s\n' "$gpu_json" >"$ECSHOST_GPU_DIR/{GPU_INFO_FILE}.tmp"
-    mv -f "$ECSHOST_GPU_DIR/{GPU_INFO_FILE}.tmp" "$ECSHOST_GPU_DIR/{GPU_INFO_FILE}"
+    printf '%s\n' "$gpu_json" >"$gpu_file.tmp"
+    mv -f "$gpu_file.tmp" "$gpu_file"
     log "GPU information for the agent: $gpu_json"
     case $("$DOCKER" info --format '{{{{json .Runtimes}}}}' 2>/dev/null) in
-        *'"nvidia"'*) ;;
-        *) log "Docker has no nvidia runtime: GPU tasks will not start (install the NVIDIA Container Toolkit)" ;;
+        {rt_json}) ;;
+        *) log "Docker has no $gpu_runtime runtime (ECS_NVIDIA_RUNTIME): GPU tasks will not start (install the NVIDIA Container Toolkit)" ;;
     esac
 }}
 "#
@@ -91,17 +129,29 @@ mod tests {
     /// --format=csv,noheader`: fields joined by ", ").
     const TWO_GPUS: &str = "535.183.01, GPU-4a9e7f0b-1c6f-3c2e-8c9d-2b9a1d4f5e6a\n535.183.01, GPU-9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\n";
 
-    fn run(nvidia_smi: Option<&str>, runtimes: &str) -> (i32, String, Option<String>) {
+    /// Runs `write_gpu_info` with a fake `nvidia-smi` (its script body, or
+    /// none), a fake `docker info` printing `runtimes`, and `stale` as an
+    /// earlier GPU file.
+    fn run_with(
+        input: &AgentInput,
+        nvidia_smi: Option<&str>,
+        runtimes: &str,
+        stale: Option<&str>,
+    ) -> (i32, String, Option<String>) {
         let dir = temp_dir("gpu");
         let bin = dir.join("bin");
-        if let Some(out) = nvidia_smi {
-            fake_command(&bin, "nvidia-smi", &format!("cat <<'EOF'\n{out}EOF\n"));
+        if let Some(body) = nvidia_smi {
+            fake_command(&bin, "nvidia-smi", body);
         }
         fake_command(&bin, "docker", &format!("echo '{runtimes}'\n"));
         let gpu_dir = dir.join("gpu");
+        if let Some(old) = stale {
+            std::fs::create_dir_all(&gpu_dir).unwrap();
+            std::fs::write(gpu_dir.join(GPU_INFO_FILE), old).unwrap();
+        }
         let script = format!(
             "set -eu\nDOCKER=docker\nlog() {{ echo \"$*\" >&2; }}\n{}\n{STEP}\n",
-            shell_function()
+            shell_function(input)
         );
         let env = [("ECSHOST_GPU_DIR", gpu_dir.display().to_string())];
         let (rc, out) = run_sh(&script, &[], &env, &bin);
@@ -109,12 +159,20 @@ mod tests {
         (rc, out, file)
     }
 
+    fn prints(out: &str) -> String {
+        format!("cat <<'EOF'\n{out}EOF\n")
+    }
+
+    const NVIDIA: &str = r#"{"nvidia":{"path":"nvidia-container-runtime"},"runc":{}}"#;
+
     /// The file is the JSON the agent's `NvidiaGPUManager` unmarshals.
     #[test]
     fn writes_the_file_the_agent_reads() {
-        let (rc, out, file) = run(
-            Some(TWO_GPUS),
-            r#"{"nvidia":{"path":"nvidia-container-runtime"},"runc":{}}"#,
+        let (rc, out, file) = run_with(
+            &AgentInput::default(),
+            Some(&prints(TWO_GPUS)),
+            NVIDIA,
+            Some("{}"),
         );
         assert_eq!(rc, 0, "{out}");
         let v: serde_json::Value = serde_json::from_str(&file.expect("written")).unwrap();
@@ -126,25 +184,57 @@ mod tests {
                 "GPU-9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
             ])
         );
-        assert!(!out.contains("no nvidia runtime"), "{out}");
+        assert!(!out.contains("runtime"), "{out}");
     }
 
+    /// Whenever the GPUs cannot be listed, an older file is removed (the
+    /// agent would register GPUs the host no longer has), and the log says
+    /// why, with nvidia-smi's own words.
     #[test]
-    fn says_why_when_it_cannot() {
-        let (rc, out, file) = run(None, "{}");
-        assert_eq!(rc, 0, "{out}");
-        assert!(file.is_none());
+    fn says_why_when_it_cannot_and_leaves_no_stale_file() {
+        let d = AgentInput::default();
+        let old = Some(r#"{"DriverVersion":"1","GPUIDs":["GPU-old"]}"#);
+        let (rc, out, file) = run_with(&d, None, "{}", old);
+        assert_eq!((rc, file), (0, None), "{out}");
         assert!(out.contains("no nvidia-smi"), "{out}");
 
-        // Lines that are not GPUs (an error text, a quote in a field) never
-        // reach the JSON.
-        let (rc, out, file) = run(Some("NVIDIA-SMI has failed\n535.1, GPU-\"x\n"), "{}");
-        assert_eq!(rc, 0, "{out}");
-        assert!(file.is_none(), "{file:?}");
-        assert!(out.contains("lists no GPU"), "{out}");
+        let failing = "echo 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.'\nexit 9\n";
+        let (rc, out, file) = run_with(&d, Some(failing), "{}", old);
+        assert_eq!((rc, file), (0, None), "{out}");
+        assert!(
+            out.contains("nvidia-smi failed (exit 9): NVIDIA-SMI has failed"),
+            "{out}"
+        );
 
-        let (_, out, file) = run(Some(TWO_GPUS), r#"{"runc":{}}"#);
+        // Lines that are not GPUs (a quote in a field) never reach the JSON.
+        let (rc, out, file) = run_with(&d, Some(&prints("535.1, GPU-\"x\n")), "{}", old);
+        assert_eq!((rc, file), (0, None), "{out}");
+        assert!(out.contains("lists no GPU"), "{out}");
+    }
+
+    /// The runtime check names the runtime the agent will use.
+    #[test]
+    fn checks_the_runtime_ecs_nvidia_runtime_names() {
+        let (_, out, file) = run_with(
+            &AgentInput::default(),
+            Some(&prints(TWO_GPUS)),
+            r#"{"runc":{}}"#,
+            None,
+        );
         assert!(file.is_some());
         assert!(out.contains("Docker has no nvidia runtime"), "{out}");
+        let mut custom = AgentInput::default();
+        custom
+            .config
+            .insert("ECS_NVIDIA_RUNTIME".into(), "nvidia-custom".into());
+        let (_, out, _) = run_with(&custom, Some(&prints(TWO_GPUS)), NVIDIA, None);
+        assert!(out.contains("Docker has no nvidia-custom runtime"), "{out}");
+        let (_, out, _) = run_with(
+            &custom,
+            Some(&prints(TWO_GPUS)),
+            r#"{"nvidia-custom":{}}"#,
+            None,
+        );
+        assert!(!out.contains("runtime"), "{out}");
     }
 }

@@ -205,7 +205,12 @@ impl UserDataInput {
             // (`shell_script`); it has no way to hand cloud-init anything else.
             HostFormat::Shell => {
                 for (i, part) in self.extra_parts.iter().enumerate() {
-                    if !SHELL_SCRIPT_TYPES.contains(&part.content_type.as_str()) {
+                    let well_formed = !part.content_type.is_empty()
+                        && !part
+                            .content_type
+                            .chars()
+                            .any(|c| c.is_control() || c == ';' || c.is_whitespace());
+                    if well_formed && !SHELL_SCRIPT_TYPES.contains(&part.content_type.as_str()) {
                         out.push(
                             Problem::error(
                                 "extra_parts",
@@ -269,6 +274,9 @@ impl UserDataInput {
                 out.extend(check_part_content(part).map(|p| p.in_element(i, "content")));
             }
             if part.filename.is_empty()
+                || part.filename == "."
+                || part.filename == ".."
+                || part.filename.len() > MAX_PART_FILENAME
                 || part
                     .filename
                     .chars()
@@ -278,10 +286,40 @@ impl UserDataInput {
                     Problem::error(
                         "extra_parts",
                         "Invalid part file name",
-                        "filename must be a plain file name without quotes, slashes or newlines.",
+                        format!("filename must be a plain file name of at most {MAX_PART_FILENAME} bytes, not . or .., without quotes, slashes or newlines."),
                     )
                     .in_element(i, "filename"),
                 );
+            } else if self.host_format == HostFormat::CloudInit
+                && SHELL_SCRIPT_TYPES.contains(&part.content_type.as_str())
+            {
+                // cloud-init writes every script part to scripts/<clean
+                // name> (handlers/shell_script.py, util.clean_filename): a
+                // name that cleans to one already taken replaces that
+                // script — ours too.
+                let clean = cloud_init_clean_filename(&part.filename);
+                let taken = std::iter::once(CLOUD_INIT_SCRIPT_NAME.to_owned())
+                    .chain(
+                        self.extra_parts[..i]
+                            .iter()
+                            .filter(|p| SHELL_SCRIPT_TYPES.contains(&p.content_type.as_str()))
+                            .map(|p| cloud_init_clean_filename(&p.filename)),
+                    )
+                    .any(|c| c == clean);
+                if taken || clean.is_empty() {
+                    out.push(
+                        Problem::error(
+                            "extra_parts",
+                            "Part file name already taken",
+                            format!(
+                                "cloud-init writes parts as {clean:?} (it keeps only letters, digits and _-.() of {:?}), and {}: the later part would replace the earlier one. Give each part its own name.",
+                                part.filename,
+                                if clean == CLOUD_INIT_SCRIPT_NAME { "ecshost.sh is the provider's own script" } else if clean.is_empty() { "nothing is left" } else { "an earlier part has that name" }
+                            ),
+                        )
+                        .in_element(i, "filename"),
+                    );
+                }
             }
         }
         out
@@ -414,7 +452,7 @@ impl UserDataInput {
         }
         parts.push((
             "text/x-shellscript".into(),
-            "ecshost.sh".into(),
+            CLOUD_INIT_SCRIPT_NAME.into(),
             shell_script(files, units, self.gzip),
         ));
         for p in &self.extra_parts {
@@ -462,9 +500,10 @@ impl UserDataInput {
                 "--{boundary}\nContent-Type: {ctype}; charset=\"utf-8\"\nMIME-Version: 1.0\n\
                  Content-Transfer-Encoding: {encoding}\nContent-Disposition: attachment; filename=\"{filename}\"\n\n{body}"
             ));
-            if !body.ends_with('\n') {
-                s.push('\n');
-            }
+            // The line break before a boundary belongs to the boundary
+            // (RFC 2046 section 5.1.1): one more keeps the body's own last
+            // line break, so a file cloud-init writes from it ends as ours.
+            s.push('\n');
         }
         s.push_str(&format!("--{boundary}--\n"));
         Ok(s)
@@ -712,6 +751,30 @@ impl UserDataInput {
     }
 }
 
+/// The longest part file name: room for the `.ecshost-tmp` the shell format
+/// adds while writing, under Linux's 255-byte NAME_MAX.
+const MAX_PART_FILENAME: usize = 200;
+
+/// The name the data source gives the unnamed part at `index` (`part-001`
+/// for 0), as cloud-init names unnamed parts.
+pub fn default_part_name(index: usize) -> String {
+    format!("part-{:03}", index + 1)
+}
+
+/// The provider's own script part in `cloud_init` user data.
+const CLOUD_INIT_SCRIPT_NAME: &str = "ecshost.sh";
+
+/// cloud-init's `util.clean_filename`: `/` becomes `_`, then everything but
+/// `_-.()`, ASCII digits and letters is dropped, then whitespace trimmed.
+fn cloud_init_clean_filename(name: &str) -> String {
+    name.replace('/', "_")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "_-.()".contains(*c))
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 /// Where the shell format writes the user's script parts before it runs them.
 pub const SHELL_PARTS_DIR: &str = "/var/lib/ecshost/parts";
 
@@ -917,6 +980,9 @@ fn wire_bytes(rendered: &str, gzip: bool) -> Vec<u8> {
     }
 }
 
+/// How many changes the size error lists, biggest saving first.
+const MAX_LEVERS_LISTED: usize = 8;
+
 /// Summary of the size error; [`UserDataInput::explain_size`] recognises it.
 const OVERSIZE_SUMMARY: &str = "User data exceeds 16 KiB";
 
@@ -990,6 +1056,13 @@ impl UserDataInput {
         for (i, part) in self.extra_parts.iter().enumerate() {
             let mut without = self.clone();
             without.extra_parts.remove(i);
+            // As the plan after deleting that element would be: unnamed
+            // parts after it get the next lower default name.
+            for (j, later) in without.extra_parts.iter_mut().enumerate().skip(i) {
+                if later.filename == default_part_name(j + 1) {
+                    later.filename = default_part_name(j);
+                }
+            }
             let name = if part.filename.is_empty() {
                 format!("extra_parts[{i}]")
             } else {
@@ -1034,12 +1107,19 @@ impl UserDataInput {
             detail.push_str(" Bytes each change saves on its own: ");
             let list: Vec<String> = levers
                 .iter()
+                .take(MAX_LEVERS_LISTED)
                 .map(|(what, n)| {
                     let enough = if *n >= over { " (enough alone)" } else { "" };
                     format!("{what}: {n}{enough}")
                 })
                 .collect();
             detail.push_str(&list.join("; "));
+            if levers.len() > MAX_LEVERS_LISTED {
+                detail.push_str(&format!(
+                    "; and {} smaller",
+                    levers.len() - MAX_LEVERS_LISTED
+                ));
+            }
             detail.push('.');
         }
         let mut bare = UserDataInput {
@@ -1050,7 +1130,7 @@ impl UserDataInput {
         bare.agent.config.clear();
         if let Some(n) = bare.wire_size() {
             detail.push_str(&format!(
-                " The provider's own files (loopback, agent start script, units) take {n} of the {size}."
+                " Without your parts, config and the self-check the user data is {n} bytes."
             ));
         }
         if levers.iter().all(|(_, n)| *n < over) {
@@ -1459,7 +1539,8 @@ packages: [jq]
         let logs = p.detail.find("extra_parts[0]").unwrap();
         assert!(big < logs, "{}", p.detail);
         assert!(
-            p.detail.contains("The provider's own files"),
+            p.detail
+                .contains("Without your parts, config and the self-check the user data is "),
             "{}",
             p.detail
         );
@@ -1758,6 +1839,111 @@ packages: [jq]
             with(unit, ignition::CONFIG_TYPE),
             "Ignition part replaces the provider's unit"
         );
+    }
+
+    /// cloud-init writes script parts by their cleaned name: one that lands
+    /// on ours (ecshost.sh) or on an earlier part would replace it.
+    #[test]
+    fn part_names_cloud_init_would_merge_are_refused() {
+        let sh = |name: &str| part(name, "#!/bin/sh\n".into());
+        let errors = |parts: Vec<ExtraPart>, f: HostFormat| -> Vec<(usize, String)> {
+            let mut i = base(f);
+            i.extra_parts = parts;
+            i.validate()
+                .into_iter()
+                .filter(|p| p.is_error())
+                .map(|p| (p.element.map_or(99, |e| e.0), p.summary))
+                .collect()
+        };
+        let taken = "Part file name already taken".to_owned();
+        let invalid = "Invalid part file name".to_owned();
+        assert_eq!(
+            errors(vec![sh("ecshost.sh")], HostFormat::CloudInit),
+            [(0, taken.clone())]
+        );
+        assert_eq!(
+            errors(vec![sh("part-001"), sh("part-001")], HostFormat::CloudInit),
+            [(1, taken.clone())]
+        );
+        assert_eq!(
+            errors(vec![sh("ü.sh"), sh("ñ.sh")], HostFormat::CloudInit),
+            [(1, taken.clone())]
+        );
+        assert_eq!(
+            errors(vec![sh("日本")], HostFormat::CloudInit),
+            [(0, taken)]
+        );
+        // The shell format writes and runs each in turn: duplicates are fine.
+        assert!(errors(vec![sh("a.sh"), sh("a.sh")], HostFormat::Shell).is_empty());
+        for bad in [".", "..", &"x".repeat(MAX_PART_FILENAME + 1)] {
+            assert_eq!(
+                errors(vec![sh(bad)], HostFormat::Shell),
+                [(0, invalid.clone())],
+                "{bad}"
+            );
+        }
+        assert_eq!(cloud_init_clean_filename("a b/c(1).sh"), "ab_c(1).sh");
+    }
+
+    /// Removing an element renumbers the unnamed parts after it, as the
+    /// next plan would: the figure is then exact, and "enough alone" true.
+    #[test]
+    fn size_error_figures_match_the_plan_after_the_change() {
+        let mut input = base(HostFormat::CloudInit);
+        input.gzip = true;
+        input.extra_parts = vec![
+            part("pad.sh", incompressible(150, "pad")),
+            part(&default_part_name(1), incompressible(200, "big")),
+            part(&default_part_name(2), "#!/bin/sh\necho two\n".into()),
+        ];
+        let err = render(&input).unwrap_err();
+        let d = &err.problems[0].detail;
+        let size = input.wire_size().unwrap();
+        let mut after = input.clone();
+        after.extra_parts.remove(1);
+        after.extra_parts[1].filename = default_part_name(1);
+        let saved = size - after.wire_size().unwrap();
+        assert!(
+            d.contains(&format!("removing extra_parts[1] (\"part-002\"): {saved}")),
+            "{d}"
+        );
+        assert_eq!(
+            d.contains("(enough alone)"),
+            after.wire_size().unwrap() <= MAX_USER_DATA_BYTES,
+            "{d}"
+        );
+    }
+
+    /// What cloud-init reads from our MIME parts is exactly what `files`
+    /// says: the networkd file through its own merge of the cloud-config,
+    /// the script part byte for byte (the boundary keeps no line break).
+    #[test]
+    fn cloud_init_reads_our_parts_as_files_says() {
+        let ud = render(&base(HostFormat::CloudInit)).unwrap();
+        let Some(merged) = consumer_tools::cloud_config_merged(&ud.rendered) else {
+            println!("SKIP: no cloud-init");
+            return;
+        };
+        let written = merged["write_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == loopback::networkd::PATH)
+            .expect("networkd file in write_files");
+        assert_eq!(
+            written["content"].as_str().unwrap(),
+            ud.files[loopback::networkd::PATH]
+        );
+        let parts = consumer_tools::mime_parts(&ud.rendered).unwrap();
+        let script = &parts
+            .iter()
+            .find(|(t, _)| t == "text/x-shellscript")
+            .unwrap()
+            .1;
+        let agent = agent::render(&base(HostFormat::CloudInit).agent).unwrap();
+        let input = base(HostFormat::CloudInit);
+        let files = input.files(&agent).unwrap();
+        assert_eq!(script, &shell_script(&files, &input.units(&agent), false));
     }
 
     /// The realistic configuration of issue #25: a cluster ARN, a proxy,
