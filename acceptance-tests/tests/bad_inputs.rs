@@ -1263,7 +1263,7 @@ data "ecshost_user_data" "NAME" {
 }"##,
         attribute: "extra_parts[0]",
         summary: "Invalid part file name",
-        detail: "filename must be a plain file name without quotes, slashes or newlines.",
+        detail: "without quotes, slashes or newlines.",
         fix: "Use a bare file name, e.g. `a.sh`.",
         ..ROW
     },
@@ -1293,7 +1293,7 @@ data "ecshost_user_data" "NAME" {
 }"#,
         attribute: "extra_parts[0]",
         summary: "Script part has no #! line",
-        detail: "content must start with a #! line: cloud-init runs text/x-shellscript parts as programs",
+        detail: "content must start with a #! line: cloud-init runs script parts as programs",
         fix: "Start the script with `#!/bin/sh`.",
         ..ROW
     },

@@ -271,7 +271,9 @@ impl UserDataInput {
                 );
             }
             if self.host_format != HostFormat::Ignition {
-                out.extend(check_part_content(part).map(|p| p.in_element(i, "content")));
+                out.extend(
+                    check_part_content(part, self.host_format).map(|p| p.in_element(i, "content")),
+                );
             }
             if part.filename.is_empty()
                 || part.filename == "."
@@ -610,26 +612,53 @@ const SHELL_SCRIPT_TYPES: [&str; 4] = [
 /// a `#!` line the kernel refuses them ("Exec format error") and the part
 /// fails; a `text/cloud-config` part is loaded with `util.load_yaml`, which
 /// accepts only a mapping ("empty cloud config" otherwise).
-fn check_part_content(part: &ExtraPart) -> Option<Problem> {
+/// Whether a script writes the agent's settings file: a line (not a
+/// comment) that names it and redirects, tees, edits in place, copies or
+/// moves. A line that only reads it (`grep … /etc/ecs/ecs.config`) passes.
+fn writes_ecs_config(script: &str) -> bool {
+    const WRITES: [&str; 8] = [
+        ">", "tee", "sed -i", "cp ", "mv ", "install ", "truncate", "ln ",
+    ];
+    script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| {
+            (l.contains("ecs.config") || l.contains("ECSHOST_ECS_CONFIG"))
+                && WRITES.iter().any(|w| l.contains(w))
+        })
+}
+
+fn check_part_content(part: &ExtraPart, format: HostFormat) -> Option<Problem> {
     let ctype = part.content_type.as_str();
     if (SHELL_SCRIPT_TYPES.contains(&ctype) || ctype == "text/cloud-boothook")
-        && part.content.contains(agent::ECS_CONFIG_PATH)
+        && writes_ecs_config(&part.content)
     {
+        let why = if format == HostFormat::Shell {
+            "the provider's part writes the whole file and starts the agent with docker run --env-file, which reads it once, when the container is created, before your parts run: a line added afterwards never reaches the agent."
+        } else {
+            "the provider's own part (ecshost.sh) writes the whole file and starts the agent with docker run --env-file, which reads it once, when the container is created. cloud-init runs script parts in file-name order, so a part before ours finds no /etc/ecs or is overwritten, and a part after ours changes a file the running agent never reads again."
+        };
         return Some(Problem::error(
             "extra_parts",
             "Part writes the agent's settings file",
             format!(
-                "content writes {path}, which never reaches the agent this way: the provider's own part (ecshost.sh) writes the whole file and starts the agent with docker run --env-file, which reads it once, when the container is created. cloud-init runs script parts in file-name order, so a part before ours finds no /etc/ecs or is overwritten, and a part after ours changes a file the running agent never reads again. Put the settings in config of ecshost_user_data instead (config = {{ ECS_ENABLE_SPOT_INSTANCE_DRAINING = \"true\" }}), where they are checked at plan.",
+                "content writes {path}, which never reaches the agent this way: {why} Put the settings in config of ecshost_user_data instead (config = {{ ECS_ENABLE_SPOT_INSTANCE_DRAINING = \"true\" }}), where they are checked at plan.",
                 path = agent::ECS_CONFIG_PATH
             ),
         ));
     }
     if SHELL_SCRIPT_TYPES.contains(&ctype) && !part.content.starts_with("#!") {
+        let runner = if format == HostFormat::Shell {
+            "the shell user data runs each part"
+        } else {
+            "cloud-init runs script parts"
+        };
         return Some(Problem::error(
             "extra_parts",
             "Script part has no #! line",
             format!(
-                "content must start with a #! line: cloud-init runs {ctype} parts as programs, and the kernel refuses a file without one (\"Exec format error\"), so the part never runs. Start it with #!/bin/sh."
+                "content must start with a #! line: {runner} as programs, and the kernel refuses a file without one (\"Exec format error\"), so the part never runs. Start it with #!/bin/sh."
             ),
         ));
     }
@@ -790,14 +819,23 @@ fn shell_parts(parts: &[ExtraPart]) -> String {
     }
     let mut s = String::from("\n# Your extra parts, in order, after ours.\nparts_failed=0\n");
     for (i, part) in parts.iter().enumerate() {
-        let d = delimiter(1000 + i, &part.content);
+        // CRLF line ends as cloud-init's shell-script handler leaves them
+        // (util.dos2unix): `#!/bin/sh\r` would name no interpreter.
+        // As there, only when the first line ends in CRLF.
+        let content = match part.content.find('\n') {
+            Some(pos) if pos > 0 && part.content.as_bytes()[pos - 1] == b'\r' => {
+                part.content.replace("\r\n", "\n")
+            }
+            _ => part.content.clone(),
+        };
+        let d = delimiter(1000 + i, &content);
         // Quoted for sh: a file name may hold `$`, spaces or `'`.
         let path = format!(
             "\"$ECSHOST_ROOT\"{}",
             super::sh_quote(&format!("{SHELL_PARTS_DIR}/{}", part.filename))
         );
-        s.push_str(&format!("write_file {path} 755 <<'{d}'\n{}", part.content));
-        if !part.content.ends_with('\n') {
+        s.push_str(&format!("write_file {path} 755 <<'{d}'\n{content}"));
+        if !content.ends_with('\n') {
             s.push('\n');
         }
         s.push_str(&format!(
@@ -1429,7 +1467,7 @@ packages: [jq]
                 content: (*content).into(),
                 filename: "p".into(),
             };
-            let got = check_part_content(&part).map(|p| p.summary);
+            let got = check_part_content(&part, HostFormat::CloudInit).map(|p| p.summary);
             assert_eq!(got.as_deref(), *want, "{ctype} {content:?}");
             if ctype.starts_with("text/cloud-config") {
                 if let Some(ok) = consumer_tools::cloud_init_loads_mapping(content) {
@@ -1631,7 +1669,7 @@ packages: [jq]
         input.extra_parts = vec![
             part("10-logs.sh", script("ran")),
             part("20-$(touch pwned) it's.sh", script("ran") + "exit 3\n"),
-            part("30-certs.sh", script("ran")),
+            part("30-certs.sh", script("ran").replace('\n', "\r\n")),
         ];
         let errors: Vec<_> = input
             .validate()
@@ -2189,10 +2227,43 @@ packages: [jq]
                     .into(),
                 filename: "ecs.sh".into(),
             };
-            let p = check_part_content(&part).expect("refused");
+            let p = check_part_content(&part, HostFormat::CloudInit).expect("refused");
             assert_eq!(p.summary, "Part writes the agent's settings file");
             assert!(p.detail.contains("config = {"), "{}", p.detail);
         }
+        let script = |body: &str| ExtraPart {
+            content_type: "text/x-shellscript".into(),
+            content: format!("#!/bin/sh\n{body}\n"),
+            filename: "p.sh".into(),
+        };
+        // Writes, however spelled, are refused; reads and comments pass.
+        for body in [
+            "echo x >> /etc/ecs//ecs.config",
+            "cd /etc/ecs && echo x >> ecs.config",
+            "echo x >> \"$ECSHOST_ECS_CONFIG\"",
+            "sed -i s/a/b/ /etc/ecs/ecs.config",
+            "echo x | tee -a /etc/ecs/ecs.config",
+        ] {
+            assert!(
+                check_part_content(&script(body), HostFormat::Shell).is_some(),
+                "{body}"
+            );
+        }
+        for body in [
+            "grep ECS_CLUSTER /etc/ecs/ecs.config",
+            "# the agent reads /etc/ecs/ecs.config > once",
+            "cat /etc/ecs/ecs.config",
+        ] {
+            assert_eq!(
+                check_part_content(&script(body), HostFormat::Shell),
+                None,
+                "{body}"
+            );
+        }
+        let p = check_part_content(&script("echo x >> /etc/ecs/ecs.config"), HostFormat::Shell)
+            .unwrap();
+        assert!(p.detail.contains("before your parts run"), "{}", p.detail);
+        assert!(!p.detail.contains("cloud-init"), "{}", p.detail);
     }
 
     #[test]
