@@ -140,7 +140,11 @@ fn actions_the_code_calls() -> std::collections::BTreeSet<String> {
                 let Some(method) = part.split("()").next() else {
                     continue;
                 };
-                if method == "clone" || !method.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                // `clone()` and `config()` (the client's settings) are not
+                // API operations.
+                if method == "clone"
+                    || method == "config"
+                    || !method.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
                 {
                     continue;
                 }

@@ -552,15 +552,15 @@ fn drift_on_any_field_shows_and_is_written_back() {
 }
 
 /// A version holding a field ecshost_launch_template cannot express
-/// (NetworkPerformanceOptions: EC2 has it, hashicorp/aws 5.100.0 has no
-/// argument for it) is never overwritten without it: the refresh warns,
+/// (Placement.AvailabilityZoneId: EC2 has it, hashicorp/aws has no
+/// argument for it in 5.100.0 or 6.x) is never overwritten without it: the refresh warns,
 /// a template-data change fails at plan time naming the field, and no
 /// version is written; tags still change.
 #[test]
 fn a_field_the_schema_cannot_express_stops_the_write() {
     use aws_sdk_ec2::types::{
-        LaunchTemplateNetworkPerformanceOptionsRequest, RequestLaunchTemplateData, ResourceType,
-        Tag, TagSpecification,
+        LaunchTemplatePlacementRequest, RequestLaunchTemplateData, ResourceType, Tag,
+        TagSpecification,
     };
     let moto = Moto::start();
     let ud = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1hcHAgPj4gL2V0Yy9lY3MvZWNzLmNvbmZpZwo=";
@@ -580,9 +580,10 @@ fn a_field_the_schema_cannot_express_stops_the_write() {
                 RequestLaunchTemplateData::builder()
                     .image_id(AMI)
                     .user_data(ud)
-                    .network_performance_options(
-                        LaunchTemplateNetworkPerformanceOptionsRequest::builder()
-                            .bandwidth_weighting("vpc-1".into())
+                    .placement(
+                        LaunchTemplatePlacementRequest::builder()
+                            .availability_zone("us-east-1a")
+                            .availability_zone_id("use1-az1")
                             .build(),
                     )
                     .build(),
@@ -598,7 +599,7 @@ fn a_field_the_schema_cannot_express_stops_the_write() {
     });
     assert_eq!(
         version(&moto, &id, 1).unknown,
-        ["NetworkPerformanceOptions"],
+        ["Placement.AvailabilityZoneId"],
         "moto stores the field and the EC2 layer reports it"
     );
     let wd = moto.workdir();
@@ -614,6 +615,9 @@ resource "ecshost_launch_template" "x" {{
   image_id  = "{AMI}"
   user_data = "{ud}"
   tags      = {tags}
+  placement {{
+    availability_zone = "us-east-1a"
+  }}
 }}
 "#
         )
@@ -625,7 +629,7 @@ resource "ecshost_launch_template" "x" {{
     let all = format!("{}{}", r.stdout, r.stderr);
     assert!(
         all.contains("Holds Fields This Provider Cannot Write")
-            && all.contains("NetworkPerformanceOptions"),
+            && all.contains("Placement.AvailabilityZoneId"),
         "adoption warns: {all}"
     );
     assert!(all.contains("0 added, 0 changed"), "{all}");
@@ -638,7 +642,7 @@ resource "ecshost_launch_template" "x" {{
     let err = r.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         err.contains("Holds Fields This Provider Cannot Write")
-            && err.contains("no argument for: NetworkPerformanceOptions")
+            && err.contains("no argument for: Placement.AvailabilityZoneId")
             && err.contains("To proceed"),
         "{}",
         r.stderr

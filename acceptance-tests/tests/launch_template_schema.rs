@@ -40,6 +40,26 @@ const OUR_EXTRAS: &[(&str, &str)] = &[
         "security_group_ids",
         "deprecated alias of vpc_security_group_ids (the first release's spelling)",
     ),
+    // hashicorp/aws 6.x's additions (its `aws_launch_template` page; the
+    // shapes are checked against EC2 through moto in tests/aws6_interop.rs).
+    ("region", "hashicorp/aws 6.0's per-resource Region"),
+    (
+        "network_performance_options",
+        "hashicorp/aws 6.x (terraform-aws-autoscaling 9.2.0 sets it)",
+    ),
+    (
+        "secondary_interfaces",
+        "hashicorp/aws 6.x (hashicorp/terraform-provider-aws#46540)",
+    ),
+    (
+        "cpu_options.nested_virtualization",
+        "hashicorp/aws 6.x (hashicorp/terraform-provider-aws#46540)",
+    ),
+    (
+        "network_interfaces.ena_queue_count",
+        "hashicorp/aws 6.x (hashicorp/terraform-provider-aws#48892)",
+    ),
+    ("placement.group_id", "hashicorp/aws 6.x"),
 ];
 
 fn flag(a: &Json, k: &str) -> bool {

@@ -99,6 +99,16 @@ impl ProviderState {
 }
 
 impl ProviderState {
+    /// The EC2 client for `region` (`None`: the provider's Region), for
+    /// resources with hashicorp/aws 6.x's per-resource `region`.
+    pub(crate) async fn ec2_in(&self, region: Option<&str>) -> Result<Ec2, Diagnostics> {
+        let base = self.ec2().await?;
+        Ok(match region.filter(|r| !r.is_empty()) {
+            Some(r) => base.in_region(r),
+            None => base.clone(),
+        })
+    }
+
     /// The ECS client, built on first use (only verifications with
     /// `ecs_cluster` ask for it): the EC2 client's settings with the ECS
     /// endpoint.
@@ -119,10 +129,11 @@ impl ProviderState {
 /// An AWS Region name such as `eu-west-1` or `us-gov-west-1`: without it
 /// the SDK builds an endpoint host that does not resolve, and the error
 /// surfaces on the first resource, far from the typo.
-struct AwsRegion;
+pub(crate) struct AwsRegion;
 
 impl AwsRegion {
-    fn is_region(s: &str) -> bool {
+    /// Whether `s` is spelt as a Region name (`eu-west-1`, `us-gov-west-1`).
+    pub(crate) fn is_region(s: &str) -> bool {
         let parts: Vec<&str> = s.split('-').collect();
         parts.len() >= 3
             && parts[0].len() >= 2

@@ -73,8 +73,9 @@ fn normalize_fields(fields: &[Field], src: &Map<String, Json>) -> Map<String, Js
     out
 }
 
-/// The state of an `aws_launch_template` (hashicorp/aws 5.x, schema
-/// version 0) as this resource's: the same names and nesting, SDKv2's
+/// The state of an `aws_launch_template` (hashicorp/aws 5.x or 6.x, schema
+/// version 0 in both; 6.x adds `region` and the arguments of
+/// [`FIELDS`] it introduced, and has no `elastic_*` blocks) as this resource's: the same names and nesting, SDKv2's
 /// zero values for unset arguments turned into nulls.
 pub(crate) fn from_aws(json: &[u8], schema: &Schema) -> Result<Value, String> {
     let src: Map<String, Json> = serde_json::from_slice(json)
@@ -86,7 +87,9 @@ pub(crate) fn from_aws(json: &[u8], schema: &Schema) -> Result<Value, String> {
             .filter(|s| !s.is_empty())
             .map_or(Json::Null, Json::from)
     };
-    for k in ["id", "arn", "name", "name_prefix", "description"] {
+    // `region`: hashicorp/aws 6.x's per-resource Region (absent in 5.x
+    // state; the refresh then records the provider's).
+    for k in ["id", "arn", "name", "name_prefix", "description", "region"] {
         out.insert(k.into(), text(k));
     }
     for k in ["latest_version", "default_version"] {

@@ -1,7 +1,10 @@
 //! The template-data arguments of `ecshost_launch_template`: one table
 //! that names each argument as hashicorp/aws 5.100.0's `aws_launch_template`
-//! does (names, nesting, types), says which EC2 member it maps to, and
-//! carries the docs, validation and absent-value rules.
+//! does (names, nesting, types), plus the arguments 6.x added under 6.x's
+//! names (each documented as such; sources in
+//! `docs/guides/migrating-from-aws-launch-template.md`), says which EC2
+//! member it maps to, and carries the docs, validation and absent-value
+//! rules.
 //!
 //! Everything else about these arguments is derived from [`FIELDS`]: the
 //! schema ([`schema_attributes`]), reading EC2's data into state, planning,
@@ -293,6 +296,12 @@ const CPU_OPTIONS: &[Field] = &[
         "CoreCount",
         "Number of CPU cores (0 or unset: the instance type's default).",
     ),
+    s(
+        "nested_virtualization",
+        "NestedVirtualization",
+        "Nested virtualization (8th-generation Intel types: C8i, M8i, R8i and their flex variants): `enabled` or `disabled`. hashicorp/aws 6.x argument.",
+    )
+    .check(Check::OneOf(ENABLED_DISABLED)),
     int(
         "threads_per_core",
         "ThreadsPerCore",
@@ -482,6 +491,7 @@ const NETWORK_INTERFACE: &[Field] = &[
     tri("delete_on_termination", "DeleteOnTermination", "Delete the interface when the instance terminates: `\"true\"`, `\"false\"` or unset."),
     s("description", "Description", "Interface description."),
     f("device_index", "DeviceIndex", Kind::Int, "Attachment order; 0 is the primary interface.").zero(Zero::Int0, ZeroSent::WithBlock),
+    int("ena_queue_count", "EnaQueueCount", "Number of ENA queues of the interface (0 or unset: the instance type's default). hashicorp/aws 6.x argument."),
     s("interface_type", "InterfaceType", "`interface` (default), `efa` or `efa-only`.").check(Check::OneOf(&["interface", "efa", "efa-only"])),
     int("ipv4_address_count", "SecondaryPrivateIpAddressCount", "Number of secondary private IPv4 addresses. Conflicts with `ipv4_addresses`."),
     f("ipv4_addresses", "PrivateIpAddresses", Kind::StrSetOf("PrivateIpAddress"), "Secondary private IPv4 addresses."),
@@ -512,7 +522,8 @@ const PLACEMENT: &[Field] = &[
         "AvailabilityZone",
         "Availability Zone.",
     ),
-    s("group_name", "GroupName", "Placement group name."),
+    s("group_id", "GroupId", "Placement group ID (needed for a shared placement group). Conflicts with `group_name`. hashicorp/aws 6.x argument."),
+    s("group_name", "GroupName", "Placement group name. Conflicts with `group_id`."),
     s("host_id", "HostId", "Dedicated Host ID."),
     s(
         "host_resource_group_arn",
@@ -530,6 +541,53 @@ const PLACEMENT: &[Field] = &[
         "dedicated",
         "host",
     ])),
+];
+
+const NETWORK_PERFORMANCE_OPTIONS: &[Field] = &[s(
+    "bandwidth_weighting",
+    "BandwidthWeighting",
+    "Baseline bandwidth weighting: `default`, `vpc-1` (more network, less EBS) or `ebs-1` (more EBS, less network); select instance types only.",
+)
+.check(Check::OneOf(&["default", "vpc-1", "ebs-1"]))];
+
+const SECONDARY_INTERFACE: &[Field] = &[
+    flag(
+        "delete_on_termination",
+        "DeleteOnTermination",
+        "Delete the interface when the instance terminates (EC2 supports only `true`).",
+    ),
+    int(
+        "device_index",
+        "DeviceIndex",
+        "Device index of the attachment.",
+    ),
+    s(
+        "interface_type",
+        "InterfaceType",
+        "Interface type: `secondary` (the only value EC2 takes).",
+    )
+    .check(Check::OneOf(&["secondary"])),
+    int(
+        "network_card_index",
+        "NetworkCardIndex",
+        "Network card index.",
+    ),
+    int(
+        "private_ip_address_count",
+        "PrivateIpAddressCount",
+        "Number of private IPv4 addresses to assign. Conflicts with `private_ip_addresses`.",
+    ),
+    f(
+        "private_ip_addresses",
+        "PrivateIpAddresses",
+        Kind::StrSetOf("PrivateIpAddress"),
+        "Private IPv4 addresses to assign. Conflicts with `private_ip_address_count`.",
+    ),
+    s(
+        "secondary_subnet_id",
+        "SecondarySubnetId",
+        "Secondary subnet ID.",
+    ),
 ];
 
 const PRIVATE_DNS_NAME_OPTIONS: &[Field] = &[
@@ -586,9 +644,11 @@ pub(crate) const FIELDS: &[Field] = &[
     block("metadata_options", "MetadataOptions", METADATA_OPTIONS, "Instance metadata service options. Omitted, instances get the AMI's or account's defaults (possibly IMDSv1): a warning says so."),
     block("monitoring", "Monitoring", MONITORING, "CloudWatch monitoring."),
     blocks("network_interfaces", "NetworkInterfaces", NETWORK_INTERFACE, "Network interfaces to attach at launch."),
+    block("network_performance_options", "NetworkPerformanceOptions", NETWORK_PERFORMANCE_OPTIONS, "Network performance options. hashicorp/aws 6.x argument."),
     block("placement", "Placement", PLACEMENT, "Placement."),
     block("private_dns_name_options", "PrivateDnsNameOptions", PRIVATE_DNS_NAME_OPTIONS, "Hostname and DNS options."),
     s("ram_disk_id", "RamDiskId", "RAM disk ID (paravirtual AMIs)."),
+    blocks("secondary_interfaces", "SecondaryInterfaces", SECONDARY_INTERFACE, "Secondary interfaces (in secondary subnets) to attach at launch. hashicorp/aws 6.x argument."),
     f("security_group_names", "SecurityGroups", Kind::StrSet, "Security group names (EC2-Classic and default VPC). Use `vpc_security_group_ids` in a VPC; conflicts with it."),
     blocks("tag_specifications", "TagSpecifications", TAG_SPECIFICATION, "Tags applied to resources at launch. One block per `resource_type`."),
     s("user_data", "UserData", "Base64-encoded user data, exactly as hashicorp/aws's `aws_launch_template` takes it: `data.ecshost_user_data.x.base64`, or `base64encode(…)`. At most 16 KiB decoded. A change creates a new version.").check(Check::UserData),

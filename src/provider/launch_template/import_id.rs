@@ -70,9 +70,46 @@ pub(crate) fn parse_import_id(id: &str) -> Result<ImportId<'_>, String> {
     Ok(ImportId::Name(id))
 }
 
+/// Splits hashicorp/aws 6.x's `<id>@<region>` import form (its "Enhanced
+/// Region Support" guide: the import ID of a resource in another Region
+/// than the provider's ends in `@` and the Region). Launch template IDs
+/// and names cannot hold `@`, so the last `@` always starts a Region.
+pub(crate) fn split_region(id: &str) -> Result<(&str, Option<&str>), String> {
+    match id.rsplit_once('@') {
+        None => Ok((id, None)),
+        Some((what, region)) if crate::provider::config::AwsRegion::is_region(region) => {
+            Ok((what, Some(region)))
+        }
+        Some((what, region)) => Err(format!(
+            "{region:?} after the @ of {id:?} is not a Region name. Write {what}@<region> (e.g. {what}@eu-west-1), or leave the @ part out to import from the provider's Region."
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_suffix_is_split_off() {
+        assert_eq!(
+            split_region("lt-0123456789abcdef0"),
+            Ok(("lt-0123456789abcdef0", None))
+        );
+        assert_eq!(
+            split_region("lt-0123456789abcdef0@eu-west-1"),
+            Ok(("lt-0123456789abcdef0", Some("eu-west-1")))
+        );
+        assert_eq!(
+            split_region("web@us-gov-west-1"),
+            Ok(("web", Some("us-gov-west-1")))
+        );
+        let e = split_region("web@eu-west").unwrap_err();
+        assert!(
+            e.contains("not a Region name") && e.contains("web@<region>"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn import_ids() {

@@ -450,9 +450,11 @@ pub(crate) fn write(
                 }
             }
         }
-        if let (Kind::StrSetOf("PrivateIpAddress"), Json::Array(new_items)) = (x.kind, &mut j) {
+        if let ("ipv4_addresses", Json::Array(new_items)) = (x.tf, &mut j) {
             // hashicorp/aws marks the address that is also the interface's
-            // private_ip_address as primary, and the rest as not.
+            // private_ip_address as primary, and the rest as not (network
+            // interfaces only: a secondary interface's addresses have no
+            // `Primary` member).
             let primary = planned
                 .attr("private_ip_address")
                 .as_str()

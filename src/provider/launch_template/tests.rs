@@ -352,7 +352,7 @@ async fn an_import_does_not_warn_that_the_default_stays() {
         data: LaunchTemplateData(data),
         unknown: vec![],
     };
-    let imported = lt.state_of(&t, &v, &Value::Null);
+    let imported = lt.state_of("us-east-1", &t, &v, &Value::Null);
     assert_eq!(imported.attr("update_default_version"), &Value::Bool(true));
     // The pasted configuration: same data, new user data, no flag.
     let mut config = imported.clone();
@@ -452,7 +452,7 @@ async fn generated_default_version_and_flag_plan_a_new_version() {
         data: LaunchTemplateData(data),
         unknown: vec![],
     };
-    let imported = lt.state_of(&t, &v, &Value::Null);
+    let imported = lt.state_of("us-east-1", &t, &v, &Value::Null);
     assert_eq!(imported.attr("name_prefix"), &Value::from("asg-"));
     let plan = async |pinned: i64| {
         let mut config = imported.clone();

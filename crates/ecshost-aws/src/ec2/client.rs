@@ -105,6 +105,32 @@ impl Ec2 {
         &self.client
     }
 
+    /// The Region this client calls.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The same client (credentials, retry policy, endpoint override,
+    /// call counters) calling `region` instead: for resources that name
+    /// their own Region (hashicorp/aws 6.x's per-resource `region`). No
+    /// network calls.
+    pub fn in_region(&self, region: &str) -> Ec2 {
+        if region == self.region {
+            return self.clone();
+        }
+        let conf = self
+            .client
+            .config()
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .build();
+        Ec2 {
+            client: aws_sdk_ec2::Client::from_conf(conf),
+            region: region.to_owned(),
+            calls: self.calls.clone(),
+        }
+    }
+
     /// The same client (connection pool, credentials, retry policy) with
     /// its own call counters: for counting one operation's calls while
     /// others run concurrently.

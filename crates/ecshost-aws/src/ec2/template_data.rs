@@ -8,7 +8,11 @@
 //! diagnostics compare it directly.
 //!
 //! [`SHAPE`] lists every member this layer can read *and* write: the
-//! members hashicorp/aws 5.100.0's `aws_launch_template` manages. A version
+//! members hashicorp/aws 5.100.0's `aws_launch_template` manages, and
+//! those 6.x added (`NetworkPerformanceOptions`, `SecondaryInterfaces`,
+//! `CpuOptions.NestedVirtualization`, `NetworkInterfaces[].EnaQueueCount`,
+//! `Placement.GroupId`; `docs/guides/migrating-from-aws-launch-template.md`
+//! names the releases). A version
 //! holding anything else (EC2 adds members every year, and the SDK may
 //! know them or not) is reported by [`super::template_xml`] as an
 //! *unknown* field rather than silently dropped, because the next version
@@ -105,6 +109,7 @@ const CAPACITY_RESERVATION_SPECIFICATION: &[Member] = &[
 const CPU_OPTIONS: &[Member] = &[
     m("AmdSevSnp", "amdSevSnp", S),
     m("CoreCount", "coreCount", I),
+    m("NestedVirtualization", "nestedVirtualization", S),
     m("ThreadsPerCore", "threadsPerCore", I),
 ];
 
@@ -258,6 +263,7 @@ const NETWORK_INTERFACE: &[Member] = &[
     m("DeleteOnTermination", "deleteOnTermination", B),
     m("Description", "description", S),
     m("DeviceIndex", "deviceIndex", I),
+    m("EnaQueueCount", "enaQueueCount", I),
     m(
         "EnaSrdSpecification",
         "enaSrdSpecification",
@@ -303,12 +309,37 @@ const NETWORK_INTERFACE: &[Member] = &[
 const PLACEMENT: &[Member] = &[
     m("Affinity", "affinity", S),
     m("AvailabilityZone", "availabilityZone", S),
+    m("GroupId", "groupId", S),
     m("GroupName", "groupName", S),
     m("HostId", "hostId", S),
     m("HostResourceGroupArn", "hostResourceGroupArn", S),
     m("PartitionNumber", "partitionNumber", I),
     m("SpreadDomain", "spreadDomain", S),
     m("Tenancy", "tenancy", S),
+];
+
+const NETWORK_PERFORMANCE_OPTIONS: &[Member] = &[m("BandwidthWeighting", "bandwidthWeighting", S)];
+
+const SECONDARY_INTERFACE_IP: &[Member] = &[m("PrivateIpAddress", "privateIpAddress", S)];
+
+/// `LaunchTemplateInstanceSecondaryInterfaceSpecification`: the members
+/// hashicorp/aws 6.x's `secondary_interfaces` carries. EC2 documents
+/// `Ipv6Addresses`, `Ipv6AddressCount`, `EnaQueueCount` and `VlanMode`
+/// too, "returned only for secondary interfaces in `virtual-edge`
+/// secondary networks"; aws-sdk-ec2 1.274 cannot send them, so a version
+/// holding them is reported as holding unknown fields.
+const SECONDARY_INTERFACE: &[Member] = &[
+    m("DeleteOnTermination", "deleteOnTermination", B),
+    m("DeviceIndex", "deviceIndex", I),
+    m("InterfaceType", "interfaceType", S),
+    m("NetworkCardIndex", "networkCardIndex", I),
+    m("PrivateIpAddressCount", "privateIpAddressCount", I),
+    m(
+        "PrivateIpAddresses",
+        "privateIpAddressesSet",
+        Shape::List(&Shape::Structure(SECONDARY_INTERFACE_IP)),
+    ),
+    m("SecondarySubnetId", "secondarySubnetId", S),
 ];
 
 const PRIVATE_DNS_NAME_OPTIONS: &[Member] = &[
@@ -418,6 +449,11 @@ pub const SHAPE: &[Member] = &[
         "networkInterfaceSet",
         Shape::List(&Shape::Structure(NETWORK_INTERFACE)),
     ),
+    m(
+        "NetworkPerformanceOptions",
+        "networkPerformanceOptions",
+        Shape::Structure(NETWORK_PERFORMANCE_OPTIONS),
+    ),
     m("Placement", "placement", Shape::Structure(PLACEMENT)),
     m(
         "PrivateDnsNameOptions",
@@ -425,6 +461,11 @@ pub const SHAPE: &[Member] = &[
         Shape::Structure(PRIVATE_DNS_NAME_OPTIONS),
     ),
     m("RamDiskId", "ramDiskId", S),
+    m(
+        "SecondaryInterfaces",
+        "secondaryInterfaceSet",
+        Shape::List(&Shape::Structure(SECONDARY_INTERFACE)),
+    ),
     m("SecurityGroupIds", "securityGroupIdSet", STRINGS),
     m("SecurityGroups", "securityGroupSet", STRINGS),
     m(

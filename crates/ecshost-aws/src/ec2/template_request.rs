@@ -14,9 +14,9 @@ use aws_sdk_ec2::types::{
     BaselineEbsBandwidthMbpsRequest, BurstablePerformance, CapacityReservationPreference,
     CapacityReservationTarget, ConnectionTrackingSpecificationRequest, CpuManufacturer,
     CreditSpecificationRequest, ElasticGpuSpecification, EnaSrdSpecificationRequest,
-    EnaSrdUdpSpecificationRequest, InstanceGeneration, InstanceInterruptionBehavior,
-    InstanceIpv6AddressRequest, InstanceRequirementsRequest, InstanceType,
-    Ipv4PrefixSpecificationRequest, Ipv6PrefixSpecificationRequest,
+    EnaSrdUdpSpecificationRequest, InstanceBandwidthWeighting, InstanceGeneration,
+    InstanceInterruptionBehavior, InstanceIpv6AddressRequest, InstanceRequirementsRequest,
+    InstanceType, Ipv4PrefixSpecificationRequest, Ipv6PrefixSpecificationRequest,
     LaunchTemplateAutoRecoveryState, LaunchTemplateBlockDeviceMappingRequest,
     LaunchTemplateCapacityReservationSpecificationRequest, LaunchTemplateCpuOptionsRequest,
     LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateElasticInferenceAccelerator,
@@ -26,13 +26,17 @@ use aws_sdk_ec2::types::{
     LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
     LaunchTemplateInstanceMetadataProtocolIpv6, LaunchTemplateInstanceMetadataTagsState,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
-    LaunchTemplateLicenseConfigurationRequest, LaunchTemplatePlacementRequest,
-    LaunchTemplatePrivateDnsNameOptionsRequest, LaunchTemplateSpotMarketOptionsRequest,
-    LaunchTemplateTagSpecificationRequest, LaunchTemplatesMonitoringRequest, LocalStorage,
-    LocalStorageType, MarketType, MemoryGiBPerVCpuRequest, MemoryMiBRequest,
+    LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest,
+    LaunchTemplateLicenseConfigurationRequest, LaunchTemplateNetworkPerformanceOptionsRequest,
+    LaunchTemplatePlacementRequest, LaunchTemplatePrivateDnsNameOptionsRequest,
+    LaunchTemplateSpotMarketOptionsRequest, LaunchTemplateTagSpecificationRequest,
+    LaunchTemplatesMonitoringRequest, LocalStorage, LocalStorageType, MarketType,
+    MemoryGiBPerVCpuRequest, MemoryMiBRequest, NestedVirtualizationSpecification,
     NetworkBandwidthGbpsRequest, NetworkInterfaceCountRequest, PrivateIpAddressSpecification,
-    RequestLaunchTemplateData, ResourceType, ShutdownBehavior, SpotInstanceType, Tag, Tenancy,
-    TotalLocalStorageGbRequest, VCpuCountRangeRequest, VolumeType,
+    RequestLaunchTemplateData, ResourceType,
+    SecondaryInterfacePrivateIpAddressSpecificationRequest, SecondaryInterfaceType,
+    ShutdownBehavior, SpotInstanceType, Tag, Tenancy, TotalLocalStorageGbRequest,
+    VCpuCountRangeRequest, VolumeType,
 };
 use serde_json::{Map, Value as Json};
 
@@ -165,6 +169,9 @@ pub fn request_data(data: &LaunchTemplateData) -> R<RequestLaunchTemplateData> {
                             c.amd_sev_snp(AmdSevSnpSpecification::from(s(v, &p)?.as_str()))
                         }
                         "CoreCount" => c.core_count(i(v, &p)?),
+                        "NestedVirtualization" => c.nested_virtualization(
+                            NestedVirtualizationSpecification::from(s(v, &p)?.as_str()),
+                        ),
                         "ThreadsPerCore" => c.threads_per_core(i(v, &p)?),
                         _ => return Err(unknown(p)),
                     };
@@ -305,6 +312,19 @@ pub fn request_data(data: &LaunchTemplateData) -> R<RequestLaunchTemplateData> {
                 }
                 r
             }
+            "NetworkPerformanceOptions" => {
+                let mut o = LaunchTemplateNetworkPerformanceOptionsRequest::builder();
+                for (k, v) in obj(v, &p)? {
+                    let p = At(&p).join(k);
+                    o = match k.as_str() {
+                        "BandwidthWeighting" => o.bandwidth_weighting(
+                            InstanceBandwidthWeighting::from(s(v, &p)?.as_str()),
+                        ),
+                        _ => return Err(unknown(p)),
+                    };
+                }
+                r.network_performance_options(o.build())
+            }
             "Placement" => r.placement(placement(v, &p)?),
             "PrivateDnsNameOptions" => {
                 let mut d = LaunchTemplatePrivateDnsNameOptionsRequest::builder();
@@ -324,6 +344,12 @@ pub fn request_data(data: &LaunchTemplateData) -> R<RequestLaunchTemplateData> {
                 r.private_dns_name_options(d.build())
             }
             "RamDiskId" => r.ram_disk_id(s(v, &p)?),
+            "SecondaryInterfaces" => {
+                for (x, xp) in items(v, &p)? {
+                    r = r.secondary_interfaces(secondary_interface(x, &xp)?);
+                }
+                r
+            }
             "SecurityGroupIds" => r.set_security_group_ids(Some(strings(v, &p)?)),
             "SecurityGroups" => r.set_security_groups(Some(strings(v, &p)?)),
             "TagSpecifications" => {
@@ -590,6 +616,7 @@ fn network_interface(
             "DeleteOnTermination" => n.delete_on_termination(b(v, &p)?),
             "Description" => n.description(s(v, &p)?),
             "DeviceIndex" => n.device_index(i(v, &p)?),
+            "EnaQueueCount" => n.ena_queue_count(i(v, &p)?),
             "EnaSrdSpecification" => {
                 let mut e = EnaSrdSpecificationRequest::builder();
                 for (k, v) in obj(v, &p)? {
@@ -686,6 +713,40 @@ fn network_interface(
     Ok(n.build())
 }
 
+fn secondary_interface(
+    v: &Json,
+    p: &str,
+) -> R<LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest> {
+    let mut n = LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest::builder();
+    for (k, v) in obj(v, p)? {
+        let p = At(p).join(k);
+        n = match k.as_str() {
+            "DeleteOnTermination" => n.delete_on_termination(b(v, &p)?),
+            "DeviceIndex" => n.device_index(i(v, &p)?),
+            "InterfaceType" => n.interface_type(SecondaryInterfaceType::from(s(v, &p)?.as_str())),
+            "NetworkCardIndex" => n.network_card_index(i(v, &p)?),
+            "PrivateIpAddressCount" => n.private_ip_address_count(i(v, &p)?),
+            "PrivateIpAddresses" => {
+                for (x, xp) in items(v, &p)? {
+                    let mut q = SecondaryInterfacePrivateIpAddressSpecificationRequest::builder();
+                    for (k, v) in obj(x, &xp)? {
+                        let p = At(&xp).join(k);
+                        q = match k.as_str() {
+                            "PrivateIpAddress" => q.private_ip_address(s(v, &p)?),
+                            _ => return Err(unknown(p)),
+                        };
+                    }
+                    n = n.private_ip_addresses(q.build());
+                }
+                n
+            }
+            "SecondarySubnetId" => n.secondary_subnet_id(s(v, &p)?),
+            _ => return Err(unknown(p)),
+        };
+    }
+    Ok(n.build())
+}
+
 fn placement(v: &Json, p: &str) -> R<LaunchTemplatePlacementRequest> {
     let mut pl = LaunchTemplatePlacementRequest::builder();
     for (k, v) in obj(v, p)? {
@@ -693,6 +754,7 @@ fn placement(v: &Json, p: &str) -> R<LaunchTemplatePlacementRequest> {
         pl = match k.as_str() {
             "Affinity" => pl.affinity(s(v, &p)?),
             "AvailabilityZone" => pl.availability_zone(s(v, &p)?),
+            "GroupId" => pl.group_id(s(v, &p)?),
             "GroupName" => pl.group_name(s(v, &p)?),
             "HostId" => pl.host_id(s(v, &p)?),
             "HostResourceGroupArn" => pl.host_resource_group_arn(s(v, &p)?),
@@ -778,6 +840,18 @@ pub(crate) mod tests {
             Some(1.5)
         );
         assert_eq!(r.network_interfaces()[0].groups(), ["x"]);
+        assert_eq!(r.network_interfaces()[0].ena_queue_count(), Some(3));
+        assert_eq!(
+            r.secondary_interfaces()[0].private_ip_addresses()[0].private_ip_address(),
+            Some("x")
+        );
+        assert_eq!(
+            r.cpu_options()
+                .unwrap()
+                .nested_virtualization()
+                .map(|n| n.as_str()),
+            Some("x")
+        );
         assert_eq!(
             r.instance_market_options()
                 .unwrap()
@@ -792,10 +866,10 @@ pub(crate) mod tests {
     #[test]
     fn unknown_members_and_bad_values_are_errors() {
         let mut d = full(SHAPE);
-        d.insert("NetworkPerformanceOptions".into(), serde_json::json!({}));
+        d.insert("SecondaryNetworks".into(), serde_json::json!({}));
         assert_eq!(
             request_data(&LaunchTemplateData(d)).unwrap_err(),
-            RequestError::UnknownMember("NetworkPerformanceOptions".into())
+            RequestError::UnknownMember("SecondaryNetworks".into())
         );
         let d: Map<String, Json> =
             serde_json::from_str(r#"{"BlockDeviceMappings":[{"Ebs":{"VolumeSize":"big"}}]}"#)

@@ -23,8 +23,8 @@ pub struct ParsedVersion {
     pub data: LaunchTemplateData,
     /// Fields of `launchTemplateData` outside [`SHAPE`] that hold a value
     /// (not just `false`), as paths of API-style names, e.g.
-    /// `NetworkPerformanceOptions.BandwidthWeighting` or
-    /// `NetworkInterfaces[0].EnaQueueCount`.
+    /// `Placement.AvailabilityZoneId` or
+    /// `SecondaryInterfaces[0].VlanMode`.
     pub unknown: Vec<String>,
 }
 
@@ -255,6 +255,8 @@ mod tests {
         <elasticInferenceAcceleratorSet><item><type>eia2.medium</type><count>1</count></item></elasticInferenceAcceleratorSet>
         <operator><managed>false</managed></operator>
         <networkPerformanceOptions><bandwidthWeighting>vpc-1</bandwidthWeighting></networkPerformanceOptions>
+        <placement><availabilityZone>us-east-1a</availabilityZone><availabilityZoneId>use1-az1</availabilityZoneId></placement>
+        <secondaryInterfaceSet><item><deviceIndex>1</deviceIndex><privateIpAddressesSet><item><privateIpAddress>10.1.0.5</privateIpAddress></item></privateIpAddressesSet><vlanMode>tagged</vlanMode></item></secondaryInterfaceSet>
         <userData>IyEvYmluL3NoCg==</userData>
       </launchTemplateData>
       <launchTemplateId>lt-068f72b72934aff71</launchTemplateId>
@@ -275,21 +277,24 @@ mod tests {
             v.data.to_json(),
             serde_json::json!({
                 "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": true, "VolumeSize": 30, "VolumeType": "gp3"}}],
-                "NetworkInterfaces": [{"DeviceIndex": 0, "Groups": ["sg-1", "sg-2"], "PrivateIpAddresses": [{"Primary": false, "PrivateIpAddress": "10.0.0.5"}]}],
+                "NetworkInterfaces": [{"DeviceIndex": 0, "EnaQueueCount": 4, "Groups": ["sg-1", "sg-2"], "PrivateIpAddresses": [{"Primary": false, "PrivateIpAddress": "10.0.0.5"}]}],
                 "InstanceRequirements": {"MemoryGiBPerVCpu": {"Min": 0.5}, "CpuManufacturers": ["intel"]},
                 "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
                 "ElasticInferenceAccelerators": [{"Type": "eia2.medium"}],
+                "NetworkPerformanceOptions": {"BandwidthWeighting": "vpc-1"},
+                "Placement": {"AvailabilityZone": "us-east-1a"},
+                "SecondaryInterfaces": [{"DeviceIndex": 1, "PrivateIpAddresses": [{"PrivateIpAddress": "10.1.0.5"}]}],
                 "UserData": "IyEvYmluL3NoCg=="
             })
         );
-        // ebsCardIndex 0 and enaQueueCount 4 hold values;
+        // ebsCardIndex 0, availabilityZoneId and vlanMode hold values;
         // operator.managed=false, state and count=1 carry nothing.
         assert_eq!(
             v.unknown,
             [
                 "BlockDeviceMappings[0].Ebs.EbsCardIndex",
-                "NetworkInterfaces[0].EnaQueueCount",
-                "NetworkPerformanceOptions"
+                "Placement.AvailabilityZoneId",
+                "SecondaryInterfaces[0].VlanMode"
             ]
         );
     }
