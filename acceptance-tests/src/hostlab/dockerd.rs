@@ -33,6 +33,11 @@ pub struct DockerdConfig {
     pub extra_args: Vec<String>,
     /// Extra environment (e.g. `DBUS_SYSTEM_BUS_ADDRESS` of the lab's bus).
     pub env: Vec<(String, String)>,
+    /// A dockerd other than the system's (`None`: `dockerd` from the
+    /// tool path): another Docker generation, such as Debian unstable's
+    /// (`.ci/install-docker28`). Its directory goes first on `PATH`, so
+    /// dockerd finds the `docker-proxy` shipped beside it.
+    pub dockerd: Option<PathBuf>,
     /// Bound on waiting for the API after start.
     pub start_timeout: Duration,
     /// Bound on waiting for exit after SIGTERM before SIGKILL.
@@ -50,6 +55,7 @@ impl Default for DockerdConfig {
             cgroup_parent: None,
             extra_args: Vec::new(),
             env: Vec::new(),
+            dockerd: None,
             start_timeout: Duration::from_secs(60),
             stop_timeout: Duration::from_secs(30),
         }
@@ -217,9 +223,17 @@ impl Dockerd {
             .try_clone()
             .map_err(|e| Error::new(format!("dup log: {e}")))?;
         let mut cmd = sys::command("nsenter")?;
+        let dockerd = match &self.config.dockerd {
+            Some(d) => {
+                let dir = d.parent().unwrap_or(Path::new("/"));
+                cmd.env("PATH", format!("{}:{}", dir.display(), sys::TOOL_PATH));
+                d.clone()
+            }
+            None => sys::tool("dockerd")?,
+        };
         cmd.arg(format!("--net={}", self.netns_path.display()))
             .arg("--")
-            .arg(sys::tool("dockerd")?)
+            .arg(dockerd)
             .args(self.args())
             .envs(self.config.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())

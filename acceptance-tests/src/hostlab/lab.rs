@@ -51,6 +51,9 @@ pub struct LabConfig {
     /// Also build the real agent's image ([`agent_image::AGENT_IMAGE`])
     /// from this agent directory (see [`agent_image::AgentSource`]).
     pub real_agent: Option<PathBuf>,
+    /// Run this dockerd instead of the system's (another Docker
+    /// generation; [`DockerdConfig::dockerd`]).
+    pub dockerd: Option<PathBuf>,
 }
 
 impl Default for LabConfig {
@@ -68,6 +71,7 @@ impl Default for LabConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|_| PathBuf::from("/var/tmp/hostlab")),
             real_agent: None,
+            dockerd: None,
         }
     }
 }
@@ -268,6 +272,7 @@ impl Lab {
             bip: cfg.bip.clone(),
             cgroup_parent: Some(format!("/{name}")),
             env,
+            dockerd: cfg.dockerd.clone(),
             ..DockerdConfig::default()
         };
         lab.dockerd = Some(Dockerd::new(&host.path(), &dir.join("docker"), dcfg));

@@ -35,7 +35,7 @@ use acceptance_tests::user_data_edit::strip_loopback;
 use base64::Engine as _;
 use ecshost::verify::ecs::{IMDS_IAM_ROLES, TASK_IAM_ROLE, TASK_IAM_ROLE_NETWORK_HOST};
 
-use super::{observe, ok, Host};
+use super::{observe, ok, user_data_input, Host, LabConfig};
 
 /// The cluster the agent joins (the lab's).
 const CLUSTER: &str = "hostlab";
@@ -92,13 +92,22 @@ impl AgentHost {
     /// `None` (with the reason printed) where the lab or the real agent is
     /// not available: the stand-in cannot start tasks.
     fn start(brk: Break) -> Option<AgentHost> {
+        AgentHost::start_on(brk, None)
+    }
+
+    /// [`AgentHost::start`] with `dockerd` instead of the system's.
+    fn start_on(brk: Break, dockerd: Option<std::path::PathBuf>) -> Option<AgentHost> {
         if let AgentSource::Missing(why) = AgentSource::locate() {
             acceptance_tests::hostlab::agent_image::say(&format!(
                 "SKIP real_agent: {why}; the stand-in cannot start tasks from ACS"
             ));
             return None;
         }
-        let h = Host::start_for_user_data()?;
+        let cfg = LabConfig {
+            dockerd,
+            ..LabConfig::default()
+        };
+        let h = Host::start_for_user_data_with(cfg, user_data_input())?;
         let peers = h.peers.as_ref().expect("the real agent's peers");
         let moto = &peers.moto;
         let config = h.config_hcl();
@@ -352,6 +361,76 @@ fn real_agent_task_gets_its_role_credentials_and_no_instance_metadata() {
                     .as_str()
                     .is_some_and(|p| p.contains("is disconnected from cluster")))),
         "a host whose agent exited is a problem: {inst:#}"
+    );
+}
+
+/// Docker 28 (Debian unstable's docker.io 28.5.2, `.ci/install-docker28`),
+/// the third Docker generation: it adds raw-table drops of packets sent
+/// straight to a container's address from outside its bridge (moby's
+/// "direct access" protection), which could stop a path that reaches the
+/// agent by its container address. The same end-to-end task as on 20.10:
+/// the credentials ACS sent, through `169.254.170.2:80`, and no instance
+/// metadata — then the metadata block removed, to show the guard (not
+/// Docker 28's own rules) is what keeps the task out.
+#[test]
+fn real_agent_task_on_docker_28() {
+    let dir = std::env::var_os("ECSHOST_DOCKER28_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| acceptance_tests::terraform::target_dir().join("docker-28"));
+    let dockerd = dir.join("dockerd");
+    if !dockerd.is_file() {
+        acceptance_tests::hostlab::agent_image::say(&format!(
+            "SKIP real_agent_task_on_docker_28: no {} (bash .ci/install-docker28 downloads it; its output says why it could not)",
+            dockerd.display()
+        ));
+        return;
+    }
+    let Some(a) = AgentHost::start_on(Break::Nothing, Some(dockerd)) else {
+        return;
+    };
+    let version = ok(
+        a.h.lab
+            .docker(&["version", "--format", "{{.Server.Version}}"]),
+        "docker version",
+    );
+    observe("dockerd", &version.stdout);
+    assert!(
+        version.stdout.trim().starts_with("28."),
+        "the lab runs Docker 28: {}",
+        version.stdout
+    );
+    let raw = ok(a.h.sh("iptables -w -t raw -S PREROUTING"), "raw table");
+    observe("Docker 28's raw PREROUTING", &raw.stdout);
+    assert!(
+        raw.stdout
+            .lines()
+            .any(|l| l.contains(" ! -i br-") && l.ends_with("-j DROP")),
+        "Docker 28 drops direct access to the agent's container address from outside its bridge (the protection this test runs against): {}",
+        raw.stdout
+    );
+    let (creds, out) = a.run_task(1).unwrap_or_else(|e| panic!("{e}"));
+    let served = served_credentials(&out)
+        .unwrap_or_else(|| panic!("no credentials on Docker 28: {}", creds.redact(&out)));
+    assert_eq!(served["AccessKeyId"], creds.access_key_id.as_str());
+    assert_eq!(served["Token"], creds.session_token.as_str());
+    assert!(
+        out.contains("IMDS_UNREACHABLE") && !out.contains(&a.instance_id),
+        "the task reached instance metadata on Docker 28: {}",
+        creds.redact(&out)
+    );
+    ok(a.h.sh(DELETE_IMDS_BLOCK), "delete the metadata block");
+    let (creds, out) = a.run_task(2).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.contains("IMDS_REACHED") && out.contains(&a.instance_id),
+        "without the metadata block the task reaches instance metadata on Docker 28 too: {}",
+        creds.redact(&out)
+    );
+    ok(a.h.agent_sh("guard"), "guard");
+    let (creds, out) = a.run_task(3).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        served_credentials(&out).is_some() && out.contains("IMDS_UNREACHABLE"),
+        "the guard subcommand restores the block on Docker 28: {}",
+        creds.redact(&out)
     );
 }
 
