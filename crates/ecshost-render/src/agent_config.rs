@@ -585,8 +585,7 @@ pub fn check(key: &str, value: &str, ctx: &Context<'_>) -> Vec<Problem> {
         out.push(warn(key, "Setting has no effect on this host", why));
     }
     if let Some((_, flag, fix)) = READ_ONLY_WITH.iter().find(|(k, _, _)| *k == key) {
-        let on = ctx.config.get(*flag).and_then(|v| go_parse_bool(v.trim())) == Some(true);
-        if !on {
+        if !switch_on(ctx.config, flag) {
             out.push(warn(
                 key,
                 "Setting has no effect on this host",
@@ -1059,6 +1058,14 @@ const READ_ONLY_WITH: [(&str, &str, &str); 2] = [
         "Remove it, or set ECS_ENABLE_GPU_SUPPORT = \"true\" on hosts with NVIDIA GPUs.",
     ),
 ];
+
+/// Whether `config` turns the agent's boolean setting `key` on, read as the
+/// agent reads booleans (surrounding blanks trimmed, then Go's
+/// `strconv.ParseBool`; unset or unparsable is off, the agent's defaults
+/// for the switches asked about here).
+pub fn switch_on(config: &BTreeMap<String, String>, key: &str) -> bool {
+    config.get(key).and_then(|v| go_parse_bool(v.trim())) == Some(true)
+}
 
 /// Go's `strconv.ParseBool`.
 pub fn go_parse_bool(s: &str) -> Option<bool> {

@@ -23,7 +23,7 @@
 //! it does not.
 
 use super::agent::AgentInput;
-use super::agent_config::go_parse_bool;
+use super::agent_config::switch_on;
 
 /// Where the agent reads the GPU file (`GPUInfoDirPath`), inside its
 /// container and on the host.
@@ -34,11 +34,7 @@ pub const GPU_INFO_FILE: &str = "nvidia-gpu-info.json";
 
 /// Whether `config` turns GPU support on, read as the agent reads booleans.
 pub fn enabled(input: &AgentInput) -> bool {
-    input
-        .config
-        .get("ECS_ENABLE_GPU_SUPPORT")
-        .and_then(|v| go_parse_bool(v.trim()))
-        .unwrap_or(false)
+    switch_on(&input.config, "ECS_ENABLE_GPU_SUPPORT")
 }
 
 /// How `cmd_start` calls it: never fatal, the agent starts either way.

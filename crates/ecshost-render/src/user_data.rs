@@ -159,11 +159,13 @@ impl UserDataInput {
     pub fn validate(&self) -> Vec<Problem> {
         let mut out = self.validate_input();
         if !out.iter().any(Problem::is_error) {
-            if let Err(p) = self
-                .build()
-                .and_then(|(r, files)| finish(r, files, self.gzip))
-            {
-                out.push(self.explain_size(p));
+            match self.build() {
+                Err(p) => out.push(p),
+                Ok((r, files)) => {
+                    if let Err(Oversize(size)) = finish(r, files, self.gzip) {
+                        out.push(self.explain_size(size));
+                    }
+                }
             }
         }
         out
@@ -201,34 +203,20 @@ impl UserDataInput {
         }
         match self.host_format {
             HostFormat::CloudInit => {}
-            // The shell format runs script parts itself, after its own work
-            // (`shell_script`); it has no way to hand cloud-init anything else.
-            HostFormat::Shell => {
-                for (i, part) in self.extra_parts.iter().enumerate() {
-                    let well_formed = !part.content_type.is_empty()
-                        && !part
-                            .content_type
-                            .chars()
-                            .any(|c| c.is_control() || c == ';' || c.is_whitespace());
-                    if well_formed && !SHELL_SCRIPT_TYPES.contains(&part.content_type.as_str()) {
-                        out.push(
-                            Problem::error(
-                                "extra_parts",
-                                "The shell host format runs script parts only",
-                                format!(
-                                    "{} is not a script: shell user data runs each extra part as a program after its own work and has no cloud-init to hand other types to. Use content_type = \"text/x-shellscript\", or host_format = \"cloud_init\" for cloud-config and other part types.",
-                                    part.content_type
-                                ),
-                            )
-                            .in_element(i, "content_type"),
-                        );
-                    }
-                }
-            }
+            // The shell format runs script parts itself (checked per part
+            // below).
+            HostFormat::Shell => {}
             HostFormat::Ignition => {
+                // What the provider installs, rendered once for every part
+                // (`None` when the render fails: that error is reported on
+                // its own attribute).
+                let ours = agent::render(&self.agent).ok().and_then(|agent| {
+                    let files = self.files(&agent).ok()?;
+                    Some(self.installed(&files, &self.units(&agent)))
+                });
                 for (i, part) in self.extra_parts.iter().enumerate() {
                     out.extend(
-                        self.check_ignition_part(part)
+                        self.check_ignition_part(part, ours.as_ref())
                             .map(|p| p.in_element(i, "content")),
                     );
                 }
@@ -255,6 +243,23 @@ impl UserDataInput {
                         "extra_parts",
                         "Invalid content type",
                         "content_type must be a MIME type such as text/x-shellscript (no parameters or spaces).",
+                    )
+                    .in_element(i, "content_type"),
+                );
+            } else if self.host_format == HostFormat::Shell
+                && !SHELL_SCRIPT_TYPES.contains(&part.content_type.as_str())
+            {
+                // The shell format runs script parts itself, after its own
+                // work (`shell_script`); it has no cloud-init to hand other
+                // types to.
+                out.push(
+                    Problem::error(
+                        "extra_parts",
+                        "The shell host format runs script parts only",
+                        format!(
+                            "{} is not a script: shell user data runs each extra part as a program after its own work and has no cloud-init to hand other types to. Use content_type = \"text/x-shellscript\", or host_format = \"cloud_init\" for cloud-config and other part types.",
+                            part.content_type
+                        ),
                     )
                     .in_element(i, "content_type"),
                 );
@@ -329,10 +334,20 @@ impl UserDataInput {
 
     /// The plain-text user data, before gzip. Only after `validate_input` passed.
     fn build(&self) -> Result<(String, BTreeMap<String, String>), Problem> {
+        self.build_with(true)
+    }
+
+    /// [`Self::build`], with the installed files only when `installed`
+    /// (a size measurement needs none).
+    fn build_with(&self, installed: bool) -> Result<(String, BTreeMap<String, String>), Problem> {
         let agent = agent::render(&self.agent).map_err(first)?;
         let files = self.files(&agent).map_err(first)?;
         let units = self.units(&agent);
-        let installed = self.installed(&files, &units);
+        let installed = if installed {
+            self.installed(&files, &units)
+        } else {
+            BTreeMap::new()
+        };
         let rendered = match self.host_format {
             HostFormat::Shell => {
                 let mut s = shell_script(&files, &units, self.gzip);
@@ -704,8 +719,13 @@ impl UserDataInput {
     /// replace what the provider writes. Ignition merges a `config.merge`
     /// child over its parent, the child winning for the same file path or
     /// unit name (coreos/ignition `docs/operator-notes.md`, "Config
-    /// merging"), so such an entry would silently replace ours.
-    fn check_ignition_part(&self, part: &ExtraPart) -> Option<Problem> {
+    /// merging"), so such an entry would silently replace ours. `ours`:
+    /// what the provider installs ([`Self::installed`]).
+    fn check_ignition_part(
+        &self,
+        part: &ExtraPart,
+        ours: Option<&BTreeMap<String, String>>,
+    ) -> Option<Problem> {
         let bad =
             |summary: &str, detail: String| Some(Problem::error("extra_parts", summary, detail));
         if part.content_type != ignition::CONFIG_TYPE {
@@ -736,22 +756,19 @@ impl UserDataInput {
                 )
             }
         }
-        let agent = agent::render(&self.agent).ok()?;
-        let ours: Vec<String> = self
-            .files(&agent)
-            .ok()?
-            .into_iter()
-            .map(|(p, _, _)| p)
-            .chain([loopback::networkd::PATH.to_owned()])
+        let ours = ours?;
+        let unit_dir = format!("{}/", super::SYSTEMD_DIR);
+        let unit_names: Vec<&str> = ours
+            .keys()
+            .filter_map(|p| p.strip_prefix(&unit_dir))
             .collect();
-        let unit_names: Vec<&str> = self.units(&agent).into_iter().map(|(n, _)| n).collect();
         let paths = v["storage"]["files"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|f| f["path"].as_str());
         for path in paths {
-            if ours.iter().any(|o| o == path) {
+            if ours.contains_key(path) {
                 let fix = if path == agent::ECS_CONFIG_PATH {
                     "Put agent settings in config of ecshost_user_data, where they are checked at plan."
                 } else {
@@ -1024,23 +1041,18 @@ const MAX_LEVERS_LISTED: usize = 8;
 /// Summary of the size error; [`UserDataInput::explain_size`] recognises it.
 const OVERSIZE_SUMMARY: &str = "User data exceeds 16 KiB";
 
+/// The user data is this many bytes on the wire, more than EC2 takes
+/// ([`UserDataInput::explain_size`] turns it into the diagnostic).
+struct Oversize(usize);
+
 fn finish(
     rendered: String,
     files: BTreeMap<String, String>,
     gzip: bool,
-) -> Result<UserData, Problem> {
+) -> Result<UserData, Oversize> {
     let bytes = wire_bytes(&rendered, gzip);
     if bytes.len() > MAX_USER_DATA_BYTES {
-        return Err(Problem::error(
-            "rendered",
-            OVERSIZE_SUMMARY,
-            format!(
-                "{} bytes{} but EC2 accepts at most {MAX_USER_DATA_BYTES} (measured before base64), {} over.",
-                bytes.len(),
-                if gzip { " after gzip" } else { "" },
-                bytes.len() - MAX_USER_DATA_BYTES,
-            ),
-        ));
+        return Err(Oversize(bytes.len()));
     }
     let sha256 = Sha256::digest(&bytes)
         .iter()
@@ -1060,30 +1072,34 @@ fn finish(
 pub fn render(input: &UserDataInput) -> Result<UserData, RenderError> {
     RenderError::check(input.validate_input())?;
     let (rendered, files) = input.build().map_err(RenderError::single)?;
-    finish(rendered, files, input.gzip).map_err(|p| RenderError::single(input.explain_size(p)))
+    finish(rendered, files, input.gzip)
+        .map_err(|Oversize(size)| RenderError::single(input.explain_size(size)))
 }
 
 impl UserDataInput {
     /// Size of the user data this input renders, or `None` where it does
     /// not render.
     fn wire_size(&self) -> Option<usize> {
-        self.build()
+        self.build_with(false)
             .ok()
             .map(|(r, _)| wire_bytes(&r, self.gzip).len())
     }
 
-    /// The size error `p` (any other problem passes through unchanged),
-    /// completed with what each thing the user controls costs — measured
-    /// by rendering without it, so a figure is exactly the bytes that
-    /// change saves, gzip included — and which change alone is enough.
-    /// Issue #25 item 6: "say which pieces cost how much and what to change".
-    fn explain_size(&self, mut p: Problem) -> Problem {
-        if p.summary != OVERSIZE_SUMMARY {
-            return p;
-        }
-        let Some(size) = self.wire_size() else {
-            return p;
-        };
+    /// The size error for user data of `size` wire bytes, with what each
+    /// thing the user controls costs — measured by rendering without it, so
+    /// a figure is exactly the bytes that change saves, gzip included — and
+    /// which change alone is enough. Issue #25 item 6: "say which pieces
+    /// cost how much and what to change".
+    fn explain_size(&self, size: usize) -> Problem {
+        let mut p = Problem::error(
+            "rendered",
+            OVERSIZE_SUMMARY,
+            format!(
+                "{size} bytes{} but EC2 accepts at most {MAX_USER_DATA_BYTES} (measured before base64), {} over.",
+                if self.gzip { " after gzip" } else { "" },
+                size - MAX_USER_DATA_BYTES,
+            ),
+        );
         let over = size.saturating_sub(MAX_USER_DATA_BYTES);
         let mut levers: Vec<(String, usize)> = Vec::new();
         let mut saved_by = |what: String, without: &UserDataInput| {
