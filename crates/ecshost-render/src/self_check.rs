@@ -242,366 +242,36 @@ pub fn render(agent_input: &AgentInput, loopback: &LoopbackInput) -> Result<Stri
     } else {
         String::new()
     };
-    let checks: Vec<String> = CHECKS.iter().map(|c| format!("\"{c}\":\"%s\"")).collect();
-    let values: Vec<String> = CHECKS.iter().map(|c| format!("\"${c}\"")).collect();
-    Ok(format!(
-        r#"#!/bin/sh
-# Managed by terraform-provider-ecshost: boot-time self-check. Prints one line
-#   {prefix}{{"v":{SCHEMA_VERSION},"ok":...,"checks":{{...}},"reasons":{{...}}}}
-# to stdout and to each writable console in ECSHOST_CONSOLES. Exits 0 when no
-# check failed. Never pulls images. Changes nothing on the host: the task-side
-# probes each plug a throwaway network namespace into {TASK_BRIDGE} and remove it.
-set -u
-
-DOCKER="${{DOCKER:-docker}}"
-IP="${{IP:-ip}}"
-NSENTER="${{NSENTER:-nsenter}}"
-{TOOL_VARS}ECSHOST_CONSOLES="${{ECSHOST_CONSOLES:-/dev/console /dev/ttyS0}}"
-ECSHOST_PROBE_IMAGE="${{ECSHOST_PROBE_IMAGE:-busybox:latest}}"
-ECSHOST_DOCKER_DAEMON_JSON="${{ECSHOST_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}}"
-
-ADDRESS={address_q}
-PORT={port}
-DEVICE={device_q}
-NAME={name_q}
-NETWORK={network_q}
-OWN_NETWORK={own}
-BLOCK={block}
-URL={url_q}
-IMDS=http://{IMDS_ADDRESS}
-BRIDGE={TASK_BRIDGE}
-NETNS_DIR=/var/run/netns
-
-{guard}# why CHECK TEXT: why a check is not pass, for the report's "reasons"
-reasons=""
-why() {{
-    reasons="$reasons${{reasons:+,}}\"$1\":\"$2\""
-}}
-
-if command -v curl >/dev/null 2>&1; then
-    probe=curl
-elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-    probe=wget
-elif command -v wget >/dev/null 2>&1; then
-    probe=busybox-wget
-else
-    probe=none
-fi
-
-# http NETNS METHOD URL SECONDS: one request, from network namespace NETNS
-# (a file, or - for this one); prints what came back, then HTTP_STATUS=
-# and the status (000: no HTTP answer; none: this client cannot send METHOD).
-http() {{
-    h_m=$2
-    h_u=$3
-    h_t=$4
-    if [ "$1" = - ]; then set --; else set -- "$NSENTER" "--net=$1"; fi
-    case $probe in
-        curl)
-            "$@" curl --noproxy '*' -s -m "$h_t" -X "$h_m" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' -w ' HTTP_STATUS=%{{http_code}}' "$h_u" 2>/dev/null
-            ;;
-        wget)
-            h_out=$("$@" wget --no-proxy -q -T "$h_t" -t 1 -S --content-on-error --method="$h_m" --header='X-aws-ec2-metadata-token-ttl-seconds: 60' -O - "$h_u" 2>&1)
-            h_code=$(printf '%s\n' "$h_out" | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
-            printf '%s HTTP_STATUS=%s' "$h_out" "${{h_code:-000}}"
-            ;;
-        busybox-wget)
-            if [ "$h_m" != GET ]; then
-                printf 'HTTP_STATUS=none'
-            elif h_out=$("$@" timeout "$h_t" wget -Y off -q -O - "$h_u" 2>&1); then
-                printf '%s HTTP_STATUS=200' "$h_out"
-            else
-                h_code=$(printf '%s\n' "$h_out" | sed -n 's/.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
-                printf '%s HTTP_STATUS=%s' "$h_out" "${{h_code:-000}}"
-            fi
-            ;;
-        *) printf 'HTTP_STATUS=none' ;;
-    esac
-}}
-
-# answered OUTPUT: true when an HTTP answer came back
-answered() {{
-    case $1 in
-        *HTTP_STATUS=000 | *HTTP_STATUS=none) return 1 ;;
-        *HTTP_STATUS=*) return 0 ;;
-        *) return 1 ;;
-    esac
-}}
-
-ip2n() {{
-    i_r=$1.
-    i_n=0
-    for _ in 1 2 3 4; do
-        i_n=$((i_n * 256 + ${{i_r%%.*}}))
-        i_r=${{i_r#*.}}
-    done
-    echo "$i_n"
-}}
-
-n2ip() {{
-    echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"
-}}
-
-# ns_up N: a throwaway network namespace plugged into $BRIDGE like a
-# bridge-mode task: a veth port on the bridge, the highest free address of
-# its subnet, the bridge's address as default route. Sets ns (its file), or
-# no_ns (why not) and fails.
-ns_name=""
-ns_veth="ecsp$$"
-ns_up() {{
-    if ! command -v "$IP" >/dev/null 2>&1 || ! command -v "$NSENTER" >/dev/null 2>&1; then
-        no_ns="no ip or nsenter command"
-        return 1
-    fi
-    ns_line=$("$IP" -4 -o addr show dev "$BRIDGE" 2>/dev/null)
-    ns_cidr=${{ns_line#* inet }}
-    ns_cidr=${{ns_cidr%% *}}
-    case $ns_cidr in
-        *.*.*.*/[0-9] | *.*.*.*/[12][0-9]) ;;
-        *)
-            no_ns="no $BRIDGE bridge with an IPv4 subnet"
-            return 1
-            ;;
-    esac
-    ns_gw=${{ns_cidr%/*}}
-    ns_len=${{ns_cidr#*/}}
-    ns_a=$((($(ip2n "$ns_gw") | ((1 << (32 - ns_len)) - 1)) - 1))
-    ns_used="$("$DOCKER" network inspect bridge -f '{{{{range .Containers}}}}{{{{.IPv4Address}}}} {{{{end}}}}' 2>/dev/null) $ns_gw/"
-    while :; do
-        case " $ns_used" in
-            *" $(n2ip "$ns_a")/"*) ns_a=$((ns_a - 1)) ;;
-            *) break ;;
-        esac
-    done
-    ns_name="ecshost-probe-$$-$1"
-    if ! "$IP" netns add "$ns_name" 2>/dev/null; then
-        ns_name=""
-        no_ns="cannot create a network namespace"
-        return 1
-    fi
-    ns="$NETNS_DIR/$ns_name"
-    if "$IP" link add "$ns_veth" type veth peer name eth0 netns "$ns_name" &&
-        "$IP" link set "$ns_veth" master "$BRIDGE" up &&
-        "$NSENTER" "--net=$ns" "$IP" link set lo up &&
-        "$NSENTER" "--net=$ns" "$IP" addr add "$(n2ip "$ns_a")/$ns_len" dev eth0 &&
-        "$NSENTER" "--net=$ns" "$IP" link set eth0 up &&
-        "$NSENTER" "--net=$ns" "$IP" route add default via "$ns_gw"; then
-        return 0
-    fi
-    ns_down
-    no_ns="cannot plug a veth into $BRIDGE"
-    return 1
-}}
-
-ns_down() {{
-    if [ -n "$ns_name" ]; then
-        "$IP" link del "$ns_veth" 2>/dev/null
-        "$IP" netns del "$ns_name" 2>/dev/null
-        ns_name=""
-    fi
-    return 0
-}}
-trap ns_down EXIT
-trap 'exit 1' HUP INT TERM
-
-userland_proxy_disabled() {{
-    for p in /proc/[0-9]*; do
-        if [ "$(cat "$p/comm" 2>/dev/null)" = dockerd ]; then
-            case $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) in
-                *userland-proxy=false* | *"userland-proxy false"*) return 0 ;;
-                *) ;;
-            esac
-        fi
-    done
-    grep -Eq '"userland-proxy"[[:space:]]*:[[:space:]]*false' "$ECSHOST_DOCKER_DAEMON_JSON" 2>/dev/null
-}}
-
-# alias: the address is on the device
-if "$IP" -4 -o addr show dev "$DEVICE" 2>/dev/null | grep -q " inet $ADDRESS/32 "; then
-    alias=pass
-else
-    alias=fail
-    why alias "$ADDRESS/32 is not on $DEVICE"
-fi
-
-# endpoint: GET /v2/credentials/ from the host answers like the agent (400 NoIdInRequest)
-endpoint=fail
-if [ "$probe" = none ]; then
-    endpoint=skip
-    why endpoint "no HTTP client (curl or wget)"
-else
-    attempt=0
-    while [ "$attempt" -lt 3 ]; do
-        attempt=$((attempt + 1))
-        case $(http - GET "$URL" 5) in
-            *NoIdInRequest*)
-                endpoint=pass
-                break
-                ;;
-            *HTTP_STATUS=400)
-                endpoint=warn
-                why endpoint "only the 400 status was seen (busybox wget hides the body)"
-                break
-                ;;
-            *) sleep 2 ;;
-        esac
-    done
-    if [ "$endpoint" = fail ]; then why endpoint "no answer like the agent's from $URL"; fi
-fi
-
-# agent_network: the agent container is on its own network, never host
-mode=$("$DOCKER" inspect -f '{{{{.HostConfig.NetworkMode}}}}' "$NAME" 2>/dev/null) || mode=missing
-if [ "$mode" = "$NETWORK" ] || {{ [ "$NETWORK" = bridge ] && [ "$mode" = default ]; }}; then
-    agent_network=pass
-else
-    agent_network=fail
-    why agent_network "the agent container network is $mode"
-fi
-
-# metadata_guard: the docker0 -> IMDS block is in force now
-metadata_guard=skip
-if [ "$BLOCK" = yes ]; then
-    if metadata_guard_present; then
-        metadata_guard=pass
-    else
-        metadata_guard=fail
-        why metadata_guard "the rendered IMDS block is not in the ruleset"
-    fi
-else
-    why metadata_guard "block_task_metadata is off"
-fi
-
-# userland_proxy: docker0 -> agent bridge relies on docker-proxy on some engines
-userland_proxy=skip
-if [ "$OWN_NETWORK" = yes ]; then
-    if userland_proxy_disabled; then
-        userland_proxy=warn
-        why userland_proxy "dockerd runs with userland-proxy=false"
-    else
-        userland_proxy=pass
-    fi
-fi
-
-# task_path / imds_blocked: from a throwaway namespace on docker0, as a task
-task_path=skip
-imds_blocked=skip
-no_ns=""
-if [ "$probe" = none ]; then
-    no_ns="no HTTP client (curl or wget)"
-elif ns_up 1; then
-    out=$(http "$ns" GET "$URL" 5)
-    ns_down
-    case $out in
-        *NoIdInRequest*) task_path=pass ;;
-        *HTTP_STATUS=400)
-            task_path=warn
-            why task_path "only the 400 status was seen (busybox wget hides the body)"
-            ;;
-        *)
-            task_path=fail
-            why task_path "no answer like the agent's from $URL on $BRIDGE"
-            ;;
-    esac
-fi
-if [ "$BLOCK" != yes ]; then
-    why imds_blocked "block_task_metadata is off"
-elif [ -z "$no_ns" ] && ns_up 2; then
-    put=$(http "$ns" PUT "$IMDS/latest/api/token" 2)
-    get=$(http "$ns" GET "$IMDS/latest/meta-data/" 2)
-    ns_down
-    if answered "$put"; then
-        imds_blocked=fail
-        why imds_blocked "a task on $BRIDGE got an answer to the IMDSv2 token PUT"
-    elif answered "$get"; then
-        imds_blocked=fail
-        why imds_blocked "a task on $BRIDGE got an answer to GET /latest/meta-data/"
-    else
-        imds_blocked=pass
-    fi
-fi
-# Fallback where no namespace can be made: a task container from the probe
-# image, only when that image is already present (never pulled). 125-127:
-# docker could not run it; 132/134/139: the probe crashed: both stay skip.
-if [ -n "$no_ns" ] && [ -n "$ECSHOST_PROBE_IMAGE" ] && "$DOCKER" image inspect "$ECSHOST_PROBE_IMAGE" >/dev/null 2>&1; then
-    out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 5 -O - "$URL" 2>&1)
-    case $?:$out in
-        12[567]:* | 13[249]:*) ;;
-        *NoIdInRequest* | *" 400 "*) task_path=pass ;;
-        *) task_path=fail ;;
-    esac
-    if [ "$BLOCK" = yes ]; then
-        out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "$IMDS/" 2>&1)
-        case $?:$out in
-            12[567]:* | 13[249]:*) ;;
-            0:* | *"server returned"* | *HTTP/*) imds_blocked=fail ;;
-            *) imds_blocked=pass ;;
-        esac
-    fi
-fi
-if [ -n "$no_ns" ]; then
-    if [ "$task_path" = skip ]; then why task_path "$no_ns"; fi
-    if [ "$imds_blocked" = skip ] && [ "$BLOCK" = yes ]; then why imds_blocked "$no_ns"; fi
-fi
-if [ "$task_path" = pass ] && [ "$userland_proxy" = warn ]; then
-    userland_proxy=pass
-fi
-
-# agent_imds: from the agent's network namespace, the IMDSv2 token PUT is
-# answered (its route to IMDS, and a hop limit that lets the answer back)
-agent_imds=fail
-pid=$("$DOCKER" inspect -f '{{{{.State.Pid}}}}' "$NAME" 2>/dev/null) || pid=0
-if [ "$probe" = none ] || ! command -v "$NSENTER" >/dev/null 2>&1; then
-    agent_imds=skip
-    why agent_imds "no HTTP client or no nsenter command"
-elif [ -z "$pid" ] || [ "$pid" = 0 ]; then
-    why agent_imds "the agent container is not running"
-else
-    out=$(http "/proc/$pid/ns/net" PUT "$IMDS/latest/api/token" 5)
-    case $out in
-        *HTTP_STATUS=200) agent_imds=pass ;;
-        *HTTP_STATUS=none)
-            if answered "$(http "/proc/$pid/ns/net" GET "$IMDS/latest/meta-data/" 5)"; then
-                agent_imds=warn
-                why agent_imds "busybox wget cannot send the token PUT: IMDS answers a GET, the hop limit is not proven"
-            else
-                why agent_imds "no answer from IMDS in the agent's network namespace"
-            fi
-            ;;
-        *HTTP_STATUS=000) why agent_imds "no answer to the IMDSv2 token PUT in the agent's network namespace (hop limit below 2, or no route)" ;;
-        *) why agent_imds "IMDS refused the IMDSv2 token PUT from the agent's network namespace" ;;
-    esac
-fi
-
-ok=true
-for s in {values}; do
-    if [ "$s" = fail ]; then ok=false; fi
-done
-
-json=$(printf '{{"v":{SCHEMA_VERSION},"ok":%s,"checks":{{{checks}}},"reasons":{{%s}},"address":"%s","port":%s,"probe":"%s"}}' \
-    "$ok" {values} "$reasons" "$ADDRESS" "$PORT" "$probe")
-line="{prefix}$json"
-printf '%s\n' "$line"
-for console in $ECSHOST_CONSOLES; do
-    if [ -w "$console" ]; then
-        printf '%s\n' "$line" >"$console" 2>/dev/null || true
-    fi
-done
-[ "$ok" = true ]
-"#,
-        prefix = REPORT_PREFIX,
-        address_q = sh_quote(address),
-        device_q = sh_quote(&loopback.device),
-        name_q = sh_quote(agent::CONTAINER_NAME),
-        network_q = sh_quote(network),
-        block = if agent_input.block_task_metadata {
+    let values = format!(
+        "{TOOL_VARS}ADDRESS={}\nPORT={port}\nDEVICE={}\nNAME={}\nNETWORK={}\nOWN_NETWORK={own}\nBLOCK={}\nURL={}\nIMDS=http://{IMDS_ADDRESS}\nBRIDGE={TASK_BRIDGE}\n{guard}",
+        sh_quote(address),
+        sh_quote(&loopback.device),
+        sh_quote(agent::CONTAINER_NAME),
+        sh_quote(network),
+        if agent_input.block_task_metadata {
             "yes"
         } else {
             "no"
         },
-        url_q = sh_quote(&url),
-        checks = checks.join(","),
-        values = values.join(" "),
-    ))
+        sh_quote(&url),
+    );
+    Ok(with_values(SOURCE, &values))
+}
+
+/// The self-check's source: a real shell file (shellcheck and shfmt read it
+/// in `.ci/test`), whose `@values@` line [`render`] replaces with one
+/// host's values.
+pub const SOURCE: &str = include_str!("host/self-check.sh");
+
+/// `source` with its `# @values@` line replaced by `values` (shell
+/// assignments and functions, ending in a newline).
+pub(crate) fn with_values(source: &str, values: &str) -> String {
+    const MARKER: &str = "\n# @values@\n";
+    assert!(
+        source.matches(MARKER).count() == 1,
+        "a host script source holds exactly one @values@ line"
+    );
+    source.replacen(MARKER, &format!("\n{values}"), 1)
 }
 
 /// Oneshot unit running the check after the agent is ready (or failed), on
@@ -790,6 +460,28 @@ mod tests {
             },
             LoopbackInput::default(),
         )
+    }
+
+    /// The report format is spelt in the shell source; the names, order,
+    /// prefix and schema version it uses are the ones defined here.
+    #[test]
+    fn the_source_reports_the_checks_defined_here() {
+        let checks: Vec<String> = CHECKS.iter().map(|c| format!("\"{c}\":\"%s\"")).collect();
+        let values: Vec<String> = CHECKS.iter().map(|c| format!("\"${c}\"")).collect();
+        let values = values.join(" ");
+        for needle in [
+            format!(
+                "'{{\"v\":{SCHEMA_VERSION},\"ok\":%s,\"checks\":{{{}}},\"reasons\":{{%s}},",
+                checks.join(",")
+            ),
+            format!("for s in {values}; do"),
+            format!("\"$ok\" {values} \"$reasons\""),
+            format!("line=\"{REPORT_PREFIX}$json\""),
+        ] {
+            assert!(SOURCE.contains(&needle), "host/self-check.sh lacks {needle}");
+        }
+        let r = render(&base().0, &base().1).unwrap();
+        assert!(!r.contains("@values@\n") && r.contains("\nADDRESS=169.254.170.2\n"));
     }
 
     #[test]

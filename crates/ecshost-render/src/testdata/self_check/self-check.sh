@@ -4,18 +4,25 @@
 # to stdout and to each writable console in ECSHOST_CONSOLES. Exits 0 when no
 # check failed. Never pulls images. Changes nothing on the host: the task-side
 # probes each plug a throwaway network namespace into docker0 and remove it.
+#
+# Source: crates/ecshost-render/src/host/self-check.sh. The render replaces
+# the @values@ line with one host's values (the firewall tools, ADDRESS …
+# BRIDGE, and metadata_guard_present when the guard is on): see
+# self_check::render.
 set -u
 
 DOCKER="${DOCKER:-docker}"
 IP="${IP:-ip}"
 NSENTER="${NSENTER:-nsenter}"
-IPTABLES="${IPTABLES:-iptables}"
-IP6TABLES="${IP6TABLES:-ip6tables}"
-NFT="${NFT:-nft}"
 ECSHOST_CONSOLES="${ECSHOST_CONSOLES:-/dev/console /dev/ttyS0}"
 ECSHOST_PROBE_IMAGE="${ECSHOST_PROBE_IMAGE:-busybox:latest}"
 ECSHOST_DOCKER_DAEMON_JSON="${ECSHOST_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
 
+NETNS_DIR=/var/run/netns
+
+IPTABLES="${IPTABLES:-iptables}"
+IP6TABLES="${IP6TABLES:-ip6tables}"
+NFT="${NFT:-nft}"
 ADDRESS=169.254.170.2
 PORT=80
 DEVICE=lo
@@ -26,8 +33,6 @@ BLOCK=yes
 URL=http://169.254.170.2:80/v2/credentials/
 IMDS=http://169.254.169.254
 BRIDGE=docker0
-NETNS_DIR=/var/run/netns
-
 # True when both IPv4 rules are in place and FORWARD's first rule reaches
 # the DOCKER-USER one.
 metadata_guard_present() {
