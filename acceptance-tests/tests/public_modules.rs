@@ -22,25 +22,66 @@
 //! run time; their code is never part of this repository. Without them (or
 //! without the hashicorp/aws mirror) each test prints a SKIP line and passes.
 //!
-//! Not covered: the ecs module's `examples/ec2-autoscaling` (an ECS cluster
-//! with an Auto Scaling capacity provider) — not attempted yet.
+//! - terraform-aws-ecs v5.12.1's `examples/ec2-autoscaling`
+//!   (`ecs_module_ec2_autoscaling_example`): its `modules/cluster` (copied
+//!   like the autoscaling module) makes the cluster, its CloudWatch log
+//!   group and the on-demand capacity provider `ex_1` on the autoscaling
+//!   module's group (the example's arguments: managed scaling, managed
+//!   termination protection with scale-in protection, the default
+//!   strategy, the IAM role and instance profile with the two AWS policies),
+//!   whose template carries `data.ecshost_user_data.hosts.base64`. Asserted:
+//!   the configuration plans no changes after its apply; the template holds
+//!   that user data (naming `ECS_CLUSTER`), the SSM AMI and the security
+//!   group; ECS (moto) reports the capacity provider on the module's group
+//!   ARN with the example's settings and the cluster with it as its
+//!   default strategy; the group's two instances, registered in the cluster
+//!   as their agents would, verify `ok` and healthy against the module's
+//!   template, its latest version and the cluster; a verification against
+//!   another cluster names both clusters on every instance. Left out or
+//!   replaced, one line each:
+//!   - `module "vpc"` (registry, offline: unavailable): moto's default VPC;
+//!     the group takes `availability_zones = ["us-east-1a"]`;
+//!   - `module "autoscaling_sg"` (registry): a plain `aws_security_group`
+//!     in the default VPC (egress only: there is no ALB to let in);
+//!   - `module "alb"` (registry): left out, nothing in the test serves HTTP;
+//!   - `module "ecs_service"` (with its container definition, CloudWatch
+//!     logging and service autoscaling): left out — moto 5.2.5's
+//!     CreateService drops `capacityProviderStrategy` (hashicorp/aws then
+//!     replaces the service on every plan) and its Application Auto Scaling
+//!     answers `ListTagsForResource` with HTTP 500;
+//!   - `jsondecode(data.aws_ssm_parameter …/recommended)["image_id"]`: the
+//!     parameter `…/recommended/image_id` instead, because moto answers
+//!     `…/recommended` with a Python dict's repr, not JSON;
+//!   - the autoscaling module's `tags = local.tags`: given to the group
+//!     through `autoscaling_group_tags`, because on moto template tags make
+//!     hashicorp/aws write version 2 right away (the instances run 1);
+//!   - the spot group and capacity provider `ex_2` (mixed instances):
+//!     left out to keep the run short (the same modules and checks again);
+//!   - the example's heredoc user data: `data.ecshost_user_data.hosts`,
+//!     with the metadata options this provider's bridged agent needs.
 //!
 //! moto gaps met (docs/guides/testing-against-moto.md): moto's Auto Scaling
 //! launches the group's instances from the module's template, but does not
-//! copy the template's metadata options to them (real EC2 does), so the
-//! test sets what EC2 would have copied.
+//! copy the template's metadata options or instance profile to them (real
+//! EC2 does), so the tests set what EC2 would have copied. moto's IAM knows
+//! the AWS managed policies only with `MOTO_IAM_LOAD_MANAGED_POLICIES=true`
+//! (the ecs test starts its moto so). moto stores capacity providers and
+//! the cluster's capacity providers and strategy, but does not check that
+//! the group exists or is protected from scale-in, and never scales it.
 
 use std::path::{Path, PathBuf};
 
 use acceptance_tests::hostlab::agent_image::say;
 use acceptance_tests::moto::{Launch, Moto};
 use acceptance_tests::terraform::{
-    aws_and_ecshost_blocks, aws_provider_mirror, workspace_root, Workdir,
+    aws_and_ecshost_blocks, aws_provider_mirror, find_resource, workspace_root, Workdir,
 };
 use acceptance_tests::verification::{by_id, problems, AMI};
+use base64::Engine as _;
 use serde_json::{json, Value as Json};
 
 const AUTOSCALING: &str = "terraform-aws-autoscaling-v8.3.1";
+const ECS: &str = "terraform-aws-ecs-v5.12.1";
 
 /// Where the public modules are: `$ECSHOST_CLIENTS_DIR`, else
 /// `<workspace>/../shared/clients`; `Err` says why they cannot be used.
@@ -104,9 +145,17 @@ fn setup(clients: &Path) -> (Moto, Workdir) {
 fn stack(moto: &Moto, cluster: &str, body: &str) -> String {
     let ep = moto.endpoint.as_str();
     let providers = aws_and_ecshost_blocks(
-        &[("autoscaling", ep), ("ec2", ep), ("iam", ep), ("sts", ep)],
+        &[
+            ("autoscaling", ep),
+            ("cloudwatchlogs", ep),
+            ("ec2", ep),
+            ("ecs", ep),
+            ("iam", ep),
+            ("ssm", ep),
+            ("sts", ep),
+        ],
         &[("max_retries", "1")],
-        &[("ec2", ep)],
+        &[("ec2", ep), ("ecs", ep)],
     );
     format!(
         r#"{providers}data "ecshost_user_data" "hosts" {{
@@ -496,4 +545,375 @@ fn adopt_module_template_by_import_block() {
     wd.write_file("generated.tf", &edited);
     wd.assert_empty_plan();
     change_user_data_writes_only_user_data(&moto, &wd, &lt, &format!("{group}{import}"));
+}
+
+/// The clients directory when it also holds the ecs module's
+/// `modules/cluster`, or `None` after a SKIP line.
+fn ecs_clients_or_skip(test: &str) -> Option<PathBuf> {
+    let clients = clients_or_skip(test)?;
+    let cluster = clients.join(ECS).join("modules/cluster/main.tf");
+    if !cluster.is_file() {
+        say(&format!(
+            "SKIP public_modules::{test}: {} not found",
+            cluster.display()
+        ));
+        return None;
+    }
+    Some(clients)
+}
+
+/// The cluster's name, as the ecs example's `local.name` (`ex-<dir>`).
+const EX_CLUSTER: &str = "ex-ec2-autoscaling";
+
+/// The ecs module's `examples/ec2-autoscaling`, as far as it runs offline
+/// on moto: `module "ecs_cluster"` (`modules/cluster`) with the example's
+/// on-demand capacity provider `ex_1`, whose group is the autoscaling
+/// module's, hosts configured by `data.ecshost_user_data.hosts`; what is
+/// left out or replaced, and why: this file's doc comment.
+fn ecs_example() -> String {
+    format!(
+        r#"locals {{
+  name = "{EX_CLUSTER}"
+  tags = {{
+    Name       = local.name
+    Example    = local.name
+    Repository = "https://github.com/terraform-aws-modules/terraform-aws-ecs"
+  }}
+}}
+
+module "ecs_cluster" {{
+  source = "./modules/ecs-cluster"
+
+  cluster_name = local.name
+
+  # Capacity provider - autoscaling groups
+  default_capacity_provider_use_fargate = false
+  autoscaling_capacity_providers = {{
+    # On-demand instances
+    ex_1 = {{
+      auto_scaling_group_arn         = module.autoscaling.autoscaling_group_arn
+      managed_termination_protection = "ENABLED"
+
+      managed_scaling = {{
+        maximum_scaling_step_size = 5
+        minimum_scaling_step_size = 1
+        status                    = "ENABLED"
+        target_capacity           = 60
+      }}
+
+      default_capacity_provider_strategy = {{
+        weight = 60
+        base   = 20
+      }}
+    }}
+  }}
+
+  tags = local.tags
+}}
+
+module "autoscaling" {{
+  source = "./modules/autoscaling"
+
+  name = "${{local.name}}-ex_1"
+
+  image_id      = data.aws_ssm_parameter.ecs_optimized_ami.value
+  instance_type = "t3.large"
+
+  security_groups                 = [aws_security_group.autoscaling.id]
+  user_data                       = data.ecshost_user_data.hosts.base64
+  ignore_desired_capacity_changes = true
+  {METADATA}
+
+  create_iam_instance_profile = true
+  iam_role_name               = local.name
+  iam_role_description        = "ECS role for ${{local.name}}"
+  iam_role_policies = {{
+    AmazonEC2ContainerServiceforEC2Role = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+    AmazonSSMManagedInstanceCore        = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+  }}
+
+  availability_zones        = ["us-east-1a"]
+  health_check_type         = "EC2"
+  min_size                  = 1
+  max_size                  = 5
+  desired_capacity          = 2
+  wait_for_capacity_timeout = "0"
+
+  # https://github.com/hashicorp/terraform-provider-aws/issues/12582
+  # (the example's `tags = local.tags` go to the group only: see above)
+  autoscaling_group_tags = merge(local.tags, {{
+    AmazonECSManaged = true
+  }})
+
+  # Required for  managed_termination_protection = "ENABLED"
+  protect_from_scale_in = true
+
+  use_mixed_instances_policy = false
+}}
+
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html#ecs-optimized-ami-linux
+data "aws_ssm_parameter" "ecs_optimized_ami" {{
+  name = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
+}}
+
+# The example's module "autoscaling_sg", in moto's default VPC
+data "aws_vpc" "default" {{
+  default = true
+}}
+
+resource "aws_security_group" "autoscaling" {{
+  name        = local.name
+  description = "Autoscaling group security group"
+  vpc_id      = data.aws_vpc.default.id
+
+  egress {{
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }}
+
+  tags = local.tags
+}}
+
+output "launch_template_id" {{
+  value = module.autoscaling.launch_template_id
+}}
+output "ami" {{
+  value = data.aws_ssm_parameter.ecs_optimized_ami.insecure_value
+}}
+output "security_group_id" {{
+  value = aws_security_group.autoscaling.id
+}}
+output "autoscaling_group_arn" {{
+  value = module.autoscaling.autoscaling_group_arn
+}}
+output "iam_instance_profile_arn" {{
+  value = module.autoscaling.iam_instance_profile_arn
+}}
+output "cluster_name" {{
+  value = module.ecs_cluster.name
+}}
+output "capacity_provider_arn" {{
+  value = module.ecs_cluster.autoscaling_capacity_providers["ex_1"].arn
+}}
+"#
+    )
+}
+
+/// The ecs module's `examples/ec2-autoscaling` (its cluster and on-demand
+/// capacity provider) with the autoscaling module's group on this
+/// provider's user data: ECS (moto) holds the capacity provider on the
+/// module's group and the cluster's default strategy; the group's instances,
+/// once registered as their agents would, verify `ok` against the
+/// module's template and the cluster, and a verification against another
+/// cluster names it on every instance.
+#[test]
+fn ecs_module_ec2_autoscaling_example() {
+    let Some(clients) = ecs_clients_or_skip("ecs_module_ec2_autoscaling_example") else {
+        return;
+    };
+    // moto's IAM knows AWS managed policies (the module attaches two) only
+    // when told to load them.
+    let moto = Moto::start_with_env(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]);
+    let wd = moto.workdir();
+    copy_module(
+        &clients.join(AUTOSCALING),
+        &wd.path().join("modules/autoscaling"),
+    );
+    copy_module(
+        &clients.join(ECS).join("modules/cluster"),
+        &wd.path().join("modules/ecs-cluster"),
+    );
+    let base = ecs_example();
+    wd.write_config(&stack(&moto, EX_CLUSTER, &base));
+    wd.init();
+    wd.apply();
+    wd.assert_empty_plan();
+    let state = wd.show();
+    let out = |name: &str| -> String {
+        state["values"]["outputs"][name]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("output {name}: {state:#}"))
+            .to_owned()
+    };
+
+    // The user data names the cluster, and the module's template holds it.
+    assert_eq!(out("cluster_name"), EX_CLUSTER);
+    let ud = &find_resource(&state, "data.ecshost_user_data.hosts").expect("user data")["values"];
+    let lt = out("launch_template_id");
+    assert!(lt.starts_with("lt-"), "{lt}");
+    let v1 = version_data(&moto, &lt, 1);
+    assert_eq!(
+        v1["UserData"], ud["base64"],
+        "the module's template: {v1:#}"
+    );
+    let ami = out("ami");
+    assert!(ami.starts_with("ami-"), "{ami}");
+    assert_eq!(v1["ImageId"], json!(ami), "{v1:#}");
+    assert_eq!(
+        v1["SecurityGroupIds"],
+        json!([out("security_group_id")]),
+        "{v1:#}"
+    );
+    let script = base64::engine::general_purpose::STANDARD
+        .decode(v1["UserData"].as_str().expect("UserData"))
+        .expect("base64");
+    let script = String::from_utf8(script).expect("shell user data is text");
+    assert!(
+        script.contains(&format!("\nECS_CLUSTER={EX_CLUSTER}\n")),
+        "{script}"
+    );
+
+    // The capacity provider and the cluster as ECS reports them.
+    let asg_arn = out("autoscaling_group_arn");
+    // The module names the group by the prefix `<name>-`.
+    assert!(
+        asg_arn.starts_with("arn:aws:autoscaling:us-east-1:")
+            && asg_arn.contains(&format!(":autoScalingGroupName/{EX_CLUSTER}-ex_1-")),
+        "{asg_arn}"
+    );
+    let (cp, cluster) = moto.with_ecs(async |ecs| {
+        let cp = ecs
+            .sdk()
+            .describe_capacity_providers()
+            .capacity_providers("ex_1")
+            .send()
+            .await
+            .expect("DescribeCapacityProviders");
+        let cl = ecs
+            .sdk()
+            .describe_clusters()
+            .clusters(EX_CLUSTER)
+            .send()
+            .await
+            .expect("DescribeClusters");
+        (cp, cl)
+    });
+    let [cp] = cp.capacity_providers() else {
+        panic!("one capacity provider ex_1: {cp:?}");
+    };
+    assert_eq!(
+        cp.capacity_provider_arn(),
+        Some(out("capacity_provider_arn").as_str())
+    );
+    let asgp = cp.auto_scaling_group_provider().expect("ASG provider");
+    assert_eq!(asgp.auto_scaling_group_arn(), asg_arn, "{cp:?}");
+    assert_eq!(
+        asgp.managed_termination_protection().map(|m| m.as_str()),
+        Some("ENABLED"),
+        "{cp:?}"
+    );
+    let ms = asgp.managed_scaling().expect("managed scaling");
+    assert_eq!(
+        (
+            ms.status().map(|s| s.as_str()),
+            ms.target_capacity(),
+            ms.minimum_scaling_step_size(),
+            ms.maximum_scaling_step_size()
+        ),
+        (Some("ENABLED"), Some(60), Some(1), Some(5)),
+        "{cp:?}"
+    );
+    let [cluster] = cluster.clusters() else {
+        panic!("one cluster {EX_CLUSTER}: {cluster:?}");
+    };
+    assert_eq!(cluster.capacity_providers(), ["ex_1"], "{cluster:?}");
+    let [strategy] = cluster.default_capacity_provider_strategy() else {
+        panic!("one default strategy: {cluster:?}");
+    };
+    assert_eq!(
+        (
+            strategy.capacity_provider(),
+            strategy.weight(),
+            strategy.base()
+        ),
+        ("ex_1", 60, 20),
+        "{cluster:?}"
+    );
+
+    // The group's instances, registered as their agents would at boot.
+    let ids = instances(&moto, &lt, Some(("required", 2)));
+    assert_eq!(ids.len(), 2, "the group's desired capacity: {ids:?}");
+    // moto's Auto Scaling does not give them the template's instance
+    // profile either; real EC2 does.
+    let profile = out("iam_instance_profile_arn");
+    assert!(profile.contains(":instance-profile/"), "{profile}");
+    moto.with_ec2(async |ec2| {
+        for id in &ids {
+            ec2.sdk()
+                .associate_iam_instance_profile()
+                .instance_id(id)
+                .iam_instance_profile(
+                    aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
+                        .arn(&profile)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("AssociateIamInstanceProfile");
+        }
+    });
+    moto.register_container_instances(EX_CLUSTER, &ids);
+
+    let body = format!(
+        "{base}{}{}",
+        verification_of_cluster("fleet", "module.ecs_cluster.name"),
+        verification_of_cluster("elsewhere", "\"ex-other\"")
+    );
+    wd.write_config(&stack(&moto, EX_CLUSTER, &body));
+    wd.apply();
+    let state = wd.show();
+    let values = |a: &str| find_resource(&state, a).expect(a)["values"].clone();
+    let v = values("data.ecshost_instance_verification.fleet");
+    let got = by_id(&v);
+    assert_eq!(
+        got.keys().cloned().collect::<Vec<_>>(),
+        ids,
+        "the group's instances: {v:#}"
+    );
+    for (id, i) in &got {
+        assert_eq!(i["ok"], json!(true), "{id}: {}", problems(i));
+        assert_eq!(i["healthy"], json!(true), "{id}: {i:#}");
+        assert_eq!(i["user_data_matches"], json!(true), "{id}");
+        assert_eq!(i["launch_template_version"], json!("1"), "{id}");
+        let ecs = &i["ecs"];
+        assert_eq!(ecs["registered"], json!(true), "{id}: {ecs:#}");
+        assert_eq!(ecs["status"], json!("ACTIVE"), "{id}: {ecs:#}");
+        let c = ecs["cluster"].as_str().unwrap_or_default();
+        assert!(
+            c == EX_CLUSTER || c.ends_with(&format!(":cluster/{EX_CLUSTER}")),
+            "{id}: {ecs:#}"
+        );
+    }
+    assert_eq!(v["all_ok"], json!(true), "{v:#}");
+    assert_eq!(v["healthy_count"], json!(2), "{v:#}");
+
+    // Against another cluster every instance is a problem that names both.
+    let w = values("data.ecshost_instance_verification.elsewhere");
+    assert_eq!(w["all_ok"], json!(false), "{w:#}");
+    let got = by_id(&w);
+    assert_eq!(got.keys().cloned().collect::<Vec<_>>(), ids, "{w:#}");
+    for (id, i) in &got {
+        let p = problems(i);
+        assert_eq!(i["ok"], json!(false), "{id}");
+        assert!(
+            p.contains("registered in ECS cluster ")
+                && p.contains(EX_CLUSTER)
+                && p.contains("not in ex-other"),
+            "{id}: {p}"
+        );
+    }
+}
+
+/// `data "ecshost_instance_verification"` of the autoscaling module's
+/// template, members of ECS cluster `cluster` (an HCL expression).
+fn verification_of_cluster(name: &str, cluster: &str) -> String {
+    verification(
+        name,
+        &format!(
+            "expected_version   = module.autoscaling.launch_template_latest_version\n  ecs_cluster        = {cluster}\n  registration_grace = \"1s\""
+        ),
+    )
+    .replace("module.asg.", "module.autoscaling.")
 }
