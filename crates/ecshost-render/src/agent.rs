@@ -24,12 +24,13 @@ use sha2::{Digest, Sha256};
 
 use super::agent_config;
 use super::gpu;
+use super::host::{self, Header};
 use super::loopback::validate_address;
+use super::metadata_guard;
 pub use super::metadata_guard::FirewallBackend;
-use super::metadata_guard::{self, TOOL_VARS};
 use super::problem::{Problem, RenderError};
 use super::task_dnat;
-use super::{sh_quote, CREDENTIALS_ADDRESS, SYSTEMD_DIR};
+use super::{CREDENTIALS_ADDRESS, SYSTEMD_DIR};
 
 /// Where the start script is installed.
 pub const START_SCRIPT_PATH: &str = "/opt/ecshost/ecs-agent.sh";
@@ -738,282 +739,69 @@ pub fn render(input: &AgentInput) -> Result<AgentOptions, RenderError> {
     })
 }
 
-/// `apply_endpoint_dnat` for the chosen backend, run inside the agent's netns.
-fn dnat_function(backend: FirewallBackend) -> String {
-    let port = AGENT_CREDENTIALS_PORT;
-    match backend {
-        FirewallBackend::Iptables => format!(
-            r#"# DNAT !lo tcp/{port} -> 127.0.0.1:{port} inside the agent's netns (idempotent).
-apply_endpoint_dnat() {{
-    pid=$("$DOCKER" inspect -f '{{{{.State.Pid}}}}' "$NAME")
-    if [ -z "$pid" ] || [ "$pid" = 0 ]; then
-        log "container $NAME is not running"
-        return 1
-    fi
-    if ! "$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -C PREROUTING ! -i lo -p tcp --dport {port} -j DNAT --to-destination 127.0.0.1:{port} 2>/dev/null; then
-        "$NSENTER" -t "$pid" -n "$IPTABLES" -w -t nat -A PREROUTING ! -i lo -p tcp --dport {port} -j DNAT --to-destination 127.0.0.1:{port}
-    fi
-}}
-"#
-        ),
-        FirewallBackend::Nftables => format!(
-            r#"# DNAT !lo tcp/{port} -> 127.0.0.1:{port} inside the agent's netns (atomic replace).
-apply_endpoint_dnat() {{
-    pid=$("$DOCKER" inspect -f '{{{{.State.Pid}}}}' "$NAME")
-    if [ -z "$pid" ] || [ "$pid" = 0 ]; then
-        log "container $NAME is not running"
-        return 1
-    fi
-    "$NSENTER" -t "$pid" -n "$NFT" -f - <<'ECSHOST_NFT'
-table ip ecshost_endpoint
-delete table ip ecshost_endpoint
-table ip ecshost_endpoint {{
-    chain prerouting {{
-        type nat hook prerouting priority -100; policy accept;
-        iifname != "lo" tcp dport {port} dnat to 127.0.0.1:{port}
-    }}
-}}
-ECSHOST_NFT
-}}
-"#
-        ),
-    }
-}
-
-/// Shared sh function `probe_endpoint URL`: prints `agent` (HTTP 400 with
-/// `NoIdInRequest`, the agent's answer to `GET /v2/credentials/`), `status400`
-/// (400 seen but body not readable: busybox wget), `other` or `unreachable`.
-/// Proxies are ignored; every attempt is bounded to 5 seconds.
-pub(crate) const PROBE_FUNCTION: &str = r#"probe_endpoint() {
-    probe_out=""
-    if command -v curl >/dev/null 2>&1; then
-        probe_out=$(curl --noproxy '*' -s -m 5 -w ' HTTP_STATUS=%{http_code}' "$1" 2>/dev/null) || true
-    elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-        probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
-    else
-        probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
-    fi
-    case $probe_out in
-        *NoIdInRequest*) echo agent ;;
-        *" 400 "* | *"HTTP_STATUS=400"*) echo status400 ;;
-        *"HTTP_STATUS=000"* | "") echo unreachable ;;
-        *HTTP/* | *HTTP_STATUS=*) echo other ;;
-        *) echo unreachable ;;
-    esac
-}
-"#;
-
+/// The start script (`src/host/ecs-agent.sh`) with this host's header:
+/// the tools and host paths (overridable from the environment), the
+/// agent's container, network and endpoint, the configuration hash the
+/// container is labelled with, the metadata guard's and both DNATs'
+/// functions for the chosen backend, the shared ones, and
+/// `run_agent_container`, the agent's `docker run` with `args` (one per
+/// line, host paths as `${ECSHOST_…}` so tests and other layouts can move
+/// them).
 fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
-    let run_words: Vec<String> = args
-        .iter()
-        .map(|a| format!("        {}", script_word(a)))
-        .collect();
-    let path_vars: String = PATH_VARS
-        .iter()
-        .filter(|(n, _)| *n != "ECSHOST_GPU_DIR" || gpu::enabled(input))
-        .map(|(n, d)| format!("{n}=\"${{{n}:-{d}}}\"\n"))
-        .collect();
-    let guard = if input.block_task_metadata {
-        format!(
-            "{}\n{}",
-            metadata_guard::shell_function(input.firewall_backend),
-            metadata_guard::maintenance_functions()
-        )
-    } else {
-        "# block_task_metadata is off: no metadata guard.\napply_metadata_guard() { :; }\nrecheck_metadata_guard() { :; }\nwatch_metadata_guard() { :; }\n"
-            .to_owned()
-    };
+    let mut header = Header::new().firewall_tools();
+    for (name, default) in PATH_VARS {
+        if name != "ECSHOST_GPU_DIR" || gpu::enabled(input) {
+            header = header.env_default(name, default);
+        }
+    }
     let url = format!(
         "http://{}:{}/v2/credentials/",
         input.address(),
         input.credentials_port
     );
-    format!(
-        r#"#!/bin/sh
-# Managed by terraform-provider-ecshost: runs the ECS agent on its own bridge
-# network, published on {addr}:{port}, and makes its 127.0.0.1:{cport}
-# credentials endpoint reachable with a DNAT inside the agent's netns.
-#
-# Usage: {START_SCRIPT_PATH} start|run|reapply|guard|recheck|watch|stop
-#   start    apply the metadata guard, create the network, (re)create the
-#            container when its configuration changed, apply the DNAT, wait
-#            (bounded) until the endpoint answers like the agent
-#   run      start, notify systemd, then wait for the container to exit and
-#            exit with its code (ExecStart of {UNIT_NAME})
-#   reapply  re-apply the metadata guard and both DNATs (idempotent)
-#   guard    apply the metadata guard only
-#   recheck  re-apply the metadata guard and the task DNAT only where they
-#            are missing, and log it (the re-check timer's step)
-#   watch    recheck now and after every firewalld reload or restart
-#   stop     stop and remove the container
-#
-# Tools and host paths can be overridden from the environment (defaults below);
-# DOCKER_HOST is honoured by docker itself.
-set -eu
-
-DOCKER="${{DOCKER:-docker}}"
-NSENTER="${{NSENTER:-nsenter}}"
-{TOOL_VARS}{path_vars}ECSHOST_WAIT_SECONDS="${{ECSHOST_WAIT_SECONDS:-120}}"
-
-NAME={name}
-NETWORK={network}
-OWN_NETWORK={own}
-ENDPOINT_URL={url}
-CONFIG_SHA256={hash}
-
-log() {{
-    echo "ecs-agent.sh: $*" >&2
-}}
-
-{guard}
-{dnat}
-{task_dnat}
-{gpu}{PROBE_FUNCTION}
-wait_for_docker() {{
-    i=0
-    until "$DOCKER" info >/dev/null 2>&1; do
-        i=$((i + 1))
-        if [ "$i" -ge 60 ]; then
-            log "docker is not answering"
-            return 1
-        fi
-        sleep 1
-    done
-}}
-
-ensure_network() {{
-    if [ "$OWN_NETWORK" = yes ] && ! "$DOCKER" network inspect "$NETWORK" >/dev/null 2>&1; then
-        "$DOCKER" network create --driver bridge "$NETWORK" >/dev/null ||
-            "$DOCKER" network inspect "$NETWORK" >/dev/null
-        log "created network $NETWORK"
-    fi
-}}
-
-container_is_current() {{
-    state=$("$DOCKER" inspect -f '{{{{.State.Running}}}} {{{{index .Config.Labels "{CONFIG_LABEL}"}}}}' "$NAME" 2>/dev/null) || return 1
-    [ "$state" = "true $CONFIG_SHA256" ]
-}}
-
-start_container() {{
-    if container_is_current; then
-        log "container $NAME is running with the current configuration"
-        return 0
-    fi
-    "$DOCKER" rm -f "$NAME" >/dev/null 2>&1 || true
-    # cloud-init's result.json, read-only, where it exists (agent >= 1.105
-    # checks it; ecs-init mounts it the same way)
-    set --
-    if [ -f "$ECSHOST_CLOUD_INIT_RESULT" ]; then
-        set -- "--volume=$ECSHOST_CLOUD_INIT_RESULT:{CLOUD_INIT_RESULT_PATH}:ro"
-    fi
-    "$DOCKER" run "$@" \
-{run_words} >/dev/null
-    log "started container $NAME"
-}}
-
-wait_reachable() {{
-    waited=0
-    while :; do
-        result=$(probe_endpoint "$ENDPOINT_URL")
-        case $result in
-            agent | status400)
-                log "endpoint $ENDPOINT_URL answers ($result)"
-                return 0
-                ;;
-            *) ;;
-        esac
-        if [ "$("$DOCKER" inspect -f '{{{{.State.Running}}}}' "$NAME" 2>/dev/null || true)" != true ]; then
-            log "container $NAME is not running"
-            return 1
-        fi
-        if [ "$waited" -ge "$ECSHOST_WAIT_SECONDS" ]; then
-            log "endpoint $ENDPOINT_URL not answering after ${{waited}}s ($result)"
-            return 1
-        fi
-        sleep 2
-        waited=$((waited + 2))
-    done
-}}
-
-cmd_start() {{
-    wait_for_docker
-    if [ ! -f "$ECSHOST_ECS_CONFIG" ]; then
-        log "missing $ECSHOST_ECS_CONFIG"
-        return 1
-    fi
-    mkdir -p "$ECSHOST_LOG_DIR" "$ECSHOST_DATA_DIR" "$ECSHOST_ETC_DIR"
-    apply_metadata_guard
-    ensure_network
-{gpu_step}    start_container
-    apply_endpoint_dnat
-    {task_dnat_step}
-    wait_reachable
-}}
-
-cmd_run() {{
-    cmd_start
-    if [ -n "${{NOTIFY_SOCKET:-}}" ] && command -v systemd-notify >/dev/null 2>&1; then
-        systemd-notify --ready --pid="$$" || true
-    fi
-    code=$("$DOCKER" wait "$NAME")
-    log "container $NAME exited with $code"
-    exit "$code"
-}}
-
-cmd_reapply() {{
-    apply_metadata_guard
-    apply_endpoint_dnat
-    {task_dnat_step}
-}}
-
-cmd_stop() {{
-    "$DOCKER" stop -t 30 "$NAME" >/dev/null 2>&1 || true
-    "$DOCKER" rm -f "$NAME" >/dev/null 2>&1 || true
-}}
-
-case "${{1:-start}}" in
-    start) cmd_start ;;
-    run) cmd_run ;;
-    reapply) cmd_reapply ;;
-    guard) apply_metadata_guard ;;
-    recheck)
-        recheck_metadata_guard timer
-        {task_dnat_step}
-        ;;
-    watch) watch_metadata_guard ;;
-    stop) cmd_stop ;;
-    *)
-        log "usage: $0 start|run|reapply|guard|recheck|watch|stop"
-        exit 2
-        ;;
-esac
-"#,
-        addr = input.address(),
-        port = input.credentials_port,
-        cport = AGENT_CREDENTIALS_PORT,
-        name = sh_quote(CONTAINER_NAME),
-        network = sh_quote(input.network()),
-        own = if input.agent_network { "yes" } else { "no" },
-        url = sh_quote(&url),
-        dnat = dnat_function(input.firewall_backend),
-        task_dnat_step = task_dnat::STEP,
-        task_dnat = task_dnat::shell_function(
-            input.firewall_backend,
-            input.address(),
-            input.credentials_port
-        ),
-        run_words = run_words.join(" \\\n"),
-        gpu = if gpu::enabled(input) {
-            format!("{}\n", gpu::shell_function(input))
-        } else {
-            String::new()
-        },
-        gpu_step = if gpu::enabled(input) {
-            format!("    {}\n", gpu::STEP)
-        } else {
-            String::new()
-        },
-    )
+    header = header
+        .set("NAME", CONTAINER_NAME)
+        .set("NETWORK", input.network())
+        .set(
+            "OWN_NETWORK",
+            if input.agent_network { "yes" } else { "no" },
+        )
+        .set("ENDPOINT_URL", &url)
+        .set("CONFIG_SHA256", hash)
+        .set("ADDRESS", input.address())
+        .set("PORT", &input.credentials_port.to_string())
+        .set("AGENT_PORT", &AGENT_CREDENTIALS_PORT.to_string())
+        .guard_values();
+    header = if input.block_task_metadata {
+        metadata_guard::guard_functions(header, input.firewall_backend)
+    } else {
+        header
+            .function(host::NO_GUARD, "apply_metadata_guard")
+            .function(host::NO_GUARD, "recheck_metadata_guard")
+            .function(host::NO_GUARD, "watch_metadata_guard")
+    };
+    header = header.function(
+        host::backend_functions(input.firewall_backend),
+        "apply_endpoint_dnat",
+    );
+    header = task_dnat::functions(header, input.firewall_backend);
+    header = if gpu::enabled(input) {
+        gpu::functions(header.set("GPU_SUPPORT", "yes"), input)
+    } else {
+        header.set("GPU_SUPPORT", "no")
+    };
+    header = header.function(host::FUNCTIONS, "probe_endpoint");
+    let mut run = vec![
+        "run_agent_container() {".to_owned(),
+        "    \"$DOCKER\" run \"$@\" \\".to_owned(),
+    ];
+    let last = args.len().saturating_sub(1);
+    for (i, a) in args.iter().enumerate() {
+        let cont = if i == last { "" } else { " \\" };
+        run.push(format!("        {}{cont}", script_word(a)));
+    }
+    run.push("}".to_owned());
+    header.generated_function(&run).fill(host::ECS_AGENT)
 }
 
 fn systemd_unit(input: &AgentInput) -> String {
@@ -1504,6 +1292,18 @@ mod tests {
             "agent/docker_run_args.txt",
             &(out.docker_run_args.join("\n") + "\n"),
         );
+    }
+
+    /// The source spells the label and the mount point these constants give
+    /// (kept literal: a variable for each would cost user-data bytes).
+    #[test]
+    fn the_source_spells_the_constants() {
+        assert!(host::ECS_AGENT.contains(&format!(
+            "'{{{{.State.Running}}}} {{{{index .Config.Labels \"{CONFIG_LABEL}\"}}}}'"
+        )));
+        assert!(host::ECS_AGENT.contains(&format!(
+            "\"--volume=$ECSHOST_CLOUD_INIT_RESULT:{CLOUD_INIT_RESULT_PATH}:ro\""
+        )));
     }
 
     /// SELinux hosts: the agent runs without label confinement (see the

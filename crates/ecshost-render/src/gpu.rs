@@ -24,6 +24,7 @@
 
 use super::agent::AgentInput;
 use super::agent_config::switch_on;
+use super::host::{self, Header};
 
 /// Where the agent reads the GPU file (`GPUInfoDirPath`), inside its
 /// container and on the host.
@@ -36,10 +37,6 @@ pub const GPU_INFO_FILE: &str = "nvidia-gpu-info.json";
 pub fn enabled(input: &AgentInput) -> bool {
     switch_on(&input.config, "ECS_ENABLE_GPU_SUPPORT")
 }
-
-/// How `cmd_start` calls it: never fatal, the agent starts either way.
-pub const STEP: &str =
-    r#"write_gpu_info || log "GPU information not written; the agent registers no GPUs""#;
 
 /// The Docker runtime GPU tasks run with: `ECS_NVIDIA_RUNTIME`, default
 /// `nvidia` (`agent/config/config.go`, `DefaultNvidiaRuntime`).
@@ -55,65 +52,19 @@ pub fn runtime(input: &AgentInput) -> &str {
 /// How long `nvidia-smi` may take before the agent starts without GPUs.
 pub const NVIDIA_SMI_TIMEOUT_SECONDS: u32 = 30;
 
-/// POSIX sh function `write_gpu_info` for the start script, which defines
-/// `$DOCKER`, `$ECSHOST_GPU_DIR` and `log`. When it cannot list the GPUs it
-/// removes an older file, so the agent never registers GPUs this host no
-/// longer has (an image baked with the file, a type change on the same
-/// volume).
-pub fn shell_function(input: &AgentInput) -> String {
-    let rt = runtime(input);
-    // Quoted for sh: the name comes from config. The stars stay outside the
-    // quotes to remain patterns.
-    let rt_json = format!("*{}*", crate::sh_quote(&format!("\"{rt}\"")));
-    let rt_q = crate::sh_quote(rt);
-    let timeout = NVIDIA_SMI_TIMEOUT_SECONDS;
-    format!(
-        r#"# ECS_ENABLE_GPU_SUPPORT=true: the agent registers GPUs only from
-# {GPU_INFO_DIR}/{GPU_INFO_FILE}, which ecs-init writes from NVML; written
-# here from nvidia-smi, the same JSON. Ids and version are checked before
-# they go into it.
-write_gpu_info() {{
-    mkdir -p "$ECSHOST_GPU_DIR"
-    gpu_runtime={rt_q}
-    gpu_file="$ECSHOST_GPU_DIR/{GPU_INFO_FILE}"
-    if ! command -v nvidia-smi >/dev/null 2>&1; then
-        rm -f "$gpu_file"
-        log "ECS_ENABLE_GPU_SUPPORT=true but no nvidia-smi: the agent registers no GPUs"
-        return 0
-    fi
-    smi_rc=0
-    if command -v timeout >/dev/null 2>&1; then
-        smi_out=$(timeout {timeout} nvidia-smi --query-gpu=driver_version,uuid --format=csv,noheader 2>&1) || smi_rc=$?
-    else
-        smi_out=$(nvidia-smi --query-gpu=driver_version,uuid --format=csv,noheader 2>&1) || smi_rc=$?
-    fi
-    if [ "$smi_rc" -ne 0 ]; then
-        rm -f "$gpu_file"
-        log "nvidia-smi failed (exit $smi_rc): $smi_out; the agent registers no GPUs"
-        return 0
-    fi
-    gpu_json=$(printf '%s\n' "$smi_out" |
-        awk -F', *' '
-            $1 ~ /^[0-9][0-9.]*$/ && $2 ~ /^GPU-[0-9A-Za-z-]+$/ {{
-                if (version == "") version = $1
-                ids = ids (ids == "" ? "" : ",") "\"" $2 "\""
-            }}
-            END {{ if (ids != "") printf "{{\"DriverVersion\":\"%s\",\"GPUIDs\":[%s]}}\n", version, ids }}')
-    if [ -z "$gpu_json" ]; then
-        rm -f "$gpu_file"
-        log "nvidia-smi lists no GPU: the agent registers no GPUs"
-        return 0
-    fi
-    printf '%s\n' "$gpu_json" >"$gpu_file.tmp"
-    mv -f "$gpu_file.tmp" "$gpu_file"
-    log "GPU information for the agent: $gpu_json"
-    case $("$DOCKER" info --format '{{{{json .Runtimes}}}}' 2>/dev/null) in
-        {rt_json}) ;;
-        *) log "Docker has no $gpu_runtime runtime (ECS_NVIDIA_RUNTIME): GPU tasks will not start (install the NVIDIA Container Toolkit)" ;;
-    esac
-}}
-"#
-    )
+/// `write_gpu_info` (`src/host/functions.sh`) and the `GPU_RUNTIME` it
+/// checks Docker for, added to the start script's header when GPU support
+/// is on (the script's `cmd_start` calls it when `GPU_SUPPORT=yes`, never
+/// fatally). It reads `$DOCKER`, `$ECSHOST_GPU_DIR` and `log`. When it
+/// cannot list the GPUs it removes an older file, so the agent never
+/// registers GPUs this host no longer has (an image baked with the file, a
+/// type change on the same volume). The file name ([`GPU_INFO_FILE`]) and
+/// the `nvidia-smi` bound ([`NVIDIA_SMI_TIMEOUT_SECONDS`]) are spelled in
+/// the source; a unit test holds them to these constants.
+pub(crate) fn functions(header: Header, input: &AgentInput) -> Header {
+    header
+        .set("GPU_RUNTIME", runtime(input))
+        .function(host::FUNCTIONS, "write_gpu_info")
 }
 
 #[cfg(test)]
@@ -145,10 +96,8 @@ mod tests {
             std::fs::create_dir_all(&gpu_dir).unwrap();
             std::fs::write(gpu_dir.join(GPU_INFO_FILE), old).unwrap();
         }
-        let script = format!(
-            "set -eu\nDOCKER=docker\nlog() {{ echo \"$*\" >&2; }}\n{}\n{STEP}\n",
-            shell_function(input)
-        );
+        let script = functions(Header::new().set("DOCKER", "docker"), input)
+            .fill("set -eu\nlog() { echo \"$*\" >&2; }\n# @values@\nwrite_gpu_info\n");
         let env = [("ECSHOST_GPU_DIR", gpu_dir.display().to_string())];
         let (rc, out) = run_sh(&script, &[], &env, &bin);
         let file = std::fs::read_to_string(gpu_dir.join(GPU_INFO_FILE)).ok();
@@ -157,6 +106,14 @@ mod tests {
 
     fn prints(out: &str) -> String {
         format!("cat <<'EOF'\n{out}EOF\n")
+    }
+
+    /// The source spells the file name and the bound these constants give.
+    #[test]
+    fn the_source_spells_the_constants() {
+        let f = host::function(host::FUNCTIONS, "write_gpu_info");
+        assert!(f.contains(&format!("\"$ECSHOST_GPU_DIR/{GPU_INFO_FILE}\"")));
+        assert!(f.contains(&format!("timeout {NVIDIA_SMI_TIMEOUT_SECONDS} nvidia-smi")));
     }
 
     const NVIDIA: &str = r#"{"nvidia":{"path":"nvidia-container-runtime"},"runc":{}}"#;

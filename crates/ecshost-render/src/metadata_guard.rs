@@ -4,7 +4,7 @@
 //!
 //! * **iptables backend**: one rule at the top of `DOCKER-USER`, scoped with
 //!   `-i docker0` (AWS's unscoped rule would also cut off a bridged agent),
-//!   and the same rule first in `raw PREROUTING` (see [`shell_function`]).
+//!   and the same rule first in `raw PREROUTING` (see [`guard_functions`]).
 //!   Container → IMDS traffic is *forwarded*, so OUTPUT rules never see it.
 //!   Idempotent by `-C || -I`. Docker keeps `DOCKER-USER` across dockerd
 //!   restarts but nothing keeps it across reboots (Docker's "Packet filtering
@@ -20,6 +20,7 @@
 //! Only `daddr` IMDS is matched, so `169.254.170.2` (local delivery via `lo`,
 //! or DNAT to the agent bridge with `userland-proxy=false`) is never dropped.
 
+use crate::host::{self, Header};
 use crate::{IMDS_ADDRESS, SYSTEMD_DIR};
 
 /// The bridge ECS bridge-mode tasks use.
@@ -74,14 +75,10 @@ impl FirewallBackend {
     }
 }
 
-/// Variable defaults shared by every script using the functions below.
-pub(crate) const TOOL_VARS: &str = r#"IPTABLES="${IPTABLES:-iptables}"
-IP6TABLES="${IP6TABLES:-ip6tables}"
-NFT="${NFT:-nft}"
-"#;
-
-/// POSIX sh functions `apply_metadata_guard` (idempotent) and
-/// `metadata_guard_present` for `backend`.
+/// The guard's two functions for `backend`, from its library
+/// (`src/host/iptables.sh` or `nftables.sh`): `apply_metadata_guard`
+/// (idempotent) and `metadata_guard_present` (true while the IPv4 block is
+/// in force; the self-check reports it as `metadata_guard`).
 ///
 /// iptables: the rule only acts while `FORWARD` jumps to `DOCKER-USER`
 /// *before* Docker's own `ACCEPT` for traffic leaving docker0. Docker keeps
@@ -100,81 +97,19 @@ NFT="${NFT:-nft}"
 /// later, can reorder `FORWARD` but not `raw` (the lab saw a task reach
 /// IMDS for half a second in that window while only `DOCKER-USER` held the
 /// rule). "Present" requires both, so the re-check repairs either.
-pub fn shell_function(backend: FirewallBackend) -> String {
-    format!("{}\n{}", apply_function(backend), present_function(backend))
-}
-
-fn apply_function(backend: FirewallBackend) -> String {
-    match backend {
-        FirewallBackend::Iptables => format!(
-            r#"# Drop {TASK_BRIDGE} -> IMDS in DOCKER-USER, reached from FORWARD (idempotent: -C || -I).
-apply_metadata_guard() {{
-    "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
-    if ! "$IPTABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null; then
-        "$IPTABLES" -w -I DOCKER-USER 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP
-    fi
-    if [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" != "-A FORWARD -j DOCKER-USER" ]; then
-        while "$IPTABLES" -w -D FORWARD -j DOCKER-USER 2>/dev/null; do :; done
-        "$IPTABLES" -w -I FORWARD 1 -j DOCKER-USER
-    fi
-    # The same drop before routing, where dockerd never reorders anything.
-    if ! "$IPTABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null; then
-        "$IPTABLES" -w -t raw -I PREROUTING 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP
-    fi
-    # IPv6 IMDS: only where Docker manages IPv6 (the chain exists).
-    if "$IP6TABLES" -w -n -L DOCKER-USER >/dev/null 2>&1; then
-        if ! "$IP6TABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP 2>/dev/null; then
-            "$IP6TABLES" -w -I DOCKER-USER 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP
-        fi
-        if ! "$IP6TABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP 2>/dev/null; then
-            "$IP6TABLES" -w -t raw -I PREROUTING 1 -i {TASK_BRIDGE} -d {IMDS_ADDRESS_V6}/128 -j DROP
-        fi
-    fi
-}}
-"#
-        ),
-        FirewallBackend::Nftables => format!(
-            r#"# Drop {TASK_BRIDGE} -> IMDS in our own nftables table (atomic replace).
-apply_metadata_guard() {{
-    "$NFT" -f - <<'ECSHOST_NFT'
-table inet {NFT_TABLE}
-delete table inet {NFT_TABLE}
-table inet {NFT_TABLE} {{
-    chain forward {{
-        type filter hook forward priority -10; policy accept;
-        iifname "{TASK_BRIDGE}" ip daddr {IMDS_ADDRESS} counter drop
-        iifname "{TASK_BRIDGE}" ip6 daddr {IMDS_ADDRESS_V6} counter drop
-    }}
-}}
-ECSHOST_NFT
-}}
-"#
-        ),
-    }
-}
-
-/// POSIX sh function `metadata_guard_present`: true when the IPv4 block is
-/// in force (the self-check reports this as `metadata_guard`).
-pub fn present_function(backend: FirewallBackend) -> String {
-    match backend {
-        FirewallBackend::Iptables => format!(
-            r#"# True when both IPv4 rules are in place and FORWARD's first rule reaches
-# the DOCKER-USER one.
-metadata_guard_present() {{
-    "$IPTABLES" -w -C DOCKER-USER -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null &&
-        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
-        "$IPTABLES" -w -t raw -C PREROUTING -i {TASK_BRIDGE} -d {IMDS_ADDRESS}/32 -j DROP 2>/dev/null
-}}
-"#
-        ),
-        FirewallBackend::Nftables => format!(
-            r#"# True when the table holds the IPv4 rule.
-metadata_guard_present() {{
-    "$NFT" list chain inet {NFT_TABLE} forward 2>/dev/null | grep -q 'ip daddr {IMDS_ADDRESS} .*drop'
-}}
-"#
-        ),
-    }
+///
+/// With them, the backend-independent `recheck_metadata_guard WHY`
+/// (re-apply only when missing, and say so on stderr) and
+/// `watch_metadata_guard` (re-check on every firewalld reload or restart)
+/// from `src/host/functions.sh`. The functions read the variables of
+/// [`Header::firewall_tools`] and [`Header::guard_values`].
+pub(crate) fn guard_functions(header: Header, backend: FirewallBackend) -> Header {
+    let lib = host::backend_functions(backend);
+    header
+        .function(lib, "apply_metadata_guard")
+        .function(lib, "metadata_guard_present")
+        .function(host::FUNCTIONS, "recheck_metadata_guard")
+        .function(host::FUNCTIONS, "watch_metadata_guard")
 }
 
 /// The firewalld D-Bus signals that mean "firewalld rewrote the ruleset":
@@ -186,84 +121,16 @@ pub const FIREWALLD_SIGNALS: [&str; 2] = [
     "type='signal',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.fedoraproject.FirewallD1'",
 ];
 
-/// POSIX sh functions `recheck_metadata_guard WHY` (re-apply only when the
-/// guard is missing, and say so on stderr, which the journal keeps) and
-/// `watch_metadata_guard` (re-check now, then on every firewalld reload or
-/// restart every second for 10 s: dockerd reacts to the same signal and
-/// re-inserts its rules above the jump, and a restarting firewalld takes its
-/// bus name before it has rewritten the ruleset).
-/// Backend-independent: they call the two functions of [`shell_function`].
-pub fn maintenance_functions() -> String {
-    format!(
-        r#"# Re-apply the guard when something removed it; logs when it had to.
-recheck_metadata_guard() {{
-    if metadata_guard_present; then
-        return 0
-    fi
-    apply_metadata_guard
-    echo "metadata-guard: the IMDS block was missing ($1); re-applied" >&2
-}}
-
-# Re-check on firewalld's reload and restart signals (the ones dockerd uses).
-watch_metadata_guard() {{
-    recheck_metadata_guard watch-start
-    if ! command -v dbus-monitor >/dev/null 2>&1; then
-        echo "metadata-guard: no dbus-monitor; firewalld is not watched (the timer re-checks)" >&2
-        return 0
-    fi
-    dbus-monitor --system "{reloaded}" "{owner}" 2>/dev/null | while read -r line; do
-        case $line in
-            signal*member=Reloaded* | signal*member=NameOwnerChanged*)
-                i=0
-                while [ "$i" -le 10 ]; do
-                    recheck_metadata_guard firewalld
-                    sleep 1
-                    i=$((i + 1))
-                done
-                ;;
-            *) ;;
-        esac
-    done
-    echo "metadata-guard: dbus-monitor ended" >&2
-    return 1
-}}
-"#,
-        reloaded = FIREWALLD_SIGNALS[0],
-        owner = FIREWALLD_SIGNALS[1],
-    )
-}
-
 /// Standalone idempotent script applying the rules (the `firewall_rules`
-/// output): `apply` (default), `recheck` (apply only when missing, and log
-/// it) or `watch` (recheck on every firewalld reload/restart).
+/// output, `src/host/metadata-guard.sh`): `apply` (default), `recheck`
+/// (apply only when missing, and log it) or `watch` (recheck on every
+/// firewalld reload/restart).
 pub fn render_script(backend: FirewallBackend) -> String {
-    format!(
-        r#"#!/bin/sh
-# Managed by terraform-provider-ecshost: keep task containers on {TASK_BRIDGE}
-# away from the instance metadata service ({backend} backend).
-# Usage: metadata-guard.sh [apply|recheck|watch]
-set -eu
-
-{TOOL_VARS}
-{func}
-{maint}
-case "${{1:-apply}}" in
-    apply)
-        apply_metadata_guard
-        echo "metadata-guard: applied ({backend})"
-        ;;
-    recheck) recheck_metadata_guard timer ;;
-    watch) watch_metadata_guard ;;
-    *)
-        echo "usage: $0 [apply|recheck|watch]" >&2
-        exit 2
-        ;;
-esac
-"#,
-        backend = backend.as_str(),
-        func = shell_function(backend),
-        maint = maintenance_functions(),
-    )
+    let header = Header::new()
+        .firewall_tools()
+        .guard_values()
+        .set("BACKEND", backend.as_str());
+    guard_functions(header, backend).fill(host::METADATA_GUARD)
 }
 
 /// Where the rule lives, for unit descriptions: a reader of the unit (or
@@ -389,6 +256,16 @@ mod tests {
             );
         }
         assert!(SCRIPT_PATH.starts_with(LIB_DIR));
+    }
+
+    /// The watcher listens to exactly the signals dockerd re-creates its
+    /// chains on.
+    #[test]
+    fn the_watcher_listens_to_firewalld_signals() {
+        let watch = host::function(host::FUNCTIONS, "watch_metadata_guard");
+        for signal in FIREWALLD_SIGNALS {
+            assert!(watch.contains(&format!("\"{signal}\"")), "{signal}");
+        }
     }
 
     #[test]

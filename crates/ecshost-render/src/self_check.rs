@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::agent::{self, AgentInput};
+use super::host::{self, Header};
 use super::loopback::LoopbackInput;
-use super::metadata_guard::{self, TASK_BRIDGE, TOOL_VARS};
 use super::problem::RenderError;
-use super::{sh_quote, IMDS_ADDRESS, SYSTEMD_DIR};
+use super::{IMDS_ADDRESS, SYSTEMD_DIR};
 
 /// Fixed prefix of the report line (followed by one space and compact JSON).
 pub const REPORT_PREFIX: &str = "ECSHOST_SELF_CHECK ";
@@ -237,42 +237,38 @@ pub fn render(agent_input: &AgentInput, loopback: &LoopbackInput) -> Result<Stri
     } else {
         ("bridge", "no")
     };
-    let guard = if agent_input.block_task_metadata {
-        metadata_guard::present_function(agent_input.firewall_backend)
-    } else {
-        String::new()
-    };
-    let values = format!(
-        "{TOOL_VARS}ADDRESS={}\nPORT={port}\nDEVICE={}\nNAME={}\nNETWORK={}\nOWN_NETWORK={own}\nBLOCK={}\nURL={}\nIMDS=http://{IMDS_ADDRESS}\nBRIDGE={TASK_BRIDGE}\n{guard}",
-        sh_quote(address),
-        sh_quote(&loopback.device),
-        sh_quote(agent::CONTAINER_NAME),
-        sh_quote(network),
-        if agent_input.block_task_metadata {
-            "yes"
-        } else {
-            "no"
-        },
-        sh_quote(&url),
-    );
-    Ok(with_values(SOURCE, &values))
+    let mut header = Header::new()
+        .firewall_tools()
+        .set("ADDRESS", address)
+        .set("PORT", &port.to_string())
+        .set("DEVICE", &loopback.device)
+        .set("NAME", agent::CONTAINER_NAME)
+        .set("NETWORK", network)
+        .set("OWN_NETWORK", own)
+        .set(
+            "BLOCK",
+            if agent_input.block_task_metadata {
+                "yes"
+            } else {
+                "no"
+            },
+        )
+        .set("URL", &url)
+        .set("IMDS", &format!("http://{IMDS_ADDRESS}"))
+        .guard_values();
+    if agent_input.block_task_metadata {
+        header = header.function(
+            host::backend_functions(agent_input.firewall_backend),
+            "metadata_guard_present",
+        );
+    }
+    Ok(header.fill(SOURCE))
 }
 
 /// The self-check's source: a real shell file (shellcheck and shfmt read it
 /// in `.ci/test`), whose `@values@` line [`render`] replaces with one
-/// host's values.
-pub const SOURCE: &str = include_str!("host/self-check.sh");
-
-/// `source` with its `# @values@` line replaced by `values` (shell
-/// assignments and functions, ending in a newline).
-pub(crate) fn with_values(source: &str, values: &str) -> String {
-    const MARKER: &str = "\n# @values@\n";
-    assert!(
-        source.matches(MARKER).count() == 1,
-        "a host script source holds exactly one @values@ line"
-    );
-    source.replacen(MARKER, &format!("\n{values}"), 1)
-}
+/// host's values (`host.rs`).
+pub const SOURCE: &str = host::SELF_CHECK;
 
 /// Oneshot unit running the check after the agent is ready (or failed), on
 /// every boot, with output also sent to the console.
@@ -478,7 +474,10 @@ mod tests {
             format!("\"$ok\" {values} \"$reasons\""),
             format!("line=\"{REPORT_PREFIX}$json\""),
         ] {
-            assert!(SOURCE.contains(&needle), "host/self-check.sh lacks {needle}");
+            assert!(
+                SOURCE.contains(&needle),
+                "host/self-check.sh lacks {needle}"
+            );
         }
         let r = render(&base().0, &base().1).unwrap();
         assert!(!r.contains("@values@\n") && r.contains("\nADDRESS=169.254.170.2\n"));
@@ -491,8 +490,8 @@ mod tests {
         consumer_tools::golden("self_check/self-check.sh", &s);
         consumer_tools::golden("self_check/ecshost-self-check.service", &render_unit());
         for backend in [
-            metadata_guard::FirewallBackend::Iptables,
-            metadata_guard::FirewallBackend::Nftables,
+            crate::metadata_guard::FirewallBackend::Iptables,
+            crate::metadata_guard::FirewallBackend::Nftables,
         ] {
             for (net, block) in [(true, true), (false, false), (true, false)] {
                 let a = AgentInput {

@@ -65,101 +65,25 @@
 //! from containers in other networks"). That reading is from moby's
 //! generated rule listings: no Docker 29 runs in this repository's lab.
 
-use super::agent::AGENT_CREDENTIALS_PORT;
-use super::metadata_guard::{FirewallBackend, TASK_BRIDGE};
+use super::host::{self, Header};
+use super::metadata_guard::FirewallBackend;
 
 /// The chain (in `nat` and in `filter`) holding the rules.
 pub const CHAIN: &str = "ECSHOST-CREDENTIALS";
 
-/// How the start script's `start`, `reapply` and `recheck` steps call it:
-/// a failure only logs, the docker-proxy path still works.
-pub const STEP: &str = r#"apply_task_dnat || log "task DNAT not applied; tasks use docker-proxy""#;
-
-/// POSIX sh function `apply_task_dnat` for the start script, which defines
-/// `$DOCKER`, `$IPTABLES`, `$NAME`, `$NETWORK`, `$OWN_NETWORK` and `log`.
-/// `address` and `port` are where the agent is published (`169.254.170.2`,
-/// `80`). Callers run it as [`STEP`].
-pub fn shell_function(backend: FirewallBackend, address: &str, port: u16) -> String {
-    let cport = AGENT_CREDENTIALS_PORT;
-    match backend {
-        FirewallBackend::Nftables => {
-            "# Tasks reach the agent through docker-proxy on the nftables backend\n\
-             # (Docker 29 accepts forwarded packets between its bridges only by\n\
-             # its own firewall mark, bridge-accept-fwmark).\n\
-             apply_task_dnat() { :; }\n"
-                .to_owned()
-        }
-        FirewallBackend::Iptables => {
-            // Each rule spelled once: the check (-C) and the write (-A/-I)
-            // must stay the same rule.
-            let dnat = format!("-p tcp -j DNAT --to-destination \"$agent_ip:{cport}\"");
-            let jump = format!("-i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j {CHAIN}");
-            let ct = format!(
-                "-m conntrack --ctstate DNAT --ctorigdst {address}/32 --ctorigdstport {port}"
-            );
-            let accept_in = format!(
-                "-i {TASK_BRIDGE} -d \"$agent_ip/32\" -p tcp --dport {cport} {ct} -j ACCEPT"
-            );
-            let accept_out = format!(
-                "-o {TASK_BRIDGE} -s \"$agent_ip/32\" -p tcp --sport {cport} {ct} -j ACCEPT"
-            );
-            let input = format!("-i {TASK_BRIDGE} -d {address}/32 -p tcp --dport {port} -j ACCEPT");
-            format!(
-                r#"# Requests that take the docker-proxy path (the agent on {TASK_BRIDGE}, or
-# before the DNAT below is written) are delivered locally: accept them
-# ahead of an INPUT policy of DROP (CIS). Only tasks, only this endpoint.
-apply_task_input() {{
-    if ! "$IPTABLES" -w -C INPUT {input} 2>/dev/null; then
-        "$IPTABLES" -w -I INPUT 1 {input}
-        log "INPUT accepts {TASK_BRIDGE} -> {address}:{port} (the docker-proxy path)"
-    fi
-}}
-
-# Tasks on {TASK_BRIDGE} reach the agent in the kernel, not through docker-proxy:
-# DNAT {address}:{port} -> <agent ip>:{cport}, and accept exactly those
-# connections across to the agent's bridge ahead of Docker's isolation.
-# Rewritten (and logged) whenever it is not exactly right: the agent's
-# address changes with every new container.
-apply_task_dnat() {{
-    apply_task_input
-    [ "$OWN_NETWORK" = yes ] || return 0
-    agent_ip=$("$DOCKER" inspect -f "{{{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}}}" "$NAME" 2>/dev/null) || agent_ip=""
-    case $agent_ip in
-        "" | *[!0-9.]* | *..* | .* | *.) agent_ok=no ;;
-        *.*.*.*) agent_ok=yes ;;
-        *) agent_ok=no ;;
-    esac
-    if [ "$agent_ok" = no ]; then
-        log "no IPv4 address of $NAME on $NETWORK (\"$agent_ip\"); tasks use docker-proxy"
-        return 0
-    fi
-    if "$IPTABLES" -w -t nat -C {CHAIN} {dnat} 2>/dev/null &&
-        [ "$("$IPTABLES" -w -t nat -S {CHAIN} | wc -l)" -eq 2 ] &&
-        "$IPTABLES" -w -t nat -C PREROUTING {jump} 2>/dev/null &&
-        "$IPTABLES" -w -C {CHAIN} {accept_in} 2>/dev/null &&
-        "$IPTABLES" -w -C {CHAIN} {accept_out} 2>/dev/null &&
-        [ "$("$IPTABLES" -w -S {CHAIN} | wc -l)" -eq 3 ] &&
-        "$IPTABLES" -w -C DOCKER-USER -j {CHAIN} 2>/dev/null; then
-        return 0
-    fi
-    "$IPTABLES" -w -t nat -N {CHAIN} 2>/dev/null || true
-    "$IPTABLES" -w -t nat -F {CHAIN}
-    "$IPTABLES" -w -t nat -A {CHAIN} {dnat}
-    if ! "$IPTABLES" -w -t nat -C PREROUTING {jump} 2>/dev/null; then
-        "$IPTABLES" -w -t nat -I PREROUTING 1 {jump}
-    fi
-    "$IPTABLES" -w -N DOCKER-USER 2>/dev/null || true
-    "$IPTABLES" -w -N {CHAIN} 2>/dev/null || true
-    "$IPTABLES" -w -F {CHAIN}
-    "$IPTABLES" -w -A {CHAIN} {accept_in}
-    "$IPTABLES" -w -A {CHAIN} {accept_out}
-    if ! "$IPTABLES" -w -C DOCKER-USER -j {CHAIN} 2>/dev/null; then
-        "$IPTABLES" -w -I DOCKER-USER 1 -j {CHAIN}
-    fi
-    log "task DNAT: {TASK_BRIDGE} -> {address}:{port} goes to $agent_ip:{cport} in the kernel"
-}}
-"#
-            )
-        }
-    }
+/// `apply_task_dnat` for `backend`, from its library (`src/host/iptables.sh`
+/// or `nftables.sh`; on iptables with `apply_task_input`, which it calls).
+/// The functions read `$DOCKER`, `$IPTABLES`, `$NAME`, `$NETWORK`,
+/// `$OWN_NETWORK`, `$BRIDGE`, `$ADDRESS` and `$PORT` (where the agent is
+/// published: `169.254.170.2`, `80`), `$AGENT_PORT`, `$TASK_CHAIN` and `log`;
+/// the start script calls it as `task_dnat_step`, where a failure only logs.
+pub(crate) fn functions(header: Header, backend: FirewallBackend) -> Header {
+    let lib = host::backend_functions(backend);
+    let header = match backend {
+        FirewallBackend::Iptables => header.function(lib, "apply_task_input"),
+        FirewallBackend::Nftables => header,
+    };
+    header
+        .set("TASK_CHAIN", CHAIN)
+        .function(lib, "apply_task_dnat")
 }

@@ -20,10 +20,8 @@
 //!   through cloud-config list merging.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use base64::Engine;
-use flate2::{write::GzEncoder, Compression, GzBuilder};
 use sha2::{Digest, Sha256};
 
 use super::agent::{self, AgentInput, AgentOptions};
@@ -864,15 +862,9 @@ fn shell_parts(parts: &[ExtraPart]) -> String {
     s
 }
 
-/// gzip (mtime 0, no name: deterministic) then base64, 76 columns.
+/// gzip then base64, 76 columns.
 fn gzip_base64(text: &str) -> String {
-    let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), Compression::best());
-    enc.write_all(text.as_bytes())
-        .expect("writing to a Vec cannot fail");
-    let gz = enc.finish().expect("writing to a Vec cannot fail");
-    wrap76(&base64::engine::general_purpose::STANDARD.encode(gz))
+    wrap76(&base64::engine::general_purpose::STANDARD.encode(crate::gzip(text.as_bytes())))
 }
 
 /// Units enabled and started: all but the re-check service, which only its
@@ -1020,16 +1012,11 @@ write_packed() {
     s
 }
 
-/// What the instance receives: `rendered`, gzipped (mtime 0, best ratio:
-/// deterministic) when `gzip` is on.
+/// What the instance receives: `rendered`, gzipped ([`crate::gzip`]) when `gzip`
+/// is on.
 fn wire_bytes(rendered: &str, gzip: bool) -> Vec<u8> {
     if gzip {
-        let mut enc: GzEncoder<Vec<u8>> = GzBuilder::new()
-            .mtime(0)
-            .write(Vec::new(), Compression::best());
-        enc.write_all(rendered.as_bytes())
-            .expect("writing to a Vec cannot fail");
-        enc.finish().expect("writing to a Vec cannot fail")
+        crate::gzip(rendered.as_bytes())
     } else {
         rendered.as_bytes().to_vec()
     }

@@ -108,20 +108,14 @@ pub(crate) fn data_url(contents: &str) -> String {
 
 /// The smallest of the percent-encoded, base64 and gzip+base64 data URLs (as
 /// Butane does), so scripts fit in EC2's 16 KiB; `true` when gzip was chosen
-/// (`contents.compression: "gzip"`, supported since spec 3.0.0). Deterministic:
-/// gzip uses mtime 0 and no file name.
+/// (`contents.compression: "gzip"`, supported since spec 3.0.0). Deterministic
+/// ([`crate::gzip`]).
 pub(crate) fn smallest_source(contents: &str) -> (String, bool) {
     use base64::Engine;
-    use std::io::Write;
     let b64 = base64::engine::general_purpose::STANDARD;
     let plain = data_url(contents);
     let based = format!("data:;base64,{}", b64.encode(contents));
-    let mut enc = flate2::GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), flate2::Compression::best());
-    enc.write_all(contents.as_bytes())
-        .expect("writing to a Vec cannot fail");
-    let gz = enc.finish().expect("writing to a Vec cannot fail");
+    let gz = crate::gzip(contents.as_bytes());
     let gzipped = format!("data:;base64,{}", b64.encode(gz));
     if gzipped.len() < plain.len().min(based.len()) {
         (gzipped, true)

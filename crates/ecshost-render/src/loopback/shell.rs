@@ -8,7 +8,8 @@
 //! configurable at run time.
 
 use super::LoopbackInput;
-use crate::{sh_quote, SYSTEMD_DIR};
+use crate::host::{self, Header};
+use crate::SYSTEMD_DIR;
 
 /// Where the script is installed.
 pub const PATH: &str = "/opt/ecshost/ecs-loopback.sh";
@@ -21,31 +22,13 @@ pub fn unit_path() -> String {
     format!("{SYSTEMD_DIR}/{UNIT_NAME}")
 }
 
-/// The script.
+/// The script (`src/host/loopback.sh`) with its `ADDRESS` (a /32) and
+/// `DEVICE`.
 pub fn render(input: &LoopbackInput) -> String {
-    let cidr = format!("{}/32", input.bare_address());
-    format!(
-        r#"#!/bin/sh
-# Managed by terraform-provider-ecshost: puts the ECS task credentials address
-# on {dev}. Idempotent: a second run changes nothing.
-set -eu
-
-IP="${{IP:-ip}}"
-ADDRESS={cidr_q}
-DEVICE={dev_q}
-
-"$IP" link set dev "$DEVICE" up
-if "$IP" -4 -o addr show dev "$DEVICE" | grep -q " inet $ADDRESS "; then
-    echo "ecs-loopback: $ADDRESS already on $DEVICE"
-else
-    "$IP" addr replace "$ADDRESS" dev "$DEVICE"
-    echo "ecs-loopback: added $ADDRESS to $DEVICE"
-fi
-"#,
-        dev = input.device,
-        cidr_q = sh_quote(&cidr),
-        dev_q = sh_quote(&input.device),
-    )
+    Header::new()
+        .set("ADDRESS", &format!("{}/32", input.bare_address()))
+        .set("DEVICE", &input.device)
+        .fill(host::LOOPBACK)
 }
 
 /// The oneshot unit ordering the address before Docker (which must find the

@@ -1,6 +1,10 @@
 #!/bin/sh
 # Managed by terraform-provider-ecshost: puts the ECS task credentials address
-# on lo. Idempotent: a second run changes nothing.
+# on the loopback device. Idempotent: a second run changes nothing.
+#
+# Source: crates/ecshost-render/src/host/loopback.sh. The render
+# (loopback/shell.rs) replaces the @values@ line with ADDRESS (a /32) and
+# DEVICE.
 set -eu
 
 IP="${IP:-ip}"

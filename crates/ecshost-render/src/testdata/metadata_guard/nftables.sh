@@ -1,34 +1,43 @@
 #!/bin/sh
-# Managed by terraform-provider-ecshost: keep task containers on docker0
-# away from the instance metadata service (nftables backend).
+# Managed by terraform-provider-ecshost: keeps task containers on docker0
+# away from the instance metadata service.
 # Usage: metadata-guard.sh [apply|recheck|watch]
+#
+# Source: crates/ecshost-render/src/host/metadata-guard.sh. The render
+# (metadata_guard.rs) replaces the @values@ line with the tools, BRIDGE,
+# IMDS_V4, IMDS_V6, BACKEND, GUARD_TABLE and the backend's functions
+# (iptables.sh or nftables.sh) and the shared ones (functions.sh).
 set -eu
 
-IPTABLES="${IPTABLES:-iptables}"
-IP6TABLES="${IP6TABLES:-ip6tables}"
 NFT="${NFT:-nft}"
-
-# Drop docker0 -> IMDS in our own nftables table (atomic replace).
+BRIDGE=docker0
+IMDS_V4=169.254.169.254
+IMDS_V6=fd00:ec2::254
+GUARD_TABLE=ecshost_metadata_guard
+BACKEND=nftables
+# Drop $BRIDGE -> IMDS in our own nftables table (atomic replace: add,
+# delete, define). Docker 29's nftables mode has no DOCKER-USER; a forward
+# base chain at priority -10 runs before Docker's, and drop is final.
 apply_metadata_guard() {
-    "$NFT" -f - <<'ECSHOST_NFT'
-table inet ecshost_metadata_guard
-delete table inet ecshost_metadata_guard
-table inet ecshost_metadata_guard {
+    "$NFT" -f - <<ECSHOST_NFT
+table inet $GUARD_TABLE
+delete table inet $GUARD_TABLE
+table inet $GUARD_TABLE {
     chain forward {
         type filter hook forward priority -10; policy accept;
-        iifname "docker0" ip daddr 169.254.169.254 counter drop
-        iifname "docker0" ip6 daddr fd00:ec2::254 counter drop
+        iifname "$BRIDGE" ip daddr $IMDS_V4 counter drop
+        iifname "$BRIDGE" ip6 daddr $IMDS_V6 counter drop
     }
 }
 ECSHOST_NFT
 }
-
 # True when the table holds the IPv4 rule.
 metadata_guard_present() {
-    "$NFT" list chain inet ecshost_metadata_guard forward 2>/dev/null | grep -q 'ip daddr 169.254.169.254 .*drop'
+    "$NFT" list chain inet "$GUARD_TABLE" forward 2>/dev/null | grep -q "ip daddr $IMDS_V4 .*drop"
 }
-
-# Re-apply the guard when something removed it; logs when it had to.
+# recheck_metadata_guard WHY: re-apply the guard when something removed it,
+# and say so on stderr (the journal keeps it). Calls the backend's
+# metadata_guard_present and apply_metadata_guard.
 recheck_metadata_guard() {
     if metadata_guard_present; then
         return 0
@@ -36,8 +45,12 @@ recheck_metadata_guard() {
     apply_metadata_guard
     echo "metadata-guard: the IMDS block was missing ($1); re-applied" >&2
 }
-
-# Re-check on firewalld's reload and restart signals (the ones dockerd uses).
+# Re-check now, then on every firewalld reload or restart, every second for
+# 10 s: dockerd reacts to the same signals and re-inserts its rules above
+# the jump, and a restarting firewalld takes its bus name before it has
+# rewritten the ruleset. The two signals are the ones dockerd listens to
+# (libnetwork iptables/firewalld.go): Reloaded, and the bus name changing
+# owner (metadata_guard::FIREWALLD_SIGNALS).
 watch_metadata_guard() {
     recheck_metadata_guard watch-start
     if ! command -v dbus-monitor >/dev/null 2>&1; then
@@ -60,11 +73,10 @@ watch_metadata_guard() {
     echo "metadata-guard: dbus-monitor ended" >&2
     return 1
 }
-
 case "${1:-apply}" in
     apply)
         apply_metadata_guard
-        echo "metadata-guard: applied (nftables)"
+        echo "metadata-guard: applied ($BACKEND)"
         ;;
     recheck) recheck_metadata_guard timer ;;
     watch) watch_metadata_guard ;;

@@ -21,8 +21,6 @@ ECSHOST_DOCKER_DAEMON_JSON="${ECSHOST_DOCKER_DAEMON_JSON:-/etc/docker/daemon.jso
 NETNS_DIR=/var/run/netns
 
 IPTABLES="${IPTABLES:-iptables}"
-IP6TABLES="${IP6TABLES:-ip6tables}"
-NFT="${NFT:-nft}"
 ADDRESS=169.254.170.2
 PORT=80
 DEVICE=lo
@@ -33,12 +31,13 @@ BLOCK=yes
 URL=http://169.254.170.2:80/v2/credentials/
 IMDS=http://169.254.169.254
 BRIDGE=docker0
+IMDS_V4=169.254.169.254
 # True when both IPv4 rules are in place and FORWARD's first rule reaches
 # the DOCKER-USER one.
 metadata_guard_present() {
-    "$IPTABLES" -w -C DOCKER-USER -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null &&
+    "$IPTABLES" -w -C DOCKER-USER -i "$BRIDGE" -d "$IMDS_V4/32" -j DROP 2>/dev/null &&
         [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
-        "$IPTABLES" -w -t raw -C PREROUTING -i docker0 -d 169.254.169.254/32 -j DROP 2>/dev/null
+        "$IPTABLES" -w -t raw -C PREROUTING -i "$BRIDGE" -d "$IMDS_V4/32" -j DROP 2>/dev/null
 }
 # why CHECK TEXT: why a check is not pass, for the report's "reasons"
 reasons=""
