@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ecshost::ec2::client::{Ec2, Ec2Settings};
+use ecshost::ec2::launch_templates::Version;
 use ecshost::ec2::template_data::LaunchTemplateData;
 use ecshost::ecs::client::Ecs;
 
@@ -260,6 +261,26 @@ impl Moto {
             )),
             ..Default::default()
         }
+    }
+
+    /// The configuration header of the interop tests:
+    /// [`crate::terraform::aws_and_ecshost_blocks`] with hashicorp/aws
+    /// 5.100.0 calling this server for EC2 and STS and ecshost calling it
+    /// for EC2, both in us-east-1.
+    pub fn aws_and_ecshost_providers(&self) -> String {
+        let ep = self.endpoint.as_str();
+        crate::terraform::aws_and_ecshost_blocks(&[("ec2", ep), ("sts", ep)], &[], &[("ec2", ep)])
+    }
+
+    /// Version `n` of template `id` in `region`, as EC2 holds it (read out
+    /// of band; panics when it cannot be read).
+    pub fn template_version(&self, region: &str, id: &str, n: i64) -> Version {
+        self.with_ec2(async |ec2| {
+            ec2.in_region(region)
+                .template_version(id, n)
+                .await
+                .expect("read version")
+        })
     }
 
     /// Runs `f` with an ECS client of this server (out of band).

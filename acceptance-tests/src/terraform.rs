@@ -153,6 +153,19 @@ pub fn aws_provider_mirror() -> Option<PathBuf> {
         .then_some(image)
 }
 
+/// Whether a test that runs hashicorp/aws can: true when
+/// [`aws_provider_mirror`] finds the mirror; otherwise prints the SKIP line
+/// saying why and returns false (`if !require_aws_mirror() { return; }`).
+pub fn require_aws_mirror() -> bool {
+    if aws_provider_mirror().is_some() {
+        return true;
+    }
+    eprintln!(
+        "SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)"
+    );
+    false
+}
+
 /// A test's private Terraform working directory.
 pub struct Workdir {
     dir: tempfile::TempDir,

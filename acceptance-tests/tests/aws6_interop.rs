@@ -25,29 +25,10 @@
 //! moto's botocore model matches.
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{aws_and_ecshost_blocks, aws_provider_mirror, Workdir};
+use acceptance_tests::terraform::{require_aws_mirror, Workdir};
 use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
-
-/// The provider blocks: hashicorp/aws 5.100.0 (for the state a template
-/// came from) and ecshost, both at moto, provider Region us-east-1.
-fn providers(moto: &Moto) -> String {
-    let ep = moto.endpoint.as_str();
-    aws_and_ecshost_blocks(&[("ec2", ep), ("sts", ep)], &[], &[("ec2", ep)])
-}
-
-/// Launch template version `n` of `id` in `region`, as EC2 holds it.
-fn version_data(moto: &Moto, region: &str, id: &str, n: i64) -> Json {
-    moto.with_ec2(async |ec2| {
-        ec2.in_region(region)
-            .template_version(id, n)
-            .await
-            .expect("version")
-    })
-    .data
-    .to_json()
-}
 
 const SIX_X_BODY: &str = r#"
 resource "ecshost_launch_template" "x" {
@@ -85,13 +66,12 @@ resource "ecshost_launch_template" "x" {
 
 #[test]
 fn six_x_arguments_round_trip_in_the_region_named() {
-    if aws_provider_mirror().is_none() {
-        eprintln!("SKIP: no filesystem mirror of hashicorp/aws (set ECSHOST_AWS_MIRROR)");
+    if !require_aws_mirror() {
         return;
     }
     let moto = Moto::start();
     let wd = moto.workdir();
-    wd.write_config(&format!("{}{SIX_X_BODY}", providers(&moto)));
+    wd.write_config(&format!("{}{SIX_X_BODY}", moto.aws_and_ecshost_providers()));
     wd.init();
     wd.apply();
     let v = wd.values("ecshost_launch_template.x");
@@ -106,7 +86,7 @@ fn six_x_arguments_round_trip_in_the_region_named() {
         v["arn"]
     );
     // EC2 in eu-west-1 holds every 6.x member as sent …
-    let d = version_data(&moto, "eu-west-1", &id, 1);
+    let d = moto.template_version("eu-west-1", &id, 1).data.to_json();
     assert_eq!(
         d["CpuOptions"]["NestedVirtualization"],
         json!("enabled"),
@@ -185,7 +165,7 @@ fn six_x_arguments_round_trip_in_the_region_named() {
     // Another Region replaces the template (as in 6.x).
     wd.write_config(&format!(
         "{}{}",
-        providers(&moto),
+        moto.aws_and_ecshost_providers(),
         SIX_X_BODY.replace("eu-west-1", "eu-central-1")
     ));
     let plan = wd.plan_with_changes();
@@ -233,13 +213,12 @@ fn as_six_x_wrote_it(state: &mut Json) {
 
 #[test]
 fn moved_from_a_state_hashicorp_aws_6_wrote() {
-    if aws_provider_mirror().is_none() {
-        eprintln!("SKIP: no filesystem mirror of hashicorp/aws (set ECSHOST_AWS_MIRROR)");
+    if !require_aws_mirror() {
         return;
     }
     let moto = Moto::start();
     let wd: Workdir = moto.workdir();
-    let head = providers(&moto);
+    let head = moto.aws_and_ecshost_providers();
     let body = |kind: &str, ud: &str| {
         format!(
             r#"
@@ -318,8 +297,8 @@ resource "{kind}" "x" {{
     ));
     wd.apply();
     let (one, two) = (
-        version_data(&moto, "us-east-1", &id, 1),
-        version_data(&moto, "us-east-1", &id, 2),
+        moto.template_version("us-east-1", &id, 1).data.to_json(),
+        moto.template_version("us-east-1", &id, 2).data.to_json(),
     );
     let without_ud = |d: &Json| {
         let mut d = d.clone();

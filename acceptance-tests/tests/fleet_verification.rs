@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::ec2_proxy::{Ec2Proxy, Fault};
 use acceptance_tests::moto::{Launch, Moto};
-use acceptance_tests::terraform::{aws_and_ecshost_blocks, aws_provider_mirror, find_resource};
+use acceptance_tests::terraform::{aws_and_ecshost_blocks, find_resource, require_aws_mirror};
 use serde_json::{json, Value as Json};
 
 const ECS_ACTIONS: &[&str] = &[
@@ -787,10 +787,7 @@ resource "ecshost_instance_verification" "rollout" {{
 /// fails with the fleet's table when the refresh stalls.
 #[test]
 fn the_gate_follows_an_auto_scaling_instance_refresh() {
-    if aws_provider_mirror().is_none() {
-        eprintln!(
-            "SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)"
-        );
+    if !require_aws_mirror() {
         return;
     }
     let moto = Moto::start();

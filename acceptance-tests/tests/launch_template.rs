@@ -6,7 +6,7 @@
 //! hashicorp/aws's `aws_launch_template`.
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{aws_and_ecshost_blocks, aws_provider_mirror, Workdir};
+use acceptance_tests::terraform::{require_aws_mirror, Workdir};
 use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
@@ -335,10 +335,7 @@ fn missing_credentials_give_one_clear_diagnostic() {
 /// gives the same state.
 #[test]
 fn moved_from_aws_launch_template() {
-    if aws_provider_mirror().is_none() {
-        eprintln!(
-            "SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)"
-        );
+    if !require_aws_mirror() {
         return;
     }
     let moto = Moto::start();
@@ -349,7 +346,7 @@ fn moved_from_aws_launch_template() {
   cluster     = "moved"
 }}
 "#,
-        aws_and_ecshost(&moto)
+        moto.aws_and_ecshost_providers()
     );
     let old = r#"
 resource "aws_launch_template" "x" {
@@ -417,11 +414,6 @@ moved {
     for k in IMPORT_COMPARE {
         assert_eq!(before[*k], after[*k], "{k} differs between move and import");
     }
-}
-
-/// Version `n` of a template as EC2 holds it.
-fn version(moto: &Moto, id: &str, n: i64) -> ecshost::ec2::launch_templates::Version {
-    moto.with_ec2(async |ec2| ec2.template_version(id, n).await.expect("read version"))
 }
 
 /// Adds a version holding `data` (and makes it the default), as a person
@@ -507,7 +499,7 @@ fn drift_on_any_field_shows_and_is_written_back() {
         .as_str()
         .unwrap()
         .to_owned();
-    let v1 = version(&moto, &id, 1);
+    let v1 = moto.template_version("us-east-1", &id, 1);
     assert!(v1.unknown.is_empty(), "{:?}", v1.unknown);
     /// What drifted, the word the plan shows, and the out-of-band change.
     type Drift = (&'static str, &'static str, fn(&mut Json));
@@ -529,7 +521,10 @@ fn drift_on_any_field_shows_and_is_written_back() {
         let latest = wd.values("ecshost_launch_template.rich")["latest_version"]
             .as_i64()
             .unwrap();
-        let mut data = version(&moto, &id, latest).data.to_json();
+        let mut data = moto
+            .template_version("us-east-1", &id, latest)
+            .data
+            .to_json();
         change(&mut data);
         let by_hand = version_out_of_band(&moto, &id, data.as_object().unwrap().clone());
         let plan = wd.plan_with_changes();
@@ -540,7 +535,7 @@ fn drift_on_any_field_shows_and_is_written_back() {
         wd.apply();
         let after = wd.values("ecshost_launch_template.rich");
         assert_eq!(after["latest_version"], json!(by_hand + 1), "{what}");
-        let written = version(&moto, &id, by_hand + 1);
+        let written = moto.template_version("us-east-1", &id, by_hand + 1);
         assert!(
             written.data.same_as(&v1.data),
             "{what}: the new version holds the configured data again:\n{:#}\nvs\n{:#}",
@@ -598,7 +593,7 @@ fn a_field_the_schema_cannot_express_stops_the_write() {
             .to_owned()
     });
     assert_eq!(
-        version(&moto, &id, 1).unknown,
+        moto.template_version("us-east-1", &id, 1).unknown,
         ["Placement.AvailabilityZoneId"],
         "moto stores the field and the EC2 layer reports it"
     );
@@ -704,7 +699,8 @@ resource "ecshost_launch_template" "vol" {{
         .unwrap()
         .to_owned();
     assert_eq!(
-        version(&moto, &id, 1).data.to_json()["BlockDeviceMappings"][0]["Ebs"]["Iops"],
+        moto.template_version("us-east-1", &id, 1).data.to_json()["BlockDeviceMappings"][0]["Ebs"]
+            ["Iops"],
         json!(3000)
     );
 
@@ -731,7 +727,9 @@ resource "ecshost_launch_template" "vol" {{
         "{text}"
     );
     wd.apply();
-    let ebs = version(&moto, &id, 2).data.to_json()["BlockDeviceMappings"][0]["Ebs"].clone();
+    let ebs = moto.template_version("us-east-1", &id, 2).data.to_json()["BlockDeviceMappings"][0]
+        ["Ebs"]
+        .clone();
     assert_eq!(ebs["VolumeType"], json!("gp2"), "{ebs:#}");
     assert_eq!(
         ebs.get("Iops"),
@@ -758,20 +756,17 @@ resource "ecshost_launch_template" "vol" {{
     let latest = wd.values("ecshost_launch_template.vol")["latest_version"]
         .as_i64()
         .unwrap();
-    let ebs = version(&moto, &id, latest).data.to_json()["BlockDeviceMappings"][0]["Ebs"].clone();
+    let ebs = moto
+        .template_version("us-east-1", &id, latest)
+        .data
+        .to_json()["BlockDeviceMappings"][0]["Ebs"]
+        .clone();
     assert_eq!(
         (ebs.get("Iops"), ebs.get("Throughput")),
         (None, None),
         "{ebs:#}"
     );
     wd.assert_empty_plan();
-}
-
-/// The configuration header of the interop tests: hashicorp/aws 5.100.0
-/// (from the filesystem mirror) and ecshost, both against moto.
-fn aws_and_ecshost(moto: &Moto) -> String {
-    let ep = moto.endpoint.as_str();
-    aws_and_ecshost_blocks(&[("ec2", ep), ("sts", ep)], &[], &[("ec2", ep)])
 }
 
 /// `import {}` with `-generate-config-out` of a template named by a prefix
@@ -826,7 +821,7 @@ fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
         "generated config plans empty after import:\n{}\n{}\n{generated}",
         r.stdout, r.stderr
     );
-    let v1 = version(&moto, &id, 1);
+    let v1 = moto.template_version("us-east-1", &id, 1);
 
     // The user data changes in the generated configuration, nothing else.
     let other = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1ibHVlID4+IC9ldGMvZWNzL2Vjcy5jb25maWcK";
@@ -858,7 +853,7 @@ fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
     let mut want = v1.data.to_json();
     want["UserData"] = json!(other);
     assert_eq!(
-        version(&moto, &id, 2).data.to_json(),
+        moto.template_version("us-east-1", &id, 2).data.to_json(),
         want,
         "the new version differs only in the user data"
     );
@@ -898,15 +893,12 @@ fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
 /// the same because it is never sent.
 #[test]
 fn moved_with_credit_specification_on_a_type_without_credits() {
-    if aws_provider_mirror().is_none() {
-        eprintln!(
-            "SKIP: no filesystem mirror of hashicorp/aws on this machine (set ECSHOST_AWS_MIRROR)"
-        );
+    if !require_aws_mirror() {
         return;
     }
     let moto = Moto::start();
     let wd = moto.workdir();
-    let head = aws_and_ecshost(&moto);
+    let head = moto.aws_and_ecshost_providers();
     let body = |kind: &str, ud: &str| {
         format!(
             r#"
@@ -935,7 +927,7 @@ resource "{kind}" "x" {{
         .unwrap()
         .to_owned();
     assert_eq!(
-        version(&moto, &id, 1)
+        moto.template_version("us-east-1", &id, 1)
             .data
             .to_json()
             .get("CreditSpecification"),
@@ -965,14 +957,14 @@ resource "{kind}" "x" {{
 
     // A user-data change writes a version like hashicorp/aws would: still
     // no CreditSpecification, everything else as before.
-    let v1 = version(&moto, &id, 1).data.to_json();
+    let v1 = moto.template_version("us-east-1", &id, 1).data.to_json();
     let other = r"#!/bin/bash\necho ECS_CLUSTER=other >> /etc/ecs/ecs.config\n";
     wd.write_config(&format!(
         "{head}{}{moved}",
         body("ecshost_launch_template", other)
     ));
     wd.apply();
-    let v2 = version(&moto, &id, 2).data.to_json();
+    let v2 = moto.template_version("us-east-1", &id, 2).data.to_json();
     let mut want = v1.clone();
     want["UserData"] = v2["UserData"].clone();
     assert_ne!(v1["UserData"], v2["UserData"]);

@@ -47,9 +47,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{
-    aws_and_ecshost_blocks, aws_provider_mirror, workspace_root, Workdir,
-};
+use acceptance_tests::terraform::{aws_provider_mirror, workspace_root, Workdir};
 use base64::Engine as _;
 use ecshost::ec2::launch_templates::{Template, Version};
 use ecshost::ec2::template_data::canonical;
@@ -569,11 +567,6 @@ fn cases() -> Vec<Case> {
     out
 }
 
-fn header(moto: &Moto) -> String {
-    let ep = moto.endpoint.as_str();
-    aws_and_ecshost_blocks(&[("ec2", ep), ("sts", ep)], &[], &[("ec2", ep)])
-}
-
 /// A plan saved and shown as JSON, with its text.
 struct Plan {
     text: String,
@@ -697,7 +690,7 @@ fn run(way: Way) {
     let cases = cases();
     let moto = Moto::start();
     let wd = moto.workdir();
-    let head = header(&moto);
+    let head = moto.aws_and_ecshost_providers();
     let mut outcomes: BTreeMap<String, Outcome> = cases
         .iter()
         .map(|c| (c.label.clone(), Outcome::default()))
@@ -1166,7 +1159,7 @@ fn generate_config(
     let wd = moto.workdir();
     wd.write_config(&format!(
         "{}import {{\n  to = ecshost_launch_template.generated\n  id = \"{}\"\n}}\n",
-        header(moto),
+        moto.aws_and_ecshost_providers(),
         ids[&richest.label]
     ));
     wd.init();

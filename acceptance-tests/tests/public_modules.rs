@@ -366,9 +366,7 @@ fn autoscaling_module_default_hop_limit_is_a_problem() {
 
 /// Version `n` of template `id` as EC2 holds it (`LaunchTemplateData`, API names).
 fn version_data(moto: &Moto, id: &str, n: i64) -> Json {
-    moto.with_ec2(async |ec2| ec2.template_version(id, n).await.expect("read version"))
-        .data
-        .to_json()
+    moto.template_version("us-east-1", id, n).data.to_json()
 }
 
 /// The module's stack applied (template and group); returns the template id.
