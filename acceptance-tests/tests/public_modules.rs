@@ -269,6 +269,25 @@ fn instances(moto: &Moto, lt: &str, metadata: Option<(&str, i32)>) -> Vec<String
     ids
 }
 
+/// The verification `v` (the data source's values) covers exactly the
+/// group's instances `ids`, each `ok` with matching user data and passing
+/// `more` (called with its id and its `instances` entry), and says
+/// `all_ok`.
+fn assert_every_instance_ok(v: &Json, ids: &[String], more: impl Fn(&str, &Json)) {
+    let got = by_id(v);
+    assert_eq!(
+        got.keys().cloned().collect::<Vec<_>>(),
+        ids,
+        "the group's instances: {v:#}"
+    );
+    for (id, i) in &got {
+        assert_eq!(i["ok"], json!(true), "{id}: {}", problems(i));
+        assert_eq!(i["user_data_matches"], json!(true), "{id}");
+        more(id, i);
+    }
+    assert_eq!(v["all_ok"], json!(true), "{v:#}");
+}
+
 fn verification(name: &str, extra: &str) -> String {
     format!(
         r#"
@@ -307,18 +326,9 @@ fn autoscaling_module_instances_verify() {
     wd.write_config(&stack(&moto, "web", &body));
     wd.apply();
     let v = wd.values("data.ecshost_instance_verification.fleet");
-    let got = by_id(&v);
-    assert_eq!(
-        got.keys().cloned().collect::<Vec<_>>(),
-        ids,
-        "the group's instances: {v:#}"
-    );
-    for (id, i) in &got {
-        assert_eq!(i["ok"], json!(true), "{id}: {}", problems(i));
-        assert_eq!(i["user_data_matches"], json!(true), "{id}");
+    assert_every_instance_ok(&v, &ids, |id, i| {
         assert_eq!(i["metadata_options_ok"], json!(true), "{id}");
-    }
-    assert_eq!(v["all_ok"], json!(true));
+    });
 
     let w = wd.values("data.ecshost_instance_verification.wrong");
     assert_eq!(w["all_ok"], json!(false), "{w:#}");
@@ -864,16 +874,8 @@ fn ecs_module_ec2_autoscaling_example() {
     let state = wd.show();
     let values = |a: &str| find_resource(&state, a).expect(a)["values"].clone();
     let v = values("data.ecshost_instance_verification.fleet");
-    let got = by_id(&v);
-    assert_eq!(
-        got.keys().cloned().collect::<Vec<_>>(),
-        ids,
-        "the group's instances: {v:#}"
-    );
-    for (id, i) in &got {
-        assert_eq!(i["ok"], json!(true), "{id}: {}", problems(i));
+    assert_every_instance_ok(&v, &ids, |id, i| {
         assert_eq!(i["healthy"], json!(true), "{id}: {i:#}");
-        assert_eq!(i["user_data_matches"], json!(true), "{id}");
         assert_eq!(i["launch_template_version"], json!("1"), "{id}");
         let ecs = &i["ecs"];
         assert_eq!(ecs["registered"], json!(true), "{id}: {ecs:#}");
@@ -883,8 +885,7 @@ fn ecs_module_ec2_autoscaling_example() {
             c == EX_CLUSTER || c.ends_with(&format!(":cluster/{EX_CLUSTER}")),
             "{id}: {ecs:#}"
         );
-    }
-    assert_eq!(v["all_ok"], json!(true), "{v:#}");
+    });
     assert_eq!(v["healthy_count"], json!(2), "{v:#}");
 
     // Against another cluster every instance is a problem that names both.
