@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Number, Value as Json};
 
 use super::fields::{Field, Kind, ZeroSent};
+use crate::ec2::template_data::{member, Member, Shape, SHAPE};
 use crate::sdk::Value;
 
 // ----- leaf conversions ------------------------------------------------------
@@ -370,11 +371,39 @@ pub(crate) fn same(fields: &[Field], a: &Value, b: &Value) -> bool {
 
 // ----- write ------------------------------------------------------------------
 
-/// The launch template data for the planned values of `fields`, keeping
-/// `held`'s JSON wherever it means the same (rule 2). Unknown values send
-/// nothing: EC2 decides them.
+/// The launch template data for the planned values of `fields` (the
+/// top-level table, [`super::fields::FIELDS`], whose EC2 structure is
+/// [`SHAPE`]), keeping `held`'s JSON wherever it means the same (rule 2).
+/// Unknown values send nothing: EC2 decides them.
 pub(crate) fn write(
     fields: &[Field],
+    planned: &Value,
+    held: Option<&Map<String, Json>>,
+) -> Map<String, Json> {
+    write_shaped(fields, SHAPE, planned, held)
+}
+
+/// The members of the structure that `name`'s value (or each item of it,
+/// for a list) is in `shape`; none when `shape` has no such member or it
+/// holds no structure.
+fn structure_of(shape: &'static [Member], name: &str) -> &'static [Member] {
+    let Some(m) = member(shape, name) else {
+        return &[];
+    };
+    let mut s = m.shape;
+    while let Shape::List(inner) = s {
+        s = *inner;
+    }
+    match s {
+        Shape::Structure(members) => members,
+        _ => &[],
+    }
+}
+
+/// [`write`] of `fields`, whose EC2 structure has the members `shape`.
+fn write_shaped(
+    fields: &[Field],
+    shape: &'static [Member],
     planned: &Value,
     held: Option<&Map<String, Json>>,
 ) -> Map<String, Json> {
@@ -405,7 +434,7 @@ pub(crate) fn write(
                 } else {
                     held_items.get(i).copied()
                 };
-                sent.push(write(fields, it, hi));
+                sent.push(write_shaped(fields, structure_of(shape, x.ec2), it, hi));
             }
             if max == 1 && !ec2_list {
                 if let Some(one) = sent.into_iter().next().filter(|o| !o.is_empty()) {
@@ -450,11 +479,12 @@ pub(crate) fn write(
                 }
             }
         }
-        if let ("ipv4_addresses", Json::Array(new_items)) = (x.tf, &mut j) {
-            // hashicorp/aws marks the address that is also the interface's
-            // private_ip_address as primary, and the rest as not (network
-            // interfaces only: a secondary interface's addresses have no
-            // `Primary` member).
+        let has_primary = member(structure_of(shape, x.ec2), "Primary").is_some();
+        if let (true, Json::Array(new_items)) = (has_primary, &mut j) {
+            // Items with a `Primary` member (a network interface's private
+            // IPv4 addresses; a secondary interface's have none):
+            // hashicorp/aws marks the address that is also the block's
+            // private_ip_address as primary, and the rest as not.
             let primary = planned
                 .attr("private_ip_address")
                 .as_str()
@@ -628,6 +658,79 @@ mod tests {
         // The held spelling is still what a new version sends.
         let sent = write(FIELDS, &state, Some(&held));
         assert_eq!(Json::Object(sent), Json::Object(held));
+    }
+
+    /// hashicorp/aws's `Primary` flag goes on the items of a list whose
+    /// EC2 item shape has a `Primary` member, whatever the argument is
+    /// called: with [`SHAPE`] a network interface's `ipv4_addresses`
+    /// (marked against its `private_ip_address`), not a secondary
+    /// interface's `private_ip_addresses`; with a shape that has it the
+    /// other way round, the other way round.
+    #[test]
+    fn the_primary_flag_follows_the_ec2_item_shape() {
+        let planned = obj(serde_json::json!({
+            "network_interfaces": [{
+                "device_index": 0,
+                "private_ip_address": "10.0.0.5",
+                "ipv4_addresses": ["10.0.0.5", "10.0.0.6"]
+            }],
+            "secondary_interfaces": [{
+                "device_index": 1,
+                "private_ip_addresses": ["10.1.0.5"]
+            }]
+        }));
+        let ips = |sent: &Map<String, Json>, list: &str, key: &str| sent[list][0][key].clone();
+
+        let sent = write(FIELDS, &planned, None);
+        assert_eq!(
+            ips(&sent, "NetworkInterfaces", "PrivateIpAddresses"),
+            serde_json::json!([
+                {"PrivateIpAddress": "10.0.0.5", "Primary": true},
+                {"PrivateIpAddress": "10.0.0.6", "Primary": false}
+            ])
+        );
+        assert_eq!(
+            ips(&sent, "SecondaryInterfaces", "PrivateIpAddresses"),
+            serde_json::json!([{"PrivateIpAddress": "10.1.0.5"}])
+        );
+
+        const fn m(name: &'static str, shape: Shape) -> Member {
+            Member {
+                name,
+                xml: name,
+                shape,
+            }
+        }
+        const WITHOUT: &[Member] = &[m("PrivateIpAddress", Shape::String)];
+        const WITH: &[Member] = &[
+            m("Primary", Shape::Boolean),
+            m("PrivateIpAddress", Shape::String),
+        ];
+        const NI: &[Member] = &[m(
+            "PrivateIpAddresses",
+            Shape::List(&Shape::Structure(WITHOUT)),
+        )];
+        const SI: &[Member] = &[m(
+            "PrivateIpAddresses",
+            Shape::List(&Shape::Structure(WITH)),
+        )];
+        const SWAPPED: &[Member] = &[
+            m("NetworkInterfaces", Shape::List(&Shape::Structure(NI))),
+            m("SecondaryInterfaces", Shape::List(&Shape::Structure(SI))),
+        ];
+        let sent = write_shaped(FIELDS, SWAPPED, &planned, None);
+        assert_eq!(
+            ips(&sent, "NetworkInterfaces", "PrivateIpAddresses"),
+            serde_json::json!([
+                {"PrivateIpAddress": "10.0.0.5"},
+                {"PrivateIpAddress": "10.0.0.6"}
+            ])
+        );
+        // A secondary interface has no private_ip_address: none is primary.
+        assert_eq!(
+            ips(&sent, "SecondaryInterfaces", "PrivateIpAddresses"),
+            serde_json::json!([{"PrivateIpAddress": "10.1.0.5", "Primary": false}])
+        );
     }
 
     #[test]
