@@ -7,7 +7,7 @@
 //! missing credential surfaces as one diagnostic on the resource that
 //! needed it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use tokio::sync::OnceCell;
@@ -28,6 +28,9 @@ pub(crate) struct ProviderState {
     ecs_endpoint: Mutex<Option<String>>,
     default_tags: Mutex<BTreeMap<String, String>>,
     client: OnceCell<Result<Ec2, String>>,
+    /// [`Self::ec2_in`]'s clients for Regions other than the provider's,
+    /// one per Region, built on first use from `client`
+    regional: Mutex<HashMap<String, Ec2>>,
     ecs_client: OnceCell<Ecs>,
 }
 
@@ -99,14 +102,23 @@ impl ProviderState {
 }
 
 impl ProviderState {
-    /// The EC2 client for `region` (`None`: the provider's Region), for
-    /// resources with hashicorp/aws 6.x's per-resource `region`.
+    /// The EC2 client for `region` (`None` or empty: the provider's
+    /// Region), for resources with hashicorp/aws 6.x's per-resource
+    /// `region`. The provider's client ([`Ec2::in_region`] of it for
+    /// another Region, built once per Region and kept): clones share the
+    /// SDK client and the call counters.
     pub(crate) async fn ec2_in(&self, region: Option<&str>) -> Result<Ec2, Diagnostics> {
         let base = self.ec2().await?;
-        Ok(match region.filter(|r| !r.is_empty()) {
-            Some(r) => base.in_region(r),
-            None => base.clone(),
-        })
+        let Some(r) = region.filter(|r| !r.is_empty() && *r != base.region()) else {
+            return Ok(base.clone());
+        };
+        Ok(self
+            .regional
+            .lock()
+            .expect("regional clients lock")
+            .entry(r.to_owned())
+            .or_insert_with(|| base.in_region(r))
+            .clone())
     }
 
     /// The ECS client, built on first use (only verifications with
@@ -226,6 +238,37 @@ pub(crate) fn schema() -> Schema {
 mod tests {
     use super::*;
     use crate::provider::testing::{errors, obj, schema_diags};
+
+    /// One client per other Region, built once and kept; the provider's
+    /// own Region (named, empty or `None`) is the provider's client.
+    #[tokio::test]
+    async fn ec2_in_keeps_one_client_per_other_region() {
+        let state = ProviderState::default();
+        let cfg = obj(&[
+            ("region", Value::from("us-east-1")),
+            (
+                "endpoints",
+                Value::List(vec![obj(&[("ec2", Value::from("http://127.0.0.1:9"))])]),
+            ),
+        ]);
+        assert!(state.configure(&cfg).is_empty());
+        let regions = |state: &ProviderState| {
+            let mut r: Vec<String> = state.regional.lock().unwrap().keys().cloned().collect();
+            r.sort();
+            r
+        };
+        for region in [None, Some(""), Some("us-east-1")] {
+            let c = state.ec2_in(region).await.unwrap();
+            assert_eq!(c.region(), "us-east-1", "{region:?}");
+        }
+        assert!(regions(&state).is_empty());
+        for _ in 0..3 {
+            for r in ["eu-west-1", "eu-central-1"] {
+                assert_eq!(state.ec2_in(Some(r)).await.unwrap().region(), r);
+            }
+        }
+        assert_eq!(regions(&state), ["eu-central-1", "eu-west-1"]);
+    }
 
     #[test]
     fn region_names() {
