@@ -801,7 +801,7 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
         run.push(format!("        {}{cont}", script_word(a)));
     }
     run.push("}".to_owned());
-    header.generated_function(&run).fill(host::ECS_AGENT)
+    header.generated(&run).fill(host::ECS_AGENT)
 }
 
 fn systemd_unit(input: &AgentInput) -> String {

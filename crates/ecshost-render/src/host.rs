@@ -29,6 +29,9 @@ pub const ECS_AGENT: &str = include_str!("host/ecs-agent.sh");
 pub const METADATA_GUARD: &str = include_str!("host/metadata-guard.sh");
 /// The loopback script of the `shell` format (`loopback/shell.rs`).
 pub const LOOPBACK: &str = include_str!("host/loopback.sh");
+/// The shell format's user data and cloud-init's `ecshost.sh` part
+/// (`user_data.rs`).
+pub const USER_DATA: &str = include_str!("host/user-data.sh");
 /// The boot-time self-check (`self_check.rs`).
 pub const SELF_CHECK: &str = include_str!("host/self-check.sh");
 /// The iptables backend's functions: metadata guard, in-netns DNAT, task
@@ -169,9 +172,10 @@ impl Header {
         self
     }
 
-    /// A function the render writes itself (the agent's `docker run` with
-    /// its arguments), from its lines.
-    pub fn generated_function(mut self, lines: &[String]) -> Self {
+    /// Lines the render writes itself, after the functions: a function
+    /// (the agent's `docker run` with its arguments) or statements (the
+    /// user data's files as here-documents).
+    pub fn generated(mut self, lines: &[String]) -> Self {
         for l in lines {
             self.functions.push_str(l);
             self.functions.push('\n');
@@ -221,8 +225,9 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    const SCRIPTS: [(&str, &str); 4] = [
+    const SCRIPTS: [(&str, &str); 5] = [
         ("ecs-agent.sh", ECS_AGENT),
+        ("user-data.sh", USER_DATA),
         ("metadata-guard.sh", METADATA_GUARD),
         ("loopback.sh", LOOPBACK),
         ("self-check.sh", SELF_CHECK),

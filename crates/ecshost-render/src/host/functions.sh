@@ -115,3 +115,24 @@ write_gpu_info() {
         *) log "Docker has no $GPU_RUNTIME runtime (ECS_NVIDIA_RUNTIME): GPU tasks will not start (install the NVIDIA Container Toolkit)" ;;
     esac
 }
+
+# write_packed PATH MODE < gzip+base64 content: decoded, atomic replace (the
+# user data's large scripts where the user data itself is not gzipped).
+write_packed() {
+    mkdir -p "$(dirname "$1")"
+    base64 -d >"$1.ecshost-gz"
+    gzip -dc <"$1.ecshost-gz" >"$1.ecshost-tmp"
+    rm -f "$1.ecshost-gz"
+    chmod "$2" "$1.ecshost-tmp"
+    mv -f "$1.ecshost-tmp" "$1"
+}
+
+# run_part PATH NAME: runs one of the user's extra parts (its own #! line);
+# a failing part does not stop the next, and the user data then exits 1.
+run_part() {
+    if ! "$1"; then
+        echo "ecshost: extra part failed: $2" >&2
+        # shellcheck disable=SC2034 # the user data's last line exits with it
+        parts_failed=1
+    fi
+}

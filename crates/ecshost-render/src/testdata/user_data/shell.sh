@@ -2,37 +2,50 @@
 # Managed by terraform-provider-ecshost: ECS container host user data.
 # Puts the credentials address on the loopback device, runs the ECS agent on
 # its own bridge network with the endpoint made reachable, blocks docker0 tasks
-# from IMDS and reports a self-check on the serial console.
-# The two large scripts are packed (gzip+base64, see write_packed); the
-# units below say what they do. ECSHOST_ROOT prefixes every written file
-# (default: the real root).
+# from IMDS and reports a self-check on the serial console. ECSHOST_ROOT
+# prefixes every written file (default: the real root).
 set -eu
-
 ECSHOST_ROOT="${ECSHOST_ROOT:-}"
 ECSHOST_ECS_CONFIG="${ECSHOST_ECS_CONFIG:-$ECSHOST_ROOT/etc/ecs/ecs.config}"
 ECSHOST_LOG_DIR="${ECSHOST_LOG_DIR:-$ECSHOST_ROOT/var/log/ecs}"
 ECSHOST_DATA_DIR="${ECSHOST_DATA_DIR:-$ECSHOST_ROOT/var/lib/ecs/data}"
 ECSHOST_ETC_DIR="${ECSHOST_ETC_DIR:-$ECSHOST_ROOT/etc/ecs}"
 export ECSHOST_ECS_CONFIG ECSHOST_LOG_DIR ECSHOST_DATA_DIR ECSHOST_ETC_DIR
-
-# write_file PATH MODE < content: atomic replace
 write_file() {
-    mkdir -p "$(dirname "$1")"
-    cat >"$1.ecshost-tmp"
-    chmod "$2" "$1.ecshost-tmp"
-    mv -f "$1.ecshost-tmp" "$1"
+mkdir -p "$(dirname "$1")"
+cat >"$1.ecshost-tmp"
+chmod "$2" "$1.ecshost-tmp"
+mv -f "$1.ecshost-tmp" "$1"
 }
-
-# write_packed PATH MODE < gzip+base64 content: decoded, atomic replace
+has_systemd() {
+[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1
+}
+start_units() {
+systemctl daemon-reload
+systemctl enable "$@"
+systemctl start "$1"
+shift
+systemctl start --no-block "$@"
+}
+run_scripts() {
+sh "$ECSHOST_ROOT/opt/ecshost/ecs-loopback.sh"
+if ! sh "$ECSHOST_ROOT/opt/ecshost/ecs-agent.sh" start; then
+echo "ecshost: agent start failed" >&2
+fi
+if [ -n "${SELF_CHECK_SCRIPT:-}" ]; then
+sh "$ECSHOST_ROOT$SELF_CHECK_SCRIPT" || true
+fi
+}
+SELF_CHECK_SCRIPT=/opt/ecshost/self-check.sh
 write_packed() {
-    mkdir -p "$(dirname "$1")"
-    base64 -d >"$1.ecshost-gz"
-    gzip -dc <"$1.ecshost-gz" >"$1.ecshost-tmp"
-    rm -f "$1.ecshost-gz"
-    chmod "$2" "$1.ecshost-tmp"
-    mv -f "$1.ecshost-tmp" "$1"
+mkdir -p "$(dirname "$1")"
+base64 -d >"$1.ecshost-gz"
+gzip -dc <"$1.ecshost-gz" >"$1.ecshost-tmp"
+rm -f "$1.ecshost-gz"
+chmod "$2" "$1.ecshost-tmp"
+mv -f "$1.ecshost-tmp" "$1"
 }
-
+# The two large scripts are packed (gzip+base64, see write_packed); the units say what they do.
 write_file "$ECSHOST_ROOT/opt/ecshost/ecs-loopback.sh" 755 <<'ECSHOST_EOF_1'
 #!/bin/sh
 # Managed by terraform-provider-ecshost (compacted copy).
@@ -176,9 +189,8 @@ kkoGWFbLQMuqGWiungYUVTSwXE0FWW0y9bU1CbghcOqpN2mzIYnTTOkhU6LeVYcLi9VQw//HAdHM
 CJ0/6NCQfoXBHrN305LfejBT8UeDDz9P9t8P9n+BGp0Zs6pf4hE+k86nf8VCLlir/tAl9w/7Hjdp
 1LwWP0kV3uSY5betTyBd3njTOSjDuhIMl9a/AExzvjgPJAAA
 ECSHOST_EOF_4
-
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-loopback.service" 644 <<'ECSHOST_EOF_5'
+if has_systemd; then
+write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-loopback.service" 644 <<'ECSHOST_EOF_5'
 [Unit]
 Description=ECS task credentials address on the loopback device (terraform-provider-ecshost)
 DefaultDependencies=no
@@ -191,7 +203,7 @@ ExecStart=/bin/sh /opt/ecshost/ecs-loopback.sh
 [Install]
 WantedBy=multi-user.target docker.service
 ECSHOST_EOF_5
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecs-agent.service" 644 <<'ECSHOST_EOF_6'
+write_file "$ECSHOST_ROOT/etc/systemd/system/ecs-agent.service" 644 <<'ECSHOST_EOF_6'
 [Unit]
 Description=Amazon ECS agent on its own bridge network (terraform-provider-ecshost)
 Documentation=https://github.com/aws/amazon-ecs-agent
@@ -212,7 +224,7 @@ TimeoutStopSec=60
 [Install]
 WantedBy=multi-user.target
 ECSHOST_EOF_6
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard.service" 644 <<'ECSHOST_EOF_7'
+write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard.service" 644 <<'ECSHOST_EOF_7'
 [Unit]
 Description=Drop docker0 -> 169.254.169.254 in DOCKER-USER (terraform-provider-ecshost)
 After=docker.service
@@ -224,7 +236,7 @@ ExecStart=/bin/sh /opt/ecshost/ecs-agent.sh guard
 [Install]
 WantedBy=docker.service multi-user.target
 ECSHOST_EOF_7
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-recheck.service" 644 <<'ECSHOST_EOF_8'
+write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-recheck.service" 644 <<'ECSHOST_EOF_8'
 [Unit]
 Description=Re-apply the docker0 IMDS block if missing (terraform-provider-ecshost)
 After=docker.service
@@ -232,7 +244,7 @@ After=docker.service
 Type=oneshot
 ExecStart=/bin/sh /opt/ecshost/ecs-agent.sh recheck
 ECSHOST_EOF_8
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-recheck.timer" 644 <<'ECSHOST_EOF_9'
+write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-recheck.timer" 644 <<'ECSHOST_EOF_9'
 [Unit]
 Description=Re-check the docker0 IMDS block every 60s
 [Timer]
@@ -243,7 +255,7 @@ Unit=ecshost-metadata-guard-recheck.service
 [Install]
 WantedBy=timers.target
 ECSHOST_EOF_9
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-watch.service" 644 <<'ECSHOST_EOF_10'
+write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-metadata-guard-watch.service" 644 <<'ECSHOST_EOF_10'
 [Unit]
 Description=Re-apply the docker0 IMDS block after firewalld reloads (terraform-provider-ecshost)
 After=firewalld.service docker.service
@@ -257,7 +269,7 @@ RestartSec=5
 [Install]
 WantedBy=firewalld.service
 ECSHOST_EOF_10
-    write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-self-check.service" 644 <<'ECSHOST_EOF_11'
+write_file "$ECSHOST_ROOT/etc/systemd/system/ecshost-self-check.service" 644 <<'ECSHOST_EOF_11'
 [Unit]
 Description=ECS host self-check: one ECSHOST_SELF_CHECK line on the serial console (terraform-provider-ecshost)
 Wants=ecs-agent.service
@@ -269,14 +281,7 @@ StandardOutput=journal+console
 [Install]
 WantedBy=multi-user.target
 ECSHOST_EOF_11
-    systemctl daemon-reload
-    systemctl enable ecshost-loopback.service ecs-agent.service ecshost-metadata-guard.service ecshost-metadata-guard-recheck.timer ecshost-metadata-guard-watch.service ecshost-self-check.service
-    systemctl start ecshost-loopback.service
-    systemctl start --no-block ecs-agent.service ecshost-metadata-guard.service ecshost-metadata-guard-recheck.timer ecshost-metadata-guard-watch.service ecshost-self-check.service
+    start_units ecshost-loopback.service ecs-agent.service ecshost-metadata-guard.service ecshost-metadata-guard-recheck.timer ecshost-metadata-guard-watch.service ecshost-self-check.service
 else
-    sh "$ECSHOST_ROOT/opt/ecshost/ecs-loopback.sh"
-    if ! sh "$ECSHOST_ROOT/opt/ecshost/ecs-agent.sh" start; then
-        echo "ecshost: agent start failed" >&2
-    fi
-    sh "$ECSHOST_ROOT/opt/ecshost/self-check.sh" || true
+    run_scripts
 fi
