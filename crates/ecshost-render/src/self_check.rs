@@ -129,6 +129,77 @@ impl Report {
     }
 }
 
+/// The reasons the script reports, as short codes (the user data has 16 KiB
+/// for everything; a sentence each cost ≈ 1 KB), and the sentence each
+/// stands for. A code may carry a value after `:` (`{detail}`); `{url}` is
+/// the endpoint the report names (`address`, `port`), `{address}` its
+/// address. Reports written before the codes carry the sentences
+/// themselves and are kept as they are.
+pub const REASONS: [(&str, &str); 21] = [
+    ("not-on", "{address}/32 is not on {detail}"),
+    ("no-client", "no HTTP client (curl or wget)"),
+    (
+        "busybox-400",
+        "only the 400 status was seen (busybox wget hides the body)",
+    ),
+    ("no-answer", "no answer like the agent's from {url}"),
+    ("task-no-answer", "no answer like the agent's from {url} on docker0"),
+    ("mode", "the agent container network is {detail}"),
+    ("not-applied", "the rendered IMDS block is not in the ruleset"),
+    ("guard-off", "block_task_metadata is off"),
+    ("proxy-off", "dockerd runs with userland-proxy=false"),
+    (
+        "token-answered",
+        "a task on docker0 got an answer to the IMDSv2 token PUT",
+    ),
+    (
+        "get-answered",
+        "a task on docker0 got an answer to GET /latest/meta-data/",
+    ),
+    ("no-client-nsenter", "no HTTP client or no nsenter command"),
+    ("agent-down", "the agent container is not running"),
+    (
+        "get-only",
+        "busybox wget cannot send the token PUT: IMDS answers a GET, the hop limit is not proven",
+    ),
+    (
+        "agent-no-imds",
+        "no answer from IMDS in the agent's network namespace",
+    ),
+    (
+        "token-no-answer",
+        "no answer to the IMDSv2 token PUT in the agent's network namespace (hop limit below 2, or no route)",
+    ),
+    (
+        "token-refused",
+        "IMDS refused the IMDSv2 token PUT from the agent's network namespace",
+    ),
+    ("no-ip-nsenter", "no ip or nsenter command"),
+    ("no-bridge-subnet", "no docker0 bridge with an IPv4 subnet"),
+    ("no-netns", "cannot create a network namespace"),
+    ("no-veth", "cannot plug a veth into docker0"),
+];
+
+/// The sentence for reason `code` (see [`REASONS`]); `None` for text that
+/// is no code (a report written before the codes).
+fn reason_text(code: &str, address: &str, url: &str) -> Option<String> {
+    let (name, detail) = match code.split_once(':') {
+        Some((n, d)) => (n, Some(d)),
+        None => (code, None),
+    };
+    let (_, sentence) = REASONS.iter().find(|(c, _)| *c == name)?;
+    let needs_detail = sentence.contains("{detail}");
+    if needs_detail != detail.is_some() {
+        return None;
+    }
+    Some(
+        sentence
+            .replace("{detail}", detail.unwrap_or(""))
+            .replace("{address}", address)
+            .replace("{url}", url),
+    )
+}
+
 /// Why a report line could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
@@ -171,8 +242,22 @@ pub fn parse_report_line(line: &str) -> Result<Report, ReportError> {
     if v != u64::from(SCHEMA_VERSION) {
         return Err(ReportError::UnsupportedVersion { found: v });
     }
-    let report: Report =
+    let mut report: Report =
         serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))?;
+    let url = format!(
+        "http://{}:{}/v2/credentials/",
+        report
+            .address
+            .as_deref()
+            .unwrap_or(crate::CREDENTIALS_ADDRESS),
+        report.port.unwrap_or(80)
+    );
+    let address = report.address.clone().unwrap_or_default();
+    for reason in report.reasons.values_mut() {
+        if let Some(text) = reason_text(reason, &address, &url) {
+            *reason = text;
+        }
+    }
     if report.ok != report.failed().is_empty() {
         return Err(ReportError::Malformed(
             "field ok disagrees with the check results".into(),
@@ -301,6 +386,60 @@ mod tests {
     use crate::consumer_tools::{self, fake_command, run_sh, temp_dir};
 
     const GOOD: &str = r#"ECSHOST_SELF_CHECK {"v":1,"ok":false,"checks":{"alias":"pass","endpoint":"fail","agent_network":"pass","metadata_guard":"pass","userland_proxy":"warn","task_path":"skip","imds_blocked":"skip","agent_imds":"pass"},"reasons":{"endpoint":"no answer like the agent's from http://169.254.170.2:80/v2/credentials/","task_path":"no docker0 bridge with an IPv4 subnet"},"address":"169.254.170.2","port":80,"probe":"curl"}"#;
+
+    /// Every code the script writes has a sentence, and every sentence a
+    /// code the script writes.
+    #[test]
+    fn every_reason_code_has_a_sentence() {
+        let mut written: Vec<String> = Vec::new();
+        for line in SOURCE
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#'))
+        {
+            for (prefix, n) in [("why ", 2), ("no_ns=", 0)] {
+                if let Some(i) = line.find(prefix) {
+                    let words: Vec<&str> = line[i + prefix.len()..].split_whitespace().collect();
+                    let code = if n == 0 { words[0] } else { words[1] };
+                    let code = code.trim_matches(|c| c == '"' || c == ';');
+                    if !code.starts_with('$') && !code.is_empty() {
+                        written.push(code.split(':').next().unwrap().to_owned());
+                    }
+                }
+            }
+        }
+        written.sort();
+        written.dedup();
+        let mut known: Vec<String> = REASONS.iter().map(|(c, _)| (*c).to_owned()).collect();
+        known.sort();
+        assert_eq!(written, known);
+    }
+
+    /// Codes become sentences with the report's own endpoint; a report
+    /// written before the codes keeps its sentences; text that only looks
+    /// like a code (a detail where none goes) is kept too.
+    #[test]
+    fn reason_codes_read_as_sentences() {
+        let line = GOOD.replace(
+            r#""reasons":{"endpoint":"no answer like the agent's from http://169.254.170.2:80/v2/credentials/","task_path":"no docker0 bridge with an IPv4 subnet"}"#,
+            r#""reasons":{"endpoint":"no-answer","task_path":"no-bridge-subnet","alias":"not-on:lo","agent_network":"guard-off:x"}"#,
+        );
+        let r = parse_report_line(&line).unwrap();
+        assert_eq!(
+            r.reasons["endpoint"],
+            "no answer like the agent's from http://169.254.170.2:80/v2/credentials/"
+        );
+        assert_eq!(
+            r.reasons["task_path"],
+            "no docker0 bridge with an IPv4 subnet"
+        );
+        assert_eq!(r.reasons["alias"], "169.254.170.2/32 is not on lo");
+        assert_eq!(r.reasons["agent_network"], "guard-off:x");
+        assert_eq!(
+            parse_report_line(GOOD).unwrap().reasons["task_path"],
+            "no docker0 bridge with an IPv4 subnet"
+        );
+    }
 
     #[test]
     fn parse_table() {

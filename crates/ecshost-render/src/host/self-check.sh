@@ -21,7 +21,9 @@ ECSHOST_DOCKER_DAEMON_JSON="${ECSHOST_DOCKER_DAEMON_JSON:-/etc/docker/daemon.jso
 NETNS_DIR=/var/run/netns
 
 # @values@
-# why CHECK TEXT: why a check is not pass, for the report's "reasons"
+# why CHECK CODE: why a check is not pass, for the report's "reasons": a
+# short code (CODE:DETAIL where a value goes with it), which the parser
+# turns into a sentence (self_check::REASONS), to keep the user data small.
 reasons=""
 why() {
     reasons="$reasons${reasons:+,}\"$1\":\"$2\""
@@ -99,7 +101,7 @@ ns_name=""
 ns_veth="ecsp$$"
 ns_up() {
     if ! command -v "$IP" >/dev/null 2>&1 || ! command -v "$NSENTER" >/dev/null 2>&1; then
-        no_ns="no ip or nsenter command"
+        no_ns=no-ip-nsenter
         return 1
     fi
     ns_line=$("$IP" -4 -o addr show dev "$BRIDGE" 2>/dev/null)
@@ -108,7 +110,7 @@ ns_up() {
     case $ns_cidr in
         *.*.*.*/[0-9] | *.*.*.*/[12][0-9]) ;;
         *)
-            no_ns="no $BRIDGE bridge with an IPv4 subnet"
+            no_ns=no-bridge-subnet
             return 1
             ;;
     esac
@@ -125,7 +127,7 @@ ns_up() {
     ns_name="ecshost-probe-$$-$1"
     if ! "$IP" netns add "$ns_name" 2>/dev/null; then
         ns_name=""
-        no_ns="cannot create a network namespace"
+        no_ns=no-netns
         return 1
     fi
     ns="$NETNS_DIR/$ns_name"
@@ -138,7 +140,7 @@ ns_up() {
         return 0
     fi
     ns_down
-    no_ns="cannot plug a veth into $BRIDGE"
+    no_ns=no-veth
     return 1
 }
 
@@ -170,14 +172,14 @@ if "$IP" -4 -o addr show dev "$DEVICE" 2>/dev/null | grep -q " inet $ADDRESS/32 
     alias=pass
 else
     alias=fail
-    why alias "$ADDRESS/32 is not on $DEVICE"
+    why alias "not-on:$DEVICE"
 fi
 
 # endpoint: GET /v2/credentials/ from the host answers like the agent (400 NoIdInRequest)
 endpoint=fail
 if [ "$probe" = none ]; then
     endpoint=skip
-    why endpoint "no HTTP client (curl or wget)"
+    why endpoint no-client
 else
     attempt=0
     while [ "$attempt" -lt 3 ]; do
@@ -189,13 +191,13 @@ else
                 ;;
             *HTTP_STATUS=400)
                 endpoint=warn
-                why endpoint "only the 400 status was seen (busybox wget hides the body)"
+                why endpoint busybox-400
                 break
                 ;;
             *) sleep 2 ;;
         esac
     done
-    if [ "$endpoint" = fail ]; then why endpoint "no answer like the agent's from $URL"; fi
+    if [ "$endpoint" = fail ]; then why endpoint no-answer; fi
 fi
 
 # agent_network: the agent container is on its own network, never host
@@ -204,7 +206,7 @@ if [ "$mode" = "$NETWORK" ] || { [ "$NETWORK" = bridge ] && [ "$mode" = default 
     agent_network=pass
 else
     agent_network=fail
-    why agent_network "the agent container network is $mode"
+    why agent_network "mode:$mode"
 fi
 
 # metadata_guard: the docker0 -> IMDS block is in force now
@@ -214,10 +216,10 @@ if [ "$BLOCK" = yes ]; then
         metadata_guard=pass
     else
         metadata_guard=fail
-        why metadata_guard "the rendered IMDS block is not in the ruleset"
+        why metadata_guard not-applied
     fi
 else
-    why metadata_guard "block_task_metadata is off"
+    why metadata_guard guard-off
 fi
 
 # userland_proxy: docker0 -> agent bridge relies on docker-proxy on some engines
@@ -225,7 +227,7 @@ userland_proxy=skip
 if [ "$OWN_NETWORK" = yes ]; then
     if userland_proxy_disabled; then
         userland_proxy=warn
-        why userland_proxy "dockerd runs with userland-proxy=false"
+        why userland_proxy proxy-off
     else
         userland_proxy=pass
     fi
@@ -236,7 +238,7 @@ task_path=skip
 imds_blocked=skip
 no_ns=""
 if [ "$probe" = none ]; then
-    no_ns="no HTTP client (curl or wget)"
+    no_ns=no-client
 elif ns_up 1; then
     out=$(http "$ns" GET "$URL" 5)
     ns_down
@@ -244,26 +246,26 @@ elif ns_up 1; then
         *NoIdInRequest*) task_path=pass ;;
         *HTTP_STATUS=400)
             task_path=warn
-            why task_path "only the 400 status was seen (busybox wget hides the body)"
+            why task_path busybox-400
             ;;
         *)
             task_path=fail
-            why task_path "no answer like the agent's from $URL on $BRIDGE"
+            why task_path task-no-answer
             ;;
     esac
 fi
 if [ "$BLOCK" != yes ]; then
-    why imds_blocked "block_task_metadata is off"
+    why imds_blocked guard-off
 elif [ -z "$no_ns" ] && ns_up 2; then
     put=$(http "$ns" PUT "$IMDS/latest/api/token" 2)
     get=$(http "$ns" GET "$IMDS/latest/meta-data/" 2)
     ns_down
     if answered "$put"; then
         imds_blocked=fail
-        why imds_blocked "a task on $BRIDGE got an answer to the IMDSv2 token PUT"
+        why imds_blocked token-answered
     elif answered "$get"; then
         imds_blocked=fail
-        why imds_blocked "a task on $BRIDGE got an answer to GET /latest/meta-data/"
+        why imds_blocked get-answered
     else
         imds_blocked=pass
     fi
@@ -301,9 +303,9 @@ agent_imds=fail
 pid=$("$DOCKER" inspect -f '{{.State.Pid}}' "$NAME" 2>/dev/null) || pid=0
 if [ "$probe" = none ] || ! command -v "$NSENTER" >/dev/null 2>&1; then
     agent_imds=skip
-    why agent_imds "no HTTP client or no nsenter command"
+    why agent_imds no-client-nsenter
 elif [ -z "$pid" ] || [ "$pid" = 0 ]; then
-    why agent_imds "the agent container is not running"
+    why agent_imds agent-down
 else
     out=$(http "/proc/$pid/ns/net" PUT "$IMDS/latest/api/token" 5)
     case $out in
@@ -311,13 +313,13 @@ else
         *HTTP_STATUS=none)
             if answered "$(http "/proc/$pid/ns/net" GET "$IMDS/latest/meta-data/" 5)"; then
                 agent_imds=warn
-                why agent_imds "busybox wget cannot send the token PUT: IMDS answers a GET, the hop limit is not proven"
+                why agent_imds get-only
             else
-                why agent_imds "no answer from IMDS in the agent's network namespace"
+                why agent_imds agent-no-imds
             fi
             ;;
-        *HTTP_STATUS=000) why agent_imds "no answer to the IMDSv2 token PUT in the agent's network namespace (hop limit below 2, or no route)" ;;
-        *) why agent_imds "IMDS refused the IMDSv2 token PUT from the agent's network namespace" ;;
+        *HTTP_STATUS=000) why agent_imds token-no-answer ;;
+        *) why agent_imds token-refused ;;
     esac
 fi
 
