@@ -148,7 +148,7 @@ impl DataSource for UserData {
                 "gzip the user data (deterministic: no time stamp or file name, best compression). Defaults to `true` for `cloud_init` and `coreos_cloud_config`, whose consumers always gunzip (EC2's 16 KiB limit counts the compressed bytes, so this leaves room for your own content; `false` there warns with the room it costs), and to `false` for `shell` and `ignition`. Not allowed with `ignition`: Ignition on AWS does not gunzip user data.",
             ),
             Attribute::string("ignition_version").default(DEFAULT_VERSION).description(&format!(
-                "Ignition spec version for `host_format = \"ignition\"` (3.0.0–3.4.0). It must not exceed what the image's Ignition supports; `{DEFAULT_VERSION}` is read by Ignition 2.14+ (Flatcar 3510+, Fedora CoreOS 36+). Defaults to `{DEFAULT_VERSION}`."
+                "Ignition spec version for `host_format = \"ignition\"` (3.0.0–3.4.0). It must not exceed what the image's Ignition supports; `{DEFAULT_VERSION}` is read by Ignition 2.14+ (Flatcar 3510+, Fedora CoreOS 36+). From 3.1.0 the provider's own config (its files and units) travels as one gzip-compressed `ignition.config.merge` child ahead of your parts, so one compression covers every file (≈6.8 KB left for your own content at defaults, ≈3.6 KB at 3.0.0, where each file is compressed on its own); the `files` attribute shows each file in plain text. Defaults to `{DEFAULT_VERSION}`."
             )),
             Attribute::bool("self_check").default(true).description(
                 "End the user data with a boot-time self-check that prints one `ECSHOST_SELF_CHECK {json}` line to the serial console (see the self-check report guide). Defaults to `true`.",

@@ -134,8 +134,15 @@ pub fn analyse(bytes: &[u8]) -> Analysis {
         ]
         .iter()
         .any(|s| lower.contains(s));
-    let metadata_blocked = (lower.contains("docker-user") && lower.contains(IMDS_ADDRESS))
-        || lower.contains("ecshost_metadata_guard");
+    // A DROP in DOCKER-USER for IMDS on one line (AWS's own rule, or ours,
+    // which names the address as `$IMDS_V4`): DOCKER-USER and the address
+    // anywhere in the text are not enough — the task DNAT jumps from
+    // DOCKER-USER, and the self-check names IMDS to probe it.
+    let metadata_blocked = lower.lines().any(|l| {
+        l.contains("docker-user")
+            && l.contains("drop")
+            && (l.contains(IMDS_ADDRESS) || l.contains("imds"))
+    }) || lower.contains("ecshost_metadata_guard");
     let legacy_dnat = lower.contains("route_localnet")
         && lower.contains("dnat")
         && lower.contains("51679")
@@ -202,7 +209,34 @@ fn unwrap(bytes: &[u8], texts: &mut Vec<String>, depth: usize) -> String {
                     }
                 }
                 texts.push(text.clone());
-                return "ignition".into();
+                // Configs merged in (`ignition.config.merge`, `replace`):
+                // data URLs only (anything else is fetched at boot, which
+                // an analysis cannot do), gunzipped where they say so.
+                let mut children = Vec::new();
+                if let Some(merge) = j
+                    .pointer("/ignition/config/merge")
+                    .and_then(|m| m.as_array())
+                {
+                    children.extend(merge.iter());
+                }
+                children.extend(j.pointer("/ignition/config/replace"));
+                let mut nested = Vec::new();
+                for c in children {
+                    let Some(b) = c.get("source").and_then(|s| s.as_str()).and_then(data_url)
+                    else {
+                        continue;
+                    };
+                    let b = if c.get("compression").and_then(|c| c.as_str()) == Some("gzip") {
+                        gunzip(&b).unwrap_or_default()
+                    } else {
+                        b
+                    };
+                    nested.push(unwrap(&b, texts, depth + 1));
+                }
+                if nested.is_empty() {
+                    return "ignition".into();
+                }
+                return format!("ignition+merge({})", nested.join(","));
             }
         }
     }
@@ -306,6 +340,30 @@ mod tests {
         };
         i.agent.cluster = "c".into();
         user_data::render(&i).unwrap().bytes
+    }
+
+    /// Without the metadata guard our user data still names DOCKER-USER
+    /// (the task DNAT) and IMDS (the self-check probes it): that is no
+    /// block, in any format, Ignition's packed merge child included.
+    #[test]
+    fn our_own_user_data_without_the_guard_is_not_blocked() {
+        for f in [
+            HostFormat::Shell,
+            HostFormat::CloudInit,
+            HostFormat::Ignition,
+            HostFormat::CoreosCloudConfig,
+        ] {
+            let mut i = UserDataInput {
+                host_format: f,
+                gzip: false,
+                ..Default::default()
+            };
+            i.agent.cluster = "c".into();
+            i.agent.block_task_metadata = false;
+            let a = analyse(&user_data::render(&i).unwrap().bytes);
+            assert!(a.ecshost && a.agent && !a.metadata_blocked, "{f:?}: {a:?}");
+            assert!(!a.follows_design(), "{f:?}");
+        }
     }
 
     #[test]

@@ -541,16 +541,29 @@ impl UserDataInput {
                 contents: c,
             })
             .collect();
-        let mut value = ignition::config(&self.ignition_version, &ign_files, &ign_units);
-        if !self.extra_parts.is_empty() {
-            // Yours merge into ours (Ignition's `ignition.config.merge`).
-            let merge: Vec<serde_json::Value> = self
-                .extra_parts
-                .iter()
-                .map(|p| ignition::merge_resource(&p.content, &self.ignition_version))
-                .collect();
-            value["ignition"]["config"] = serde_json::json!({ "merge": merge });
-        }
+        let version = &self.ignition_version;
+        // Yours merge into ours (Ignition's `ignition.config.merge`).
+        let theirs = self
+            .extra_parts
+            .iter()
+            .map(|p| ignition::merge_resource(&p.content, version));
+        let value = if ignition::packs_whole_config(version) {
+            // Ours packed once: the whole config, its files as plain data
+            // URLs, gzipped in one data URL and merged into an empty parent
+            // before yours, so one compression stream covers every file.
+            let ours = ignition::config_plain(version, &ign_files, &ign_units);
+            let ours = serde_json::to_string(&ours).expect("a json! value always serializes");
+            let mut merge = vec![ignition::merge_resource(&ours, version)];
+            merge.extend(theirs);
+            serde_json::json!({ "ignition": { "version": version, "config": { "merge": merge } } })
+        } else {
+            let mut value = ignition::config(version, &ign_files, &ign_units);
+            let merge: Vec<serde_json::Value> = theirs.collect();
+            if !merge.is_empty() {
+                value["ignition"]["config"] = serde_json::json!({ "merge": merge });
+            }
+            value
+        };
         serde_json::to_string(&value).expect("a json! value always serializes") + "\n"
     }
 
@@ -1263,16 +1276,18 @@ mod tests {
                         } else {
                             assert_eq!(ud.bytes, ud.rendered.as_bytes());
                         }
-                        assert_eq!(
-                            ud.rendered.contains(self_check::SCRIPT_PATH),
-                            self_check,
-                            "{f:?}"
-                        );
-                        assert_eq!(
-                            ud.rendered.contains(metadata_guard::UNIT_NAME),
-                            block,
-                            "{f:?}"
-                        );
+                        // Ignition packs our config into one gzipped merge
+                        // child: read it the way an analysis does.
+                        let seen = if f == HostFormat::Ignition {
+                            let a = crate::analyse::analyse(&ud.bytes);
+                            (a.self_check, a.metadata_blocked)
+                        } else {
+                            (
+                                ud.rendered.contains(self_check::SCRIPT_PATH),
+                                ud.rendered.contains(metadata_guard::UNIT_NAME),
+                            )
+                        };
+                        assert_eq!(seen, (self_check, block), "{f:?}");
                     }
                 }
             }
@@ -1813,7 +1828,42 @@ packages: [jq]
             let ud = render(&input).unwrap_or_else(|e| panic!("{version}: {e}"));
             consumer_tools::ignition_validate(&ud.rendered, version);
             let v: serde_json::Value = serde_json::from_str(&ud.rendered).unwrap();
-            let merge = &v["ignition"]["config"]["merge"][0];
+            let merges = v["ignition"]["config"]["merge"].as_array().unwrap();
+            // From 3.1.0 ours is packed as the first merge child, yours next.
+            let yours = if ignition::packs_whole_config(version) {
+                assert_eq!(merges.len(), 2, "{version}");
+                let ours = &merges[0];
+                assert_eq!(ours["compression"], "gzip", "{version}");
+                let gz = base64::engine::general_purpose::STANDARD
+                    .decode(
+                        ours["source"]
+                            .as_str()
+                            .unwrap()
+                            .strip_prefix("data:;base64,")
+                            .unwrap(),
+                    )
+                    .unwrap();
+                let mut child = String::new();
+                std::io::Read::read_to_string(
+                    &mut flate2::read::GzDecoder::new(&gz[..]),
+                    &mut child,
+                )
+                .unwrap();
+                consumer_tools::ignition_validate(&child, version);
+                let child: serde_json::Value = serde_json::from_str(&child).unwrap();
+                let paths: Vec<&str> = child["storage"]["files"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["path"].as_str().unwrap())
+                    .collect();
+                assert!(paths.contains(&agent::START_SCRIPT_PATH), "{paths:?}");
+                &merges[1]
+            } else {
+                assert_eq!(merges.len(), 1, "{version}");
+                &merges[0]
+            };
+            let merge = yours;
             let src = merge["source"].as_str().unwrap();
             let child = if merge["compression"] == "gzip" {
                 assert_ne!(version, "3.0.0", "3.0.0 has no compression for configs");
@@ -2040,7 +2090,7 @@ packages: [jq]
             (HostFormat::CloudInit, true, 9_100, Some(8_900)),
             (HostFormat::Shell, true, 9_400, Some(9_200)),
             (HostFormat::CoreosCloudConfig, true, 9_700, Some(9_500)),
-            (HostFormat::Ignition, false, 3_600, Some(3_250)),
+            (HostFormat::Ignition, false, 6_750, Some(6_400)),
             // The issue saw 16,387 bytes (refused) for the realistic one.
             (HostFormat::CloudInit, false, 900, Some(400)),
             (HostFormat::Shell, false, 1_850, Some(1_400)),

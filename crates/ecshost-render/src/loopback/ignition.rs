@@ -60,11 +60,29 @@ pub(crate) struct Unit<'a> {
 }
 
 /// Builds an Ignition config value; serialized with serde_json by callers.
+/// Each file's contents in the smallest data URL ([`smallest_source`]).
 pub(crate) fn config(version: &str, files: &[File<'_>], units: &[Unit<'_>]) -> Value {
+    config_with(version, files, units, smallest_source)
+}
+
+/// [`config`] with each file's contents as a plain (percent-encoded) data
+/// URL: for a config that travels compressed as a whole inside its parent's
+/// `config.merge` (see `user_data`), where compressing each file again
+/// would only cost bytes.
+pub(crate) fn config_plain(version: &str, files: &[File<'_>], units: &[Unit<'_>]) -> Value {
+    config_with(version, files, units, |c| (data_url(c), false))
+}
+
+fn config_with(
+    version: &str,
+    files: &[File<'_>],
+    units: &[Unit<'_>],
+    source_of: impl Fn(&str) -> (String, bool),
+) -> Value {
     let files: Vec<Value> = files
         .iter()
         .map(|f| {
-            let (source, gzip) = smallest_source(f.contents);
+            let (source, gzip) = source_of(f.contents);
             let mut contents = json!({ "source": source });
             if gzip {
                 contents["compression"] = json!("gzip");
@@ -131,13 +149,21 @@ pub(crate) fn smallest_source(contents: &str) -> (String, bool) {
 /// coreos/ignition `docs/supported-platforms.md`).
 pub const CONFIG_TYPE: &str = "application/vnd.coreos.ignition+json";
 
+/// Whether the provider's own config travels as one gzipped
+/// `ignition.config.merge` child ([`merge_resource`]) at this spec version:
+/// from 3.1.0 on, where `ignition.config` resources take `compression`.
+/// At 3.0.0 each file is compressed on its own ([`config`]).
+pub(crate) fn packs_whole_config(version: &str) -> bool {
+    version != "3.0.0"
+}
+
 /// An `ignition.config.merge` entry carrying `config` in a data URL: the
 /// smallest of the three encodings, gzip only from spec 3.1.0 on (where
 /// resources of `ignition.config` gained `compression`; 3.0.0 has it for
 /// files only — coreos/ignition `docs/configuration-v3_1.md`, "compression").
 pub(crate) fn merge_resource(config: &str, version: &str) -> Value {
     let (source, gzip) = smallest_source(config);
-    if gzip && version != "3.0.0" {
+    if gzip && packs_whole_config(version) {
         return json!({ "source": source, "compression": "gzip" });
     }
     use base64::Engine;
