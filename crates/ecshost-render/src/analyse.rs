@@ -138,9 +138,11 @@ pub fn analyse(bytes: &[u8]) -> Analysis {
     // which names the address as `$IMDS_V4`): DOCKER-USER and the address
     // anywhere in the text are not enough — the task DNAT jumps from
     // DOCKER-USER, and the self-check names IMDS to probe it.
-    let metadata_blocked = lower.lines().any(|l| {
+    // Shell line continuations joined first: a rule is often split.
+    let joined = lower.replace("\\\r\n", " ").replace("\\\n", " ");
+    let metadata_blocked = joined.lines().any(|l| {
         l.contains("docker-user")
-            && l.contains("drop")
+            && (l.contains("drop") || l.contains("reject"))
             && (l.contains(IMDS_ADDRESS) || l.contains("imds"))
     }) || lower.contains("ecshost_metadata_guard");
     let legacy_dnat = lower.contains("route_localnet")
@@ -340,6 +342,24 @@ mod tests {
         };
         i.agent.cluster = "c".into();
         user_data::render(&i).unwrap().bytes
+    }
+
+    /// AWS's rule as users write it: on one line, split with `\`, or with
+    /// REJECT; an ACCEPT for IMDS is no block.
+    #[test]
+    fn a_docker_user_rule_for_imds_is_a_block() {
+        for script in [
+            "iptables --insert DOCKER-USER 1 --in-interface docker+ --destination 169.254.169.254/32 --jump DROP",
+            "iptables --insert DOCKER-USER 1 \\\n  --destination 169.254.169.254/32 \\\n  --jump DROP",
+            "iptables -I DOCKER-USER -d 169.254.169.254 -j REJECT",
+        ] {
+            let a = analyse(format!("#!/bin/sh\n{script}\n").as_bytes());
+            assert!(a.metadata_blocked, "{script}");
+        }
+        let a = analyse(
+            b"#!/bin/sh\niptables -I DOCKER-USER -j ACCEPT\ncurl http://169.254.169.254/\n",
+        );
+        assert!(!a.metadata_blocked);
     }
 
     /// Without the metadata guard our user data still names DOCKER-USER

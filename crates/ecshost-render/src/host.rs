@@ -83,7 +83,8 @@ pub fn function<'a>(source: &'a str, name: &str) -> &'a str {
                 .1;
             match heredoc {
                 // A here-document's lines are data, its `}` too.
-                Some(word) if line == word => heredoc = None,
+                // `<<-` strips leading tabs from the delimiter line too.
+                Some(word) if line.trim_start_matches('\t') == word => heredoc = None,
                 Some(_) => {}
                 None if line == "}" => break,
                 None => heredoc = heredoc_word(line),
@@ -95,14 +96,19 @@ pub fn function<'a>(source: &'a str, name: &str) -> &'a str {
     &source[start..end.min(source.len())]
 }
 
-/// The delimiter of a here-document `line` starts (`<<WORD`, `<<'WORD'`).
+/// The delimiter of a here-document `line` starts (`<<WORD`, `<<'WORD'`,
+/// `<<"WORD"`, `<<\WORD`, and the `<<-` forms); `None` for a comment line
+/// or a line without one (`$((1 << n))` has no word after `<<`).
 fn heredoc_word(line: &str) -> Option<&str> {
+    if line.trim_start().starts_with('#') {
+        return None;
+    }
     let rest = line.split_once("<<")?.1.trim_start_matches('-');
-    let word = rest.trim_start().trim_start_matches('\'');
+    let word = rest.trim_start().trim_start_matches(['\'', '"', '\\']);
     let end = word
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(word.len());
-    (end > 0).then(|| &word[..end])
+    (end > 0 && !word.starts_with(|c: char| c.is_ascii_digit())).then(|| &word[..end])
 }
 
 /// Each line of `s` (without its newline) with the byte offset it starts at.
@@ -200,14 +206,35 @@ impl Header {
     }
 }
 
-/// Whether `script` reads variable `name` (`$NAME` or `${NAME…`).
+/// Whether `script` reads variable `name`: `$NAME`, `${NAME…}`,
+/// `${#NAME}`, or `NAME` as a word inside `$(( … ))`. Reading too much only
+/// assigns a variable the script does not need (shellcheck's SC2034 on the
+/// rendered scripts says so); reading too little would leave one unset
+/// under `set -u`.
 fn reads(script: &str, name: &str) -> bool {
-    let braced = format!("${{{name}");
-    let plain = format!("${name}");
-    script.contains(&braced)
-        || script.match_indices(&plain).any(|(i, _)| {
-            !script[i + plain.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    let word_at = |text: &str, end: usize| {
+        !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    };
+    for prefix in ["$", "${", "${#"] {
+        let needle = format!("{prefix}{name}");
+        if script
+            .match_indices(&needle)
+            .any(|(i, _)| word_at(script, i + needle.len()))
+        {
+            return true;
+        }
+    }
+    script.match_indices("$((").any(|(i, _)| {
+        let inner = &script[i + 3..];
+        let inner = &inner[..inner.find("))").unwrap_or(inner.len())];
+        inner.match_indices(name).any(|(j, _)| {
+            let before_ok = inner[..j]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'));
+            before_ok && word_at(inner, j + name.len())
         })
+    })
 }
 
 /// `source` with its `# @values@` line replaced by `values` (shell
@@ -345,6 +372,55 @@ mod tests {
                 writes.contains_key(rule),
                 "checked but never written: {rule}"
             );
+        }
+    }
+
+    /// Every `<<` in a library starts a here-document `function` sees as
+    /// one, so a `}` inside one never ends a function early.
+    #[test]
+    fn every_here_document_in_a_library_is_recognised() {
+        for (file, s) in LIBRARIES {
+            for line in s
+                .lines()
+                .filter(|l| l.contains("<<") && !l.trim_start().starts_with('#'))
+            {
+                assert!(heredoc_word(line).is_some(), "{file}: {line}");
+            }
+        }
+        for (line, word) in [
+            ("cat <<'EOF'", Some("EOF")),
+            ("cat <<\"EOF\" >f", Some("EOF")),
+            ("cat <<\\EOF", Some("EOF")),
+            ("cat <<-EOF", Some("EOF")),
+            ("x=$((1 << 4))", None),
+            ("# see <<EOF", None),
+        ] {
+            assert_eq!(heredoc_word(line), word, "{line}");
+        }
+        let src = "f() {\n\tcat <<-\"EOF\"\n}\n\tEOF\n}\n\ng() { :; }\n";
+        assert_eq!(function(src, "f"), "f() {\n\tcat <<-\"EOF\"\n}\n\tEOF\n}\n");
+    }
+
+    #[test]
+    fn reads_every_form_of_a_read() {
+        for script in [
+            "$PORT",
+            "x${PORT}",
+            "${PORT:-80}",
+            "${#PORT}",
+            "$((PORT + 1))",
+            "$(( 2*PORT))",
+        ] {
+            assert!(reads(script, "PORT"), "{script}");
+        }
+        for script in [
+            "$PORTS",
+            "${PORTS}",
+            "$((PORTS + 1))",
+            "$((X_PORT))",
+            "PORT=1",
+        ] {
+            assert!(!reads(script, "PORT"), "{script}");
         }
     }
 

@@ -135,7 +135,7 @@ impl Report {
 /// the endpoint the report names (`address`, `port`), `{address}` its
 /// address. Reports written before the codes carry the sentences
 /// themselves and are kept as they are.
-pub const REASONS: [(&str, &str); 21] = [
+pub const REASONS: [(&str, &str); 23] = [
     ("not-on", "{address}/32 is not on {detail}"),
     ("no-client", "no HTTP client (curl or wget)"),
     (
@@ -178,11 +178,24 @@ pub const REASONS: [(&str, &str); 21] = [
     ("no-bridge-subnet", "no docker0 bridge with an IPv4 subnet"),
     ("no-netns", "cannot create a network namespace"),
     ("no-veth", "cannot plug a veth into docker0"),
+    (
+        "image-no-answer",
+        "no answer like the agent's from {url} in a task container of the probe image",
+    ),
+    (
+        "image-answered",
+        "a task container of the probe image got an answer from instance metadata",
+    ),
 ];
 
 /// The sentence for reason `code` (see [`REASONS`]); `None` for text that
-/// is no code (a report written before the codes).
+/// is no code: a report written before the codes, or a sentence this
+/// function wrote (every sentence has a space, no code has one), so a
+/// parsed report parses back to itself.
 fn reason_text(code: &str, address: &str, url: &str) -> Option<String> {
+    if code.contains(char::is_whitespace) {
+        return None;
+    }
     let (name, detail) = match code.split_once(':') {
         Some((n, d)) => (n, Some(d)),
         None => (code, None),
@@ -192,11 +205,12 @@ fn reason_text(code: &str, address: &str, url: &str) -> Option<String> {
     if needs_detail != detail.is_some() {
         return None;
     }
+    // The detail last: a value from the host is never read as a placeholder.
     Some(
         sentence
-            .replace("{detail}", detail.unwrap_or(""))
             .replace("{address}", address)
-            .replace("{url}", url),
+            .replace("{url}", url)
+            .replace("{detail}", detail.unwrap_or("")),
     )
 }
 
@@ -252,7 +266,10 @@ pub fn parse_report_line(line: &str) -> Result<Report, ReportError> {
             .unwrap_or(crate::CREDENTIALS_ADDRESS),
         report.port.unwrap_or(80)
     );
-    let address = report.address.clone().unwrap_or_default();
+    let address = report
+        .address
+        .clone()
+        .unwrap_or_else(|| crate::CREDENTIALS_ADDRESS.to_owned());
     for reason in report.reasons.values_mut() {
         if let Some(text) = reason_text(reason, &address, &url) {
             *reason = text;
@@ -435,6 +452,17 @@ mod tests {
         );
         assert_eq!(r.reasons["alias"], "169.254.170.2/32 is not on lo");
         assert_eq!(r.reasons["agent_network"], "guard-off:x");
+        // A parsed report parses back to itself (the fuzz target's
+        // round trip), even where a host value looks like a code.
+        let odd = line.replace(r#""address":"169.254.170.2""#, r#""address":"mode:""#);
+        let once = parse_report_line(&odd).unwrap();
+        let again = parse_report_line(&format!(
+            "{REPORT_PREFIX}{}",
+            serde_json::to_string(&once).unwrap()
+        ))
+        .unwrap();
+        assert_eq!(once, again);
+        assert_eq!(once.reasons["alias"], "mode:/32 is not on lo");
         assert_eq!(
             parse_report_line(GOOD).unwrap().reasons["task_path"],
             "no docker0 bridge with an IPv4 subnet"

@@ -7,9 +7,10 @@
 #
 # Source: crates/ecshost-render/src/host/user-data.sh, the shell format's
 # user data and cloud-init's ecshost.sh part. The render (user_data.rs)
-# replaces the @values@ line with the files (here-documents), then installs
-# and starts the units where systemd runs, or runs the scripts directly
-# where it does not (containers, the host lab).
+# replaces the @values@ line with the files (here-documents), then installs,
+# enables and starts the units where systemd runs (the loopback unit first,
+# waited for: docker.service needs the address), or runs the scripts
+# directly where it does not (containers, the host lab).
 set -eu
 
 ECSHOST_ROOT="${ECSHOST_ROOT:-}"
@@ -30,17 +31,6 @@ write_file() {
 # True where systemd runs the host: units are installed and started.
 has_systemd() {
     [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1
-}
-
-# start_units LOOPBACK-UNIT OTHER-UNITS...: enable them all, start the
-# loopback unit and wait for it (docker.service needs the address), start
-# the others without waiting (the agent's waits for Docker).
-start_units() {
-    systemctl daemon-reload
-    systemctl enable "$@"
-    systemctl start "$1"
-    shift
-    systemctl start --no-block "$@"
 }
 
 # Without systemd: the loopback script, the agent (a failure is reported,

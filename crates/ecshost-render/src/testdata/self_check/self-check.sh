@@ -296,13 +296,19 @@ if [ -n "$no_ns" ] && [ -n "$ECSHOST_PROBE_IMAGE" ] && "$DOCKER" image inspect "
     case $?:$out in
         12[567]:* | 13[249]:*) ;;
         *NoIdInRequest* | *" 400 "*) task_path=pass ;;
-        *) task_path=fail ;;
+        *)
+            task_path=fail
+            why task_path image-no-answer
+            ;;
     esac
     if [ "$BLOCK" = yes ]; then
         out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "$IMDS/" 2>&1)
         case $?:$out in
             12[567]:* | 13[249]:*) ;;
-            0:* | *"server returned"* | *HTTP/*) imds_blocked=fail ;;
+            0:* | *"server returned"* | *HTTP/*)
+                imds_blocked=fail
+                why imds_blocked image-answered
+                ;;
             *) imds_blocked=pass ;;
         esac
     fi
