@@ -180,8 +180,25 @@ impl Moto {
     /// `PayloadMessage` with `tasks`; returns its message id, or the
     /// launcher's reason (no ACS connection yet, …).
     pub fn acs_send_tasks(&self, tasks: serde_json::Value) -> Result<String, String> {
+        self.acs_send(serde_json::json!({ "tasks": tasks }))
+    }
+
+    /// [`Moto::acs_send_tasks`] to the ACS connection of one container
+    /// instance (when several agents are connected, as in parallel boots).
+    pub fn acs_send_tasks_to(
+        &self,
+        container_instance_arn: &str,
+        tasks: serde_json::Value,
+    ) -> Result<String, String> {
+        self.acs_send(serde_json::json!({
+            "tasks": tasks,
+            "containerInstanceArn": container_instance_arn,
+        }))
+    }
+
+    fn acs_send(&self, body: serde_json::Value) -> Result<String, String> {
         let port = self.acs_port.expect("started with start_ecs_launcher");
-        let body = serde_json::json!({ "tasks": tasks }).to_string();
+        let body = body.to_string();
         let (code, text) = http_text(port, "POST", "/harness/payload", &body)
             .ok_or("no answer from the launcher")?;
         if code != 200 {

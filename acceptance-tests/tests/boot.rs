@@ -15,7 +15,11 @@
 //!    new version out of band (hand-edited bytes) and boot that one;
 //! 3. `RunInstances` on moto gives the instance id; the guest boots with it
 //!    as its `instance-id`, in a network namespace of its own;
-//! 4. the console is served as that instance's `GetConsoleOutput` (its last
+//! 4. with the real ECS agent in the guest (`../shared/ecs-agent`), the
+//!    agent registers with moto through the ECS launcher and, on a good
+//!    case, gets one task through ACS; the witness prints what the task read
+//!    at `169.254.170.2` and whether it reached instance metadata;
+//! 5. the console is served as that instance's `GetConsoleOutput` (its last
 //!    64 KiB, as EC2 keeps), and an `ecshost_instance_verification` data
 //!    source per instance, through Terraform, judges it.
 //!
@@ -32,12 +36,19 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use acceptance_tests::boot::guest::{self, Accel, BootResult, BootSpec, GuestNet, ImdsSettings};
 use acceptance_tests::boot::image::{self, Distribution, Image, DISTRIBUTIONS};
 use acceptance_tests::ec2_proxy::Ec2Proxy;
+use acceptance_tests::hostlab::agent_image::AGENT_VERSION;
+use acceptance_tests::hostlab::agent_peers::{
+    instance_facts, served_credentials, task_json_on, RoleCredentials, ACCOUNT, TASK_SCRIPT,
+};
+use acceptance_tests::hostlab::imds::write_instance_files;
+use acceptance_tests::hostlab::relay::Relay;
 use acceptance_tests::moto::{Launch, Moto};
 use acceptance_tests::terraform::{built_binary, target_dir, Workdir};
 use acceptance_tests::user_data_edit::strip_loopback;
@@ -71,8 +82,8 @@ enum Neg {
     /// proved by a boot. (Docker's `userland-proxy=false` was the negative
     /// here before the task DNAT existed, which makes such a host healthy.)
     HopLimit,
-    /// The agent stand-in image is never loaded (its loader unit masked on
-    /// the kernel command line).
+    /// The agent image (the real agent's, or the stand-in's) is never loaded
+    /// (its loader unit masked on the kernel command line).
     AgentImage,
 }
 
@@ -118,8 +129,17 @@ impl Case {
         }
     }
 
-    fn cmdline(&self) -> String {
+    /// Whether this boot runs the end-to-end task: a good case on a guest
+    /// carrying the real agent.
+    fn runs_task(&self, img: &Image) -> bool {
+        self.neg.is_none() && img.real_agent()
+    }
+
+    fn cmdline(&self, img: &Image) -> String {
         let mut c = format!("ecshost_test.net={}", self.stack());
+        if self.runs_task(img) {
+            c.push_str(" ecshost_test.task=1");
+        }
         if self.neg == Some(Neg::AgentImage) {
             c.push_str(" systemd.mask=ecshost-test-agent-image.service");
         }
@@ -199,10 +219,30 @@ fn provider_block(endpoint: &str) -> String {
     acceptance_tests::terraform::provider_block(&[("ec2", endpoint)], &[])
 }
 
-fn templates_config(endpoint: &str, cases: &[Case]) -> String {
+/// The launch templates of `cases` (each case's user data names the agent
+/// image its guest carries). With the real agent, `ecs.config` gets what a
+/// boot needs besides the product's own settings, each for a reason of
+/// the test: `ECS_BACKEND_HOST`, moto (the launcher) at the guest's
+/// gateway, where a relay listens; `ECS_IMAGE_PULL_BEHAVIOR =
+/// prefer-cached`, no registry (the task image is loaded at boot).
+fn templates_config(
+    endpoint: &str,
+    cases: &[Case],
+    images: &BTreeMap<&str, Image>,
+    moto_port: u16,
+) -> String {
     let mut s = provider_block(endpoint);
     for c in cases {
         let name = c.name();
+        let img = &images[c.dist.suite];
+        let config = if img.real_agent() {
+            format!(
+                "  config = {{\n    ECS_BACKEND_HOST        = \"http://{}:{moto_port}\"\n    ECS_IMAGE_PULL_BEHAVIOR = \"prefer-cached\"\n  }}\n",
+                guest::LINK_ADDR
+            )
+        } else {
+            String::new()
+        };
         let extra = match (c.neg, c.lo) {
             (_, "shell" | "networkd") => String::new(),
             (_, lo) => {
@@ -218,7 +258,7 @@ fn templates_config(endpoint: &str, cases: &[Case]) -> String {
   cluster     = "{CLUSTER}"
   image       = "{image}"
   gzip        = {gzip}
-{extra}}}
+{config}{extra}}}
 resource "ecshost_launch_template" "{name}" {{
   name             = "{name}"
   image_id         = "{AMI}"
@@ -234,7 +274,7 @@ resource "ecshost_launch_template" "{name}" {{
 }}
 "#,
             hf = c.host_format,
-            image = image::AGENT_IMAGE,
+            image = img.agent_image,
             gzip = c.gzip,
         ));
     }
@@ -256,6 +296,139 @@ struct Run {
     /// or the provider's own networkd file for `networkd`).
     lo_path: String,
     boot: Option<Result<BootResult, String>>,
+    /// The end-to-end task sent through ACS (real-agent good cases).
+    task: Option<Result<TaskSent, String>>,
+}
+
+/// What the test sent a boot's agent and what ECS (moto) said of the
+/// agent's registration when its ACS connection was open.
+#[derive(Debug, Clone)]
+struct TaskSent {
+    creds: RoleCredentials,
+    task_arn: String,
+    container_instance_arn: String,
+    /// `status`, `agentConnected` and `versionInfo.agentVersion` of the
+    /// container instance (DescribeContainerInstances).
+    status: String,
+    agent_connected: bool,
+    agent_version: String,
+}
+
+/// `(ec2InstanceId, status, agentConnected, agentVersion)` of container
+/// instance `arn` of [`CLUSTER`].
+fn describe_container_instance(moto: &Moto, arn: &str) -> (String, String, bool, String) {
+    moto.with_ecs(async |ecs| {
+        let out = ecs
+            .sdk()
+            .describe_container_instances()
+            .cluster(CLUSTER)
+            .container_instances(arn)
+            .send()
+            .await
+            .expect("DescribeContainerInstances");
+        let Some(c) = out.container_instances().first() else {
+            return (String::new(), String::new(), false, String::new());
+        };
+        (
+            c.ec2_instance_id().unwrap_or_default().to_owned(),
+            c.status().unwrap_or_default().to_owned(),
+            c.agent_connected(),
+            c.version_info()
+                .and_then(|v| v.agent_version())
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    })
+}
+
+/// EC2 instance ids of every container instance of [`CLUSTER`].
+fn registered_instances(moto: &Moto) -> Vec<String> {
+    let arns = moto.with_ecs(async |ecs| {
+        ecs.sdk()
+            .list_container_instances()
+            .cluster(CLUSTER)
+            .send()
+            .await
+            .expect("ListContainerInstances")
+            .container_instance_arns()
+            .to_vec()
+    });
+    arns.iter()
+        .map(|a| describe_container_instance(moto, a).0)
+        .collect()
+}
+
+/// Waits (until `done`) for an open ACS connection of the agent on EC2
+/// instance `instance_id`, then sends it task `n`: one bridge-mode
+/// container on the guest's task image running [`TASK_SCRIPT`], with fresh
+/// role credentials.
+fn send_task_when_connected(
+    moto: &Moto,
+    instance_id: &str,
+    n: u32,
+    done: &AtomicBool,
+) -> Result<TaskSent, String> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    loop {
+        if done.load(Ordering::Relaxed) {
+            return Err(format!(
+                "the boot ended before the agent of {instance_id} opened an ACS connection; connections: {:#}",
+                moto.acs_state()["connections"]
+            ));
+        }
+        let state = moto.acs_state();
+        let open: Vec<String> = state["connections"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["kind"] == "acs" && c["open"] == true)
+            .filter_map(|c| c["containerInstanceArn"].as_str().map(str::to_owned))
+            .collect();
+        for arn in open {
+            if !seen.contains_key(&arn) {
+                let ec2 = describe_container_instance(moto, &arn).0;
+                seen.insert(arn.clone(), ec2);
+            }
+            if seen[&arn] != instance_id {
+                continue;
+            }
+            let (_, status, agent_connected, agent_version) =
+                describe_container_instance(moto, &arn);
+            let creds = RoleCredentials::new(n);
+            let task_arn = format!(
+                "arn:aws:ecs:us-east-1:{ACCOUNT}:task/{CLUSTER}/{:032x}",
+                u128::from(std::process::id()) << 32 | u128::from(n)
+            );
+            moto.acs_send_tasks_to(
+                &arn,
+                json!([task_json_on(
+                    image::TASK_IMAGE,
+                    &task_arn,
+                    &creds,
+                    &["sh", "-c", TASK_SCRIPT]
+                )]),
+            )?;
+            return Ok(TaskSent {
+                creds,
+                task_arn,
+                container_instance_arn: arn,
+                status,
+                agent_connected,
+                agent_version,
+            });
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
+/// The task's output as the witness printed it (`ECSHOST_TEST_TASK` lines).
+fn task_output(console: &str) -> String {
+    console
+        .lines()
+        .filter_map(|l| l.split("ECSHOST_TEST_TASK ").nth(1))
+        .map(|l| l.trim_end_matches('\r'))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `DescribeLaunchTemplateVersions` of one version: the exact user data
@@ -370,14 +543,18 @@ fn secs(d: Option<Duration>) -> String {
     d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()))
 }
 
-/// Boots one case (in a worker thread).
+/// Boots one case (in a worker thread). With the real agent in the guest:
+/// the metadata stand-in serves what the agent reads for this instance,
+/// relays at the guest's gateway reach moto and its ACS endpoint here, and
+/// a good case gets its task through ACS as soon as the agent connects.
 fn boot_case(
     run: &Run,
     img: &Image,
     accel: &Accel,
     imds_bin: &Path,
+    moto: &Moto,
     n: usize,
-) -> Result<BootResult, String> {
+) -> (Result<BootResult, String>, Option<Result<TaskSent, String>>) {
     let timeout = Duration::from_secs(
         std::env::var("ECSHOST_BOOT_TIMEOUT")
             .ok()
@@ -386,9 +563,15 @@ fn boot_case(
     );
     let scratch = target_dir().join("boot-scratch").join(run.case.name());
     let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    if let Err(e) = std::fs::create_dir_all(&scratch) {
+        return (Err(e.to_string()), None);
+    }
     let ns = format!("{}{}-{n}", guest::NETNS_PREFIX, std::process::id());
+    let mut task = None;
     let r = (|| {
+        let docroot = run.dir.join("imds-www");
+        write_instance_files(&docroot, &instance_facts(moto, &run.instance_id))
+            .map_err(|e| e.to_string())?;
         let net = GuestNet::start(
             &ns,
             &run.dir,
@@ -397,25 +580,120 @@ fn boot_case(
                 hop_limit: run.hop_limit,
                 tokens_required: true,
                 instance_id: run.instance_id.clone(),
+                docroot: Some(docroot),
             },
         )
         .map_err(|e| e.to_string())?;
+        let mut relays = Vec::new();
+        if img.real_agent() {
+            let moto_port: u16 = moto
+                .endpoint
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("moto's port");
+            for port in [moto_port, moto.acs_port().expect("the ECS launcher")] {
+                relays.push(
+                    Relay::start(net.netns(), guest::LINK_ADDR, port, &run.dir)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+        }
         let console = run.dir.join("console.log");
         let spec = BootSpec {
             image: img,
             dir: &scratch,
             instance_id: &run.instance_id,
             user_data: &run.user_data,
-            cmdline: run.case.cmdline(),
+            cmdline: run.case.cmdline(img),
             console: &console,
             accel,
             memory_mib: 1536,
             timeout,
         };
-        guest::boot(&spec, &net).map_err(|e| e.to_string())
+        let done = AtomicBool::new(false);
+        let booted = std::thread::scope(|s| {
+            let sender = run.case.runs_task(img).then(|| {
+                s.spawn(|| {
+                    send_task_when_connected(
+                        moto,
+                        &run.instance_id,
+                        u32::try_from(n).expect("case index"),
+                        &done,
+                    )
+                })
+            });
+            let b = guest::boot(&spec, &net).map_err(|e| e.to_string());
+            done.store(true, Ordering::Relaxed);
+            task = sender.map(|h| h.join().expect("the task sender"));
+            b
+        });
+        drop(relays);
+        booted
     })();
     let _ = std::fs::remove_dir_all(&scratch);
-    r
+    (r, task)
+}
+
+/// The end-to-end task of a good boot with the real agent: the agent
+/// registered (`ACTIVE`, connected, version 1.105.1) and, started by it on
+/// `docker0`, the task read exactly the credentials ACS sent at
+/// `http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` and could
+/// not reach instance metadata.
+fn judge_task(
+    r: &Run,
+    console: &str,
+    w: &BTreeMap<String, String>,
+    expect: &mut impl FnMut(bool, String),
+) {
+    let t = match &r.task {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return expect(false, format!("the task was not sent: {e}")),
+        None => return expect(false, "no task was sent".into()),
+    };
+    expect(
+        t.status == "ACTIVE" && t.agent_connected && t.agent_version == AGENT_VERSION,
+        format!(
+            "the agent registered ACTIVE, connected, version {AGENT_VERSION}: status {} connected {} version {}",
+            t.status, t.agent_connected, t.agent_version
+        ),
+    );
+    let out = task_output(console);
+    let shown = t.creds.redact(&out);
+    let uri = format!("/v2/credentials/{}", t.creds.credentials_id);
+    expect(
+        out.contains(&format!("RELATIVE_URI={uri}")),
+        format!("the agent gave the task its relative URI {uri}: {shown}"),
+    );
+    match served_credentials(&out) {
+        Some(v) => {
+            for (k, want) in [
+                ("AccessKeyId", &t.creds.access_key_id),
+                ("SecretAccessKey", &t.creds.secret_access_key),
+                ("Token", &t.creds.session_token),
+                ("Expiration", &t.creds.expiration),
+                ("RoleArn", &t.creds.role_arn),
+            ] {
+                expect(
+                    v[k] == json!(want),
+                    format!("the task read the {k} ACS sent: {shown}"),
+                );
+            }
+        }
+        None => expect(
+            false,
+            format!("no credentials JSON in the task's output: {shown}"),
+        ),
+    }
+    expect(
+        out.contains("IMDS_UNREACHABLE") && !out.contains("IMDS_REACHED"),
+        format!("the task could not reach instance metadata: {shown}"),
+    );
+    let wt = w.get("task").map_or("", String::as_str);
+    expect(
+        wt.starts_with(&t.task_arn) && wt.contains("networks=bridge"),
+        format!("the task's container ran on docker0's network: {wt:?}"),
+    );
 }
 
 #[test]
@@ -479,14 +757,46 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
     );
     let imds_bin = built_binary("imds-standin");
 
-    // Terraform: user data and launch templates on moto, through the proxy.
-    let moto = Moto::start();
+    for img in images.values() {
+        eprintln!(
+            "BOOT agent in the {} image: {}",
+            img.dist.suite,
+            if img.real_agent() {
+                format!(
+                    "the real ECS agent {AGENT_VERSION} ({}); good cases run the end-to-end task",
+                    img.agent_image
+                )
+            } else {
+                format!(
+                    "the stand-in {} (no real agent: {}); no end-to-end task",
+                    img.agent_image,
+                    match acceptance_tests::hostlab::agent_image::AgentSource::locate() {
+                        acceptance_tests::hostlab::agent_image::AgentSource::Missing(why) => why,
+                        acceptance_tests::hostlab::agent_image::AgentSource::Real(d) =>
+                            format!("the image was built before {} was there", d.display()),
+                    }
+                )
+            }
+        );
+    }
+
+    // Terraform: user data and launch templates on moto (through the ECS
+    // launcher, which the real agent registers with and whose ACS endpoint
+    // sends it the task), through the proxy.
+    let moto = Moto::start_ecs_launcher(guest::LINK_ADDR);
+    moto.create_cluster(CLUSTER);
+    let moto_port: u16 = moto
+        .endpoint
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("moto's port");
     let proxy = Ec2Proxy::start(&moto.endpoint);
     let mut wd = Workdir::new();
     for (k, v) in moto.env() {
         wd.env(&k, &v);
     }
-    wd.write_config(&templates_config(proxy.url(), &cases));
+    wd.write_config(&templates_config(proxy.url(), &cases, &images, moto_port));
     wd.init();
     wd.apply();
 
@@ -572,6 +882,7 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             hop_limit,
             lo_path,
             boot: None,
+            task: None,
         });
     }
 
@@ -591,13 +902,14 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
     let t_boots = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..parallel {
-            let (queue, runs, images, accel, imds_bin, proxy) = (
+            let (queue, runs, images, accel, imds_bin, proxy, moto) = (
                 queue.clone(),
                 runs.clone(),
                 &images,
                 &accel,
                 &imds_bin,
                 &proxy,
+                &moto,
             );
             s.spawn(move || loop {
                 let Some(i) = queue.lock().unwrap().pop_front() else {
@@ -619,12 +931,13 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                             hop_limit: run.hop_limit,
                             lo_path: run.lo_path.clone(),
                             boot: None,
+                            task: None,
                         },
                         images[run.case.dist.suite].clone(),
                     )
                 };
                 let l0 = load();
-                let res = boot_case(&run_copy, &img, accel, imds_bin, i);
+                let (res, task) = boot_case(&run_copy, &img, accel, imds_bin, moto, i);
                 if let Ok(b) = &res {
                     let text = b.console.as_bytes();
                     let kept = &text[text.len().saturating_sub(CONSOLE_KEPT)..];
@@ -641,7 +954,9 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                 } else {
                     eprintln!("BOOTED {}: error {res:?}", run_copy.case.name());
                 }
-                runs.lock().unwrap()[i].boot = Some(res);
+                let mut r = runs.lock().unwrap();
+                r[i].boot = Some(res);
+                r[i].task = task;
             });
         }
     });
@@ -700,6 +1015,7 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             Err(e) => (String::new(), format!("boot error: {e}")),
         };
         let w = witness(&console);
+        let real = images[r.case.dist.suite].real_agent();
         let checks: BTreeMap<String, String> = inst["runtime"]["checks"]
             .as_object()
             .map(|m| {
@@ -784,6 +1100,9 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                     w.get("task_imds").is_some_and(|t| t.starts_with("blocked")),
                     format!("a docker0 task cannot reach IMDS: {:?}", w.get("task_imds")),
                 );
+                if real {
+                    judge_task(r, &console, &w, &mut expect);
+                }
             }
             Some(Neg::Loopback) => {
                 expect(!ok, "instance not ok".into());
@@ -825,17 +1144,36 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                     problems.iter().any(|p| p.contains("version")),
                     format!("a problem names the launch template version: {problems:?}"),
                 );
-                // Everything else of the design still holds on that host.
-                for c in REQUIRED_CHECKS.iter().filter(|c| **c != "agent_imds") {
+                // Everything else of the design still holds on that host
+                // (with the real agent, the endpoint and the task path
+                // depend on an agent that cannot start without instance
+                // metadata: it exits and systemd restarts it).
+                let holds: &[&str] = if real {
+                    &["alias", "agent_network", "metadata_guard"]
+                } else {
+                    &REQUIRED_CHECKS
+                };
+                for c in holds.iter().filter(|c| **c != "agent_imds") {
                     expect(check(c) == "pass", format!("{c} pass, got {}", check(c)));
                 }
+                let token = w.get("imds_token_agent").map(String::as_str);
                 expect(
-                    w.get("imds_token_agent").map(String::as_str) == Some("000"),
+                    token == Some("000") || (real && token == Some("no-agent")),
                     format!(
-                        "the agent's netns gets no IMDSv2 token through hop limit 1: {:?}",
-                        w.get("imds_token_agent")
+                        "the agent's netns gets no IMDSv2 token through hop limit 1: {token:?}"
                     ),
                 );
+                if real {
+                    // The agent cannot read its identity, so never registers.
+                    let registered = registered_instances(&moto);
+                    expect(
+                        !registered.contains(&r.instance_id),
+                        format!(
+                            "with hop limit 1 the agent of {} never registers: {registered:?}",
+                            r.instance_id
+                        ),
+                    );
+                }
             }
         }
         let verdict = if ok { "ok" } else { "NOT ok" };
@@ -843,8 +1181,24 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
             .as_str()
             .unwrap_or("-")
             .to_owned();
+        let task_summary = match &r.task {
+            None => String::new(),
+            Some(Ok(t)) => format!(
+                "; task {} sent to {} ({} agent {} connected={}), witness task={}",
+                t.task_arn.rsplit('/').next().unwrap_or_default(),
+                t.container_instance_arn
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default(),
+                t.status,
+                t.agent_version,
+                t.agent_connected,
+                w.get("task").map_or("-", String::as_str)
+            ),
+            Some(Err(e)) => format!("; task not sent: {}", e.lines().next().unwrap_or_default()),
+        };
         let line = format!(
-            "BOOT {name}: {timing}; verdict {verdict} ({summary}; {}){}; witness task_path={} task_imds={} imds_token_agent={} (before the loopback file was re-applied: {}; after: {}) docker={} lo={}{}",
+            "BOOT {name}: {timing}; verdict {verdict} ({summary}; {}){}{task_summary}; witness task_path={} task_imds={} imds_token_agent={} (before the loopback file was re-applied: {}; after: {}) docker={} lo={}{}",
             checks
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
@@ -952,6 +1306,7 @@ fn imds_standin_enforces_the_hop_limit_on_token_answers() {
                     hop_limit,
                     tokens_required: true,
                     instance_id: "i-0hop".into(),
+                    docroot: None,
                 },
             )
             .unwrap();

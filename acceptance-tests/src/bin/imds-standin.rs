@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! imds-standin --listen 169.254.169.254:80 --hop-limit 2 --instance-id i-… \
-//!              [--tokens required|optional] [--region us-east-1] [--log FILE]
+//!              [--tokens required|optional] [--region us-east-1] [--log FILE] \
+//!              [--docroot DIR]
 //! ```
 //!
 //! What it does like EC2's IMDS (AWS docs, "Use the Instance Metadata
@@ -17,7 +18,12 @@
 //!   away than that never receives it;
 //! - `GET` needs a valid `X-aws-ec2-metadata-token` when tokens are
 //!   `required` (401 otherwise) and serves `instance-id`, `placement/region`,
-//!   `placement/availability-zone` and the identity document; 404 elsewhere.
+//!   `placement/availability-zone` and the identity document; 404 elsewhere;
+//! - with `--docroot DIR`, a `GET` of `/latest/<path>` answers the file
+//!   `DIR/latest/<path>` first (a directory: its entries, one per line,
+//!   sub-directories with a trailing `/`, as IMDS lists
+//!   `iam/security-credentials/`): what the real ECS agent reads at start
+//!   (`hostlab::imds::write_instance_files`).
 //!
 //! One line per connection goes to `--log`: the wall-clock time (Unix
 //! seconds, ms), the peer, and method, path, status and TTL of the request,
@@ -38,6 +44,7 @@ struct Config {
     tokens_required: bool,
     instance_id: String,
     region: String,
+    docroot: Option<std::path::PathBuf>,
 }
 
 struct State {
@@ -49,7 +56,7 @@ struct State {
 fn usage() -> ! {
     eprintln!(
         "usage: imds-standin --listen ADDR:PORT --hop-limit N --instance-id ID \
-         [--tokens required|optional] [--region R] [--log FILE]"
+         [--tokens required|optional] [--region R] [--log FILE] [--docroot DIR]"
     );
     std::process::exit(2)
 }
@@ -61,6 +68,7 @@ fn main() {
         tokens_required: true,
         instance_id: String::new(),
         region: "us-east-1".into(),
+        docroot: None,
     };
     let mut log = None;
     let mut args = std::env::args().skip(1);
@@ -73,6 +81,7 @@ fn main() {
             "--region" => cfg.region = v(),
             "--tokens" => cfg.tokens_required = v() == "required",
             "--log" => log = Some(v()),
+            "--docroot" => cfg.docroot = Some(v().into()),
             _ => usage(),
         }
     }
@@ -233,21 +242,27 @@ fn serve(mut stream: TcpStream, st: &State) -> std::io::Result<()> {
             (401, String::new())
         } else {
             let c = &st.cfg;
-            match path.as_str() {
-                "/latest/meta-data/" | "/latest/meta-data" => {
-                    (200, "instance-id\nplacement/\nservices/".to_owned())
-                }
-                "/latest/meta-data/instance-id" => (200, c.instance_id.clone()),
-                "/latest/meta-data/placement/region" => (200, c.region.clone()),
-                "/latest/meta-data/placement/availability-zone" => (200, format!("{}a", c.region)),
-                "/latest/dynamic/instance-identity/document" => (
-                    200,
-                    format!(
-                        r#"{{"instanceId":"{}","region":"{}","availabilityZone":"{}a","accountId":"000000000000"}}"#,
-                        c.instance_id, c.region, c.region
+            if let Some(found) = c.docroot.as_deref().and_then(|d| from_docroot(d, &path)) {
+                found
+            } else {
+                match path.as_str() {
+                    "/latest/meta-data/" | "/latest/meta-data" => {
+                        (200, "instance-id\nplacement/\nservices/".to_owned())
+                    }
+                    "/latest/meta-data/instance-id" => (200, c.instance_id.clone()),
+                    "/latest/meta-data/placement/region" => (200, c.region.clone()),
+                    "/latest/meta-data/placement/availability-zone" => {
+                        (200, format!("{}a", c.region))
+                    }
+                    "/latest/dynamic/instance-identity/document" => (
+                        200,
+                        format!(
+                            r#"{{"instanceId":"{}","region":"{}","availabilityZone":"{}a","accountId":"000000000000"}}"#,
+                            c.instance_id, c.region, c.region
+                        ),
                     ),
-                ),
-                _ => (404, String::new()),
+                    _ => (404, String::new()),
+                }
             }
         }
     };
@@ -284,4 +299,32 @@ fn serve(mut stream: TcpStream, st: &State) -> std::io::Result<()> {
         ),
     );
     Ok(())
+}
+
+/// `GET path` from the docroot: a file's content, a directory's entries
+/// (sorted, sub-directories with `/`), or `None` (the built-in answers
+/// apply). Only paths below `/latest/` without `..` are looked up.
+fn from_docroot(docroot: &std::path::Path, path: &str) -> Option<(u16, String)> {
+    let rel = path.strip_prefix('/')?;
+    if !rel.starts_with("latest/") || rel.split('/').any(|c| c == "..") {
+        return None;
+    }
+    let p = docroot.join(rel.trim_end_matches('/'));
+    if p.is_dir() {
+        let mut names: Vec<String> = std::fs::read_dir(&p)
+            .ok()?
+            .flatten()
+            .map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if e.path().is_dir() {
+                    n + "/"
+                } else {
+                    n
+                }
+            })
+            .collect();
+        names.sort();
+        return Some((200, names.join("\n")));
+    }
+    std::fs::read_to_string(&p).ok().map(|b| (200, b))
 }

@@ -1,5 +1,6 @@
-//! `docker load` archives built without a Docker daemon: one busybox layer
-//! (Debian's static busybox, applets as symlinks) plus an image's own files,
+//! `docker load` archives built without a Docker daemon: one layer of an
+//! image's own files, over Debian's static busybox (applets as symlinks)
+//! unless the image is `FROM scratch` (the real ECS agent's),
 //! a config and a `manifest.json` — the layout `docker save` writes, which
 //! Docker 20.10 and 26 both load. Deterministic: fixed mtimes, owners and
 //! order, so the image cache key does not change between runs.
@@ -11,15 +12,17 @@ use std::time::Duration;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::hostlab::{images, sys, Error, Result};
+use crate::hostlab::{agent_image, images, sys, Error, Result};
 
 /// One image of an archive.
 #[derive(Debug, Clone)]
 pub struct ImageDef {
     /// `repository:tag`
     pub tag: String,
+    /// Whether the layer carries busybox (`false`: `FROM scratch`).
+    pub busybox: bool,
     /// Files besides busybox: path inside the image, content, mode.
-    pub files: Vec<(String, String, u32)>,
+    pub files: Vec<(String, Vec<u8>, u32)>,
     /// `ENV` entries (`KEY=value`).
     pub env: Vec<String>,
     /// `ENTRYPOINT`, if any.
@@ -34,9 +37,10 @@ pub struct ImageDef {
 pub fn agent_standin(tag: &str) -> ImageDef {
     ImageDef {
         tag: tag.to_owned(),
+        busybox: true,
         files: images::agent_standin_files()
             .into_iter()
-            .map(|(p, c, m)| (p.to_owned(), c, m))
+            .map(|(p, c, m)| (p.to_owned(), c.into_bytes(), m))
             .collect(),
         env: images::AGENT_STANDIN_ENV
             .iter()
@@ -52,12 +56,45 @@ pub fn agent_standin(tag: &str) -> ImageDef {
 pub fn task(tag: &str) -> ImageDef {
     ImageDef {
         tag: tag.to_owned(),
+        busybox: true,
         files: vec![],
         env: vec!["PATH=/bin".into()],
         entrypoint: vec![],
         cmd: vec!["sh".into()],
         exposed_tcp: vec![],
     }
+}
+
+/// The real ECS agent from `agent_dir` (`../shared/ecs-agent`), as `tag`,
+/// in the official image's shape and the lab's
+/// ([`crate::hostlab::agent_image::build`]): `FROM scratch`, `/agent`
+/// (checked against `SHA256SUMS.uncompressed`) as entrypoint, the CA
+/// bundle at `/etc/ssl/certs/ca-certificates.crt`. `work` is used to unpack.
+pub fn real_agent(tag: &str, agent_dir: &Path, work: &Path) -> Result<ImageDef> {
+    let bin = work.join("agent-unpacked");
+    agent_image::unpack_checked(agent_dir, agent_image::AGENT_GZ, "ecs-agent", &bin)?;
+    let agent = io(std::fs::read(&bin), "read the unpacked agent")?;
+    let _ = std::fs::remove_file(&bin);
+    let ca = io(
+        std::fs::read(agent_image::CA_BUNDLE),
+        "read the CA bundle (apt-get install ca-certificates)",
+    )?;
+    Ok(ImageDef {
+        tag: tag.to_owned(),
+        busybox: false,
+        files: vec![
+            ("agent".into(), agent, 0o755),
+            (
+                agent_image::CA_BUNDLE.trim_start_matches('/').into(),
+                ca,
+                0o644,
+            ),
+        ],
+        env: vec![],
+        entrypoint: vec!["/agent".into()],
+        cmd: vec![],
+        exposed_tcp: vec![51678, 51679],
+    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -96,7 +133,11 @@ fn tar(dir: &Path, names: &[String], out: &Path) -> Result<()> {
 pub fn write(def: &ImageDef, work: &Path, out: &Path) -> Result<()> {
     let _ = std::fs::remove_dir_all(work);
     let ctx = work.join("rootfs");
-    images::stage_busybox(&ctx)?;
+    if def.busybox {
+        images::stage_busybox(&ctx)?;
+    } else {
+        io(std::fs::create_dir_all(&ctx), "mkdir rootfs")?;
+    }
     for (path, content, mode) in &def.files {
         let p = ctx.join(path);
         io(

@@ -70,6 +70,9 @@ pub struct ImdsSettings {
     pub tokens_required: bool,
     /// The instance id it serves.
     pub instance_id: String,
+    /// Files it serves first (`imds-standin --docroot`): what the real ECS
+    /// agent reads ([`crate::hostlab::imds::write_instance_files`]).
+    pub docroot: Option<PathBuf>,
 }
 
 impl GuestNet {
@@ -128,6 +131,9 @@ impl GuestNet {
             "--log",
         ])
         .arg(&net.imds_log);
+        if let Some(d) = &imds.docroot {
+            c.arg("--docroot").arg(d);
+        }
         net.children.push(spawn_logged(
             c,
             &dir.join("imds-standin.log"),

@@ -4,7 +4,9 @@
 //!
 //! The key is a SHA-256 of everything that makes the image: the suite, the
 //! package list, the build script, every file of `acceptance-tests/boot/guest/`
-//! and the stand-in image archives the image carries. A second run with the
+//! and the image archives it carries (the real ECS agent from
+//! `../shared/ecs-agent` where it is, else the agent stand-in; the task
+//! image). A second run with the
 //! same key reuses the image (seconds); another key builds anew and removes
 //! the older image of that suite (each is ~1 GiB on disk).
 //!
@@ -20,12 +22,16 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::archive;
-use crate::hostlab::{sys, Error, Result};
+use crate::hostlab::{agent_image, sys, Error, Result};
 use crate::terraform::{target_dir, workspace_root};
 
-/// Tag of the agent stand-in image inside the guests (the user data's
-/// `image` input names it).
+/// Tag of the agent stand-in image inside the guests, in images built
+/// where the real agent is missing (the user data's `image` input names
+/// [`Image::agent_image`]).
 pub const AGENT_IMAGE: &str = "ecshost-test/ecs-agent-standin:1";
+/// Tag of the real ECS agent inside the guests (from `../shared/ecs-agent`,
+/// [`archive::real_agent`]).
+pub const REAL_AGENT_IMAGE: &str = "ecshost-test/amazon-ecs-agent:1.105.1";
 /// Tag of the task image the witness runs on `docker0`.
 pub const TASK_IMAGE: &str = "ecshost-test/task:1";
 
@@ -100,6 +106,16 @@ pub struct Image {
     pub key: String,
     /// Build time, when this call built it.
     pub built_in: Option<Duration>,
+    /// The agent image the guest loads at boot, by tag: [`REAL_AGENT_IMAGE`]
+    /// or, where the real agent is missing, the stand-in's [`AGENT_IMAGE`].
+    pub agent_image: &'static str,
+}
+
+impl Image {
+    /// Whether the guest carries the real ECS agent.
+    pub fn real_agent(&self) -> bool {
+        self.agent_image == REAL_AGENT_IMAGE
+    }
 }
 
 impl Image {
@@ -171,11 +187,19 @@ pub fn ensure(dist: &Distribution) -> Result<Image> {
     std::fs::create_dir_all(&payload).map_err(|e| Error::new(e.to_string()))?;
     let work = cache.join(format!("work-{}-{}", dist.suite, std::process::id()));
     let result = (|| {
-        archive::write(
-            &archive::agent_standin(AGENT_IMAGE),
-            &work,
-            &payload.join("agent-standin.tar"),
-        )?;
+        // The agent the guest loads: the real one where `../shared` has
+        // it, else the stand-in (the caller says which it booted).
+        let (agent_def, agent_image) = match agent_image::AgentSource::locate() {
+            agent_image::AgentSource::Real(d) => (
+                archive::real_agent(REAL_AGENT_IMAGE, &d, &work)?,
+                REAL_AGENT_IMAGE,
+            ),
+            agent_image::AgentSource::Missing(_) => {
+                (archive::agent_standin(AGENT_IMAGE), AGENT_IMAGE)
+            }
+        };
+        archive::write(&agent_def, &work, &payload.join("agent.tar"))?;
+        drop(agent_def);
         archive::write(&archive::task(TASK_IMAGE), &work, &payload.join("task.tar"))?;
         let pkgs = packages(dist);
         let mut h = Sha256::new();
@@ -195,6 +219,7 @@ pub fn ensure(dist: &Distribution) -> Result<Image> {
             dir: dir.clone(),
             key: key.clone(),
             built_in,
+            agent_image,
         };
         if dir.join("key").exists() {
             return Ok(image(None));

@@ -30,11 +30,11 @@ pub const AGENT_IMAGE: &str = "lab/amazon-ecs-agent:1.105.1";
 /// The version the binary reports (`agent -version`) and registers with.
 pub const AGENT_VERSION: &str = "1.105.1";
 /// File names in the agent directory.
-const AGENT_GZ: &str = "ecs-agent-1.105.1-linux-amd64.gz";
+pub const AGENT_GZ: &str = "ecs-agent-1.105.1-linux-amd64.gz";
 const CONFIG_CHECK_GZ: &str = "ecs-agent-config-check-1.105.1-linux-amd64.gz";
 const SUMS: &str = "SHA256SUMS.uncompressed";
 /// The CA bundle the official image carries (Debian's `ca-certificates`).
-const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Where the agent comes from for this run.
 #[derive(Debug, Clone)]

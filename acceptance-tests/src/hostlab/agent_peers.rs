@@ -111,6 +111,17 @@ sleep 600
 /// resource, a known `desiredStatus`, `version` as a string, `environment`
 /// as a map, a `credentialsId`.
 pub fn task_json(arn: &str, creds: &RoleCredentials, command: &[&str]) -> serde_json::Value {
+    task_json_on(BUSYBOX_IMAGE, arn, creds, command)
+}
+
+/// [`task_json`] with the container on `image` (a busybox image the host
+/// has loaded, e.g. a boot guest's task image).
+pub fn task_json_on(
+    image: &str,
+    arn: &str,
+    creds: &RoleCredentials,
+    command: &[&str],
+) -> serde_json::Value {
     serde_json::json!({
         "arn": arn,
         "family": "hostlab-credentials-reader",
@@ -121,7 +132,7 @@ pub fn task_json(arn: &str, creds: &RoleCredentials, command: &[&str]) -> serde_
         "taskDefinitionAccountId": ACCOUNT,
         "containers": [{
             "name": "reader",
-            "image": BUSYBOX_IMAGE,
+            "image": image,
             "cpu": 0,
             "memory": 64,
             "essential": true,
@@ -248,39 +259,7 @@ impl AgentPeers {
     }
 
     fn instance_facts(&self, id: &str) -> InstanceFacts {
-        self.moto.with_ec2(async |ec2| {
-            let out = ec2
-                .sdk()
-                .describe_instances()
-                .instance_ids(id)
-                .send()
-                .await
-                .expect("DescribeInstances");
-            let i = out
-                .reservations()
-                .iter()
-                .flat_map(|r| r.instances())
-                .next()
-                .expect("the instance")
-                .clone();
-            let nic = i.network_interfaces().first();
-            InstanceFacts {
-                instance_id: id.to_owned(),
-                account_id: ACCOUNT.into(),
-                image_id: i.image_id().unwrap_or("ami-12c6146b").to_owned(),
-                instance_type: i
-                    .instance_type()
-                    .map(|t| t.as_str().to_owned())
-                    .unwrap_or_else(|| "m6i.large".into()),
-                private_ip: i.private_ip_address().unwrap_or("10.0.0.10").to_owned(),
-                mac: nic
-                    .and_then(|n| n.mac_address())
-                    .unwrap_or("0e:00:00:00:00:01")
-                    .to_owned(),
-                vpc_id: i.vpc_id().unwrap_or("vpc-12345678").to_owned(),
-                subnet_id: i.subnet_id().unwrap_or("subnet-12345678").to_owned(),
-            }
-        })
+        instance_facts(&self.moto, id)
     }
 
     /// Whether the lab's agent container is running.
@@ -415,4 +394,42 @@ impl AgentPeers {
             std::thread::sleep(Duration::from_secs(1));
         }
     }
+}
+
+/// The facts of EC2 instance `id` as moto describes it, for a metadata
+/// stand-in to serve ([`crate::hostlab::imds::write_instance_files`]).
+pub fn instance_facts(moto: &Moto, id: &str) -> InstanceFacts {
+    moto.with_ec2(async |ec2| {
+        let out = ec2
+            .sdk()
+            .describe_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .expect("DescribeInstances");
+        let i = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .next()
+            .expect("the instance")
+            .clone();
+        let nic = i.network_interfaces().first();
+        InstanceFacts {
+            instance_id: id.to_owned(),
+            account_id: ACCOUNT.into(),
+            image_id: i.image_id().unwrap_or("ami-12c6146b").to_owned(),
+            instance_type: i
+                .instance_type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_else(|| "m6i.large".into()),
+            private_ip: i.private_ip_address().unwrap_or("10.0.0.10").to_owned(),
+            mac: nic
+                .and_then(|n| n.mac_address())
+                .unwrap_or("0e:00:00:00:00:01")
+                .to_owned(),
+            vpc_id: i.vpc_id().unwrap_or("vpc-12345678").to_owned(),
+            subnet_id: i.subnet_id().unwrap_or("subnet-12345678").to_owned(),
+        }
+    })
 }

@@ -148,6 +148,56 @@ fn write(path: &Path, content: &str) -> Result<()> {
     std::fs::write(path, content).map_err(|e| Error::new(format!("write {}: {e}", path.display())))
 }
 
+/// The files of [`Imds::serve_instance`] below `docroot` (`latest/…`), for
+/// any server that answers from a directory (the lab's, and the boot
+/// tests' `imds-standin --docroot`).
+pub fn write_instance_files(docroot: &Path, instance: &InstanceFacts) -> Result<()> {
+    let md = docroot.join("latest/meta-data");
+    let az = format!("{REGION}a");
+    write(&md.join("instance-id"), &instance.instance_id)?;
+    write(&md.join("mac"), &instance.mac)?;
+    write(&md.join("placement/availability-zone"), &az)?;
+    write(&md.join("placement/availability-zone-id"), "use1-az1")?;
+    let nic = md.join("network/interfaces/macs").join(&instance.mac);
+    write(&nic.join("vpc-id"), &instance.vpc_id)?;
+    write(&nic.join("subnet-id"), &instance.subnet_id)?;
+    write(&nic.join("local-ipv4s"), &instance.private_ip)?;
+    write(
+        &docroot.join("latest/dynamic/instance-identity/document"),
+        &serde_json::json!({
+            "accountId": instance.account_id,
+            "architecture": "x86_64",
+            "availabilityZone": az,
+            "imageId": instance.image_id,
+            "instanceId": instance.instance_id,
+            "instanceType": instance.instance_type,
+            "privateIp": instance.private_ip,
+            "region": REGION,
+            "version": "2017-09-30",
+        })
+        .to_string(),
+    )?;
+    // Not verified by the agent against a key (only passed on to ECS,
+    // which moto does not check).
+    write(
+        &docroot.join("latest/dynamic/instance-identity/signature"),
+        "aG9zdGxhYiBzdGFuZC1pbg==",
+    )?;
+    write(
+        &md.join("iam/security-credentials").join(INSTANCE_ROLE),
+        &serde_json::json!({
+            "Code": "Success",
+            "LastUpdated": "2026-12-07T00:00:00Z",
+            "Type": "AWS-HMAC",
+            "AccessKeyId": "ASIAHOSTLABINSTANCE0",
+            "SecretAccessKey": "hostlab-instance-role-secret",
+            "Token": "hostlab-instance-role-token",
+            "Expiration": "2099-01-01T00:00:00Z",
+        })
+        .to_string(),
+    )
+}
+
 impl Imds {
     /// Create namespace `ns_name`, wire it to `host`, start httpd; wait until
     /// it answers (from inside its own namespace).
@@ -251,54 +301,7 @@ impl Imds {
     /// from here to call ECS, as on EC2. `outpost-arn` and `user-data` stay
     /// absent (404, which the agent accepts).
     pub fn serve_instance(&self, instance: &InstanceFacts) -> Result<()> {
-        let md = self.docroot.join("latest/meta-data");
-        let az = format!("{REGION}a");
-        write(&md.join("instance-id"), &instance.instance_id)?;
-        write(&md.join("mac"), &instance.mac)?;
-        write(&md.join("placement/availability-zone"), &az)?;
-        write(&md.join("placement/availability-zone-id"), "use1-az1")?;
-        let nic = md.join("network/interfaces/macs").join(&instance.mac);
-        write(&nic.join("vpc-id"), &instance.vpc_id)?;
-        write(&nic.join("subnet-id"), &instance.subnet_id)?;
-        write(&nic.join("local-ipv4s"), &instance.private_ip)?;
-        write(
-            &self
-                .docroot
-                .join("latest/dynamic/instance-identity/document"),
-            &serde_json::json!({
-                "accountId": instance.account_id,
-                "architecture": "x86_64",
-                "availabilityZone": az,
-                "imageId": instance.image_id,
-                "instanceId": instance.instance_id,
-                "instanceType": instance.instance_type,
-                "privateIp": instance.private_ip,
-                "region": REGION,
-                "version": "2017-09-30",
-            })
-            .to_string(),
-        )?;
-        // Not verified by the agent against a key (only passed on to ECS,
-        // which moto does not check).
-        write(
-            &self
-                .docroot
-                .join("latest/dynamic/instance-identity/signature"),
-            "aG9zdGxhYiBzdGFuZC1pbg==",
-        )?;
-        write(
-            &md.join("iam/security-credentials").join(INSTANCE_ROLE),
-            &serde_json::json!({
-                "Code": "Success",
-                "LastUpdated": "2026-12-07T00:00:00Z",
-                "Type": "AWS-HMAC",
-                "AccessKeyId": "ASIAHOSTLABINSTANCE0",
-                "SecretAccessKey": "hostlab-instance-role-secret",
-                "Token": "hostlab-instance-role-token",
-                "Expiration": "2099-01-01T00:00:00Z",
-            })
-            .to_string(),
-        )
+        write_instance_files(&self.docroot, instance)
     }
 
     /// The IP TTL of token answers (EC2's `http_put_response_hop_limit`).
