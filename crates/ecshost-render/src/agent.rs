@@ -754,11 +754,7 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
             header = header.env_default(name, default);
         }
     }
-    let url = format!(
-        "http://{}:{}/v2/credentials/",
-        input.address(),
-        input.credentials_port
-    );
+    let url = crate::credentials_url(input.address(), input.credentials_port);
     header = header
         .set("NAME", CONTAINER_NAME)
         .set("NETWORK", input.network())
@@ -772,14 +768,8 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
         .set("PORT", &input.credentials_port.to_string())
         .set("AGENT_PORT", &AGENT_CREDENTIALS_PORT.to_string())
         .guard_values();
-    header = if input.block_task_metadata {
-        metadata_guard::guard_functions(header, input.firewall_backend)
-    } else {
-        header
-            .function(host::NO_GUARD, "apply_metadata_guard")
-            .function(host::NO_GUARD, "recheck_metadata_guard")
-            .function(host::NO_GUARD, "watch_metadata_guard")
-    };
+    header =
+        metadata_guard::guard_functions(header, input.firewall_backend, input.block_task_metadata);
     header = header.function(
         host::backend_functions(input.firewall_backend),
         "apply_endpoint_dnat",

@@ -53,6 +53,15 @@ mod consumer_tools;
 /// The link-local address ECS SDKs use for task credentials and task metadata.
 pub const CREDENTIALS_ADDRESS: &str = "169.254.170.2";
 
+/// The agent's credentials endpoint at `address:port`, as a task's SDK asks
+/// it (`http://169.254.170.2` + `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`,
+/// whose path starts `/v2/credentials/`: `V2CredentialsPath` in
+/// aws/amazon-ecs-agent's `ecs-agent/credentials/manager.go`). Without an id
+/// the agent answers `400` with `NoIdInRequest`, which the probes look for.
+pub fn credentials_url(address: &str, port: u16) -> String {
+    format!("http://{address}:{port}/v2/credentials/")
+}
+
 /// The instance metadata service address that task containers must not reach.
 pub const IMDS_ADDRESS: &str = "169.254.169.254";
 

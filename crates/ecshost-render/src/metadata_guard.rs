@@ -103,7 +103,17 @@ impl FirewallBackend {
 /// `watch_metadata_guard` (re-check on every firewalld reload or restart)
 /// from `src/host/functions.sh`. The functions read the variables of
 /// [`Header::firewall_tools`] and [`Header::guard_values`].
-pub(crate) fn guard_functions(header: Header, backend: FirewallBackend) -> Header {
+///
+/// With `block` off (`block_task_metadata = false`), the three functions the
+/// agent script calls are the no-ops of `src/host/no-guard.sh` instead, so
+/// its subcommands stay the same whether the guard is on or not.
+pub(crate) fn guard_functions(header: Header, backend: FirewallBackend, block: bool) -> Header {
+    if !block {
+        return header
+            .function(host::NO_GUARD, "apply_metadata_guard")
+            .function(host::NO_GUARD, "recheck_metadata_guard")
+            .function(host::NO_GUARD, "watch_metadata_guard");
+    }
     let lib = host::backend_functions(backend);
     header
         .function(lib, "apply_metadata_guard")
@@ -130,7 +140,7 @@ pub fn render_script(backend: FirewallBackend) -> String {
         .firewall_tools()
         .guard_values()
         .set("BACKEND", backend.as_str());
-    guard_functions(header, backend).fill(host::METADATA_GUARD)
+    guard_functions(header, backend, true).fill(host::METADATA_GUARD)
 }
 
 /// Where the rule lives, for unit descriptions: a reader of the unit (or

@@ -23,7 +23,7 @@ use super::agent::{self, AgentInput};
 use super::host::{self, Header};
 use super::loopback::LoopbackInput;
 use super::problem::RenderError;
-use super::{IMDS_ADDRESS, SYSTEMD_DIR};
+use super::SYSTEMD_DIR;
 
 /// Fixed prefix of the report line (followed by one space and compact JSON).
 pub const REPORT_PREFIX: &str = "ECSHOST_SELF_CHECK ";
@@ -258,13 +258,12 @@ pub fn parse_report_line(line: &str) -> Result<Report, ReportError> {
     }
     let mut report: Report =
         serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))?;
-    let url = format!(
-        "http://{}:{}/v2/credentials/",
+    let url = crate::credentials_url(
         report
             .address
             .as_deref()
             .unwrap_or(crate::CREDENTIALS_ADDRESS),
-        report.port.unwrap_or(80)
+        report.port.unwrap_or(80),
     );
     let address = report
         .address
@@ -333,7 +332,7 @@ pub fn render(agent_input: &AgentInput, loopback: &LoopbackInput) -> Result<Stri
     RenderError::check(problems)?;
     let address = loopback.bare_address();
     let port = agent_input.credentials_port;
-    let url = format!("http://{address}:{port}/v2/credentials/");
+    let url = crate::credentials_url(address, port);
     let (network, own) = if agent_input.agent_network {
         (agent_input.agent_network_name.as_str(), "yes")
     } else {
@@ -356,7 +355,6 @@ pub fn render(agent_input: &AgentInput, loopback: &LoopbackInput) -> Result<Stri
             },
         )
         .set("URL", &url)
-        .set("IMDS", &format!("http://{IMDS_ADDRESS}"))
         .guard_values();
     if agent_input.block_task_metadata {
         header = header.function(

@@ -604,19 +604,30 @@ impl UserDataInput {
 /// line. This is what keeps the full user data under EC2's 16 KiB without gzip;
 /// the readable originals are the `agent`/`self_check` outputs and golden files.
 pub(crate) fn compact(text: &str) -> String {
+    compact_with(text, false)
+}
+
+/// [`compact`] and [`compact_source`] in one pass: blank lines, comment
+/// lines and indentation go. `keep_head` keeps the head block as written
+/// (the `#!` line and the comment lines right below it, up to the first
+/// line that is not a comment or a bare `#`) and the `@values@` line;
+/// without it, the `#!` line is followed by one marker line instead.
+fn compact_with(text: &str, keep_head: bool) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut head = keep_head;
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
-        if i == 0 && t.starts_with("#!") {
+        if !keep_head && i == 0 && t.starts_with("#!") {
             out.push_str(t);
             out.push_str("\n# Managed by terraform-provider-ecshost (compacted copy).\n");
             continue;
         }
-        if t.is_empty() || t.starts_with('#') {
-            continue;
+        head &= t.starts_with('#') && t != "#";
+        let keep = head || (keep_head && t == "# @values@");
+        if keep || !(t.is_empty() || t.starts_with('#')) {
+            out.push_str(if keep { line } else { t });
+            out.push('\n');
         }
-        out.push_str(t);
-        out.push('\n');
     }
     out
 }
@@ -1029,18 +1040,7 @@ static USER_DATA_SOURCE: std::sync::LazyLock<String> =
 /// `@values@` line stays. Only for sources: a here-document's lines would lose their
 /// indentation.
 fn compact_source(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut head = true;
-    for line in source.lines() {
-        let t = line.trim_start();
-        head &= t.starts_with('#') && t != "#";
-        let keep = head || t == "# @values@";
-        if keep || !(t.is_empty() || t.starts_with('#')) {
-            out.push_str(if keep { line } else { t });
-            out.push('\n');
-        }
-    }
-    out
+    compact_with(source, true)
 }
 
 /// What the instance receives: `rendered`, gzipped ([`crate::gzip`]) when `gzip`

@@ -424,6 +424,7 @@ fn write_shaped(
                 continue;
             }
             let held_items = ec2_items(h);
+            let item_shape = structure_of(shape, x.ec2);
             let mut sent = Vec::new();
             for (i, it) in planned_items.iter().enumerate() {
                 let hi = if set {
@@ -434,7 +435,7 @@ fn write_shaped(
                 } else {
                     held_items.get(i).copied()
                 };
-                sent.push(write_shaped(fields, structure_of(shape, x.ec2), it, hi));
+                sent.push(write_shaped(fields, item_shape, it, hi));
             }
             if max == 1 && !ec2_list {
                 if let Some(one) = sent.into_iter().next().filter(|o| !o.is_empty()) {

@@ -257,8 +257,8 @@ fi
 if [ "$BLOCK" != yes ]; then
     why imds_blocked guard-off
 elif [ -z "$no_ns" ] && ns_up 2; then
-    put=$(http "$ns" PUT "$IMDS/latest/api/token" 2)
-    get=$(http "$ns" GET "$IMDS/latest/meta-data/" 2)
+    put=$(http "$ns" PUT "http://$IMDS_V4/latest/api/token" 2)
+    get=$(http "$ns" GET "http://$IMDS_V4/latest/meta-data/" 2)
     ns_down
     if answered "$put"; then
         imds_blocked=fail
@@ -284,7 +284,7 @@ if [ -n "$no_ns" ] && [ -n "$ECSHOST_PROBE_IMAGE" ] && "$DOCKER" image inspect "
             ;;
     esac
     if [ "$BLOCK" = yes ]; then
-        out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "$IMDS/" 2>&1)
+        out=$("$DOCKER" run --rm --network bridge "$ECSHOST_PROBE_IMAGE" wget -q -T 3 -O - "http://$IMDS_V4/" 2>&1)
         case $?:$out in
             12[567]:* | 13[249]:*) ;;
             0:* | *"server returned"* | *HTTP/*)
@@ -313,11 +313,11 @@ if [ "$probe" = none ] || ! command -v "$NSENTER" >/dev/null 2>&1; then
 elif [ -z "$pid" ] || [ "$pid" = 0 ]; then
     why agent_imds agent-down
 else
-    out=$(http "/proc/$pid/ns/net" PUT "$IMDS/latest/api/token" 5)
+    out=$(http "/proc/$pid/ns/net" PUT "http://$IMDS_V4/latest/api/token" 5)
     case $out in
         *HTTP_STATUS=200) agent_imds=pass ;;
         *HTTP_STATUS=none)
-            if answered "$(http "/proc/$pid/ns/net" GET "$IMDS/latest/meta-data/" 5)"; then
+            if answered "$(http "/proc/$pid/ns/net" GET "http://$IMDS_V4/latest/meta-data/" 5)"; then
                 agent_imds=warn
                 why agent_imds get-only
             else
