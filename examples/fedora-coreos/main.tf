@@ -2,14 +2,18 @@
 # (type=loopback keyfile), and the host boots from Ignition.
 #
 # SELinux is enforcing on these hosts. The agent container runs with
-# `--security-opt=label=disable` (every render does): it holds the Docker
-# socket, which is root on the host whatever its label, and relabelling its
-# mounts (`:z`) would relabel all of /var/run and /sys/fs/cgroup. ecs-init
+# `--security-opt=label=disable` (every render does), so it runs as `spc_t`,
+# the container policy's unconfined domain: as `container_t` it could not
+# connect to the Docker socket, write /var/log/ecs or /var/lib/ecs/data, or
+# create task cgroups. Relabelling its mounts (`:z`) instead is refused for
+# /var/run (it is /run) and would relabel the host's /sys/fs/cgroup. ecs-init
 # does nothing about SELinux (Amazon Linux does not enforce it).
-# Proven in this repository: the option is in the rendered `docker run`
-# (unit test `agent::tests::selinux_label_confinement_is_off_for_the_agent`),
-# and the host lab's Docker 20.10 (no SELinux) starts the agent with it in
-# every lab test. Only on paper: an SELinux-enforcing host — none runs here.
+# Proven in this repository: every rendered `docker run` against the labels
+# Fedora's policy gives each mounted path, as read in container-selinux and
+# selinux-policy (unit test `selinux::tests::the_agent_run_meets_fedoras_policy`;
+# docs/guides/how-it-works.md, "SELinux hosts (Fedora CoreOS)"), and the host
+# lab's Docker (no SELinux) starts the real agent with the option in every lab
+# test. Only on paper: an SELinux-enforcing host — none runs here.
 terraform {
   required_providers {
     ecshost = {

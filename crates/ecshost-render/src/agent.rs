@@ -581,10 +581,14 @@ fn run_args(input: &AgentInput, config_hash: Option<&str>) -> Vec<Vec<Part>> {
         )),
         lit("--sysctl=net.ipv4.conf.all.route_localnet=1"),
         // SELinux hosts (Fedora CoreOS, RHEL): no label confinement for the
-        // agent, which holds the Docker socket and so is root on the host
-        // whatever its label; relabelling its mounts instead (`:z`) would
-        // relabel all of /var/run and /sys/fs/cgroup. Docker ignores it
-        // where SELinux is off. See docs/design/ecs-init-parity.md.
+        // agent (it runs as spc_t), which holds the Docker socket and so is
+        // root on the host whatever its label. As container_t it could not
+        // use the socket, write its log and data directories or manage
+        // cgroups; relabelling its mounts instead (`:z`) is refused for
+        // /var/run (it is /run) and would relabel the host's /sys/fs/cgroup.
+        // Docker ignores it where SELinux is off. Fedora's label of each
+        // mount, with sources, and the test holding this run to them:
+        // `selinux.rs`; docs/guides/how-it-works.md.
         lit("--security-opt=label=disable"),
     ];
     for (var, target) in [

@@ -33,6 +33,9 @@
 //!   already does for the host).
 //! * [`verify`]: judges one instance's gathered facts (EC2, ECS, the
 //!   self-check report) against what was applied.
+//! * `selinux` (tests only): the labels Fedora's SELinux policy gives the
+//!   host paths the agent's `docker run` uses, with their upstream sources,
+//!   and the test holding every rendered run to them.
 
 pub mod agent;
 pub mod agent_config;
@@ -49,6 +52,8 @@ pub mod verify;
 
 #[cfg(test)]
 mod consumer_tools;
+#[cfg(test)]
+mod selinux;
 
 /// The link-local address ECS SDKs use for task credentials and task metadata.
 pub const CREDENTIALS_ADDRESS: &str = "169.254.170.2";
