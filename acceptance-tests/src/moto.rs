@@ -162,6 +162,15 @@ impl Moto {
         m
     }
 
+    /// The server's port on `127.0.0.1` (the one in [`Moto::endpoint`]).
+    pub fn port(&self) -> u16 {
+        self.endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in moto's endpoint")
+    }
+
     /// The launcher's ACS endpoint and control API (local side).
     pub fn acs_port(&self) -> Option<u16> {
         self.acs_port

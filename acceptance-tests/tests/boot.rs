@@ -586,13 +586,7 @@ fn boot_case(
         .map_err(|e| e.to_string())?;
         let mut relays = Vec::new();
         if img.real_agent() {
-            let moto_port: u16 = moto
-                .endpoint
-                .rsplit(':')
-                .next()
-                .and_then(|p| p.parse().ok())
-                .expect("moto's port");
-            for port in [moto_port, moto.acs_port().expect("the ECS launcher")] {
+            for port in [moto.port(), moto.acs_port().expect("the ECS launcher")] {
                 relays.push(
                     Relay::start(net.netns(), guest::LINK_ADDR, port, &run.dir)
                         .map_err(|e| e.to_string())?,
@@ -785,12 +779,7 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
     // sends it the task), through the proxy.
     let moto = Moto::start_ecs_launcher(guest::LINK_ADDR);
     moto.create_cluster(CLUSTER);
-    let moto_port: u16 = moto
-        .endpoint
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("moto's port");
+    let moto_port = moto.port();
     let proxy = Ec2Proxy::start(&moto.endpoint);
     let mut wd = Workdir::new();
     for (k, v) in moto.env() {

@@ -165,14 +165,6 @@ pub fn tail(path: &Path, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-fn port_of(endpoint: &str) -> u16 {
-    endpoint
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port in the endpoint")
-}
-
 impl AgentPeers {
     /// Starts moto through the launcher, relays its two ports into the
     /// lab's metadata namespace and creates `cluster`. The lab must have
@@ -184,12 +176,7 @@ impl AgentPeers {
         let moto = Moto::start_ecs_launcher(IMDS_LINK_ADDR);
         let acs = moto.acs_port().expect("launcher has an ACS port");
         let relays = vec![
-            Relay::start(
-                imds.netns(),
-                IMDS_LINK_ADDR,
-                port_of(&moto.endpoint),
-                lab.dir(),
-            )?,
+            Relay::start(imds.netns(), IMDS_LINK_ADDR, moto.port(), lab.dir())?,
             Relay::start(imds.netns(), IMDS_LINK_ADDR, acs, lab.dir())?,
         ];
         moto.create_cluster(cluster);
@@ -205,7 +192,7 @@ impl AgentPeers {
         BTreeMap::from([
             (
                 "ECS_BACKEND_HOST".to_owned(),
-                format!("http://{IMDS_LINK_ADDR}:{}", port_of(&self.moto.endpoint)),
+                format!("http://{IMDS_LINK_ADDR}:{}", self.moto.port()),
             ),
             (
                 "ECS_IMAGE_PULL_BEHAVIOR".to_owned(),
