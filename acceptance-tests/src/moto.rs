@@ -185,6 +185,33 @@ impl Moto {
         serde_json::from_str(&body).expect("harness state is JSON")
     }
 
+    /// The container instance ARNs of the agents whose ACS connection to
+    /// the launcher is open now, oldest connection first.
+    pub fn open_acs_connections(&self) -> Vec<String> {
+        self.acs_state()["connections"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["kind"] == "acs" && c["open"] == true)
+            .filter_map(|c| c["containerInstanceArn"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// `ListContainerInstances` of `cluster` (out of band; one page, which
+    /// holds every instance a test registers).
+    pub fn container_instance_arns(&self, cluster: &str) -> Vec<String> {
+        self.with_ecs(async |ecs| {
+            ecs.sdk()
+                .list_container_instances()
+                .cluster(cluster)
+                .send()
+                .await
+                .expect("ListContainerInstances")
+                .container_instance_arns()
+                .to_vec()
+        })
+    }
+
     /// `POST /harness/payload`: the ACS endpoint sends the agent a
     /// `PayloadMessage` with `tasks`; returns its message id, or the
     /// launcher's reason (no ACS connection yet, …).
@@ -224,14 +251,8 @@ impl Moto {
     /// `recorder/start-recording`); panics unless it answers 200 within
     /// 5 minutes (a replay runs every recorded request first).
     pub fn api_post(&self, path: &str) {
-        let port: u16 = self
-            .endpoint
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("port");
         let status = http(
-            port,
+            self.port(),
             "POST",
             &format!("/moto-api/{path}"),
             "",

@@ -66,8 +66,8 @@ pub fn task(tag: &str) -> ImageDef {
 }
 
 /// The real ECS agent from `agent_dir` (`../shared/ecs-agent`), as `tag`,
-/// in the official image's shape and the lab's
-/// ([`crate::hostlab::agent_image::build`]): `FROM scratch`, `/agent`
+/// in the official image's shape, for the guests and the lab alike
+/// ([`crate::hostlab::agent_image::build`] loads it): `FROM scratch`, `/agent`
 /// (checked against `SHA256SUMS.uncompressed`) as entrypoint, the CA
 /// bundle at `/etc/ssl/certs/ca-certificates.crt`. `work` is used to unpack.
 pub fn real_agent(tag: &str, agent_dir: &Path, work: &Path) -> Result<ImageDef> {

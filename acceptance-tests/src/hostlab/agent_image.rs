@@ -21,6 +21,7 @@ use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
+use crate::boot::archive;
 use crate::hostlab::dockerd::Dockerd;
 use crate::hostlab::{images, Error, Result};
 use crate::terraform::workspace_root;
@@ -170,28 +171,24 @@ pub fn unpack_config_check(dir: &Path, out: &Path) -> Result<()> {
     unpack_checked(dir, CONFIG_CHECK_GZ, "ecs-agent-config-check", out)
 }
 
-/// Build [`AGENT_IMAGE`] from the agent in `agent_dir`, in a context below `work`.
+/// Loads [`AGENT_IMAGE`] into the lab's dockerd: the archive the boot
+/// guests carry ([`crate::boot::archive::real_agent`], one definition of
+/// the image for both), written below `work` and removed once loaded.
 pub fn build(d: &Dockerd, work: &Path, agent_dir: &Path) -> Result<()> {
-    let ctx = work.join("ctx-real-agent");
-    let _ = std::fs::remove_dir_all(&ctx);
-    unpack_checked(agent_dir, AGENT_GZ, "ecs-agent", &ctx.join("agent"))?;
-    let ca = ctx.join("ca-certificates.crt");
-    std::fs::copy(CA_BUNDLE, &ca).map_err(|e| {
-        Error::new(format!(
-            "copy {CA_BUNDLE} (apt-get install ca-certificates): {e}"
-        ))
-    })?;
-    std::fs::write(
-        ctx.join("Dockerfile"),
-        "FROM scratch\n\
-         COPY agent /agent\n\
-         COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n\
-         EXPOSE 51678 51679\n\
-         ENTRYPOINT [\"/agent\"]\n",
-    )
-    .map_err(|e| Error::new(format!("write Dockerfile: {e}")))?;
-    images::build_context(d, &ctx, AGENT_IMAGE)?;
-    // The context holds a 60 MB copy of the binary: not needed once built.
-    let _ = std::fs::remove_dir_all(&ctx);
-    Ok(())
+    let stage = work.join("real-agent-archive");
+    let tar = work.join("real-agent.tar");
+    let result = (|| {
+        let def = archive::real_agent(AGENT_IMAGE, agent_dir, &stage)?;
+        archive::write(&def, &stage, &tar)?;
+        d.docker(
+            &["load", "-q", "-i", &tar.to_string_lossy()],
+            images::BUILD_TIMEOUT,
+        )?
+        .check("docker load (the real agent)")?;
+        Ok(())
+    })();
+    // Each holds a 60 MB copy of the binary: not needed once loaded.
+    let _ = std::fs::remove_dir_all(&stage);
+    let _ = std::fs::remove_file(&tar);
+    result
 }

@@ -268,15 +268,8 @@ impl AgentPeers {
     ) -> std::result::Result<String, String> {
         let t0 = Instant::now();
         loop {
-            let state = self.moto.acs_state();
-            if let Some(c) = state["connections"]
-                .as_array()
-                .and_then(|cs| cs.iter().find(|c| c["kind"] == "acs" && c["open"] == true))
-            {
-                return Ok(c["containerInstanceArn"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned());
+            if let Some(arn) = self.moto.open_acs_connections().into_iter().next() {
+                return Ok(arn);
             }
             let stopped = t0.elapsed() > Duration::from_secs(20) && !Self::agent_running(lab);
             if t0.elapsed() > bound || stopped {
@@ -296,25 +289,12 @@ impl AgentPeers {
 
     /// Container instances moto holds for the cluster.
     pub fn registered(&self) -> usize {
-        self.moto.with_ecs(async |ecs| {
-            ecs.sdk()
-                .list_container_instances()
-                .cluster(&self.cluster)
-                .send()
-                .await
-                .expect("ListContainerInstances")
-                .container_instance_arns()
-                .len()
-        })
+        self.moto.container_instance_arns(&self.cluster).len()
     }
 
-    /// A task ARN of this cluster for task `n`.
+    /// A task ARN of this cluster for task `n` ([`task_arn`]).
     pub fn task_arn(&self, n: u32) -> String {
-        format!(
-            "arn:aws:ecs:us-east-1:{ACCOUNT}:task/{}/{:032x}",
-            self.cluster,
-            u128::from(std::process::id()) << 32 | u128::from(n)
-        )
+        task_arn(&self.cluster, n)
     }
 
     /// Sends task `n` ([`TASK_SCRIPT`], fresh credentials) once the agent's
@@ -381,6 +361,15 @@ impl AgentPeers {
             std::thread::sleep(Duration::from_secs(1));
         }
     }
+}
+
+/// A task ARN of `cluster` for task `n`, unique to this test process (its
+/// pid in the high bits), so tasks of parallel runs never share an ARN.
+pub fn task_arn(cluster: &str, n: u32) -> String {
+    format!(
+        "arn:aws:ecs:us-east-1:{ACCOUNT}:task/{cluster}/{:032x}",
+        u128::from(std::process::id()) << 32 | u128::from(n)
+    )
 }
 
 /// The facts of EC2 instance `id` as moto describes it, for a metadata

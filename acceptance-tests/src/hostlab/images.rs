@@ -31,7 +31,7 @@ pub const NO_ID_BODY: &str = r#"{"code":"NoIdInRequest","message":"CredentialsV2
 /// Body of the stand-in's `GET /v1/metadata` on port 51678.
 pub const INTROSPECTION_BODY: &str = r#"{"Cluster":"hostlab","ContainerInstanceArn":"arn:aws:ecs:us-east-1:000000000000:container-instance/hostlab/00000000000000000000000000000000","Version":"Amazon ECS Agent - v1.105.1 (hostlab stand-in)"}"#;
 
-const BUILD_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const BUILD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Static busybox from `busybox-static` (`HOSTLAB_BUSYBOX` overrides).
 pub fn busybox_path() -> Result<PathBuf> {

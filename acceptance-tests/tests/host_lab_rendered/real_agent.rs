@@ -269,16 +269,8 @@ fn real_agent_task_gets_its_role_credentials_and_no_instance_metadata() {
     assert_eq!(inst["ok"], true, "{inst:#}");
     // What the agent registered is really there to judge (an empty list
     // would not be judged at all).
+    let arns = a.peers().moto.container_instance_arns(CLUSTER);
     let attributes = a.peers().moto.with_ecs(async |ecs| {
-        let arns = ecs
-            .sdk()
-            .list_container_instances()
-            .cluster(CLUSTER)
-            .send()
-            .await
-            .expect("ListContainerInstances")
-            .container_instance_arns()
-            .to_vec();
         ecs.sdk()
             .describe_container_instances()
             .cluster(CLUSTER)
