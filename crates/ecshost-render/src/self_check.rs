@@ -355,7 +355,9 @@ pub fn render(agent_input: &AgentInput, loopback: &LoopbackInput) -> Result<Stri
             },
         )
         .set("URL", &url)
-        .guard_values();
+        .guard_values()
+        .function(host::FUNCTIONS, "http_client")
+        .function(host::FUNCTIONS, "http");
     if agent_input.block_task_metadata {
         header = header.function(
             host::backend_functions(agent_input.firewall_backend),

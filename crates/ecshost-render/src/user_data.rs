@@ -725,10 +725,14 @@ fn check_part_content(part: &ExtraPart, format: HostFormat) -> Option<Problem> {
 /// descriptions say what the scripts do (the IMDS block and where it lives,
 /// the self-check's report line).
 ///
+/// The shell and cloud-init formats pack both in one stream (`unpack` in
+/// `src/host/functions.sh`): the scripts share most of their words, which
+/// two streams would each pay for. CoreOS cloud-config writes each with its
+/// own `gzip+base64` encoding (it runs no script of ours to unpack one).
+///
 /// Only without `gzip`: under gzip the scripts travel as plain text inside
 /// the one gzip stream, which compresses them better than their own
-/// gzip+base64 would (base64 of compressed bytes is what gzip cannot shrink;
-/// #25 item 2, "pack once").
+/// gzip+base64 would (base64 of compressed bytes is what gzip cannot shrink).
 fn packed(path: &str, gzip: bool) -> bool {
     !gzip && (path == self_check::SCRIPT_PATH || path == agent::START_SCRIPT_PATH)
 }
@@ -961,7 +965,7 @@ fn shell_script(
     // The library's functions compacted like the source around them.
     let mut functions = String::new();
     if any_packed {
-        functions.push_str(host::function(host::FUNCTIONS, "write_packed"));
+        functions.push_str(host::function(host::FUNCTIONS, "unpack"));
     }
     if !parts.is_empty() {
         functions.push_str(host::function(host::FUNCTIONS, "run_part"));
@@ -973,11 +977,15 @@ fn shell_script(
             .collect::<Vec<_>>(),
     );
     let mut lines = vec![if any_packed {
-        "# The two large scripts are packed (gzip+base64, see write_packed); the units say what they do.".to_owned()
+        "# The two large scripts are packed in one gzip+base64 stream (see unpack); the units say what they do.".to_owned()
     } else {
         "# Every file below is plain text (the user data as a whole is gzipped).".to_owned()
     }];
     let mut n = 0;
+    // The packed files' here-documents, in one stream: unpacked where the
+    // first of them stands.
+    let mut bundle: Vec<String> = Vec::new();
+    let mut bundle_at = None;
     for (path, mode, content) in files {
         n += 1;
         let target = if path == agent::ECS_CONFIG_PATH {
@@ -985,16 +993,19 @@ fn shell_script(
         } else {
             format!("$ECSHOST_ROOT{path}")
         };
-        let (writer, content) = if packed(path) {
-            ("write_packed", gzip_base64(content))
+        let doc = heredoc(&format!("write_file \"{target}\" {mode:o}"), content, n);
+        if packed(path) {
+            bundle_at.get_or_insert(lines.len());
+            bundle.extend(doc);
         } else {
-            ("write_file", content.clone())
-        };
-        lines.extend(heredoc(
-            &format!("{writer} \"{target}\" {mode:o}"),
-            &content,
-            n,
-        ));
+            lines.extend(doc);
+        }
+    }
+    if let Some(at) = bundle_at {
+        n += 1;
+        let text = bundle.join("\n") + "\n";
+        let doc = heredoc("unpack", &gzip_base64(&text), n);
+        lines.splice(at..at, doc);
     }
     lines.push("if has_systemd; then".to_owned());
     for (name, content) in units {
@@ -2098,13 +2109,13 @@ packages: [jq]
     fn room_left_for_your_own_content() {
         for (f, gzip, floor_default, floor_realistic) in [
             (HostFormat::CloudInit, true, 9_100, Some(8_900)),
-            (HostFormat::Shell, true, 9_400, Some(9_200)),
-            (HostFormat::CoreosCloudConfig, true, 9_700, Some(9_450)),
-            (HostFormat::Ignition, false, 6_750, Some(6_400)),
+            (HostFormat::Shell, true, 9_500, Some(9_200)),
+            (HostFormat::CoreosCloudConfig, true, 9_700, Some(9_500)),
+            (HostFormat::Ignition, false, 6_800, Some(6_450)),
             // The issue saw 16,387 bytes (refused) for the realistic one.
-            (HostFormat::CloudInit, false, 700, Some(250)),
-            (HostFormat::Shell, false, 1_700, Some(1_250)),
-            (HostFormat::CoreosCloudConfig, false, 2_650, Some(2_150)),
+            (HostFormat::CloudInit, false, 1_900, Some(1_400)),
+            (HostFormat::Shell, false, 2_900, Some(2_400)),
+            (HostFormat::CoreosCloudConfig, false, 2_200, Some(1_700)),
         ] {
             let mut d = UserDataInput {
                 host_format: f,
@@ -2381,6 +2392,50 @@ packages: [jq]
         }
     }
 
+    /// A packed stream that does not decode stops the user data before it
+    /// writes either script or runs anything (the agent would otherwise
+    /// start from a half-written host).
+    #[test]
+    fn a_packed_stream_that_does_not_decode_stops_the_user_data() {
+        let dir = temp_dir("user-data-unpack");
+        let bin = dir.join("bin");
+        fake_command(&bin, "sh", "echo \"sh $*\" >> \"$FAKE_LOG\"\n");
+        fake_command(
+            &bin,
+            "systemctl",
+            "echo \"systemctl $*\" >> \"$FAKE_LOG\"\n",
+        );
+        let root = dir.join("root");
+        let ud = render(&UserDataInput {
+            gzip: false,
+            ..base(HostFormat::Shell)
+        })
+        .unwrap();
+        // One base64 line of the stream, damaged (a gzip CRC or inflate
+        // error, not a base64 one).
+        let at = ud
+            .rendered
+            .find("\nunpack <<")
+            .expect("an unpack here-document");
+        let line_start = at + ud.rendered[at + 1..].find('\n').unwrap() + 2;
+        let mut broken = ud.rendered.clone();
+        broken.replace_range(line_start + 30..line_start + 34, "AAAA");
+        let env = [
+            ("ECSHOST_ROOT", root.display().to_string()),
+            ("FAKE_LOG", dir.join("log").display().to_string()),
+        ];
+        let (rc, out) = run_sh(&broken, &[], &env, &bin);
+        assert_ne!(rc, 0, "{out}");
+        assert!(!root.join("opt/ecshost/ecs-agent.sh").exists(), "{out}");
+        assert!(!root.join("opt/ecshost/self-check.sh").exists(), "{out}");
+        assert!(!dir.join("log").exists(), "nothing ran: {out}");
+        // The same user data undamaged writes both.
+        let (rc, out) = run_sh(&ud.rendered, &[], &env, &bin);
+        assert_eq!(rc, 0, "{out}");
+        assert!(root.join("opt/ecshost/ecs-agent.sh").exists(), "{out}");
+        assert!(root.join("opt/ecshost/self-check.sh").exists(), "{out}");
+    }
+
     /// Without gzip the two large scripts are packed; with it they are
     /// plain text inside the one gzip stream. Either way what lands on disk
     /// is exactly `files`.
@@ -2394,11 +2449,7 @@ packages: [jq]
             ..base(HostFormat::Shell)
         };
         let ud = render(&input).unwrap();
-        assert_eq!(
-            ud.rendered.contains("write_packed \""),
-            !gzip,
-            "gzip={gzip}"
-        );
+        assert_eq!(ud.rendered.contains("\nunpack <<"), !gzip, "gzip={gzip}");
         let env = [
             ("ECSHOST_ROOT", root.display().to_string()),
             ("FAKE_LOG", dir.join("log").display().to_string()),

@@ -79,6 +79,8 @@ start_container() {
 }
 
 wait_reachable() {
+    # shellcheck disable=SC2034 # the client http (functions.sh) uses
+    probe=$(http_client)
     waited=0
     while :; do
         result=$(probe_endpoint "$ENDPOINT_URL")

@@ -7,7 +7,8 @@
 #
 # Source: crates/ecshost-render/src/host/self-check.sh. The render replaces
 # the @values@ line with one host's values (the firewall tools, ADDRESS …
-# BRIDGE, and metadata_guard_present when the guard is on): see
+# BRIDGE, and metadata_guard_present when the guard is on) and the HTTP
+# client the agent script uses too (http_client, http: functions.sh): see
 # self_check::render.
 set -u
 
@@ -29,46 +30,7 @@ why() {
     reasons="$reasons${reasons:+,}\"$1\":\"$2\""
 }
 
-if command -v curl >/dev/null 2>&1; then
-    probe=curl
-elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-    probe=wget
-elif command -v wget >/dev/null 2>&1; then
-    probe=busybox-wget
-else
-    probe=none
-fi
-
-# http NETNS METHOD URL SECONDS: one request, from network namespace NETNS
-# (a file, or - for this one); prints what came back, then HTTP_STATUS=
-# and the status (000: no HTTP answer; none: this client cannot send METHOD).
-http() {
-    h_m=$2
-    h_u=$3
-    h_t=$4
-    if [ "$1" = - ]; then set --; else set -- "$NSENTER" "--net=$1"; fi
-    case $probe in
-        curl)
-            "$@" curl --noproxy '*' -s -m "$h_t" -X "$h_m" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' -w ' HTTP_STATUS=%{http_code}' "$h_u" 2>/dev/null
-            ;;
-        wget)
-            h_out=$("$@" wget --no-proxy -q -T "$h_t" -t 1 -S --content-on-error --method="$h_m" --header='X-aws-ec2-metadata-token-ttl-seconds: 60' -O - "$h_u" 2>&1)
-            h_code=$(printf '%s\n' "$h_out" | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
-            printf '%s HTTP_STATUS=%s' "$h_out" "${h_code:-000}"
-            ;;
-        busybox-wget)
-            if [ "$h_m" != GET ]; then
-                printf 'HTTP_STATUS=none'
-            elif h_out=$("$@" timeout "$h_t" wget -Y off -q -O - "$h_u" 2>&1); then
-                printf '%s HTTP_STATUS=200' "$h_out"
-            else
-                h_code=$(printf '%s\n' "$h_out" | sed -n 's/.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
-                printf '%s HTTP_STATUS=%s' "$h_out" "${h_code:-000}"
-            fi
-            ;;
-        *) printf 'HTTP_STATUS=none' ;;
-    esac
-}
+probe=$(http_client)
 
 # answered OUTPUT: true when an HTTP answer came back
 answered() {

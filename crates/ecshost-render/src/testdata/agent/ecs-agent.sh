@@ -195,25 +195,63 @@ apply_task_dnat() {
     fi
     log "task DNAT: $BRIDGE -> $ADDRESS:$PORT goes to $agent_ip:$AGENT_PORT in the kernel"
 }
+# http_client: prints the HTTP client `http` uses on this host: curl,
+# wget (GNU), busybox-wget or none. The caller keeps it in `probe`.
+http_client() {
+    if command -v curl >/dev/null 2>&1; then
+        echo curl
+    elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
+        echo wget
+    elif command -v wget >/dev/null 2>&1; then
+        echo busybox-wget
+    else
+        echo none
+    fi
+}
+# http NETNS METHOD URL SECONDS: one request with client $probe (see
+# http_client), from network namespace NETNS (a file, or - for this one,
+# entered with $NSENTER), proxies ignored, bounded to SECONDS; prints what
+# came back, then HTTP_STATUS= and the status (000: no HTTP answer; none:
+# this client cannot send METHOD). Every request carries the IMDSv2 token
+# TTL header, which only IMDS reads. Safe under `set -e`: a failing client
+# still prints its status.
+http() {
+    h_m=$2
+    h_u=$3
+    h_t=$4
+    if [ "$1" = - ]; then set --; else set -- "$NSENTER" "--net=$1"; fi
+    case $probe in
+        curl)
+            "$@" curl --noproxy '*' -s -m "$h_t" -X "$h_m" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' -w ' HTTP_STATUS=%{http_code}' "$h_u" 2>/dev/null || :
+            ;;
+        wget)
+            h_out=$("$@" wget --no-proxy -q -T "$h_t" -t 1 -S --content-on-error --method="$h_m" --header='X-aws-ec2-metadata-token-ttl-seconds: 60' -O - "$h_u" 2>&1) || :
+            h_code=$(printf '%s\n' "$h_out" | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
+            printf '%s HTTP_STATUS=%s' "$h_out" "${h_code:-000}"
+            ;;
+        busybox-wget)
+            if [ "$h_m" != GET ]; then
+                printf 'HTTP_STATUS=none'
+            elif h_out=$("$@" timeout "$h_t" wget -Y off -q -O - "$h_u" 2>&1); then
+                printf '%s HTTP_STATUS=200' "$h_out"
+            else
+                h_code=$(printf '%s\n' "$h_out" | sed -n 's/.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
+                printf '%s HTTP_STATUS=%s' "$h_out" "${h_code:-000}"
+            fi
+            ;;
+        *) printf 'HTTP_STATUS=none' ;;
+    esac
+}
 # probe_endpoint URL: prints `agent` (HTTP 400 with NoIdInRequest, the
 # agent's answer to GET /v2/credentials/), `status400` (400 seen but the
-# body not readable: busybox wget), `other` or `unreachable`. Proxies are
-# ignored; every attempt is bounded to 5 seconds.
+# body not readable: busybox wget), `other` or `unreachable`, from one
+# `http` request bounded to 5 seconds.
 probe_endpoint() {
-    probe_out=""
-    if command -v curl >/dev/null 2>&1; then
-        probe_out=$(curl --noproxy '*' -s -m 5 -w ' HTTP_STATUS=%{http_code}' "$1" 2>/dev/null) || true
-    elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-        probe_out=$(wget --no-proxy -q -T 5 -t 1 -S --content-on-error -O - "$1" 2>&1) || true
-    else
-        probe_out=$(timeout 5 wget -Y off -q -O - "$1" 2>&1) || true
-    fi
-    case $probe_out in
+    case $(http - GET "$1" 5) in
         *NoIdInRequest*) echo agent ;;
-        *" 400 "* | *"HTTP_STATUS=400"*) echo status400 ;;
-        *"HTTP_STATUS=000"* | "") echo unreachable ;;
-        *HTTP/* | *HTTP_STATUS=*) echo other ;;
-        *) echo unreachable ;;
+        *HTTP_STATUS=400) echo status400 ;;
+        *HTTP_STATUS=000 | *HTTP_STATUS=none) echo unreachable ;;
+        *) echo other ;;
     esac
 }
 run_agent_container() {
@@ -285,6 +323,8 @@ start_container() {
 }
 
 wait_reachable() {
+    # shellcheck disable=SC2034 # the client http (functions.sh) uses
+    probe=$(http_client)
     waited=0
     while :; do
         result=$(probe_endpoint "$ENDPOINT_URL")

@@ -7,7 +7,8 @@
 #
 # Source: crates/ecshost-render/src/host/self-check.sh. The render replaces
 # the @values@ line with one host's values (the firewall tools, ADDRESS …
-# BRIDGE, and metadata_guard_present when the guard is on): see
+# BRIDGE, and metadata_guard_present when the guard is on) and the HTTP
+# client the agent script uses too (http_client, http: functions.sh): see
 # self_check::render.
 set -u
 
@@ -31,34 +32,26 @@ BLOCK=yes
 URL=http://169.254.170.2:80/v2/credentials/
 BRIDGE=docker0
 IMDS_V4=169.254.169.254
-# True when both IPv4 rules are in place and FORWARD's first rule reaches
-# the DOCKER-USER one.
-metadata_guard_present() {
-    "$IPTABLES" -w -C DOCKER-USER -i "$BRIDGE" -d "$IMDS_V4/32" -j DROP 2>/dev/null &&
-        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
-        "$IPTABLES" -w -t raw -C PREROUTING -i "$BRIDGE" -d "$IMDS_V4/32" -j DROP 2>/dev/null
+# http_client: prints the HTTP client `http` uses on this host: curl,
+# wget (GNU), busybox-wget or none. The caller keeps it in `probe`.
+http_client() {
+    if command -v curl >/dev/null 2>&1; then
+        echo curl
+    elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
+        echo wget
+    elif command -v wget >/dev/null 2>&1; then
+        echo busybox-wget
+    else
+        echo none
+    fi
 }
-# why CHECK CODE: why a check is not pass, for the report's "reasons": a
-# short code (CODE:DETAIL where a value goes with it), which the parser
-# turns into a sentence (self_check::REASONS), to keep the user data small.
-reasons=""
-why() {
-    reasons="$reasons${reasons:+,}\"$1\":\"$2\""
-}
-
-if command -v curl >/dev/null 2>&1; then
-    probe=curl
-elif wget --version 2>/dev/null | grep -q 'GNU Wget'; then
-    probe=wget
-elif command -v wget >/dev/null 2>&1; then
-    probe=busybox-wget
-else
-    probe=none
-fi
-
-# http NETNS METHOD URL SECONDS: one request, from network namespace NETNS
-# (a file, or - for this one); prints what came back, then HTTP_STATUS=
-# and the status (000: no HTTP answer; none: this client cannot send METHOD).
+# http NETNS METHOD URL SECONDS: one request with client $probe (see
+# http_client), from network namespace NETNS (a file, or - for this one,
+# entered with $NSENTER), proxies ignored, bounded to SECONDS; prints what
+# came back, then HTTP_STATUS= and the status (000: no HTTP answer; none:
+# this client cannot send METHOD). Every request carries the IMDSv2 token
+# TTL header, which only IMDS reads. Safe under `set -e`: a failing client
+# still prints its status.
 http() {
     h_m=$2
     h_u=$3
@@ -66,10 +59,10 @@ http() {
     if [ "$1" = - ]; then set --; else set -- "$NSENTER" "--net=$1"; fi
     case $probe in
         curl)
-            "$@" curl --noproxy '*' -s -m "$h_t" -X "$h_m" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' -w ' HTTP_STATUS=%{http_code}' "$h_u" 2>/dev/null
+            "$@" curl --noproxy '*' -s -m "$h_t" -X "$h_m" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' -w ' HTTP_STATUS=%{http_code}' "$h_u" 2>/dev/null || :
             ;;
         wget)
-            h_out=$("$@" wget --no-proxy -q -T "$h_t" -t 1 -S --content-on-error --method="$h_m" --header='X-aws-ec2-metadata-token-ttl-seconds: 60' -O - "$h_u" 2>&1)
+            h_out=$("$@" wget --no-proxy -q -T "$h_t" -t 1 -S --content-on-error --method="$h_m" --header='X-aws-ec2-metadata-token-ttl-seconds: 60' -O - "$h_u" 2>&1) || :
             h_code=$(printf '%s\n' "$h_out" | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
             printf '%s HTTP_STATUS=%s' "$h_out" "${h_code:-000}"
             ;;
@@ -86,6 +79,22 @@ http() {
         *) printf 'HTTP_STATUS=none' ;;
     esac
 }
+# True when both IPv4 rules are in place and FORWARD's first rule reaches
+# the DOCKER-USER one.
+metadata_guard_present() {
+    "$IPTABLES" -w -C DOCKER-USER -i "$BRIDGE" -d "$IMDS_V4/32" -j DROP 2>/dev/null &&
+        [ "$("$IPTABLES" -w -S FORWARD 2>/dev/null | sed -n 2p)" = "-A FORWARD -j DOCKER-USER" ] &&
+        "$IPTABLES" -w -t raw -C PREROUTING -i "$BRIDGE" -d "$IMDS_V4/32" -j DROP 2>/dev/null
+}
+# why CHECK CODE: why a check is not pass, for the report's "reasons": a
+# short code (CODE:DETAIL where a value goes with it), which the parser
+# turns into a sentence (self_check::REASONS), to keep the user data small.
+reasons=""
+why() {
+    reasons="$reasons${reasons:+,}\"$1\":\"$2\""
+}
+
+probe=$(http_client)
 
 # answered OUTPUT: true when an HTTP answer came back
 answered() {
