@@ -507,6 +507,8 @@ fn assert_all_pass(r: &Report, console: &str) {
     for c in self_check::CHECKS {
         assert_eq!(status(r, c), CheckStatus::Pass, "{c}: {console}");
     }
+    // Reasons say why a check is not pass: none here.
+    assert!(r.reasons.is_empty(), "{:?}: {console}", r.reasons);
 }
 
 fn line(console: &str) -> &str {
@@ -1025,6 +1027,11 @@ fn restart_and_reboot_restore_everything_and_proxy_off_is_reported() {
     assert_eq!(
         status(&report, "userland_proxy"),
         CheckStatus::Warn,
+        "{console}"
+    );
+    assert_eq!(
+        report.reasons.get("userland_proxy").map(String::as_str),
+        Some("dockerd runs with userland-proxy=false"),
         "{console}"
     );
     assert_eq!(report.failed(), vec!["task_path"], "{console}");

@@ -760,6 +760,23 @@ esac
                 &[("agent_imds", CheckStatus::Fail)],
             ),
             (
+                "userland proxy off, tasks cannot reach the endpoint",
+                &[
+                    ("ECSHOST_DOCKER_DAEMON_JSON", "{dir}/proxy-off.json"),
+                    ("FAKE_ENDPOINT", NONE),
+                ],
+                &[
+                    ("endpoint", CheckStatus::Fail),
+                    ("userland_proxy", CheckStatus::Warn),
+                    ("task_path", CheckStatus::Fail),
+                ],
+            ),
+            (
+                "userland proxy off, tasks reach the endpoint",
+                &[("ECSHOST_DOCKER_DAEMON_JSON", "{dir}/proxy-off.json")],
+                &[],
+            ),
+            (
                 "no docker0",
                 &[("FAKE_DOCKER0", "")],
                 &[
@@ -779,6 +796,12 @@ esac
                 ("curl", FAKE_CURL),
                 ("docker", FAKE_DOCKER),
                 ("sleep", "exit 0\n"),
+                // The host's own dockerd processes are not this case's:
+                // userland_proxy reads /proc/<pid>/comm with cat.
+                (
+                    "cat",
+                    "case \"$1\" in /proc/*) exit 0 ;; esac\nexec /bin/cat \"$@\"\n",
+                ),
                 (
                     "iptables",
                     "case \"$*\" in *-S*) printf -- '-P FORWARD ACCEPT\\n-A FORWARD -j DOCKER-USER\\n' ;; esac\n",
@@ -788,6 +811,11 @@ esac
             }
             let console = dir.join("console");
             std::fs::write(&console, "").unwrap();
+            std::fs::write(
+                dir.join("proxy-off.json"),
+                "{\n  \"userland-proxy\": false\n}\n",
+            )
+            .unwrap();
             let log = dir.join("ip.log");
             let mut env: Vec<(&str, String)> = vec![
                 ("ECSHOST_CONSOLES", console.display().to_string()),
@@ -805,7 +833,7 @@ esac
             ];
             for (k, v) in *overrides {
                 env.retain(|(n, _)| n != k);
-                env.push((k, (*v).to_owned()));
+                env.push((k, v.replace("{dir}", &dir.display().to_string())));
             }
             let (rc, out) = run_sh(&script, &[], &env, &bin);
             let report = find_report(&out)

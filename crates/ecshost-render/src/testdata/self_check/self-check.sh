@@ -253,7 +253,6 @@ userland_proxy=skip
 if [ "$OWN_NETWORK" = yes ]; then
     if userland_proxy_disabled; then
         userland_proxy=warn
-        why userland_proxy proxy-off
     else
         userland_proxy=pass
     fi
@@ -325,8 +324,14 @@ if [ -n "$no_ns" ]; then
     if [ "$task_path" = skip ]; then why task_path "$no_ns"; fi
     if [ "$imds_blocked" = skip ] && [ "$BLOCK" = yes ]; then why imds_blocked "$no_ns"; fi
 fi
-if [ "$task_path" = pass ] && [ "$userland_proxy" = warn ]; then
-    userland_proxy=pass
+# Without docker-proxy tasks still reach the agent when the task DNAT
+# carries them: a task path that passed proves it.
+if [ "$userland_proxy" = warn ]; then
+    if [ "$task_path" = pass ]; then
+        userland_proxy=pass
+    else
+        why userland_proxy proxy-off
+    fi
 fi
 
 # agent_imds: from the agent's network namespace, the IMDSv2 token PUT is
