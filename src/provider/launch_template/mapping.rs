@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Number, Value as Json};
 
 use super::fields::{Field, Kind, ZeroSent};
-use crate::ec2::template_data::{member, Member, Shape, SHAPE};
+use crate::ec2::template_data::{member, Member, SHAPE};
 use crate::sdk::Value;
 
 // ----- leaf conversions ------------------------------------------------------
@@ -387,17 +387,9 @@ pub(crate) fn write(
 /// for a list) is in `shape`; none when `shape` has no such member or it
 /// holds no structure.
 fn structure_of(shape: &'static [Member], name: &str) -> &'static [Member] {
-    let Some(m) = member(shape, name) else {
-        return &[];
-    };
-    let mut s = m.shape;
-    while let Shape::List(inner) = s {
-        s = *inner;
-    }
-    match s {
-        Shape::Structure(members) => members,
-        _ => &[],
-    }
+    member(shape, name)
+        .and_then(|m| m.shape.structure())
+        .unwrap_or(&[])
 }
 
 /// [`write`] of `fields`, whose EC2 structure has the members `shape`.
@@ -524,6 +516,7 @@ fn zero_sent(x: &Field, block: &Value) -> bool {
 mod tests {
     use super::super::fields::FIELDS;
     use super::*;
+    use crate::ec2::template_data::Shape;
 
     fn data(j: Json) -> Map<String, Json> {
         j.as_object().cloned().unwrap()

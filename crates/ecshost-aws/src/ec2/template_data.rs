@@ -46,6 +46,22 @@ pub enum Shape {
     List(&'static Shape),
 }
 
+impl Shape {
+    /// The members of the structure a value of this shape is, or each item
+    /// of it is for a list (of lists …); `None` for a scalar or a list of
+    /// scalars.
+    pub fn structure(self) -> Option<&'static [Member]> {
+        let mut s = self;
+        while let Shape::List(inner) = s {
+            s = *inner;
+        }
+        match s {
+            Shape::Structure(members) => Some(members),
+            _ => None,
+        }
+    }
+}
+
 /// One member of a structure.
 #[derive(Debug)]
 pub struct Member {
@@ -585,11 +601,7 @@ mod tests {
         for m in members {
             let p = format!("{at}.{}", m.name);
             seen.push(p.clone());
-            let mut s = m.shape;
-            while let Shape::List(inner) = s {
-                s = *inner;
-            }
-            if let Shape::Structure(inner) = s {
+            if let Some(inner) = m.shape.structure() {
                 walk(inner, seen, &p);
             }
         }
