@@ -784,9 +784,9 @@ fn start_script(input: &AgentInput, args: &[Vec<Part>], hash: &str) -> String {
     } else {
         header.set("GPU_SUPPORT", "no")
     };
-    for f in ["http_client", "http", "probe_endpoint"] {
-        header = header.function(host::FUNCTIONS, f);
-    }
+    header = header
+        .http_client()
+        .function(host::FUNCTIONS, "probe_endpoint");
     let mut run = vec![
         "run_agent_container() {".to_owned(),
         "    \"$DOCKER\" run \"$@\" \\".to_owned(),

@@ -172,6 +172,14 @@ impl Header {
             .set("GUARD_TABLE", NFT_TABLE)
     }
 
+    /// The HTTP client both the start script and the self-check use
+    /// ([`FUNCTIONS`]' `http_client`, which picks it, and `http`, which
+    /// sends one request with it): one definition for both scripts.
+    pub fn http_client(self) -> Self {
+        self.function(FUNCTIONS, "http_client")
+            .function(FUNCTIONS, "http")
+    }
+
     /// Function `name` from library `source` (see [`function`]).
     pub fn function(mut self, source: &str, name: &str) -> Self {
         self.functions.push_str(function(source, name));

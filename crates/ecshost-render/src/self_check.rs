@@ -356,8 +356,7 @@ pub fn render(agent_input: &AgentInput, loopback: &LoopbackInput) -> Result<Stri
         )
         .set("URL", &url)
         .guard_values()
-        .function(host::FUNCTIONS, "http_client")
-        .function(host::FUNCTIONS, "http");
+        .http_client();
     if agent_input.block_task_metadata {
         header = header.function(
             host::backend_functions(agent_input.firewall_backend),
