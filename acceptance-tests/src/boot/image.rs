@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::archive;
-use crate::hostlab::{agent_image, sys, Error, Result};
+use crate::hostlab::{agent_image, archive, sys, Error, Result};
 use crate::terraform::{target_dir, workspace_root};
 
 /// Tag of the agent stand-in image inside the guests, in images built

@@ -2,9 +2,9 @@
 //! from Debian's packages ([`image`]), booted under QEMU with the exact user
 //! data EC2 holds on a NoCloud seed, the serial console captured, metadata
 //! served by a stand-in in a namespace the test created ([`guest`]), and
-//! an ECS agent stand-in carried in the image as a `docker load` archive
-//! ([`archive`]). The test is `acceptance-tests/tests/boot.rs`; `bash
-//! .ci/boot` runs it.
+//! an ECS agent (the real one, or a stand-in) carried in the image as a
+//! `docker load` archive ([`crate::hostlab::archive`]). The test is
+//! `acceptance-tests/tests/boot.rs`; `bash .ci/boot` runs it.
 //!
 //! Needs root, `mmdebstrap`, `qemu-system-x86_64`, `qemu-img`, `mkfs.vfat`,
 //! `mcopy`, `busybox` (static: the DHCP server and the stand-in images),
@@ -12,7 +12,6 @@
 //! `.ci/boot` runs; the plain `.ci/install-deps` of `.ci/test` leaves out
 //! mmdebstrap, QEMU, dosfstools and mtools).
 
-pub mod archive;
 pub mod guest;
 pub mod image;
 

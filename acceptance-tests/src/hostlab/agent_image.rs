@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
-use crate::boot::archive;
+use super::archive;
 use crate::hostlab::dockerd::Dockerd;
 use crate::hostlab::{images, Error, Result};
 use crate::terraform::workspace_root;
@@ -172,7 +172,7 @@ pub fn unpack_config_check(dir: &Path, out: &Path) -> Result<()> {
 }
 
 /// Loads [`AGENT_IMAGE`] into the lab's dockerd: the archive the boot
-/// guests carry ([`crate::boot::archive::real_agent`], one definition of
+/// guests carry ([`archive::real_agent`], one definition of
 /// the image for both), written below `work` and removed once loaded.
 pub fn build(d: &Dockerd, work: &Path, agent_dir: &Path) -> Result<()> {
     let stage = work.join("real-agent-archive");

@@ -25,6 +25,7 @@ use std::fmt;
 
 pub mod agent_image;
 pub mod agent_peers;
+pub mod archive;
 pub mod dockerd;
 pub mod firewalld;
 pub mod images;

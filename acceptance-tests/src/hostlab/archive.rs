@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::hostlab::{agent_image, images, sys, Error, Result};
+use super::{agent_image, images, sys, Error, Result};
 
 /// One image of an archive.
 #[derive(Debug, Clone)]
