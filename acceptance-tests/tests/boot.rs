@@ -527,6 +527,26 @@ fn secs(d: Option<Duration>) -> String {
 /// the metadata stand-in serves what the agent reads for this instance,
 /// relays at the guest's gateway reach moto and its ACS endpoint here, and
 /// a good case gets its task through ACS as soon as the agent connects.
+/// Seconds a boot may take (`ECSHOST_BOOT_TIMEOUT`, default 480): enough
+/// for a TCG boot on an otherwise idle 2-core machine (good boots finished
+/// in 219–395 s, how-it-works "Boot timings"), not under heavy load.
+fn boot_timeout() -> Duration {
+    Duration::from_secs(
+        std::env::var("ECSHOST_BOOT_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(480),
+    )
+}
+
+/// What a timed-out boot's line says: the bound and how to raise it.
+fn timed_out_note() -> String {
+    format!(
+        "TIMED OUT after {} s (ECSHOST_BOOT_TIMEOUT; a loaded machine needs more)",
+        boot_timeout().as_secs()
+    )
+}
+
 fn boot_case(
     run: &Run,
     img: &Image,
@@ -535,12 +555,7 @@ fn boot_case(
     moto: &Moto,
     n: usize,
 ) -> (Result<BootResult, String>, Option<Result<TaskSent, String>>) {
-    let timeout = Duration::from_secs(
-        std::env::var("ECSHOST_BOOT_TIMEOUT")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(480),
-    );
+    let timeout = boot_timeout();
     let scratch = target_dir().join("boot-scratch").join(run.case.name());
     let _ = std::fs::remove_dir_all(&scratch);
     if let Err(e) = std::fs::create_dir_all(&scratch) {
@@ -917,7 +932,11 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                         b.wall.as_secs_f64(),
                         secs(b.report_after),
                         secs(b.done_after),
-                        if b.timed_out { ", TIMED OUT" } else { "" },
+                        if b.timed_out {
+                            format!(", {}", timed_out_note())
+                        } else {
+                            String::new()
+                        },
                         load()
                     );
                 } else {
@@ -978,7 +997,11 @@ fn every_case_boots_and_instance_verification_judges_its_console() {
                     secs(b.report_after),
                     secs(b.done_after),
                     b.wall.as_secs_f64(),
-                    if b.timed_out { " TIMED OUT" } else { "" }
+                    if b.timed_out {
+                        format!(" {}", timed_out_note())
+                    } else {
+                        String::new()
+                    }
                 ),
             ),
             Err(e) => (String::new(), format!("boot error: {e}")),
