@@ -544,6 +544,28 @@ fn drift_on_any_field_shows_and_is_written_back() {
         );
         wd.assert_empty_plan();
     }
+
+    // A user data change: only the version numbers are left to apply.
+    // Blocks the version holds unchanged keep EC2's values, unset ones
+    // included (metadata options, the first volume's iops and throughput).
+    wd.write_config(&config(
+        &moto,
+        &RICH.replace("echo ECS_CLUSTER=rich", "echo ECS_CLUSTER=rich2"),
+    ));
+    let plan = wd.plan_with_changes();
+    let unknown: Vec<&str> = plan
+        .lines()
+        .filter(|l| l.contains("(known after apply)"))
+        .map(str::trim)
+        .filter(|l| !l.starts_with("~ latest_version") && !l.starts_with("~ default_version"))
+        .collect();
+    assert!(plan.contains("user_data"), "{plan}");
+    assert!(
+        unknown.is_empty(),
+        "only the versions are unknown: {unknown:#?}\n{plan}"
+    );
+    wd.apply();
+    wd.assert_empty_plan();
 }
 
 /// A version holding a field ecshost_launch_template cannot express

@@ -291,14 +291,32 @@ fn read_field(x: &Field, j: Option<&Json>, p: &Value) -> Value {
 
 /// Adjusts the planned values of `fields` (rule 3, and hashicorp/aws's
 /// computed arguments keeping what EC2 holds). With `new_version`, a
-/// computed argument that EC2 did not hold before is unknown: EC2 may
-/// fill it in.
+/// computed argument that EC2 did not hold before is unknown where EC2 may
+/// fill it in: in a block item that is new or changed. An item the prior
+/// version holds unchanged (the same apart from computed arguments left
+/// to EC2) is written back as EC2 holds it ([`write`], rule 2), so EC2
+/// holds the same afterwards: its unset computed arguments stay null, and
+/// the plan does not show them as "known after apply" beside a change
+/// elsewhere (a user data change, say).
 pub(crate) fn plan(
     fields: &[Field],
     config: &Value,
     prior: &Value,
     planned: &mut Value,
     new_version: bool,
+) {
+    plan_item(fields, config, prior, planned, new_version, false);
+}
+
+/// [`plan`] of one object of `fields`; `held_unchanged`: the prior version
+/// holds this very item (see [`unchanged`]).
+fn plan_item(
+    fields: &[Field],
+    config: &Value,
+    prior: &Value,
+    planned: &mut Value,
+    new_version: bool,
+    held_unchanged: bool,
 ) {
     let Value::Object(map) = planned else { return };
     for x in fields {
@@ -314,12 +332,17 @@ pub(crate) fn plan(
                 if let Value::List(v) | Value::Set(v) = pl {
                     for (i, el) in v.iter_mut().enumerate() {
                         let ci = cs.get(i).unwrap_or(&Value::Null);
+                        // Set items pair by content (Terraform keeps
+                        // proposed set items in configuration order).
                         let pi = if set {
-                            &Value::Null
+                            ps.iter()
+                                .find(|pi| unchanged(fields, ci, el, pi))
+                                .unwrap_or(&Value::Null)
                         } else {
                             ps.get(i).unwrap_or(&Value::Null)
                         };
-                        plan(fields, ci, pi, el, new_version);
+                        let same_item = !pi.is_null() && unchanged(fields, ci, el, pi);
+                        plan_item(fields, ci, pi, el, new_version, same_item);
                     }
                 }
             }
@@ -328,7 +351,7 @@ pub(crate) fn plan(
                     z.value()
                 } else if !p.is_null() && !p.is_unknown() {
                     p.clone()
-                } else if new_version {
+                } else if new_version && !held_unchanged {
                     Value::Unknown
                 } else {
                     Value::Null
@@ -337,6 +360,33 @@ pub(crate) fn plan(
             _ => {}
         }
     }
+}
+
+/// Whether the planned block item `planned` (configured as `config`) is the
+/// prior item `prior` unchanged: every argument the configuration sets, and
+/// every one that is not computed, means the same in both, nested blocks
+/// alike. Computed arguments the configuration leaves null are EC2's and
+/// not compared.
+fn unchanged(fields: &[Field], config: &Value, planned: &Value, prior: &Value) -> bool {
+    fields.iter().all(|x| {
+        let (c, a, b) = (config.attr(x.tf), planned.attr(x.tf), prior.attr(x.tf));
+        match x.kind {
+            Kind::Block { set, fields, .. } => {
+                let (ia, ib, ic) = (items(a), items(b), items(c));
+                ia.len() == ib.len()
+                    && ia.iter().enumerate().all(|(i, ea)| {
+                        let ec = ic.get(i).unwrap_or(&Value::Null);
+                        if set {
+                            ib.iter().any(|eb| unchanged(fields, ec, ea, eb))
+                        } else {
+                            unchanged(fields, ec, ea, &ib[i])
+                        }
+                    })
+            }
+            _ if x.computed_here() && c.is_null() => true,
+            _ => leaf_equiv(x, a, b),
+        }
+    })
 }
 
 /// Whether two values of `fields` mean the same to EC2 (no new version
@@ -601,6 +651,83 @@ mod tests {
         assert_eq!(
             Json::Object(write(FIELDS, &planned, Some(&spot()))),
             Json::Object(want)
+        );
+    }
+
+    #[test]
+    fn a_new_version_leaves_unchanged_items_computed_arguments_as_ec2_holds_them() {
+        let config = obj(serde_json::json!({
+            "image_id": "ami-1",
+            "user_data": "IyEvYmluL3NoCg==",
+            "block_device_mappings": [{"device_name": "/dev/xvda", "ebs": [{"volume_size": 40, "volume_type": "gp3", "encrypted": "true"}]}],
+            "metadata_options": [{"http_tokens": "required", "http_put_response_hop_limit": 2}]
+        }));
+        let state = Value::Object(read(FIELDS, &spot(), &Value::Null));
+        let planned_for = |config: &Value| {
+            let mut planned = config.clone();
+            plan(FIELDS, config, &state, &mut planned, true);
+            planned
+        };
+        let at = |v: &Value, block: &str, leaf: &str| items(v.attr(block))[0].attr(leaf).clone();
+        // Only the user data changes: the metadata options and the volume
+        // are the held ones, whose unset computed arguments stay null.
+        let planned = planned_for(&config);
+        for leaf in [
+            "http_endpoint",
+            "http_protocol_ipv6",
+            "instance_metadata_tags",
+        ] {
+            assert_eq!(
+                at(&planned, "metadata_options", leaf),
+                Value::Null,
+                "{leaf}"
+            );
+        }
+        let ebs =
+            |v: &Value| items(items(v.attr("block_device_mappings"))[0].attr("ebs"))[0].clone();
+        assert_eq!(ebs(&planned).attr("iops"), &Value::Null);
+        assert_eq!(ebs(&planned).attr("throughput"), &Value::Null);
+        // A changed item is EC2's to fill in again: unknown until applied.
+        let mut changed = config.clone();
+        if let Value::Object(m) = &mut changed {
+            m.insert(
+                "metadata_options".into(),
+                obj(serde_json::json!({"metadata_options": [{"http_tokens": "optional", "http_put_response_hop_limit": 2}]}))
+                    .attr("metadata_options")
+                    .clone(),
+            );
+        }
+        let planned = planned_for(&changed);
+        assert_eq!(
+            at(&planned, "metadata_options", "http_endpoint"),
+            Value::Unknown
+        );
+        assert_eq!(
+            ebs(&planned).attr("iops"),
+            &Value::Null,
+            "the volume did not change"
+        );
+        // So is a new item of a set block.
+        let mut more = config.clone();
+        if let Value::Object(m) = &mut more {
+            m.insert(
+                "block_device_mappings".into(),
+                obj(serde_json::json!({"block_device_mappings": [
+                    {"device_name": "/dev/xvda", "ebs": [{"volume_size": 40, "volume_type": "gp3", "encrypted": "true"}]},
+                    {"device_name": "/dev/xvdb", "ebs": [{"volume_size": 10, "volume_type": "gp3"}]}
+                ]}))
+                .attr("block_device_mappings")
+                .clone(),
+            );
+        }
+        let planned = planned_for(&more);
+        let iops: Vec<Value> = items(planned.attr("block_device_mappings"))
+            .iter()
+            .map(|b| items(b.attr("ebs"))[0].attr("iops").clone())
+            .collect();
+        assert!(
+            iops.contains(&Value::Null) && iops.contains(&Value::Unknown),
+            "{iops:?}"
         );
     }
 
