@@ -128,6 +128,19 @@ fn launch_template_lifecycle() {
     assert_eq!(v["tags_all"]["env"], json!("prod"));
     wd.assert_empty_plan();
 
+    // Out-of-band rollback: someone points the default back at version 1.
+    // update_default_version acts on new versions only (hashicorp/aws's
+    // meaning), so the rollback is no drift to undo.
+    moto.with_ec2(async |ec2| ec2.set_default_version(&id, 1).await.expect("default"));
+    wd.assert_empty_plan();
+    wd.apply();
+    assert_eq!(
+        moto.with_ec2(async |ec2| ec2.describe_template_by_id(&id).await.expect("template"))
+            .map(|t| t.default_version),
+        Some(1),
+        "the rolled-back default stays"
+    );
+
     // Out-of-band: a new version with other user data becomes the latest.
     moto.create_version_out_of_band(&id, "IyEvYmluL3NoCmVjaG8gaGFuZC13cml0dGVuCg==");
     let plan = wd.plan_with_changes();
@@ -138,9 +151,9 @@ fn launch_template_lifecycle() {
     wd.apply();
     let v = wd.values("ecshost_launch_template.hosts");
     assert_eq!(
-        v["latest_version"],
-        json!(4),
-        "the managed data is written back as a new version"
+        (v["latest_version"].clone(), v["default_version"].clone()),
+        (json!(4), json!(4)),
+        "the managed data is written back as a new version, the default"
     );
     assert_eq!(v["metadata_options"], json!([]), "{v:#}");
     wd.assert_empty_plan();
@@ -882,7 +895,9 @@ fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
     wd.assert_empty_plan();
 
     // The migration guide's advice: without the default_version line,
-    // update_default_version = true moves the default to the latest.
+    // update_default_version = true makes each new version the default.
+    // Removing the line writes nothing: the default stays until a version
+    // is written (hashicorp/aws's meaning).
     let edited = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap();
     let unpinned: String = edited
         .lines()
@@ -891,6 +906,8 @@ fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
         .collect();
     assert_ne!(unpinned, edited, "{edited}");
     wd.write_file("generated.tf", &unpinned);
+    wd.assert_empty_plan();
+    wd.write_file("generated.tf", &unpinned.replace(other, ud));
     wd.apply();
     let after = wd.values("ecshost_launch_template.asg");
     assert_eq!(
@@ -898,8 +915,8 @@ fn import_block_of_a_prefixed_template_generates_config_that_keeps_working() {
             after["latest_version"].clone(),
             after["default_version"].clone()
         ),
-        (json!(2), json!(2)),
-        "the default follows the latest, no new version"
+        (json!(3), json!(3)),
+        "the next version becomes the default"
     );
     wd.assert_empty_plan();
 }
