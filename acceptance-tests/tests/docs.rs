@@ -61,12 +61,56 @@ fn page(kind: &str, full: &str, schema: &Json, example: Option<String>) -> Strin
     if let Some(ex) = example {
         let _ = write!(out, "\n## Example Usage\n\n```terraform\n{}```\n", ex);
     }
-    let attrs = block["attributes"].as_object().cloned().unwrap_or_default();
+    out.push_str("\n## Schema\n");
+    let mut nested = Vec::new();
+    for (title, lines) in block_sections(block, "", &mut nested) {
+        let _ = write!(out, "\n### {title}\n\n{}\n", lines.join("\n"));
+    }
+    // Each block's own arguments, as the Terraform Registry lays them out
+    // (terraform-plugin-docs: "Nested Schema for `a.b`", anchored
+    // `nestedblock--a--b`), each block's section followed by its blocks'.
+    for (path, b) in nested {
+        nested_section(&mut out, &path, &b);
+    }
+    out
+}
+
+/// The section of the block at `path` (schema `b`), then its blocks'.
+fn nested_section(out: &mut String, path: &str, b: &Json) {
+    let _ = write!(
+        out,
+        "\n<a id=\"{}\"></a>\n### Nested Schema for `{path}`\n",
+        anchor(path)
+    );
+    let mut nested = Vec::new();
+    for (title, lines) in block_sections(&b["block"], path, &mut nested) {
+        let _ = write!(out, "\n{title}:\n\n{}\n", lines.join("\n"));
+    }
+    for (p, inner) in nested {
+        nested_section(out, &p, &inner);
+    }
+}
+
+/// The anchor of the nested schema section of the block at `path`.
+fn anchor(path: &str) -> String {
+    format!("nestedblock--{}", path.replace('.', "--"))
+}
+
+/// The Required, Optional and Read-Only bullets of `block`'s attributes and
+/// blocks (a block is required when it must appear at least once); each
+/// block's bullet links to its nested section, whose path (`path.name`) and
+/// schema are pushed to `nested`.
+fn block_sections(
+    block: &Json,
+    path: &str,
+    nested: &mut Vec<(String, Json)>,
+) -> Vec<(&'static str, Vec<String>)> {
     let mut sections = [
         ("Required", Vec::new()),
         ("Optional", Vec::new()),
         ("Read-Only", Vec::new()),
     ];
+    let attrs = block["attributes"].as_object().cloned().unwrap_or_default();
     for (name, a) in &attrs {
         let idx = if a["required"] == Json::Bool(true) {
             0
@@ -77,13 +121,51 @@ fn page(kind: &str, full: &str, schema: &Json, example: Option<String>) -> Strin
         };
         sections[idx].1.push(attr_line(name, a));
     }
-    out.push_str("\n## Schema\n");
-    for (title, lines) in sections {
-        if !lines.is_empty() {
-            let _ = write!(out, "\n### {title}\n\n{}\n", lines.join("\n"));
+    let blocks = block["block_types"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (name, b) in &blocks {
+        let full = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
+        let mode = b["nesting_mode"].as_str().unwrap_or("list");
+        let mut ty = format!("block {mode}");
+        if let Some(n) = b["min_items"].as_u64().filter(|n| *n > 0) {
+            let _ = write!(ty, ", min {n}");
         }
+        if let Some(n) = b["max_items"].as_u64().filter(|n| *n > 0) {
+            let _ = write!(ty, ", max {n}");
+        }
+        let mut line = format!("- `{name}` ({ty})");
+        let d = b["block"]["description"].as_str().unwrap_or_default();
+        if !d.is_empty() {
+            let _ = write!(line, " {d}");
+        }
+        let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&full));
+        let required = b["min_items"].as_u64().unwrap_or_default() > 0;
+        let computed_only = b["block"]["attributes"].as_object().is_some_and(|m| {
+            !m.is_empty()
+                && m.values()
+                    .all(|a| a["computed"] == Json::Bool(true) && a["optional"] != Json::Bool(true))
+        });
+        sections[if required {
+            0
+        } else if computed_only {
+            2
+        } else {
+            1
+        }]
+        .1
+        .push(line);
+        nested.push((full, b.clone()));
     }
-    out
+    sections
+        .into_iter()
+        .filter(|(_, l)| !l.is_empty())
+        .collect()
 }
 
 /// The provider page's schema section: arguments, then blocks with their
@@ -279,6 +361,33 @@ fn docs_are_generated_from_the_schema() {
         "the provider page lists endpoints {{ ec2, ecs }} and says what overriding only ec2 does:\n{provider_schema}"
     );
     pages.push(("docs/index.md".into(), format!("{prose}{provider_schema}")));
+    // Every block is documented: each link to a nested schema lands on its
+    // section, and the launch template's metadata options are spelled out.
+    for (rel, text) in &pages {
+        for link in text.split("(see [below for nested schema](#").skip(1) {
+            let id = link.split(')').next().unwrap_or_default();
+            assert!(
+                text.contains(&format!("<a id=\"{id}\"></a>")),
+                "{rel}: no section for {id}"
+            );
+        }
+    }
+    let lt = &pages
+        .iter()
+        .find(|(rel, _)| rel == "docs/resources/launch_template.md")
+        .expect("the launch template page")
+        .1;
+    let md = lt
+        .split("### Nested Schema for `metadata_options`")
+        .nth(1)
+        .expect("a metadata_options section");
+    assert!(
+        md.split("### Nested Schema")
+            .next()
+            .unwrap_or_default()
+            .contains("- `http_tokens` (string)"),
+        "{md}"
+    );
     let update = std::env::var("ECSHOST_UPDATE_DOCS").as_deref() == Ok("1");
     let mut stale = Vec::new();
     for (rel, text) in pages {
