@@ -497,6 +497,21 @@ resource "ecshost_launch_template" "NAME" {
         ..ROW
     },
     Row {
+        name: "lo_ignition_version_unused",
+        object: LO,
+        input: "`ignition_version = \"3.2.0\"` with `format = \"networkd\"`",
+        hcl: r#"data "ecshost_loopback_config" "NAME" {
+  format           = "networkd"
+  ignition_version = "3.2.0"
+}"#,
+        attribute: "ignition_version",
+        summary: "Setting Has No Effect",
+        detail: "ignition_version is read only with format = \"ignition\"; with format = \"networkd\" nothing uses it.",
+        fix: "Remove it, or set `format = \"ignition\"` if the host runs Ignition.",
+        warning: true,
+        ..ROW
+    },
+    Row {
         name: "lo_device",
         object: LO,
         input: "`device = \"loopback device\"`",
@@ -1340,6 +1355,22 @@ data "ecshost_user_data" "NAME" {
         summary: "Unsupported Ignition spec version",
         detail: "\"4.0.0\" is not one of 3.0.0",
         fix: "Use a 3.x spec the image supports.",
+        ..ROW
+    },
+    Row {
+        name: "ud_ignition_version_unused",
+        object: UD,
+        input: "`ignition_version = \"3.2.0\"` with `host_format = \"cloud_init\"`",
+        hcl: r#"data "ecshost_user_data" "NAME" {
+  host_format      = "cloud_init"
+  cluster          = "c"
+  ignition_version = "3.2.0"
+}"#,
+        attribute: "ignition_version",
+        summary: "Setting Has No Effect",
+        detail: "ignition_version is read only with host_format = \"ignition\"; with host_format = \"cloud_init\" nothing uses it.",
+        fix: "Remove it, or set `host_format = \"ignition\"` if the host runs Ignition.",
+        warning: true,
         ..ROW
     },
     Row {

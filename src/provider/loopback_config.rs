@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::render_inputs::{
     loopback_attributes, loopback_input, parse_format, render_error, set, string_list,
-    validate_known, LOOPBACK_FORMATS,
+    unused_ignition_version, validate_known, LOOPBACK_FORMATS,
 };
 use crate::render::loopback;
 use crate::sdk::plan::with_defaults;
@@ -52,6 +52,7 @@ impl DataSource for LoopbackConfig {
         let filled = with_defaults(&self.schema().block, config);
         let input = loopback_input(&filled, "address");
         validate_known(&filled, input.validate(), diags);
+        unused_ignition_version(config, "format", diags);
         if let (Some(loopback::LoopbackFormat::Ignition), Some(v)) = (
             parse_format(filled.attr("format")),
             filled.attr("ignition_version").as_str(),

@@ -88,8 +88,17 @@ pub(crate) mod testing {
 
     /// `(attribute path, summary)` of each error.
     pub(crate) fn errors(d: &Diagnostics) -> Vec<(String, String)> {
+        of_severity(d, Severity::Error)
+    }
+
+    /// `(attribute path, summary)` of each warning.
+    pub(crate) fn warnings(d: &Diagnostics) -> Vec<(String, String)> {
+        of_severity(d, Severity::Warning)
+    }
+
+    fn of_severity(d: &Diagnostics, severity: Severity) -> Vec<(String, String)> {
         d.iter()
-            .filter(|x| x.severity == Severity::Error)
+            .filter(|x| x.severity == severity)
             .map(|x| {
                 (
                     x.attribute

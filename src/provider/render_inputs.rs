@@ -236,6 +236,26 @@ pub(crate) fn validate_known(cfg: &Value, problems: Vec<Problem>, diags: &mut Di
     problems_to_diags(&known, diags);
 }
 
+/// A warning on `ignition_version` when the configuration sets it and the
+/// format (attribute `format_attr`, known) is not `ignition`: only the
+/// Ignition renderer reads it, so the value would be silently ignored.
+pub(crate) fn unused_ignition_version(config: &Value, format_attr: &str, diags: &mut Diagnostics) {
+    let (Value::String(_), Value::String(format)) =
+        (config.attr("ignition_version"), config.attr(format_attr))
+    else {
+        return;
+    };
+    if format != "ignition" {
+        diags.attribute_warning(
+            AttributePath::root("ignition_version"),
+            "Setting Has No Effect",
+            format!(
+                "ignition_version is read only with {format_attr} = \"ignition\"; with {format_attr} = \"{format}\" nothing uses it. Remove it, or set {format_attr} = \"ignition\"."
+            ),
+        );
+    }
+}
+
 /// A config with its defaults filled, for validation: unknown values stay
 /// unknown (their attribute's problems are then dropped).
 pub(crate) fn parse_format(v: &Value) -> Option<LoopbackFormat> {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::render_inputs::{
     agent_attributes, agent_input, loopback_attributes, loopback_input, problems_to_diags,
-    render_error, set, string_map, validate_known,
+    render_error, set, string_map, unused_ignition_version, validate_known,
 };
 use crate::render::loopback::ignition::DEFAULT_VERSION;
 use crate::render::problem::Problem;
@@ -194,6 +194,7 @@ impl DataSource for UserData {
         let problems = place_size_problem(problems, !inp.extra_parts.is_empty());
         let clean = !problems.iter().any(Problem::is_error);
         validate_known(&filled, problems, diags);
+        unused_ignition_version(config, "host_format", diags);
         if config.attr("gzip") == &Value::Bool(false) && gzip_by_default(inp.host_format) {
             uncompressed_warning(
                 (clean && filled.is_fully_known()).then_some(&inp),
@@ -267,6 +268,49 @@ mod tests {
         let mut d = schema_diags(&UserData.schema(), &cfg);
         UserData.validate(&cfg, &mut d).await;
         d
+    }
+
+    /// `ignition_version` is read only by the Ignition format: set beside
+    /// another format it is a warning on that attribute, in both data
+    /// sources that take it.
+    #[tokio::test]
+    async fn ignition_version_beside_another_format_is_a_warning() {
+        use crate::provider::loopback_config::LoopbackConfig;
+        use crate::provider::testing::warnings;
+        let unused = || {
+            vec![(
+                "ignition_version".to_owned(),
+                "Setting Has No Effect".to_owned(),
+            )]
+        };
+        for (format, version, want) in [
+            ("cloud_init", Some("3.2.0"), unused()),
+            ("ignition", Some("3.2.0"), vec![]),
+            ("cloud_init", None, vec![]),
+        ] {
+            let mut fields = vec![
+                ("host_format", Value::from(format)),
+                ("cluster", Value::from("c")),
+            ];
+            if let Some(v) = version {
+                fields.push(("ignition_version", Value::from(v)));
+            }
+            let cfg = obj(&fields);
+            let mut d = Diagnostics::new();
+            UserData.validate(&cfg, &mut d).await;
+            assert_eq!(warnings(&d), want, "ecshost_user_data {format} {version:?}");
+            let mut fields = vec![("format", Value::from(format))];
+            if let Some(v) = version {
+                fields.push(("ignition_version", Value::from(v)));
+            }
+            let mut d = Diagnostics::new();
+            LoopbackConfig.validate(&obj(&fields), &mut d).await;
+            assert_eq!(
+                warnings(&d),
+                want,
+                "ecshost_loopback_config {format} {version:?}"
+            );
+        }
     }
 
     /// `filename` is optional in the schema, so leaving it out is valid.
