@@ -1010,3 +1010,58 @@ resource "{kind}" "x" {{
     assert_eq!(v2, want, "only the user data changed");
     wd.assert_empty_plan();
 }
+
+/// A template made outside Terraform holds a credit option on a type
+/// without credits (its Auto Scaling group launches T types through
+/// overrides). Imported and then given another such `instance_type`, its
+/// new version keeps the credit option: the configuration did not change
+/// it. (Held for a T type, it would not be carried to a type without
+/// credits, as hashicorp/aws sends it only to T types: `credits.rs`.)
+#[test]
+fn an_instance_type_change_keeps_the_credit_option_ec2_holds() {
+    let moto = Moto::start();
+    let data = json!({
+        "ImageId": AMI,
+        "InstanceType": "m5.large",
+        "CreditSpecification": {"CpuCredits": "unlimited"},
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+    });
+    let id = moto.create_template_out_of_band_data(
+        "credits-held",
+        ecshost::ec2::template_data::LaunchTemplateData(data.as_object().unwrap().clone()),
+    );
+    let body = |ty: &str| {
+        format!(
+            r#"
+import {{
+  to = ecshost_launch_template.x
+  id = "{id}"
+}}
+resource "ecshost_launch_template" "x" {{
+  name          = "credits-held"
+  image_id      = "{AMI}"
+  instance_type = "{ty}"
+  credit_specification {{
+    cpu_credits = "unlimited"
+  }}
+  metadata_options {{
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }}
+}}
+"#
+        )
+    };
+    let wd = moto.workdir();
+    wd.write_config(&config(&moto, &body("m5.large")));
+    wd.init();
+    wd.apply();
+    wd.assert_empty_plan();
+    wd.write_config(&config(&moto, &body("m5.xlarge")));
+    wd.apply();
+    let v2 = moto.template_version("us-east-1", &id, 2).data.to_json();
+    let mut want = data.clone();
+    want["InstanceType"] = json!("m5.xlarge");
+    assert_eq!(v2, want, "only the instance type changed");
+    wd.assert_empty_plan();
+}

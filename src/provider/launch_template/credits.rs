@@ -73,8 +73,13 @@ pub(crate) fn compared(v: &Value) -> Value {
 
 /// The data a version is written with: on a type without credits nothing
 /// is sent for the block, except what the current version already holds
-/// for the same instance type (nothing EC2 holds is dropped by a write
-/// that did not change it).
+/// (nothing EC2 holds is dropped by a write that did not change it) for
+/// the same instance type, or for another type without credits when the
+/// configuration still says the same `cpu_credits` — a template whose
+/// Auto Scaling group launches T types through overrides keeps its credit
+/// option when its own `instance_type` changes from `m5.large` to
+/// `m5.xlarge`. Held for a T type, it is not carried to one without
+/// credits (hashicorp/aws's rule: there it is sent only to a T type).
 pub(crate) fn unsent(
     data: &mut Map<String, Json>,
     planned: &Value,
@@ -83,9 +88,23 @@ pub(crate) fn unsent(
     if takes_credits(planned.attr("instance_type")) {
         return;
     }
+    let planned_credits = match planned.attr(ARG) {
+        Value::List(items) => items
+            .first()
+            .and_then(|i| i.attr("cpu_credits").as_str().map(str::to_owned)),
+        _ => None,
+    };
     let kept = held
         .filter(|h| {
-            h.get("InstanceType").and_then(Json::as_str) == planned.attr("instance_type").as_str()
+            let held_type = h.get("InstanceType").and_then(Json::as_str);
+            let held_credits = h
+                .get(MEMBER)
+                .and_then(|m| m.get("CpuCredits"))
+                .and_then(Json::as_str);
+            held_type == planned.attr("instance_type").as_str()
+                || (!takes_credits(&held_type.map_or(Value::Null, Value::from))
+                    && held_credits.is_some()
+                    && held_credits == planned_credits.as_deref())
         })
         .and_then(|h| h.get(MEMBER));
     match kept {
@@ -195,6 +214,26 @@ mod tests {
         let mut d = Map::new();
         unsent(&mut d, &planned("m6i.large"), Some(&held));
         assert_eq!(d.get(MEMBER), held.get(MEMBER), "nothing held is dropped");
+        // Another type without credits, the same cpu_credits configured
+        // (an import's configuration): kept.
+        let mut d = Map::new();
+        unsent(&mut d, &planned("m6i.xlarge"), Some(&held));
+        assert_eq!(d.get(MEMBER), held.get(MEMBER), "kept across m6i sizes");
+        // The configuration removed the block or changed it: not kept.
+        let mut none = planned("m6i.xlarge");
+        if let Value::Object(m) = &mut none {
+            m.insert(ARG.into(), Value::List(vec![]));
+        }
+        let mut d = Map::new();
+        unsent(&mut d, &none, Some(&held));
+        assert_eq!(d.get(MEMBER), None, "removed by the configuration");
+        let mut other = planned("m6i.xlarge");
+        if let Value::Object(m) = &mut other {
+            m.insert(ARG.into(), credits("unlimited"));
+        }
+        let mut d = Map::new();
+        unsent(&mut d, &other, Some(&held));
+        assert_eq!(d.get(MEMBER), None, "changed by the configuration");
         held.insert("InstanceType".into(), "t3.small".into());
         let mut d = member();
         unsent(&mut d, &planned("m6i.large"), Some(&held));
