@@ -414,9 +414,12 @@ mod tests {
         if let Some(g) = gzip {
             fields.push(("gzip", Value::Bool(g)));
         }
-        let cfg = with_defaults(&UserData.schema().block, &obj(&fields));
+        // As the SDK calls them: validate with the raw configuration, read
+        // with the schema's defaults filled in.
+        let raw = obj(&fields);
+        let cfg = with_defaults(&UserData.schema().block, &raw);
         let mut d = Diagnostics::new();
-        UserData.validate(&cfg, &mut d).await;
+        UserData.validate(&raw, &mut d).await;
         let r = UserData.read(&cfg, &StopSignal::new().1).await;
         assert!(!r.diags.has_error(), "{:?}", r.diags);
         (r.state.expect("state"), d)
