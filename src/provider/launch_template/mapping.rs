@@ -501,6 +501,12 @@ fn write_shaped(
             }
         }
         if absent_like(x, pv) {
+            // An item EC2 already holds without the member keeps it absent
+            // (rule 2: the same meaning, EC2's spelling); hashicorp/aws's
+            // explicit zero goes only into items EC2 does not hold yet.
+            if held.is_some() && h.is_none() {
+                continue;
+            }
             if let Some(z) = x.zero.filter(|_| zero_sent(x, planned)) {
                 if let Some(j) = tf_to_json(x.kind, &z.value()) {
                     out.insert(x.ec2.to_owned(), j);
@@ -618,6 +624,29 @@ mod tests {
             fresh["NetworkInterfaces"][0].get("DeviceIndex"),
             Some(&Json::from(0))
         );
+        assert_eq!(
+            fresh["PrivateDnsNameOptions"].get("EnableResourceNameDnsAAAARecord"),
+            Some(&Json::Bool(false))
+        );
+    }
+
+    /// An item EC2 holds without a zero member (made outside Terraform)
+    /// is written back without it; a new item gets hashicorp/aws's zero.
+    #[test]
+    fn a_held_item_without_a_zero_member_stays_without_it() {
+        let mut held = spot();
+        held["PrivateDnsNameOptions"]
+            .as_object_mut()
+            .unwrap()
+            .remove("EnableResourceNameDnsAAAARecord");
+        let state = Value::Object(read(FIELDS, &held, &Value::Null));
+        let mut planned = state.clone();
+        if let Value::Object(m) = &mut planned {
+            m.insert("user_data".into(), Value::from("IyEvYmluL3NoCg=="));
+        }
+        let sent = write(FIELDS, &planned, Some(&held));
+        assert_eq!(sent["PrivateDnsNameOptions"], held["PrivateDnsNameOptions"]);
+        let fresh = write(FIELDS, &planned, None);
         assert_eq!(
             fresh["PrivateDnsNameOptions"].get("EnableResourceNameDnsAAAARecord"),
             Some(&Json::Bool(false))
