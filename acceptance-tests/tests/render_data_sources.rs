@@ -335,3 +335,41 @@ data "ecshost_agent_options" "a" {{
         .contains("WantedBy=firewalld.service\n"));
     wd.assert_empty_plan();
 }
+
+/// A warning about the configuration reaches the user as often as
+/// Terraform asks the provider to validate it, and no more: the read does
+/// not say it again. `terraform plan` validates each data source twice
+/// (its validate walk, then once more before the read), so the warning
+/// shows at most twice; `terraform validate` shows it once.
+#[test]
+fn a_configuration_warning_is_not_repeated_by_the_read() {
+    let wd = Workdir::new();
+    wd.write_config(&format!(
+        r#"{HEADER}
+data "ecshost_user_data" "x" {{
+  host_format = "cloud_init"
+  cluster     = "c"
+  config      = {{ ECS_AWSVPC_BLOCK_IMDS = "true" }}
+}}
+"#
+    ));
+    wd.init();
+    let count = |args: &[&str]| {
+        let r = wd.run(args);
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        r.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| {
+                m["type"] == "diagnostic"
+                    && m["diagnostic"]["summary"] == "Setting has no effect on this host"
+            })
+            .count()
+    };
+    let r = wd.run(&["validate", "-json", "-no-color"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["warning_count"], json!(1), "{}", r.stdout);
+    let in_plan = count(&["plan", "-json", "-input=false", "-no-color"]);
+    eprintln!("plan shows the warning {in_plan} times");
+    assert!((1..=2).contains(&in_plan), "{in_plan}");
+}

@@ -219,7 +219,9 @@ impl DataSource for UserData {
                 StateResponse::from_diags(render_error(&e))
             }
             Ok(out) => {
-                problems_to_diags(&problems, &mut diags);
+                // Warnings are validate's to give: Terraform validates the
+                // same configuration right before every read, so saying
+                // them here too would show each one a third time in a plan.
                 let ecs_config = crate::render::agent::render(&inp.agent)
                     .map(|a| a.ecs_config)
                     .unwrap_or_default();
