@@ -373,3 +373,38 @@ data "ecshost_user_data" "x" {{
     eprintln!("plan shows the warning {in_plan} times");
     assert!((1..=2).contains(&in_plan), "{in_plan}");
 }
+
+/// The launch template's `user_data` is gzip+base64, so its plan diff is
+/// one opaque string. The `files` map, fed to Terraform's built-in
+/// `terraform_data` (as `examples/complete` does), shows a change to what
+/// the hosts run line by line in the plan.
+#[test]
+fn files_through_terraform_data_make_a_readable_plan_diff() {
+    let wd = Workdir::new();
+    let body = |level: &str| {
+        format!(
+            r#"{HEADER}
+data "ecshost_user_data" "hosts" {{
+  host_format = "cloud_init"
+  cluster     = "c"
+  log_level   = "{level}"
+}}
+resource "terraform_data" "host_files" {{
+  input = data.ecshost_user_data.hosts.files
+}}
+"#
+        )
+    };
+    wd.write_config(&body("info"));
+    wd.init();
+    wd.apply();
+    wd.assert_empty_plan();
+    wd.write_config(&body("debug"));
+    let plan = wd.plan_with_changes();
+    let lines: Vec<&str> = plan.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"- ECS_LOGLEVEL=info") && lines.contains(&"+ ECS_LOGLEVEL=debug"),
+        "the changed line of /etc/ecs/ecs.config shows as such:\n{plan}"
+    );
+    assert!(plan.contains("/etc/ecs/ecs.config"), "{plan}");
+}

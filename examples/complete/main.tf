@@ -68,6 +68,16 @@ resource "ecshost_launch_template" "hosts" {
   }
 }
 
+# What the hosts run, file by file, as plain text in every plan: the
+# template's user_data is gzip+base64, so its own diff is one opaque
+# string, while here a change shows line by line ("- ECS_LOGLEVEL=info",
+# "+ ECS_LOGLEVEL=debug"). terraform_data is built into Terraform (1.4+).
+# /etc/ecs/ecs.config holds what `config` says: if that carries secrets
+# (ECS_ENGINE_AUTH_DATA), leave that file out, as plans print it.
+resource "terraform_data" "host_files" {
+  input = data.ecshost_user_data.hosts.files
+}
+
 # Instances launched from the template must run its configuration and
 # serve the cluster: each instance's own user data, metadata options,
 # self-check report, and its ECS container instance (ACTIVE, agent

@@ -174,7 +174,7 @@ impl DataSource for UserData {
             ),
             Attribute::string("ecs_config").computed().description("The `/etc/ecs/ecs.config` the user data writes."),
             Attribute::string_map("files").computed().description(
-                "Every file the provider's part of the user data installs — its scripts, `/etc/ecs/ecs.config`, the systemd units and (except `shell`) the loopback `.network` file — by absolute path, with the exact text that lands on disk. In the user data the two large scripts travel gzip+base64 when `gzip` is off (one stream for both in `shell` and `cloud_init`); here they are plain shell, so a plan diff or a security review reads what runs on the host. Your `extra_parts` are not included.",
+                "Every file the provider's part of the user data installs — its scripts, `/etc/ecs/ecs.config`, the systemd units and (except `shell`) the loopback `.network` file — by absolute path, with the exact text that lands on disk. In the user data the two large scripts travel gzip+base64 when `gzip` is off (one stream for both in `shell` and `cloud_init`); here they are plain shell, so a plan diff or a security review reads what runs on the host. A data source shows in no plan diff of its own: feed this map to a resource — `resource \"terraform_data\" \"host_files\" { input = data.ecshost_user_data.x.files }`, as `examples/complete` does — and each plan shows a change to the hosts' files line by line, where the launch template's `user_data` diff is one base64 string. Your `extra_parts` are not included.",
             ),
         ]);
         Schema::new(Block::new(attrs).description(
