@@ -1065,3 +1065,73 @@ resource "ecshost_launch_template" "x" {{
     assert_eq!(v2, want, "only the instance type changed");
     wd.assert_empty_plan();
 }
+
+/// hashicorp/aws stores an unset string as `""`, so a moved state reads
+/// `no_device = ""` as unset. Without the line the moved plan is empty;
+/// with it the first plan updates with no attribute listed, its apply
+/// writes no version, and the plan after it is empty (the migration guide
+/// says so).
+#[test]
+fn moved_with_an_empty_string_argument() {
+    if !require_aws_mirror() {
+        return;
+    }
+    let moto = Moto::start();
+    let wd = moto.workdir();
+    let head = moto.aws_and_ecshost_providers();
+    let body = |kind: &str, no_device: &str| {
+        format!(
+            r#"
+resource "{kind}" "x" {{
+  name          = "empty-string"
+  image_id      = "{AMI}"
+  instance_type = "t3.small"
+  block_device_mappings {{
+    device_name = "/dev/sdb"
+    {no_device}
+  }}
+  metadata_options {{
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }}
+}}
+"#
+        )
+    };
+    wd.write_config(&format!(
+        "{head}{}",
+        body("aws_launch_template", "no_device = \"\"")
+    ));
+    wd.init();
+    wd.apply();
+    let moved = "moved {\n  from = aws_launch_template.x\n  to   = ecshost_launch_template.x\n}\n";
+    wd.write_config(&format!(
+        "{head}{}{moved}",
+        body("ecshost_launch_template", "")
+    ));
+    // A move alone is a change to -detailed-exitcode: read the summary.
+    let r = wd.run(&["plan", "-no-color"]);
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 0 to change, 0 to destroy."),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    wd.write_config(&format!(
+        "{head}{}{moved}",
+        body("ecshost_launch_template", "no_device = \"\"")
+    ));
+    let plan = wd.plan_with_changes();
+    assert!(
+        plan.contains("Plan: 0 to add, 1 to change, 0 to destroy.") && !plan.contains("no_device"),
+        "{plan}"
+    );
+    wd.apply();
+    assert_eq!(
+        wd.values("ecshost_launch_template.x")["latest_version"],
+        json!(1),
+        "no new version"
+    );
+    wd.assert_empty_plan();
+}
