@@ -1030,7 +1030,12 @@ fn an_instance_type_change_keeps_the_credit_option_ec2_holds() {
         "credits-held",
         ecshost::ec2::template_data::LaunchTemplateData(data.as_object().unwrap().clone()),
     );
-    let body = |ty: &str| {
+    let with_credits = |ty: &str, credits: &str| {
+        let block = if credits.is_empty() {
+            String::new()
+        } else {
+            format!("credit_specification {{\n    cpu_credits = \"{credits}\"\n  }}")
+        };
         format!(
             r#"
 import {{
@@ -1041,9 +1046,7 @@ resource "ecshost_launch_template" "x" {{
   name          = "credits-held"
   image_id      = "{AMI}"
   instance_type = "{ty}"
-  credit_specification {{
-    cpu_credits = "unlimited"
-  }}
+  {block}
   metadata_options {{
     http_tokens                 = "required"
     http_put_response_hop_limit = 2
@@ -1052,6 +1055,7 @@ resource "ecshost_launch_template" "x" {{
 "#
         )
     };
+    let body = |ty: &str| with_credits(ty, "unlimited");
     let wd = moto.workdir();
     wd.write_config(&config(&moto, &body("m5.large")));
     wd.init();
@@ -1063,6 +1067,21 @@ resource "ecshost_launch_template" "x" {{
     let mut want = data.clone();
     want["InstanceType"] = json!("m5.xlarge");
     assert_eq!(v2, want, "only the instance type changed");
+    wd.assert_empty_plan();
+
+    // The block says another value: a version with it. Removed: a version
+    // without it (the configuration asked for both).
+    wd.write_config(&config(&moto, &with_credits("m5.xlarge", "standard")));
+    wd.apply();
+    let v3 = moto.template_version("us-east-1", &id, 3).data.to_json();
+    want["CreditSpecification"] = json!({"CpuCredits": "standard"});
+    assert_eq!(v3, want, "the configured credit option");
+    wd.assert_empty_plan();
+    wd.write_config(&config(&moto, &with_credits("m5.xlarge", "")));
+    wd.apply();
+    let v4 = moto.template_version("us-east-1", &id, 4).data.to_json();
+    want.as_object_mut().unwrap().remove("CreditSpecification");
+    assert_eq!(v4, want, "the credit option removed");
     wd.assert_empty_plan();
 }
 

@@ -12,6 +12,13 @@
 //! configured value"). So an `aws_launch_template` with
 //! `credit_specification` on `m6i.large` has the block in state while EC2
 //! holds none, and a `moved` block must plan no changes for it.
+//!
+//! One case hashicorp/aws does not meet: a template made outside Terraform
+//! that holds a credit option on a type without credits (for the T types
+//! of an Auto Scaling group's overrides). There the block follows what EC2
+//! holds like any other argument — read as EC2 holds it, compared, and
+//! written as configured (removing it removes it) — so nothing EC2 holds
+//! is dropped or kept against the configuration.
 
 use serde_json::{Map, Value as Json};
 
@@ -41,15 +48,31 @@ pub(crate) fn takes_credits(instance_type: &Value) -> bool {
     }
 }
 
+/// Whether the version data `data` holds a credit option on a type without
+/// credits (or without an instance type).
+pub(crate) fn held_off_type(data: &Map<String, Json>) -> bool {
+    data.contains_key(MEMBER)
+        && !takes_credits(
+            &data
+                .get("InstanceType")
+                .and_then(Json::as_str)
+                .map_or(Value::Null, Value::from),
+        )
+}
+
 /// After a read: on a type without credits the prior block stays (what
 /// hashicorp/aws keeps), except on import, where there is no prior and
-/// the state says what EC2 holds.
+/// the state says what EC2 holds, and where EC2 holds a credit option
+/// there (the state says which).
 pub(crate) fn keep_prior(state: &mut std::collections::BTreeMap<String, Value>, prior: &Value) {
     if prior.is_null() {
         return;
     }
     let ty = state.get("instance_type").cloned().unwrap_or(Value::Null);
     if takes_credits(&ty) {
+        return;
+    }
+    if matches!(state.get(ARG), Some(Value::List(items)) if !items.is_empty()) {
         return;
     }
     let kept = match prior.attr(ARG) {
@@ -59,11 +82,12 @@ pub(crate) fn keep_prior(state: &mut std::collections::BTreeMap<String, Value>, 
     state.insert(ARG.to_owned(), kept);
 }
 
-/// `v` without the block when `v`'s type takes no credits: what two values
-/// are compared by (the block changes nothing EC2 holds there).
-pub(crate) fn compared(v: &Value) -> Value {
+/// `v` without the block when `v`'s type takes no credits and the current
+/// version holds none there (`held`: it does): what two values are compared
+/// by (the block then changes nothing EC2 holds).
+pub(crate) fn compared(v: &Value, held: bool) -> Value {
     let mut out = v.clone();
-    if !takes_credits(v.attr("instance_type")) {
+    if !held && !takes_credits(v.attr("instance_type")) {
         if let Value::Object(m) = &mut out {
             m.insert(ARG.to_owned(), Value::List(Vec::new()));
         }
@@ -72,14 +96,12 @@ pub(crate) fn compared(v: &Value) -> Value {
 }
 
 /// The data a version is written with: on a type without credits nothing
-/// is sent for the block, except what the current version already holds
-/// (nothing EC2 holds is dropped by a write that did not change it) for
-/// the same instance type, or for another type without credits when the
-/// configuration still says the same `cpu_credits` — a template whose
-/// Auto Scaling group launches T types through overrides keeps its credit
-/// option when its own `instance_type` changes from `m5.large` to
-/// `m5.xlarge`. Held for a T type, it is not carried to one without
-/// credits (hashicorp/aws's rule: there it is sent only to a T type).
+/// is sent for the block (hashicorp/aws's rule), except where the current
+/// version already holds a credit option for this instance type or for
+/// another type without credits: the template carries one there on
+/// purpose, so the configured block is written as it says (EC2's own JSON
+/// where it means the same), and removing the block removes it. One held
+/// for a T type is not carried to a type without credits.
 pub(crate) fn unsent(
     data: &mut Map<String, Json>,
     planned: &Value,
@@ -88,30 +110,32 @@ pub(crate) fn unsent(
     if takes_credits(planned.attr("instance_type")) {
         return;
     }
+    let carried = held.is_some_and(|h| {
+        h.contains_key(MEMBER)
+            && (h.get("InstanceType").and_then(Json::as_str)
+                == planned.attr("instance_type").as_str()
+                || held_off_type(h))
+    });
     let planned_credits = match planned.attr(ARG) {
         Value::List(items) => items
             .first()
             .and_then(|i| i.attr("cpu_credits").as_str().map(str::to_owned)),
         _ => None,
     };
-    let kept = held
-        .filter(|h| {
-            let held_type = h.get("InstanceType").and_then(Json::as_str);
-            let held_credits = h
-                .get(MEMBER)
+    match (carried, planned_credits) {
+        (true, Some(c)) => {
+            let held_json = held.and_then(|h| h.get(MEMBER));
+            let same = held_json
                 .and_then(|m| m.get("CpuCredits"))
-                .and_then(Json::as_str);
-            held_type == planned.attr("instance_type").as_str()
-                || (!takes_credits(&held_type.map_or(Value::Null, Value::from))
-                    && held_credits.is_some()
-                    && held_credits == planned_credits.as_deref())
-        })
-        .and_then(|h| h.get(MEMBER));
-    match kept {
-        Some(k) => {
-            data.insert(MEMBER.to_owned(), k.clone());
+                .and_then(Json::as_str)
+                == Some(c.as_str());
+            let value = match held_json {
+                Some(j) if same => j.clone(),
+                _ => serde_json::json!({ "CpuCredits": c }),
+            };
+            data.insert(MEMBER.to_owned(), value);
         }
-        None => {
+        _ => {
             data.remove(MEMBER);
         }
     }
@@ -158,8 +182,13 @@ mod tests {
         read.insert("credit_specification".into(), Value::List(vec![]));
         keep_prior(&mut read, &prior);
         assert_eq!(read["credit_specification"], Value::List(vec![]));
-        // Import: what EC2 holds.
+        // EC2 holds one on m6i (set outside Terraform): the state says so.
         read.insert("instance_type".into(), "m6i.large".into());
+        read.insert("credit_specification".into(), credits("unlimited"));
+        keep_prior(&mut read, &prior);
+        assert_eq!(read["credit_specification"], credits("unlimited"));
+        read.insert("credit_specification".into(), Value::List(vec![]));
+        // Import: what EC2 holds.
         keep_prior(&mut read, &Value::Null);
         assert_eq!(read["credit_specification"], Value::List(vec![]));
     }
@@ -173,8 +202,13 @@ mod tests {
             ])
         };
         assert_eq!(
-            compared(&m6i(credits("standard"))),
-            compared(&m6i(Value::List(vec![])))
+            compared(&m6i(credits("standard")), false),
+            compared(&m6i(Value::List(vec![])), false)
+        );
+        // Where the version holds one (set outside Terraform), it counts.
+        assert_ne!(
+            compared(&m6i(credits("standard")), true),
+            compared(&m6i(Value::List(vec![])), true)
         );
         let t3 = |c: Value| {
             obj(&[
@@ -183,8 +217,8 @@ mod tests {
             ])
         };
         assert_ne!(
-            compared(&t3(credits("standard"))),
-            compared(&t3(Value::List(vec![])))
+            compared(&t3(credits("standard")), false),
+            compared(&t3(Value::List(vec![])), false)
         );
     }
 
@@ -219,7 +253,7 @@ mod tests {
         let mut d = Map::new();
         unsent(&mut d, &planned("m6i.xlarge"), Some(&held));
         assert_eq!(d.get(MEMBER), held.get(MEMBER), "kept across m6i sizes");
-        // The configuration removed the block or changed it: not kept.
+        // The configuration removed the block: removed.
         let mut none = planned("m6i.xlarge");
         if let Value::Object(m) = &mut none {
             m.insert(ARG.into(), Value::List(vec![]));
@@ -233,10 +267,16 @@ mod tests {
         }
         let mut d = Map::new();
         unsent(&mut d, &other, Some(&held));
-        assert_eq!(d.get(MEMBER), None, "changed by the configuration");
+        assert_eq!(
+            d.get(MEMBER),
+            Some(&serde_json::json!({"CpuCredits": "unlimited"})),
+            "changed by the configuration: written as it says"
+        );
+        assert!(held_off_type(&held));
         held.insert("InstanceType".into(), "t3.small".into());
         let mut d = member();
         unsent(&mut d, &planned("m6i.large"), Some(&held));
         assert_eq!(d.get(MEMBER), None, "not carried to a type that takes none");
+        assert!(!held_off_type(&held));
     }
 }

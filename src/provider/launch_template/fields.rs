@@ -312,7 +312,7 @@ const CPU_OPTIONS: &[Field] = &[
 const CREDIT_SPECIFICATION: &[Field] = &[s(
     "cpu_credits",
     "CpuCredits",
-    "Credit option for burstable instance types: `standard` or `unlimited`. As in hashicorp/aws, sent only when `instance_type` is a burstable (T) type; on other types, or without `instance_type`, the block stays in state as configured and changes nothing EC2 holds: a credit option EC2 already holds there (for overrides of an Auto Scaling group) is written back with each new version while the block still says the same.",
+    "Credit option for burstable instance types: `standard` or `unlimited`. As in hashicorp/aws, sent only when `instance_type` is a burstable (T) type; on other types, or without `instance_type`, the block stays in state as configured and changes nothing EC2 holds: where EC2 already holds a credit option on such a type (set outside Terraform, for the T types of an Auto Scaling group's overrides), the block follows it like any other argument: read as EC2 holds it, written as configured, removed when removed.",
 )
 .check(Check::OneOf(&["standard", "unlimited"]))];
 

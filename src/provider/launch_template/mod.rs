@@ -76,6 +76,12 @@ struct Private {
     /// about (cleared once the configuration sets it)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     default_flag_from_import: bool,
+    /// the current version holds a credit option on a type without CPU
+    /// credits (set outside Terraform, for an Auto Scaling group's T-type
+    /// overrides): `credit_specification` then counts in comparisons, so
+    /// removing or changing it writes a version (`credits.rs`)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    credits_held: bool,
 }
 
 impl Private {
@@ -499,6 +505,7 @@ impl Resource for LaunchTemplate {
             guards::design(config, &mut resp.diags);
         }
         mapping::plan(FIELDS, config, prior, planned, false);
+        let prior_credits_held = Private::parse(req.prior_private).credits_held;
         let description_changed = !prior.is_null()
             && !matches!(
                 (planned.attr("description"), prior.attr("description")),
@@ -508,8 +515,8 @@ impl Resource for LaunchTemplate {
             || description_changed
             || !mapping::same(
                 FIELDS,
-                &credits::compared(&canonical(planned)),
-                &credits::compared(&canonical(prior)),
+                &credits::compared(&canonical(planned), prior_credits_held),
+                &credits::compared(&canonical(prior), prior_credits_held),
             );
         if new_version && !prior.is_null() {
             mapping::plan(FIELDS, config, prior, planned, true);
@@ -784,6 +791,7 @@ impl Resource for LaunchTemplate {
                 let mut diags = Diagnostics::new();
                 warn_unknown_fields(&t.id, &v.unknown, &mut diags);
                 private.unknown_fields = v.unknown.clone();
+                private.credits_held = credits::held_off_type(&v.data.0);
                 private.create_token = None;
                 let st = self.state_of(ec2.region(), &t, &v, state);
                 self.respond(st, &private, diags)
@@ -907,6 +915,7 @@ impl Resource for LaunchTemplate {
         match self.fetch(&ec2, &id).await {
             Ok(Some((t, v))) => {
                 private.unknown_fields = v.unknown.clone();
+                private.credits_held = credits::held_off_type(&v.data.0);
                 let mut st = self.state_of(ec2.region(), &t, &v, planned);
                 set(&mut st, "tags", planned.attr("tags").clone());
                 set(
@@ -1005,6 +1014,7 @@ impl Resource for LaunchTemplate {
             &Private {
                 unknown_fields: v.unknown.clone(),
                 default_flag_from_import: true,
+                credits_held: credits::held_off_type(&v.data.0),
                 ..Default::default()
             },
             diags,

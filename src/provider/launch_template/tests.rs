@@ -248,6 +248,7 @@ fn private_state_reads_the_first_releases_bare_token() {
         create_token: None,
         unknown_fields: vec!["NetworkPerformanceOptions".into()],
         default_flag_from_import: true,
+        credits_held: true,
     };
     assert_eq!(Private::parse(&p.bytes()), p);
     assert!(Private::default().bytes().is_empty());
