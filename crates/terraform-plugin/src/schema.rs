@@ -341,7 +341,12 @@ pub mod validators {
                 "One of {}.",
                 self.0
                     .iter()
-                    .map(|x| format!("`{x}`"))
+                    // An empty code span renders as nothing: spell "" out.
+                    .map(|x| if x.is_empty() {
+                        "`\"\"`".to_owned()
+                    } else {
+                        format!("`{x}`")
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             )
@@ -510,6 +515,15 @@ mod tests {
         let mut d = Diagnostics::new();
         validators::HttpUrl.validate(&"".into(), &AttributePath::root("u"), &mut d);
         assert!(d.is_empty(), "empty means unset");
+    }
+
+    #[test]
+    fn one_of_spells_out_the_empty_string_in_docs() {
+        use super::Validator as _;
+        assert_eq!(
+            validators::OneOf(&["true", "false", ""]).description(),
+            "One of `true`, `false`, `\"\"`."
+        );
     }
 
     #[test]
