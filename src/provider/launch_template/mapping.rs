@@ -333,15 +333,16 @@ fn plan_item(
                     for (i, el) in v.iter_mut().enumerate() {
                         let ci = cs.get(i).unwrap_or(&Value::Null);
                         // Set items pair by content (Terraform keeps
-                        // proposed set items in configuration order).
-                        let pi = if set {
+                        // proposed set items in configuration order), so
+                        // a paired set item is unchanged by definition.
+                        let (pi, same_item) = if set {
                             ps.iter()
                                 .find(|pi| unchanged(fields, ci, el, pi))
-                                .unwrap_or(&Value::Null)
+                                .map_or((&Value::Null, false), |pi| (pi, true))
                         } else {
-                            ps.get(i).unwrap_or(&Value::Null)
+                            let pi = ps.get(i).unwrap_or(&Value::Null);
+                            (pi, !pi.is_null() && unchanged(fields, ci, el, pi))
                         };
-                        let same_item = !pi.is_null() && unchanged(fields, ci, el, pi);
                         plan_item(fields, ci, pi, el, new_version, same_item);
                     }
                 }
