@@ -256,8 +256,8 @@ pub(crate) fn unused_ignition_version(config: &Value, format_attr: &str, diags: 
     }
 }
 
-/// A config with its defaults filled, for validation: unknown values stay
-/// unknown (their attribute's problems are then dropped).
+/// The loopback format `v` names; `None` when it is unknown, null or not
+/// one of [`LOOPBACK_FORMATS`].
 pub(crate) fn parse_format(v: &Value) -> Option<LoopbackFormat> {
     v.as_str().and_then(LoopbackFormat::parse)
 }
