@@ -30,6 +30,11 @@ pub fn provider_block(endpoints: &[(&str, &str)], args: &[(&str, &str)]) -> Stri
     )
 }
 
+/// A `moved` block from address `from` to address `to`.
+pub fn moved_block(from: &str, to: &str) -> String {
+    format!("moved {{\n  from = {from}\n  to   = {to}\n}}\n")
+}
+
 /// The configuration of the interop tests: `required_providers` naming
 /// hashicorp/aws 5.100.0 (from the filesystem mirror) and ecshost; a
 /// `provider "aws"` block in `us-east-1` with the checks a local endpoint

@@ -25,7 +25,7 @@
 //! moto's botocore model matches.
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{require_aws_mirror, Workdir};
+use acceptance_tests::terraform::{moved_block, require_aws_mirror, Workdir};
 use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
@@ -266,7 +266,7 @@ resource "{kind}" "x" {{
     wd.write_file("six-x.tfstate", &state.to_string());
     wd.ok(&["state", "push", "six-x.tfstate"]);
 
-    let moved = "moved {\n  from = aws_launch_template.x\n  to   = ecshost_launch_template.x\n}\n";
+    let moved = moved_block("aws_launch_template.x", "ecshost_launch_template.x");
     wd.write_config(&format!(
         "{head}{}{moved}",
         body("ecshost_launch_template", ud)

@@ -6,7 +6,7 @@
 //! hashicorp/aws's `aws_launch_template`.
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{require_aws_mirror, Workdir};
+use acceptance_tests::terraform::{moved_block, require_aws_mirror, Workdir};
 use serde_json::{json, Value as Json};
 
 const AMI: &str = "ami-05fb4f257abd42992";
@@ -973,7 +973,7 @@ resource "{kind}" "x" {{
         None,
         "hashicorp/aws sent no CreditSpecification for m6i.large"
     );
-    let moved = "moved {\n  from = aws_launch_template.x\n  to   = ecshost_launch_template.x\n}\n";
+    let moved = moved_block("aws_launch_template.x", "ecshost_launch_template.x");
     wd.write_config(&format!(
         "{head}{}{moved}",
         body("ecshost_launch_template", ud)
@@ -1123,7 +1123,7 @@ resource "{kind}" "x" {{
     ));
     wd.init();
     wd.apply();
-    let moved = "moved {\n  from = aws_launch_template.x\n  to   = ecshost_launch_template.x\n}\n";
+    let moved = moved_block("aws_launch_template.x", "ecshost_launch_template.x");
     wd.write_config(&format!(
         "{head}{}{moved}",
         body("ecshost_launch_template", "")

@@ -47,7 +47,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use acceptance_tests::moto::Moto;
-use acceptance_tests::terraform::{aws_provider_mirror, workspace_root, Workdir};
+use acceptance_tests::terraform::{aws_provider_mirror, moved_block, workspace_root, Workdir};
 use base64::Engine as _;
 use ecshost::ec2::launch_templates::{Template, Version};
 use ecshost::ec2::template_data::canonical;
@@ -794,9 +794,9 @@ fn run(way: Way) {
     match way {
         Way::Moved => {
             let moved = all(&|c: &Case| {
-                format!(
-                    "moved {{\n  from = aws_launch_template.{0}\n  to   = ecshost_launch_template.{0}\n}}\n",
-                    c.label
+                moved_block(
+                    &format!("aws_launch_template.{}", c.label),
+                    &format!("ecshost_launch_template.{}", c.label),
                 )
             });
             wd.write_config(&format!("{head}{ecshost}\n{moved}"));

@@ -74,7 +74,8 @@ use std::path::{Path, PathBuf};
 use acceptance_tests::hostlab::agent_image::say;
 use acceptance_tests::moto::{Launch, Moto};
 use acceptance_tests::terraform::{
-    aws_and_ecshost_blocks, aws_provider_mirror, find_resource, workspace_root, Workdir,
+    aws_and_ecshost_blocks, aws_provider_mirror, find_resource, moved_block, workspace_root,
+    Workdir,
 };
 use acceptance_tests::verification::{by_id, problems, AMI};
 use base64::Engine as _;
@@ -446,7 +447,10 @@ fn adopt_module_template_by_moved_block() {
             "ecshost_launch_template.hosts.latest_version"
         )
     );
-    let moved = "moved {\n  from = module.asg.aws_launch_template.this[0]\n  to   = ecshost_launch_template.hosts\n}\n";
+    let moved = moved_block(
+        "module.asg.aws_launch_template.this[0]",
+        "ecshost_launch_template.hosts",
+    );
     wd.write_config(&stack(&moto, "web", &format!("{body}{moved}")));
     let r = wd.run(&["plan", "-input=false", "-no-color"]);
     assert!(
